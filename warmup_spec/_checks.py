@@ -1,0 +1,82 @@
+"""The one place where parameter values are checked.
+
+Every schedule spec validates itself in ``__post_init__`` with these helpers, so
+``warmup_jax`` and ``warmup_torch`` raise the same ``ValueError`` text for the same
+mistake: ``"<schedule>: <param>=<value> is invalid; expected <what is allowed>"``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Collection
+
+
+def fail(schedule: str, name: str, value: Any, expected: str) -> ValueError:
+    """Builds the library's one error message (returned, so callers ``raise`` it)."""
+    return ValueError(f"{schedule}: {name}={value!r} is invalid; expected {expected}")
+
+
+def _range_text(lo: float | None, lo_open: bool, hi: float | None, hi_open: bool) -> str:
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{lo!r}, {hi!r}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'>' if lo_open else '>='} {lo!r}"
+    if hi is not None:
+        return f"{'<' if hi_open else '<='} {hi!r}"
+    return ""
+
+
+def number(
+    schedule: str,
+    name: str,
+    value: Any,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> float:
+    """Checks a finite real number within ``[lo, hi]`` (or open ends); returns it as float."""
+    expected = ("a finite number " + _range_text(lo, lo_open, hi, hi_open)).rstrip()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise fail(schedule, name, value, expected)
+    x = float(value)
+    if not math.isfinite(x):
+        raise fail(schedule, name, value, expected)
+    if lo is not None and (x < lo or (lo_open and x == lo)):
+        raise fail(schedule, name, value, expected)
+    if hi is not None and (x > hi or (hi_open and x == hi)):
+        raise fail(schedule, name, value, expected)
+    return x
+
+
+def integer(
+    schedule: str, name: str, value: Any, lo: int = 0, *, lo_text: str | None = None
+) -> int:
+    """Checks an integer (not a bool, not a float) ``>= lo``; returns it as int.
+
+    ``lo_text`` names the bound when it comes from another parameter, e.g.
+    ``"> warmup_steps (100)"``.
+    """
+    expected = f"an integer {lo_text if lo_text is not None else f'>= {lo}'}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise fail(schedule, name, value, expected)
+    n = int(value)
+    if n < lo:
+        raise fail(schedule, name, value, expected)
+    return n
+
+
+def choice(schedule: str, name: str, value: Any, allowed: Collection[str]) -> str:
+    """Checks that ``value`` is one of the ``allowed`` strings."""
+    if not isinstance(value, str) or value not in allowed:
+        raise fail(schedule, name, value, "one of " + ", ".join(repr(a) for a in allowed))
+    return value
+
+
+def flag(schedule: str, name: str, value: Any) -> bool:
+    """Checks a bool (``True``/``False`` only, not 0/1)."""
+    if not isinstance(value, bool):
+        raise fail(schedule, name, value, "True or False")
+    return value

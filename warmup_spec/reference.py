@@ -1,0 +1,210 @@
+"""The float64 reference: the catalogue formulas, written literally, one step at a time.
+
+This is the oracle the parity suite checks both back ends against. It is
+deliberately naive (plain ``math`` on Python floats, loops instead of closed-form
+cycle indices, the formulas exactly as ``schedules.md`` writes them) and shares no
+code with ``warmup_jax`` or ``warmup_torch``. It is not fast; do not train with it.
+
+Example:
+    >>> from warmup_spec import specs
+    >>> reference(specs.WarmupLinearDecay(1.0, warmup_steps=2, total_steps=4), 3)
+    0.5
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Callable, Iterable
+
+from warmup_spec import specs as S
+
+
+def _warmup(shape: str, i: float, p: float, t: int, w: int) -> float:
+    r = t / w
+    if shape == "linear":
+        return i + (p - i) * r
+    if shape == "cosine":
+        return i + (p - i) * (1 - math.cos(math.pi * r)) / 2
+    return i * (p / i) ** r
+
+
+def _u(t: int, w: int, T: int) -> float:
+    return min(max((t - w) / (T - w), 0.0), 1.0)
+
+
+@functools.singledispatch
+def reference(spec: object, t: int) -> float:
+    """The float64 value of ``spec`` at integer step ``t >= 0``."""
+    if callable(spec):  # a user's own base schedule
+        return float(spec(t))  # type: ignore[operator]
+    raise TypeError(f"no reference for {spec!r}")
+
+
+@reference.register
+def _(spec: S.WarmupConstant, t: int) -> float:
+    if t < spec.warmup_steps:
+        return _warmup(spec.warmup_shape, spec.init_value, spec.peak_value, t, spec.warmup_steps)
+    return spec.peak_value
+
+
+@reference.register
+def _(spec: S.WarmupLinearDecay, t: int) -> float:
+    p, e, w = spec.peak_value, spec.end_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    return p + (e - p) * _u(t, w, spec.total_steps)
+
+
+@reference.register
+def _(spec: S.WarmupCosineDecay, t: int) -> float:
+    p, e, w = spec.peak_value, spec.end_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    u = _u(t, w, spec.total_steps)
+    return e + (p - e) * (0.5 * (1 + math.cos(math.pi * u))) ** spec.exponent
+
+
+@reference.register
+def _(spec: S.WarmupPolynomialDecay, t: int) -> float:
+    p, e, w = spec.peak_value, spec.end_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    return e + (p - e) * (1 - _u(t, w, spec.total_steps)) ** spec.power
+
+
+@reference.register
+def _(spec: S.WarmupExponentialDecay, t: int) -> float:
+    p, w = spec.peak_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    q = (t - w) / spec.transition_steps
+    if spec.staircase:
+        q = math.floor(q)
+    v = p * spec.decay_rate**q
+    if spec.end_value is not None:
+        v = max(v, spec.end_value) if spec.decay_rate < 1 else min(v, spec.end_value)
+    return v
+
+
+@reference.register
+def _(spec: S.WarmupInverseSqrt, t: int) -> float:
+    p, w = spec.peak_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    ts = spec.effective_timescale
+    return p / math.sqrt((t - w + ts) / ts)
+
+
+@reference.register
+def _(spec: S.Noam, t: int) -> float:
+    s, w = t + 1, spec.warmup_steps
+    return spec.scale * spec.d_model**-0.5 * min(s**-0.5, s * w**-1.5)
+
+
+@reference.register
+def _(spec: S.LegacyNoam, t: int) -> float:
+    s, w = t + 1, spec.warmup_steps
+    return spec.max_lr * min(s / w, w**0.5 / s)
+
+
+@reference.register
+def _(spec: S.WarmupStableDecay, t: int) -> float:
+    p, e, w = spec.peak_value, spec.end_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    if t < w + spec.stable_steps:
+        return p
+    v = min(max((t - w - spec.stable_steps) / spec.decay_steps, 0.0), 1.0)
+    g = {
+        "linear": lambda: 1 - v,
+        "cosine": lambda: 0.5 * (1 + math.cos(math.pi * v)),
+        "1-sqrt": lambda: 1 - math.sqrt(v),
+    }[spec.decay_shape]()
+    return e + (p - e) * g
+
+
+@reference.register
+def _(spec: S.WarmupCosineRestarts, t: int) -> float:
+    p, e, w = spec.peak_value, spec.end_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    x = t - w
+    if spec.cycle_mul == 1.0:
+        k = x // spec.cycle_steps
+    else:  # the last cycle that started at or before x, found by walking
+        k = 0
+        while spec.cycle_start(k + 1) <= x:
+            k += 1
+    if spec.cycle_limit is not None and k >= spec.cycle_limit:
+        return e
+    start = spec.cycle_start(k)
+    length = spec.cycle_steps * spec.cycle_mul**k
+    peak = p * spec.cycle_decay**k
+    return e + (peak - e) * 0.5 * (1 + math.cos(math.pi * (x - start) / length))
+
+
+@reference.register
+def _(spec: S.OneCycle, t: int) -> float:
+    # torch OneCycleLR.get_lr, two phases, literally; held from total_steps - 1.
+    step = min(t, spec.total_steps - 1)
+    initial = spec.max_value / spec.div_factor
+    phases = [
+        (spec.peak_step, initial, spec.max_value),
+        (float(spec.total_steps - 1), spec.max_value, initial / spec.final_div_factor),
+    ]
+    start_step = 0.0
+    for k, (end, lo, hi) in enumerate(phases):
+        if step <= end or k == len(phases) - 1:
+            pct = (step - start_step) / (end - start_step)
+            if spec.anneal == "cos":
+                return hi + (lo - hi) / 2.0 * (math.cos(math.pi * pct) + 1)
+            return (hi - lo) * pct + lo
+        start_step = end
+    raise AssertionError("unreachable")
+
+
+@reference.register
+def _(spec: S.TriStage, t: int) -> float:
+    p, w = spec.peak_value, spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+    if t < w + spec.hold_steps:
+        return p
+    v = min(max((t - w - spec.hold_steps) / spec.decay_steps, 0.0), 1.0)
+    return p * math.exp(math.log(spec.final_scale) * v)
+
+
+@reference.register
+def _(spec: S.WithWarmup, t: int) -> float:
+    w = spec.warmup_steps
+    if t < w:
+        return _warmup(spec.warmup_shape, spec.init_value, reference(spec.base, 0), t, w)
+    return reference(spec.base, t - w)
+
+
+@reference.register
+def _(spec: S.UntunedWarmup, t: int) -> float:
+    a = 1 - spec.beta2
+    if spec.shape == "linear":
+        factor = min(1.0, a / 2 * (t + 1))
+    else:
+        factor = 1 - math.exp(-a * (t + 1))
+    return reference(spec.base, t) * factor
+
+
+@reference.register
+def _(spec: S.Scale, t: int) -> float:
+    return spec.factor * reference(spec.base, t)
+
+
+@reference.register
+def _(spec: S.Join, t: int) -> float:
+    k = sum(1 for b in spec.boundaries if t >= b)
+    offset = spec.boundaries[k - 1] if k else 0
+    return reference(spec.schedules[k], t - offset)
+
+
+def reference_table(spec: S.ScheduleSpec | Callable, steps: Iterable[int]) -> list[float]:
+    """``[reference(spec, t) for t in steps]``."""
+    return [reference(spec, int(t)) for t in steps]
