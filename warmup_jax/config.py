@@ -1,0 +1,40 @@
+"""Config edge for JAX: ``{"schedule": NAME, **params}`` -> Optax schedule."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Union
+
+from warmup_jax._build import Schedule, build
+from warmup_spec.registry import load_config, spec_from_config
+from warmup_spec.specs import ScheduleSpec
+
+ConfigLike = Union[Mapping[str, Any], ScheduleSpec, str, "os.PathLike[str]"]
+
+
+def from_config(cfg: ConfigLike) -> Schedule:
+    """Builds the Optax schedule a config describes.
+
+    Args:
+        cfg: a mapping ``{"schedule": NAME, **parameters}``, a spec, a JSON string,
+            or the path of a ``.json``/``.toml`` file. The same config gives the
+            same schedule in ``warmup_torch.from_config``.
+
+    Returns:
+        An Optax schedule ``count -> lr``.
+
+    Raises:
+        ValueError: unknown schedule or parameter (listing the valid ones), or an
+            invalid value.
+
+    Example:
+        >>> sched = from_config({"schedule": "warmup_cosine_decay", "peak_value": 1.0,
+        ...                      "warmup_steps": 2, "total_steps": 6})
+        >>> [round(float(sched(t)), 6) for t in (1, 2, 4, 9)]
+        [0.5, 1.0, 0.5, 0.0]
+    """
+    spec = cfg if isinstance(cfg, ScheduleSpec) else spec_from_config(load_config(cfg))
+    return build(spec)
+
+
+__all__ = ["from_config"]
