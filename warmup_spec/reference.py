@@ -81,7 +81,10 @@ def _(spec: S.WarmupExponentialDecay, t: int) -> float:
     q = (t - w) / spec.transition_steps
     if spec.staircase:
         q = math.floor(q)
-    v = p * spec.decay_rate**q
+    try:
+        v = p * spec.decay_rate**q
+    except OverflowError:  # growth past float64 range: the ceiling applies below
+        v = math.inf if p > 0 else 0.0
     if spec.end_value is not None:
         v = max(v, spec.end_value) if spec.decay_rate < 1 else min(v, spec.end_value)
     return v

@@ -1,0 +1,45 @@
+"""Shared fixtures: single-threaded torch, float tolerances, error measures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+# Float32 JAX vs the float64 reference: pointwise relative where lr >= 1e-3 of the
+# peak, absolute (relative to the peak) everywhere. Float64 back ends: 1e-12.
+TOL_F32 = 1e-6
+TOL_F64 = 1e-12
+FLOOR = 1e-3
+
+
+def errors(got: np.ndarray, ref: np.ndarray, peak: float | None = None) -> tuple[float, float]:
+    """(max |got - ref| / peak, max |got - ref| / ref where ref >= FLOOR * peak)."""
+    got = np.asarray(got, np.float64)
+    ref = np.asarray(ref, np.float64)
+    peak = float(np.max(ref)) if peak is None else peak
+    err = np.abs(got - ref)
+    big = ref >= FLOOR * peak
+    rel = float(np.max(err[big] / ref[big])) if big.any() else 0.0
+    return float(np.max(err)) / peak, rel
+
+
+def assert_close(got, ref, tol: float, what: str = "", peak: float | None = None) -> tuple[float, float]:
+    got = np.asarray(got, np.float64)
+    assert np.all(np.isfinite(got)), f"{what}: non-finite values"
+    abs_err, rel_err = errors(got, ref, peak)
+    assert abs_err <= tol and rel_err <= tol, (
+        f"{what}: max |err|/peak {abs_err:.3e}, max rel err {rel_err:.3e} > {tol:.0e}"
+    )
+    return abs_err, rel_err
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _torch_single_thread():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield

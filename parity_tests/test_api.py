@@ -1,0 +1,79 @@
+"""The public surface: the same names and signatures in both packages, and the
+packages never import each other's framework."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+import warmup_jax
+import warmup_torch
+from warmup_spec import REGISTRY
+
+CATALOGUE = [name for name in REGISTRY if name not in ("with_warmup", "untuned_warmup", "scale", "join")]
+COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join"]
+CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) for name in CATALOGUE}
+
+
+def _spec_params(name):
+    return [(f.name, f.default, f.kw_only) for f in dataclasses.fields(REGISTRY[name])]
+
+
+def _fn_params(fn, skip=()):
+    return [
+        (p.name, p.default if p.default is not inspect.Parameter.empty else dataclasses.MISSING,
+         p.kind is inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(fn).parameters.values()
+        if p.name not in skip
+    ]
+
+
+def test_registry_is_the_whole_catalogue():
+    assert set(REGISTRY) == {
+        "warmup_constant", "warmup_linear_decay", "warmup_cosine_decay", "warmup_polynomial_decay",
+        "warmup_exponential_decay", "warmup_inverse_sqrt", "noam", "legacy_noam", "warmup_stable_decay",
+        "warmup_cosine_restarts", "one_cycle", "tri_stage", *COMBINATORS}
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_same_signature_in_spec_jax_and_torch(name):
+    expected = _spec_params(name)
+    assert _fn_params(getattr(warmup_jax, name)) == expected
+    assert _fn_params(getattr(warmup_torch, name)) == expected
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_torch_scheduler_class_signature(name):
+    cls = getattr(warmup_torch, CLASS_NAMES[name])
+    params = list(inspect.signature(cls).parameters)
+    assert params[0] == "optimizer" and params[-1] == "last_epoch"
+    assert _fn_params(cls, skip=("optimizer", "last_epoch")) == _spec_params(name)
+
+
+@pytest.mark.parametrize("name", COMBINATORS)
+def test_combinators_same_names_in_both(name):
+    assert [p[0] for p in _fn_params(getattr(warmup_jax, name))] == \
+        [p[0] for p in _fn_params(getattr(warmup_torch, name))]
+
+
+@pytest.mark.parametrize("package,forbidden", [
+    ("warmup_torch", ["jax", "optax", "flax"]),
+    ("warmup_jax", ["torch"]),
+    ("warmup_spec", ["jax", "torch", "numpy"]),
+])
+def test_packages_are_independent(package, forbidden):
+    code = (f"import sys, {package}; bad = [m for m in {forbidden!r} if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_public_function_has_a_doc_example():
+    for mod in (warmup_jax, warmup_torch):
+        for name in CATALOGUE + COMBINATORS:
+            doc = getattr(mod, name).__doc__ or ""
+            assert ">>>" in doc, f"{mod.__name__}.{name} has no example"

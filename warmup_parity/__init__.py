@@ -1,0 +1,1 @@
+"""Cross-framework tooling: the ``warmup-parity`` command (imports both frameworks)."""

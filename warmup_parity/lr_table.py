@@ -1,0 +1,56 @@
+"""Learning-rate tables of one config in JAX, torch and the float64 reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LrTables:
+    steps: np.ndarray
+    reference: np.ndarray
+    jax_f32: np.ndarray
+    jax_f64: np.ndarray
+    torch: np.ndarray
+
+    def worst(self, name: str, floor: float = 1e-3) -> tuple[float, float]:
+        """(max |x - ref| / peak, max pointwise relative error where ref >= floor * peak)."""
+        x = getattr(self, name)
+        peak = float(np.max(self.reference))
+        err = np.abs(x - self.reference)
+        big = self.reference >= floor * peak
+        rel = float(np.max(err[big] / self.reference[big])) if big.any() else 0.0
+        return float(np.max(err)) / peak if peak > 0 else float(np.max(err)), rel
+
+
+def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
+    """Evaluates ``cfg`` at ``steps`` with JAX (float32 jit and x64), torch and the reference."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    import warmup_jax
+    import warmup_torch
+    from warmup_spec import reference_table, spec_from_config
+
+    steps_np = np.asarray(steps, dtype=np.int64)
+    ref = np.asarray(reference_table(spec_from_config(cfg), steps_np), dtype=np.float64)
+    sched = warmup_jax.from_config(cfg)
+    f32 = np.asarray(jax.jit(jax.vmap(sched))(jnp.asarray(steps_np, jnp.int32)), np.float64)
+    with jax.enable_x64(True):
+        f64 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps_np)), np.float64)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    scheduler = warmup_torch.from_config(opt, cfg)
+    torch_lrs = []
+    last = -1
+    for t in steps_np:  # drive the real scheduler step by step, read what the optimizer sees
+        while last < t:
+            if last >= 0:
+                opt.step()
+                scheduler.step()
+            last += 1
+        torch_lrs.append(opt.param_groups[0]["lr"])
+    return LrTables(steps_np, ref, f32, f64, np.asarray(torch_lrs, np.float64))
