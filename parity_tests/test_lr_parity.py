@@ -93,8 +93,10 @@ def test_step_types_agree(cfg):
         b = sched(np.int32(t))
         c = sched(np.int64(t))
         d = jitted(jnp.int32(t))
-        assert a.dtype == jnp.float32
-        np.testing.assert_array_equal(np.asarray([a, b, c]), np.asarray([d, d, d]))
+        assert a.dtype == d.dtype == jnp.float32
+        np.testing.assert_array_equal(np.asarray([a, a]), np.asarray([b, c]))
+        # op-by-op (eager) and fused (jit) evaluation may differ by an ulp in sin/exp
+        np.testing.assert_allclose(np.asarray(a), np.asarray(d), rtol=2.5e-7, atol=0)
 
 
 def test_x64_beyond_int32_matches_torch_and_reference():

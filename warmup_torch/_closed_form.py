@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping, Union
 from warmup_spec import specs as S
 from warmup_spec.registry import spec_from_config, spec_to_config
 
-__all__ = ["CLOSED_FORMS", "STEP_CAP", "Schedule", "ScheduleLike", "as_spec", "value_at", "warmup"]
+__all__ = ["CLOSED_FORMS", "STEP_CAP", "Schedule", "ScheduleLike", "as_spec", "closed_form", "value_at", "warmup"]
 
 HALF_PI = math.pi / 2
 STEP_CAP = 2**100
