@@ -1,0 +1,141 @@
+"""Array building blocks shared by every array schedule, over any NumPy-like namespace.
+
+:class:`ArrayOps` binds an array namespace (``jax.numpy`` for ``warmup_jax``,
+``numpy`` for host-side tables) and its float dtype. Rules that keep float32 within a
+few ulps of the float64 reference:
+
+- step arithmetic (clipping, distances to boundaries) is done on the integer step,
+  which is exact, and converted to float once;
+- constants (ratios, logs, ``pi / 2L``) are computed in float64 in Python at build
+  time and rounded once;
+- no ``1 + cos(x)`` or ``1 - cos(x)`` near cancellation: ``sin`` of the remaining
+  fraction is used instead.
+
+No Python branching on the step (it may be traced): only on parameters, which are static.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+HALF_PI = math.pi / 2
+INT32_MAX = 2**31 - 1
+
+
+class ArrayOps:
+    """The operations the schedule forms need, over namespace ``xp``.
+
+    Args:
+        xp: a NumPy-like module (``numpy``, ``jax.numpy``).
+        float_dtype: returns the float dtype of results, read at call time (float64
+            under ``jax_enable_x64`` or for NumPy, else float32).
+    """
+
+    def __init__(self, xp: Any, float_dtype: Callable[[], Any]) -> None:
+        self.xp = xp
+        self.float_dtype = float_dtype
+
+    def as_step(self, count: Any) -> Any:
+        """The step as an array: integer dtypes are kept exact, floats stay floats."""
+        t = self.xp.asarray(count)
+        if t.dtype == self.xp.bool_:
+            t = t.astype(self.xp.int32)
+        return t
+
+    def is_integer(self, t: Any) -> bool:
+        return bool(self.xp.issubdtype(t.dtype, self.xp.integer))
+
+    def clip_step(self, t: Any, lo: int, hi: int | float) -> Any:
+        """``clip(t, lo, hi)`` with Python bounds clamped to ``t``'s dtype range."""
+        if self.is_integer(t):
+            info = self.xp.iinfo(t.dtype)
+            lo, hi = max(lo, int(info.min)), min(hi, int(info.max))
+        return self.xp.clip(t, lo, hi)
+
+    def to_float(self, x: Any) -> Any:
+        return x.astype(self.float_dtype())
+
+    def float_step(self, t: Any, start: int = 0) -> Any:
+        """``max(t - start, 0)`` as a float, for schedules that never end (no int overflow)."""
+        return self.xp.maximum(self.to_float(t) - start, 0.0)
+
+    def remaining(self, t: Any, start: int, end: int) -> Any:
+        """``end - clip(t, start, end)`` as a float: the exact integer distance to ``end``."""
+        return self.to_float(end - self.clip_step(t, start, end))
+
+    def warmup(self, shape: str, i: float, p: Any, t: Any, w: int) -> Any:
+        """The warmup value at ``clip(t, 0, w)``; equals ``p`` at ``t >= w``.
+
+        ``p`` (the target) is a Python float for the catalogue and an array for
+        ``with_warmup`` over a user's function.
+        """
+        xp = self.xp
+        tc = self.to_float(self.clip_step(t, 0, w))
+        static = isinstance(p, (int, float))
+        if shape == "linear":
+            # i + (p - i) * t / w
+            k = (p - i) / w if static else (p - i) * (1.0 / w)
+            return i + tc * k
+        if shape == "cosine":
+            # i + (p - i) * (1 - cos(pi t / w)) / 2 = i + (p - i) * sin(pi t / 2w)**2
+            s = xp.sin(tc * (HALF_PI / w))
+            return i + (p - i) * (s * s)
+        # exponential: i * (p / i) ** (t / w) = p * exp(-(w - t) * log(p / i) / w)
+        rem = self.to_float(w - self.clip_step(t, 0, w))
+        k = -math.log(p / i) / w if static else -xp.log(p / i) * (1.0 / w)
+        return p * xp.exp(rem * k)
+
+    def sin2(self, rem: Any, length: Any, exponent: float = 1.0) -> Any:
+        """``(sin(pi/2 * rem / length))**(2 * exponent)``: the cosine factor
+        ``((1 + cos(pi u)) / 2)**exponent`` written with ``rem = (1 - u) * length``."""
+        s = self.xp.sin(rem * (HALF_PI / length))
+        return s * s if exponent == 1.0 else self.xp.power(s, 2.0 * exponent)
+
+    def piecewise(self, t: Any, bounds: Sequence[int], pieces: Sequence[Callable[[Any], Any]]) -> Any:
+        """``pieces[k](t)`` where ``bounds[k-1] <= t < bounds[k]`` (``bounds`` increasing).
+
+        Every piece is evaluated on every step and selected with ``where``: the only
+        way for a traced step. Empty phases (a bound of 0) are skipped.
+        """
+        bounds, pieces = _drop_empty(bounds, pieces)
+        out = pieces[0](t)
+        for b, piece in zip(bounds, pieces[1:]):
+            out = self.xp.where(t < b, out, piece(t))
+        return out
+
+
+def _drop_empty(bounds: Sequence[int], pieces: Sequence[Callable]) -> tuple[list[int], list[Callable]]:
+    """Drops the pieces before a bound of 0 (e.g. a warmup of 0 steps)."""
+    k = sum(1 for b in bounds if b <= 0)
+    return list(bounds[k:]), list(pieces[k:])
+
+
+class NumpyOps(ArrayOps):
+    """Float64 NumPy operations for host-side tables (plots, inspect, logging).
+
+    On a sorted 1-D step array each phase of :meth:`piecewise` is evaluated only on
+    its own slice, so a table pays for one phase per step, not for all of them.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        super().__init__(np, lambda: np.float64)
+
+    def piecewise(self, t: Any, bounds: Sequence[int], pieces: Sequence[Callable[[Any], Any]]) -> Any:
+        np = self.xp
+        if t.ndim != 1 or t.size < 2 or not bool(np.all(t[:-1] <= t[1:])):
+            return super().piecewise(t, bounds, pieces)
+        bounds, pieces = _drop_empty(bounds, pieces)
+        edges = [0, *np.searchsorted(t, bounds, side="left").tolist(), t.size]
+        out = np.empty(t.shape, np.float64)
+        for (a, b), piece in zip(zip(edges, edges[1:]), pieces):
+            if b > a:
+                out[a:b] = piece(t[a:b])
+        return out
+
+
+def numpy_ops() -> ArrayOps:
+    """Float64 NumPy operations, for host-side tables (plots, inspect, logging)."""
+    return NumpyOps()

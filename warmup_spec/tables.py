@@ -1,0 +1,41 @@
+"""Host-side learning-rate tables with NumPy: for plots, ``inspect`` and logging.
+
+The same array forms as ``warmup_jax`` (one implementation, :mod:`warmup_spec._forms`),
+evaluated with ``numpy`` in float64, vectorised over steps: tens of millions of steps
+per second, with no jax, no torch and no per-step Python. Needs NumPy (imported lazily,
+so the rest of ``warmup_spec`` stays dependency-free).
+
+Example:
+    >>> from warmup_spec.tables import lr_table
+    >>> lr_table({"schedule": "warmup_linear_decay", "peak_value": 1.0, "warmup_steps": 2,
+    ...           "total_steps": 4}, range(6)).tolist()
+    [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterable, Mapping
+
+from warmup_spec import _forms
+from warmup_spec._array_ops import numpy_ops
+from warmup_spec.registry import spec_from_config
+from warmup_spec.specs import ScheduleSpec
+
+
+@functools.lru_cache(maxsize=1)
+def _ops():
+    return numpy_ops()
+
+
+def numpy_schedule(cfg: Mapping[str, Any] | ScheduleSpec) -> Callable[[Any], Any]:
+    """The schedule as a vectorised NumPy function ``steps -> float64 array``."""
+    return _forms.build(spec_from_config(cfg), _ops())
+
+
+def lr_table(cfg: Mapping[str, Any] | ScheduleSpec, steps: Iterable[int] | Any) -> Any:
+    """The lr at every step of ``steps`` (an int array, a range or a list), float64."""
+    import numpy as np
+
+    t = steps if isinstance(steps, np.ndarray) else np.asarray(list(steps) if isinstance(steps, range) else steps)
+    return np.asarray(numpy_schedule(cfg)(t.astype(np.int64)), dtype=np.float64)
