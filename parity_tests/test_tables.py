@@ -19,12 +19,12 @@ def test_numpy_table_matches_reference(cfg):
     table = lr_table(cfg, steps)
     assert table.dtype == np.float64
     assert_close(table, ref, TOL_F64, "numpy table")
-    # any order and a single step give the same values (to NumPy's SIMD-vs-scalar ulp)
+    # any order and a single step give the same values (to the few ulps NumPy's SIMD and scalar sin/exp differ by)
     f = numpy_schedule(cfg)
     perm = np.random.default_rng(0).permutation(steps)
-    np.testing.assert_allclose(f(perm), table[perm], rtol=4e-16, atol=0)
+    np.testing.assert_allclose(f(perm), table[perm], rtol=1e-15, atol=0)
     for t in (0, int(steps[-1]) // 2, int(steps[-1])):
-        assert float(f(t)) == pytest.approx(table[t], rel=4e-16, abs=1e-300)
+        assert float(f(t)) == pytest.approx(table[t], rel=1e-15, abs=1e-300)
     far = lr_table(cfg, FAR_STEPS)
     assert np.all(np.isfinite(far)) and np.all(far >= 0)
 

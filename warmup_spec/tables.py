@@ -33,9 +33,22 @@ def numpy_schedule(cfg: Mapping[str, Any] | ScheduleSpec) -> Callable[[Any], Any
     return _forms.build(spec_from_config(cfg), _ops())
 
 
+CHUNK = 1 << 16
+"""Steps evaluated at a time: the temporaries stay in cache and memory stays flat."""
+
+
 def lr_table(cfg: Mapping[str, Any] | ScheduleSpec, steps: Iterable[int] | Any) -> Any:
-    """The lr at every step of ``steps`` (an int array, a range or a list), float64."""
+    """The lr at every step of ``steps`` (an int array, a range or a list), float64.
+
+    Evaluated in chunks of :data:`CHUNK` steps into one preallocated result, so the
+    peak memory is the result plus a few cache-sized temporaries.
+    """
     import numpy as np
 
     t = steps if isinstance(steps, np.ndarray) else np.asarray(list(steps) if isinstance(steps, range) else steps)
-    return np.asarray(numpy_schedule(cfg)(t.astype(np.int64)), dtype=np.float64)
+    t = t.astype(np.int64, copy=False).reshape(-1)
+    f = numpy_schedule(cfg)
+    out = np.empty(t.shape, np.float64)
+    for a in range(0, t.size, CHUNK):
+        out[a:a + CHUNK] = f(t[a:a + CHUNK])
+    return out
