@@ -285,6 +285,9 @@ def closed_form(cls: type) -> ClosedForm:
 
 def value_at(base: Any, t: int) -> float:
     """``base(t)`` as a float, for a spec or a user's own ``step -> lr`` callable."""
+    fn = CLOSED_FORMS.get(type(base))  # the common case: a catalogue spec, one dict lookup
+    if fn is not None:
+        return fn(base, t)
     if isinstance(base, S.ScheduleSpec):
         return closed_form(type(base))(base, t)
     return float(base(t))

@@ -76,6 +76,15 @@ def _group_ratios(optimizer: Optimizer) -> list[float]:
     return [float(g.get("initial_lr", g["lr"])) / d for g in groups]
 
 
+def _write_lr(group: dict[str, Any], lr: float) -> None:
+    """``group["lr"] = lr``, or ``fill_`` in place when the group's lr is a tensor."""
+    current = group["lr"]
+    if type(current) is not float and isinstance(current, Tensor):
+        current.fill_(lr)
+    else:
+        group["lr"] = lr
+
+
 def _describe(config: Mapping[str, Any] | None) -> str:
     if config is None:
         return "a schedule over a user function (no config)"
@@ -141,7 +150,10 @@ class ScheduleLR(LRScheduler):
     def lrs_at(self, step: int) -> list[float]:
         """The lr of every param group at ``step``: ``f(step) * ratio_g``."""
         f = self.schedule(step)
-        return [f * r for r in self.ratios]
+        ratios = self.ratios
+        if len(ratios) == 1:  # the common case, without a comprehension's overhead
+            return [f * ratios[0]]
+        return [f * r for r in ratios]
 
     def get_lr(self) -> list[float]:  # type: ignore[override]
         """The lrs at ``last_epoch`` (closed form; no recursion on the current lrs)."""
@@ -164,12 +176,11 @@ class ScheduleLR(LRScheduler):
                 f"{type(self).__name__}: the optimizer has {len(groups)} param groups but the "
                 f"scheduler was built for {len(values)}; build a new scheduler after add_param_group"
             )
-        for group, lr in zip(groups, values):
-            current = group["lr"]
-            if isinstance(current, Tensor):
-                current.fill_(lr)
-            else:
-                group["lr"] = lr
+        if len(groups) == 1:  # the common case, without zip's overhead (~0.2 us a step)
+            _write_lr(groups[0], values[0])
+        else:
+            for group, lr in zip(groups, values):
+                _write_lr(group, lr)
         self._last_lr: list[float] = values  # type: ignore[assignment]
 
     def state_dict(self) -> dict[str, Any]:
