@@ -14,7 +14,7 @@ import statistics
 import time
 from typing import Any, Callable, Mapping, Sequence
 
-UNITS = ("ratio", "us", "ms", "count", "steps/s", "leaves", "bytes", "MiB")
+UNITS = ("ratio", "ns", "us", "ms", "count", "steps/s", "leaves", "bytes", "MiB")
 
 
 def time_call(fn: Callable[[], Any]) -> float:

@@ -23,22 +23,21 @@ sync: the step is a Python int)::
 
     import optax
     import warmup_jax
-    from warmup_spec.tables import numpy_schedule
+    from warmup_spec.closed_form import Schedule
 
     cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-3,
            "warmup_steps": 100, "total_steps": 10_000}
     tx = optax.adamw(warmup_jax.from_config(cfg))   # the schedule runs inside the step
-    host_lr = numpy_schedule(cfg)                    # the same schedule in NumPy, float64
+    host_lr = Schedule(cfg)                          # the same schedule, pure Python float64
     for step in range(num_steps):
         params, opt_state = train_step(params, opt_state, batch)
         if step % 100 == 0:
             # the lr this step's update used (Optax evaluates the schedule at the
             # count before its increment, i.e. at ``step``): no jax call, no sync
-            log(step=step, lr=float(host_lr(step)))
+            log(step=step, lr=host_lr(step))
 
-Every ``host_lr(step)`` call is a few NumPy scalar operations; to log on every step,
-build the table once, ``table = warmup_spec.tables.lr_table(cfg, range(total_steps + 1))``,
-and log ``float(table[min(step, total_steps)])`` (the schedule holds its final value).
+``host_lr(step)`` is a fraction of a microsecond (no jax, no NumPy); for a plot, build
+the whole table with NumPy: ``warmup_spec.tables.lr_table(cfg, range(total_steps + 1))``.
 """
 
 from __future__ import annotations
@@ -57,6 +56,7 @@ import optax
 import warmup_jax
 from benchmarks._timing import interleave, ratios, stats, time_call
 from benchmarks._timing import row as _row
+from warmup_spec.closed_form import Schedule
 from warmup_spec.tables import lr_table, numpy_schedule
 
 PEAK, WARMUP, TOTAL = 1e-3, 100, 10_000
@@ -261,6 +261,28 @@ def hlo_rows() -> list[dict]:
         )
         for k in ("ours", "optax")
     ]
+
+
+def bench_schedule_alone(rounds: int, best_of: int, n: int = 100_000) -> list[dict]:
+    """(b) the schedule alone as a train step evaluates it: one int32 scalar step per
+    iteration of a ``fori_loop``, ours vs optax's built-in: the train-step rows above
+    cannot resolve the difference inside one fused kernel."""
+    variants = lr_variants()
+    fns = {}
+    for k in ("ours", "optax"):
+        sched = variants[k]
+        fn = jax.jit(lambda sched=sched: jax.lax.fori_loop(
+            0, n, lambda i, acc: acc + sched(i), jnp.zeros((), jnp.float32)))
+        fn().block_until_ready()
+        fns[k] = lambda fn=fn: fn().block_until_ready()
+    times = interleave(fns, rounds, best_of=best_of)
+    per_step = {k: stats([t / n * 1e9 for t in v]) for k, v in times.items()}
+    rows = [row(f"jax.b.schedule_alone_ns.{k}", f"ns per scalar step, {k} warmup_cosine_decay in a jit'd fori_loop",
+                m, "ns", min=lo, max=hi) for k, (m, lo, hi) in per_step.items()]
+    rows.append(ratio_row("jax.b.schedule_alone", "the schedule alone, ours / optax built-in, per scalar step "
+                          f"in a jit'd fori_loop of {n} steps", times["ours"], times["optax"], target="<= 1.0",
+                          note="the cost the train-step rows cannot resolve; loop overhead included on both sides"))
+    return rows
 
 
 # ---------------------------------------------------------------- (c) compilations
@@ -470,10 +492,12 @@ def bench_state_and_logging(rounds: int, best_of: int) -> list[dict]:
 
     # host-side lr for logging: per-call cost
     host = numpy_schedule(COSINE_CFG)
+    closed = Schedule(COSINE_CFG)
     jit_ours = jax.jit(ours)
     k_fast, k_slow = 1000, 50
     lookup = lr_table(COSINE_CFG, range(TOTAL + 1))
     calls = {
+        "closed_form": (k_fast, lambda: [closed(t) for t in range(k_fast)]),
         "numpy_schedule": (k_fast, lambda: [float(host(t)) for t in range(k_fast)]),
         "table_lookup": (k_fast, lambda: [float(lookup[min(t, TOTAL)]) for t in range(k_fast)]),
         "jit": (k_fast, lambda: [float(jit_ours(t)) for t in range(k_fast)]),
@@ -482,7 +506,8 @@ def bench_state_and_logging(rounds: int, best_of: int) -> list[dict]:
     }
     times = interleave({k: f for k, (_, f) in calls.items()}, max(3, rounds // 3), best_of)
     what = {
-        "numpy_schedule": "float(numpy_schedule(cfg)(step)) on a Python int (host, float64)",
+        "closed_form": "warmup_spec.closed_form.Schedule(cfg)(step): pure Python float64 (the logging path)",
+        "numpy_schedule": "float(numpy_schedule(cfg)(step)) on a Python int (host, float64; made for arrays)",
         "table_lookup": "float(table[min(step, total_steps)]) from table = lr_table(cfg, range(total_steps + 1))",
         "jit": "float(jax.jit(ours)(step))",
         "eager_ours": "float(ours(step)) un-jitted (eager jax)",
@@ -533,6 +558,7 @@ def run(quick: bool = False) -> list[dict]:
     for (model, mode), (rounds, best_of) in plan.items():
         rows += bench_train_step(model, mode, rounds, best_of)
     rows += hlo_rows()
+    rows += bench_schedule_alone(*((3, 1) if quick else (21, 3)))
     rows += bench_compiles()
     rows += bench_tables(*((3, 1, 1) if quick else (15, 3, 5)))
     rows += bench_state_and_logging(*((3, 1) if quick else (31, 5)))

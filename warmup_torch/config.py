@@ -9,7 +9,7 @@ from torch.optim import Optimizer
 from warmup_spec.registry import load_config, spec_from_config
 from warmup_spec.specs import ScheduleSpec
 
-from warmup_torch._closed_form import Schedule
+from warmup_spec.closed_form import Schedule
 from warmup_torch.scheduler import ScheduleLR, scheduler_for
 
 __all__ = ["ConfigLike", "from_config", "schedule_from_config"]

@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Sequence, Union
 
 from warmup_spec import specs as S
 
-from warmup_torch._closed_form import Schedule, as_spec
+from warmup_spec.closed_form import Schedule, as_spec
 
 __all__ = [
     "Schedule",

@@ -6,7 +6,7 @@ from torch import Tensor
 from torch.optim import Optimizer
 from warmup_spec import specs as S
 
-from warmup_torch._closed_form import Schedule
+from warmup_spec.closed_form import Schedule
 
 __all__ = ["adjust_learning_rate"]
 

@@ -30,7 +30,7 @@ from torch.optim.lr_scheduler import LRScheduler
 from warmup_spec import specs as S
 from warmup_spec.registry import spec_to_config
 
-from warmup_torch._closed_form import Schedule, ScheduleLike, as_spec
+from warmup_spec.closed_form import Schedule, ScheduleLike, as_spec
 
 __all__ = [
     "LegacyNoam",

@@ -1,4 +1,12 @@
-"""Float64 closed forms of every spec, and the picklable :class:`Schedule` callable.
+"""Float64 closed forms of every spec in pure Python, and the picklable :class:`Schedule`.
+
+The host-side ``step -> lr`` callable of the project: ``warmup_torch``'s schedulers
+and plain callables are built on it, and a JAX user logs the lr with it without
+``optax.inject_hyperparams`` (about 0.3 us a call, no framework imported):
+
+    >>> from warmup_spec.closed_form import Schedule
+    >>> Schedule({"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 2})(1)
+    0.05
 
 One pure-Python function ``(spec, t) -> float`` per spec class, found through
 :data:`CLOSED_FORMS` by the spec's TYPE (never by its name). Rules:
