@@ -1,0 +1,278 @@
+"""Param groups (issue 5, item 4): the spec's group rule in torch and its
+``optax.multi_transform`` equivalent, proven equal by training the matched Flax NNX / torch
+MLP (``warmup_parity.models``) in float64 with two groups: the first layer ("emb") and the rest.
+
+1. Half the lr for "emb": torch, ONE scheduler over two param groups (group lr 0.5 and the
+   default 1.0, so group g gets ``f(k) * initial_lr_g / defaults["lr"]``); optax,
+   ``multi_transform({"emb": adamw(scale(cfg, 0.5)), "rest": adamw(cfg)})``.
+2. A LONGER warmup for "emb": ``ScheduleLR`` has one schedule and per-group RATIOS only, so
+   torch needs either two optimizers each with its own ``warmup_torch`` scheduler, or torch's
+   ``LambdaLR`` with one ``warmup_torch.Schedule`` per group; optax, ``multi_transform`` with
+   two different schedules. Both torch routes are checked against optax and against each other.
+
+Parameters after every step agree to 1e-9 of their max magnitude (float64); each group's lr
+at each step agrees to 1e-12 (the two closed forms round differently, not bit for bit).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+import torch
+from flax import nnx
+from torch.optim.lr_scheduler import LambdaLR
+
+import warmup_jax
+import warmup_torch as W
+from warmup_parity.data import batch_indices, synthetic
+from warmup_parity.models import build_flax, build_torch, flax_weights
+from warmup_parity.optimizers import optax_transform, torch_optimizer
+
+STEPS = 60
+TOL_PARAMS = 1e-9  # max |jax - torch| / max |torch|, after every step
+TOL_LR = 1e-12  # pointwise relative, each group, each step
+ADAMW = {"name": "adamw", "weight_decay": 0.01}
+BASE = {"schedule": "warmup_cosine_decay", "peak_value": 0.02, "warmup_steps": 10, "total_steps": 50, "end_value": 1e-4}
+LONG = {**BASE, "warmup_steps": 30}  # the embedding group's longer warmup
+DATA = synthetic(n=256, d=8, n_out=2, seed=11)
+BATCHES = batch_indices(256, 32, STEPS, seed=5)
+EMB = "l1"  # the first layer plays the embedding
+
+
+def label_of(path: tuple[Any, ...]) -> str:
+    return "emb" if str(path[0].key) == EMB else "rest"
+
+
+def labels(params: Any) -> Any:
+    """``multi_transform`` labels: "emb" for the first layer's kernel and bias, "rest" otherwise."""
+    return jax.tree_util.tree_map_with_path(lambda path, _: label_of(path), params)
+
+
+# --------------------------------------------------------------------------- the two sides
+
+
+@functools.lru_cache(maxsize=None)
+def initial_weights() -> dict[str, np.ndarray]:
+    with jax.enable_x64(True):
+        return flax_weights(build_flax("mlp", 8, 2, "float64", seed=0, hidden=16))
+
+
+def run_optax(make_tx: Callable[[], optax.GradientTransformation],
+              schedules: dict[str, Callable[[Any], Any]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Trains the Flax model: (lr of each group at each step, params after each step in
+    torch layout, flattened in torch's parameter order)."""
+    with jax.enable_x64(True):
+        model = build_flax("mlp", 8, 2, "float64", seed=0, hidden=16)
+        optimizer = nnx.Optimizer(model, make_tx(), wrt=nnx.Param)
+        x_all, y_all = jnp.asarray(DATA.x), jnp.asarray(DATA.y)
+
+        @nnx.jit
+        def step(model: Any, optimizer: Any, idx: Any) -> None:
+            grads = nnx.grad(lambda m: jnp.mean((m(x_all[idx]) - y_all[idx]) ** 2))(model)
+            optimizer.update(model, grads)
+
+        lrs, snaps = [], []
+        for k in range(STEPS):
+            lr = {g: schedules[g](jnp.asarray(k)) for g in ("emb", "rest")}
+            assert all(v.dtype == jnp.float64 for v in lr.values())
+            lrs.append([float(lr["emb"]), float(lr["rest"])])
+            step(model, optimizer, jnp.asarray(BATCHES[k]))
+            w = flax_weights(model)
+            snaps.append(np.concatenate([w[n].ravel() for n in TORCH_ORDER]))
+        assert int(optimizer.step[...]) == STEPS
+    return np.asarray(lrs), snaps
+
+
+TORCH_ORDER = ("l1.weight", "l1.bias", "l2.weight", "l2.bias", "l3.weight", "l3.bias")
+
+
+def torch_model() -> torch.nn.Module:
+    model = build_torch("mlp", initial_weights(), "float64")
+    assert tuple(n for n, _ in model.named_parameters()) == TORCH_ORDER
+    return model
+
+
+def split_params(model: torch.nn.Module) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    emb = [p for n, p in model.named_parameters() if n.split(".")[0] == EMB]
+    rest = [p for n, p in model.named_parameters() if n.split(".")[0] != EMB]
+    return emb, rest
+
+
+def run_torch(model: torch.nn.Module, steppers: list[tuple[torch.optim.Optimizer, Any]],
+              group_lr: Callable[[], list[float]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Trains the torch twin with the given (optimizer, scheduler) pairs, all stepped each step."""
+    x_all = torch.tensor(DATA.x, dtype=torch.float64)
+    y_all = torch.tensor(DATA.y, dtype=torch.float64)
+    lrs, snaps = [], []
+    for k in range(STEPS):
+        idx = torch.as_tensor(BATCHES[k])
+        for opt, _ in steppers:
+            opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x_all[idx]), y_all[idx]).backward()
+        lrs.append(group_lr())
+        for opt, sched in steppers:
+            opt.step()
+            sched.step()
+        snaps.append(np.concatenate([p.detach().numpy().ravel() for p in model.parameters()]))
+    return np.asarray(lrs, np.float64), snaps
+
+
+def param_errors(got: list[np.ndarray], ref: list[np.ndarray]) -> np.ndarray:
+    return np.asarray([np.max(np.abs(a - b)) / np.max(np.abs(b)) for a, b in zip(got, ref)])
+
+
+def assert_same_training(jax_run: tuple[np.ndarray, list[np.ndarray]], torch_run: tuple[np.ndarray, list[np.ndarray]]) -> float:
+    (lr_j, p_j), (lr_t, p_t) = jax_run, torch_run
+    assert lr_j.shape == lr_t.shape == (STEPS, 2)
+    np.testing.assert_allclose(lr_t, lr_j, rtol=TOL_LR, atol=0)
+    err = param_errors(p_j, p_t)
+    assert err.max() <= TOL_PARAMS, f"max param error {err.max():.2e} at step {int(err.argmax())}"
+    # the run is not trivial: both groups moved, and the groups' lrs differ
+    assert not np.allclose(p_t[-1], p_t[0]) and not np.array_equal(lr_t[:, 0], lr_t[:, 1])
+    return float(err.max())
+
+
+# --------------------------------------------------------------------------- case 1: half the lr
+
+
+@functools.lru_cache(maxsize=None)
+def optax_half() -> tuple[np.ndarray, list[np.ndarray]]:
+    with jax.enable_x64(True):
+        emb, rest = warmup_jax.scale(BASE, 0.5), warmup_jax.from_config(BASE)
+    return run_optax(
+        lambda: optax.multi_transform(
+            {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
+        ),
+        {"emb": emb, "rest": rest},
+    )
+
+
+def test_half_lr_for_embeddings_one_scheduler_two_groups() -> None:
+    model = torch_model()
+    emb, rest = split_params(model)
+    # torch_optimizer builds lr=1.0 (the default), so the emb group's 0.5 is its ratio
+    opt, sched = torch_optimizer(ADAMW, [{"params": emb, "lr": 0.5}, {"params": rest}], BASE)
+    assert type(sched) is W.WarmupCosineDecay and sched.ratios == [0.5, 1.0]
+    run = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
+    lr_t = run[0]
+    assert np.array_equal(lr_t[:, 0], 0.5 * lr_t[:, 1])  # the rule, exactly
+    f = W.schedule_from_config(BASE)
+    assert lr_t[:, 1].tolist() == [f(k) for k in range(STEPS)]
+    assert_same_training(optax_half(), run)
+
+
+def test_group_rule_does_not_depend_on_the_default_lr() -> None:
+    """Default lr 3e-4 with the emb group at 1.5e-4: the same ratios, the same training."""
+    model = torch_model()
+    emb, rest = split_params(model)
+    opt = torch.optim.AdamW([{"params": emb, "lr": 1.5e-4}, {"params": rest}], lr=3e-4, weight_decay=0.01)
+    sched = W.from_config(opt, BASE)
+    assert sched.ratios == [1.5e-4 / 3e-4, 1.0]
+    run = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
+    assert_same_training(optax_half(), run)
+
+
+def test_a_wrong_group_factor_is_caught() -> None:
+    """The comparison can fail: optax with the emb group at 0.4 instead of 0.5."""
+    with jax.enable_x64(True):
+        emb, rest = warmup_jax.scale(BASE, 0.4), warmup_jax.from_config(BASE)
+    wrong = run_optax(
+        lambda: optax.multi_transform(
+            {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
+        ),
+        {"emb": emb, "rest": rest},
+    )
+    model = torch_model()
+    e, r = split_params(model)
+    opt, sched = torch_optimizer(ADAMW, [{"params": e, "lr": 0.5}, {"params": r}], BASE)
+    run = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
+    assert param_errors(wrong[1], run[1]).max() > 1e3 * TOL_PARAMS
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(run[0], wrong[0], rtol=TOL_LR, atol=0)
+
+
+# --------------------------------------------------------------------------- case 2: longer warmup
+
+
+@functools.lru_cache(maxsize=None)
+def optax_long() -> tuple[np.ndarray, list[np.ndarray]]:
+    with jax.enable_x64(True):
+        emb, rest = warmup_jax.from_config(LONG), warmup_jax.from_config(BASE)
+    return run_optax(
+        lambda: optax.multi_transform(
+            {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
+        ),
+        {"emb": emb, "rest": rest},
+    )
+
+
+def torch_two_optimizers() -> tuple[np.ndarray, list[np.ndarray], list[Any]]:
+    model = torch_model()
+    emb, rest = split_params(model)
+    opt_e, sched_e = torch_optimizer(ADAMW, emb, LONG)
+    opt_r, sched_r = torch_optimizer(ADAMW, rest, BASE)
+    lrs, snaps = run_torch(model, [(opt_e, sched_e), (opt_r, sched_r)],
+                           lambda: [opt_e.param_groups[0]["lr"], opt_r.param_groups[0]["lr"]])
+    return lrs, snaps, [sched_e, sched_r]
+
+
+def torch_lambda_lr() -> tuple[np.ndarray, list[np.ndarray], LambdaLR]:
+    model = torch_model()
+    emb, rest = split_params(model)
+    opt = torch.optim.AdamW([{"params": emb}, {"params": rest}], lr=1.0, weight_decay=0.01)
+    f_emb, f_rest = W.schedule_from_config(LONG), W.schedule_from_config(BASE)
+    # LambdaLR: lr_g = initial_lr_g * lambda_g(k) = 1.0 * f_g(k), exactly f_g(k)
+    sched = LambdaLR(opt, [lambda k: f_emb(k), lambda k: f_rest(k)])
+    lrs, snaps = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
+    return lrs, snaps, sched
+
+
+def test_longer_warmup_two_optimizers_each_with_its_scheduler() -> None:
+    lrs, snaps, scheds = torch_two_optimizers()
+    f_emb, f_rest = W.schedule_from_config(LONG), W.schedule_from_config(BASE)
+    assert lrs[:, 0].tolist() == [f_emb(k) for k in range(STEPS)]
+    assert lrs[:, 1].tolist() == [f_rest(k) for k in range(STEPS)]
+    assert lrs[10, 1] == 0.02 and lrs[10, 0] == pytest.approx(0.02 / 3, rel=1e-15)  # rest peaks, emb a third up
+    assert_same_training(optax_long(), (lrs, snaps))
+    # each scheduler's state records its own schedule
+    assert [s.state_dict()["schedule"]["warmup_steps"] for s in scheds] == [30, 10]
+
+
+def test_longer_warmup_lambda_lr_per_group() -> None:
+    lrs, snaps, sched = torch_lambda_lr()
+    f_emb, f_rest = W.schedule_from_config(LONG), W.schedule_from_config(BASE)
+    assert lrs[:, 0].tolist() == [f_emb(k) for k in range(STEPS)]
+    assert lrs[:, 1].tolist() == [f_rest(k) for k in range(STEPS)]
+    assert_same_training(optax_long(), (lrs, snaps))
+    # the two torch routes train identically, bit for bit
+    lrs2, snaps2, _ = torch_two_optimizers()
+    assert np.array_equal(lrs, lrs2)
+    assert all(np.array_equal(a, b) for a, b in zip(snaps, snaps2))
+
+
+def test_lambda_lr_cannot_save_a_schedule_object_directly() -> None:
+    """``LambdaLR.state_dict`` saves ``fn.__dict__`` of callable objects; ``Schedule`` has
+    ``__slots__`` and no ``__dict__``, so passing the Schedules themselves breaks checkpointing
+    (the lambda wrappers above save ``None``, like any function, and resume fine)."""
+    opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                           {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+    sched = LambdaLR(opt, [W.schedule_from_config(LONG), W.schedule_from_config(BASE)])
+    with pytest.raises(AttributeError, match="__dict__"):
+        sched.state_dict()
+    _, _, wrapped = torch_lambda_lr()
+    assert wrapped.state_dict()["lr_lambdas"] == [None, None]
+
+
+def test_scheduler_has_no_per_group_schedule() -> None:
+    """``ScheduleLR`` takes one schedule; a list of them per group is refused (a missing feature:
+    torch's per-group answer is ``LambdaLR`` or one optimizer per group, as above)."""
+    opt = torch.optim.AdamW([{"params": [torch.zeros(1, requires_grad=True)]},
+                             {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+    with pytest.raises((TypeError, ValueError)):
+        W.ScheduleLR(opt, [LONG, BASE])  # type: ignore[arg-type]
