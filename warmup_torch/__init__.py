@@ -4,13 +4,13 @@
   one per spec, with the spec's exact parameters, and the combinators;
 - :mod:`warmup_torch.scheduler`: :class:`ScheduleLR` and one ``LRScheduler`` subclass
   per catalogue schedule;
-- :mod:`warmup_torch.config`: :func:`from_config` / :func:`schedule_from_config`;
+- :mod:`warmup_torch.config`: :func:`from_config` / :func:`schedule_from_config` / :func:`resume`;
 - :mod:`warmup_torch.legacy`: :func:`adjust_learning_rate`, the copied snippet.
 
 Imports torch and :mod:`warmup_spec` only (never jax).
 """
 
-from warmup_torch.config import from_config, schedule_from_config
+from warmup_torch.config import from_config, resume, schedule_from_config
 from warmup_torch.functional import (
     Schedule,
     join,
@@ -47,6 +47,7 @@ from warmup_torch.scheduler import (
     WarmupStableDecay,
     scheduler_for,
 )
+from warmup_spec.steps import steps_from_epochs
 
 __all__ = [
     # functional
@@ -85,5 +86,7 @@ __all__ = [
     # config and legacy
     "adjust_learning_rate",
     "from_config",
+    "resume",
     "schedule_from_config",
+    "steps_from_epochs",
 ]

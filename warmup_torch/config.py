@@ -12,7 +12,7 @@ from warmup_spec.specs import ScheduleSpec
 from warmup_spec.closed_form import Schedule
 from warmup_torch.scheduler import ScheduleLR, scheduler_for
 
-__all__ = ["ConfigLike", "from_config", "schedule_from_config"]
+__all__ = ["ConfigLike", "from_config", "resume", "schedule_from_config"]
 
 ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]", ScheduleSpec, Schedule]
 """A config mapping, a path to a ``.json``/``.toml`` file, a JSON string, a spec or a Schedule."""
@@ -60,3 +60,42 @@ def from_config(optimizer: Optimizer, cfg: ConfigLike, last_epoch: int = -1) -> 
         ('WarmupCosineDecay', 0.0)
     """
     return scheduler_for(optimizer, _spec(cfg), last_epoch)
+
+
+def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
+    """Rebuilds a scheduler from its ``state_dict()`` and puts its lr back in effect.
+
+    Safe whatever was restored first: building a scheduler writes ``f(0)`` into the
+    optimizer and ``load_state_dict`` (like every torch scheduler's) writes nothing, so
+    a scheduler built after ``optimizer.load_state_dict`` would run one step at
+    ``f(0)``. ``resume`` writes ``f(last_epoch)``, the lr of the next update.
+
+    Args:
+        optimizer: the optimizer, its own state already loaded or not.
+        state: what ``scheduler.state_dict()`` returned (e.g. from ``torch.load``).
+
+    Returns:
+        The scheduler, continuing exactly where the saved one stopped.
+
+    Example:
+        >>> import torch
+        >>> cfg = {"schedule": "warmup_linear_decay", "peak_value": 1.0, "warmup_steps": 2, "total_steps": 4}
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+        >>> sched = from_config(opt, cfg)
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step()
+        >>> opt2 = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+        >>> opt2.load_state_dict(opt.state_dict())
+        >>> again = resume(opt2, sched.state_dict())
+        >>> opt2.param_groups[0]["lr"], again.last_epoch
+        (0.5, 3)
+    """
+    if not isinstance(state, Mapping) or state.get("schedule") is None:
+        raise ValueError(
+            "resume: state has no schedule config; expected a warmup_torch scheduler's state_dict() "
+            "(a schedule over a user function saves none: rebuild it and call load_state_dict)"
+        )
+    scheduler = scheduler_for(optimizer, _spec(state["schedule"]))
+    scheduler.load_state_dict(state)
+    scheduler.write_lrs()
+    return scheduler

@@ -183,6 +183,10 @@ class ScheduleLR(LRScheduler):
                 _write_lr(group, lr)
         self._last_lr: list[float] = values  # type: ignore[assignment]
 
+    def write_lrs(self) -> None:
+        """Writes the lrs at ``last_epoch`` (the next update's) into the optimizer's groups."""
+        self._update_lr(self.last_epoch)
+
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain Python values (see the class docstring)."""
         return {
@@ -210,8 +214,8 @@ class ScheduleLR(LRScheduler):
         if saved != self._config:
             raise ValueError(
                 f"{name}.load_state_dict: the saved state is for {_describe(saved)}, but this "
-                f"scheduler runs {_describe(self._config)}; build the scheduler from the saved "
-                "config (warmup_torch.from_config(optimizer, state['schedule'])) to resume it"
+                f"scheduler runs {_describe(self._config)}; resume the saved one with "
+                "warmup_torch.resume(optimizer, state)"
             )
         ratios = [float(r) for r in state_dict["ratios"]]
         if len(ratios) != len(self.optimizer.param_groups):
