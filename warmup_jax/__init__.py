@@ -8,6 +8,7 @@ reference. Never imports torch.
 from warmup_jax._build import Schedule, build
 from warmup_jax.combinators import join, scale, untuned_warmup, with_warmup
 from warmup_jax.config import from_config
+from warmup_jax.precision import scale_by_learning_rate_f32, scale_by_schedule_f32
 from warmup_jax.schedules import (
     legacy_noam,
     noam,
@@ -22,6 +23,7 @@ from warmup_jax.schedules import (
     warmup_polynomial_decay,
     warmup_stable_decay,
 )
+from warmup_spec.steps import steps_from_epochs
 
 __all__ = [
     "Schedule",
@@ -43,4 +45,7 @@ __all__ = [
     "warmup_polynomial_decay",
     "warmup_stable_decay",
     "with_warmup",
+    "steps_from_epochs",
+    "scale_by_learning_rate_f32",
+    "scale_by_schedule_f32",
 ]

@@ -68,7 +68,7 @@ def epoch_keys(schedule: str) -> dict[str, str]:
     >>> epoch_keys("warmup_stable_decay")
     {'warmup_epochs': 'warmup_steps', 'stable_epochs': 'stable_steps', 'decay_epochs': 'decay_steps'}
     """
-    if schedule not in REGISTRY:
+    if not isinstance(schedule, str) or schedule not in REGISTRY:
         raise c.fail("config", "schedule", schedule, "one of " + ", ".join(sorted(REGISTRY)))
     cls = REGISTRY[schedule]
     keys = {
