@@ -102,7 +102,7 @@ def _(spec: S.WarmupExponentialDecay, ops: ArrayOps) -> Schedule:
         q = x // n if spec.staircase else x
         k = log_rate if spec.staircase else log_rate / n
         v = p * ops.xp.exp(ops.to_float(q) * k)
-        if e is not None:
+        if e is not None and rate != 1:  # a floor below 1, a ceiling above; rate 1 is constant
             v = ops.xp.maximum(v, e) if rate < 1 else ops.xp.minimum(v, e)
         return v
 

@@ -123,7 +123,7 @@ def _warmup_exponential_decay(spec: S.WarmupExponentialDecay, t: int) -> float:
     except OverflowError:
         g = math.inf
     v = p * g
-    if e is not None:
+    if e is not None and rate != 1:  # a floor below 1, a ceiling above; rate 1 is constant
         v = max(v, e) if rate < 1 else min(v, e)
     return v  # rate > 1 always has a finite ceiling e (checked by the spec)
 

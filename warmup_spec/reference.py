@@ -85,7 +85,7 @@ def _(spec: S.WarmupExponentialDecay, t: int) -> float:
         v = p * spec.decay_rate**q
     except OverflowError:  # growth past float64 range: the ceiling applies below
         v = math.inf if p > 0 else 0.0
-    if spec.end_value is not None:
+    if spec.end_value is not None and spec.decay_rate != 1:  # a floor below 1, a ceiling above
         v = max(v, spec.end_value) if spec.decay_rate < 1 else min(v, spec.end_value)
     return v
 

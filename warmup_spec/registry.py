@@ -20,6 +20,7 @@ REGISTRY: dict[str, type[ScheduleSpec]] = {cls.name: cls for cls in SPECS}
 """Schedule name -> spec class."""
 
 _NESTED = {"base"}
+_MAPPING = 'a mapping {"schedule": NAME, **parameters}'
 
 
 def _fields(cls: type[ScheduleSpec]) -> list[dataclasses.Field]:
@@ -36,13 +37,13 @@ def spec_from_config(cfg: Mapping[str, Any] | ScheduleSpec) -> ScheduleSpec:
     if isinstance(cfg, ScheduleSpec):
         return cfg
     if not isinstance(cfg, Mapping):
-        raise c.fail("config", "cfg", cfg, 'a mapping {"schedule": NAME, **parameters}')
+        raise c.fail("config", "cfg", cfg, _MAPPING)
     if "schedule" not in cfg:
         raise ValueError(
             "config: missing key 'schedule'; expected one of " + ", ".join(sorted(REGISTRY))
         )
     name = cfg["schedule"]
-    if name not in REGISTRY:
+    if not isinstance(name, str) or name not in REGISTRY:
         raise c.fail("config", "schedule", name, "one of " + ", ".join(sorted(REGISTRY)))
     cls = REGISTRY[name]
     fields = _fields(cls)
@@ -97,6 +98,8 @@ def load_config(source: str | os.PathLike | Mapping[str, Any]) -> dict[str, Any]
     """Reads a config from a mapping, a ``.json``/``.toml`` file, or a JSON string."""
     if isinstance(source, Mapping):
         return dict(source)
+    if not isinstance(source, (str, os.PathLike)):  # the same error as spec_from_config's
+        raise c.fail("config", "cfg", source, _MAPPING)
     text_or_path = os.fspath(source)
     if os.path.exists(text_or_path):
         if text_or_path.endswith(".toml"):
@@ -109,6 +112,9 @@ def load_config(source: str | os.PathLike | Mapping[str, Any]) -> dict[str, Any]
         with open(text_or_path, encoding="utf-8") as f:
             return dict(json.load(f))
     try:
-        return dict(json.loads(text_or_path))
+        parsed = json.loads(text_or_path)
     except json.JSONDecodeError:
         raise c.fail("config", "source", text_or_path, "a mapping, a JSON string or a path to a .json/.toml file") from None
+    if not isinstance(parsed, Mapping):
+        raise c.fail("config", "cfg", parsed, _MAPPING)
+    return dict(parsed)

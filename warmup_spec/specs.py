@@ -343,6 +343,8 @@ class OneCycle(ScheduleSpec):
             "pct_start",
             c.number(n, "pct_start", self.pct_start, 1.0 / T, 1.0, lo_open=True, hi_open=True),
         )
+        if float(self.pct_start * T) - 1.0 <= 0.0:  # torch's end of phase 1 rounds to step 0
+            raise c.fail(n, "pct_start", self.pct_start, f"pct_start * total_steps > 1 (total_steps={T})")
         self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
         self._set(
             "final_div_factor",
@@ -424,6 +426,12 @@ class WithWarmup(ScheduleSpec):
         self._set("warmup_shape", c.choice(n, "warmup_shape", self.warmup_shape, WARMUP_SHAPES))
         lo_open = self.warmup_shape == "exponential"
         self._set("init_value", c.number(n, "init_value", self.init_value, 0.0, lo_open=lo_open))
+        if lo_open and isinstance(self.base, ScheduleSpec):
+            from warmup_spec.closed_form import value_at
+
+            start = value_at(self.base, 0)
+            if not start > 0.0:
+                raise c.fail(n, "warmup_shape", "exponential", f"'linear' or 'cosine' for a base starting at 0 (base(0)={start!r})")
 
 
 @dataclass(frozen=True)
