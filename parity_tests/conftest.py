@@ -5,22 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from warmup_parity.lr_table import FLOOR, errors  # noqa: F401  (the one error measure)
+
 # Float32 JAX vs the float64 reference: pointwise relative where lr >= 1e-3 of the
 # peak, absolute (relative to the peak) everywhere. Float64 back ends: 1e-12.
 TOL_F32 = 1e-6
 TOL_F64 = 1e-12
-FLOOR = 1e-3
-
-
-def errors(got: np.ndarray, ref: np.ndarray, peak: float | None = None) -> tuple[float, float]:
-    """(max |got - ref| / peak, max |got - ref| / ref where ref >= FLOOR * peak)."""
-    got = np.asarray(got, np.float64)
-    ref = np.asarray(ref, np.float64)
-    peak = float(np.max(ref)) if peak is None else peak
-    err = np.abs(got - ref)
-    big = ref >= FLOOR * peak
-    rel = float(np.max(err[big] / ref[big])) if big.any() else 0.0
-    return float(np.max(err)) / peak, rel
 
 
 def assert_close(got, ref, tol: float, what: str = "", peak: float | None = None) -> tuple[float, float]:

@@ -8,6 +8,21 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 
+FLOOR = 1e-3
+"""Pointwise relative errors count where the lr is at least this fraction of the peak."""
+
+
+def errors(got: Any, ref: Any, peak: float | None = None, floor: float = FLOOR) -> tuple[float, float]:
+    """(max |got - ref| / peak, max |got - ref| / ref where ref >= floor * peak)."""
+    got = np.asarray(got, np.float64)
+    ref = np.asarray(ref, np.float64)
+    peak = float(np.max(ref)) if peak is None else peak
+    err = np.abs(got - ref)
+    big = ref >= floor * peak
+    rel = float(np.max(err[big] / ref[big])) if big.any() else 0.0
+    return (float(np.max(err)) / peak if peak > 0 else float(np.max(err))), rel
+
+
 @dataclass(frozen=True)
 class LrTables:
     steps: np.ndarray
@@ -16,14 +31,9 @@ class LrTables:
     jax_f64: np.ndarray
     torch: np.ndarray
 
-    def worst(self, name: str, floor: float = 1e-3) -> tuple[float, float]:
+    def worst(self, name: str, floor: float = FLOOR) -> tuple[float, float]:
         """(max |x - ref| / peak, max pointwise relative error where ref >= floor * peak)."""
-        x = getattr(self, name)
-        peak = float(np.max(self.reference))
-        err = np.abs(x - self.reference)
-        big = self.reference >= floor * peak
-        rel = float(np.max(err[big] / self.reference[big])) if big.any() else 0.0
-        return float(np.max(err)) / peak if peak > 0 else float(np.max(err)), rel
+        return errors(getattr(self, name), self.reference, floor=floor)
 
 
 def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
