@@ -6,11 +6,11 @@ import os
 from typing import Any, Mapping, Union
 
 from warmup_jax._build import Schedule, build
-from warmup_spec.registry import load_config, spec_from_config
+from warmup_spec.closed_form import spec_of
+
 from warmup_spec.specs import ScheduleSpec
 
 ConfigLike = Union[Mapping[str, Any], ScheduleSpec, str, "os.PathLike[str]"]
-
 
 def from_config(cfg: ConfigLike) -> Schedule:
     """Builds the Optax schedule a config describes.
@@ -33,8 +33,6 @@ def from_config(cfg: ConfigLike) -> Schedule:
         >>> [round(float(sched(t)), 6) for t in (1, 2, 4, 9)]
         [0.5, 1.0, 0.5, 0.0]
     """
-    spec = cfg if isinstance(cfg, ScheduleSpec) else spec_from_config(load_config(cfg))
-    return build(spec)
-
+    return build(spec_of(cfg))
 
 __all__ = ["from_config"]

@@ -30,7 +30,8 @@ from typing import Any, Callable
 import numpy as np
 
 from warmup_spec import specs as S
-from warmup_spec.registry import load_config, spec_from_config, spec_to_config
+from warmup_spec.closed_form import spec_of
+from warmup_spec.registry import spec_to_config
 
 __all__ = [
     "Diagnosis",
@@ -163,9 +164,9 @@ def _exp_end(spec: S.WarmupExponentialDecay) -> int | None:
         return w
     if e is None or e <= 0.0:
         return None
-    from warmup_torch import schedule_from_config
+    from warmup_spec.closed_form import Schedule
 
-    f = schedule_from_config(spec)
+    f = Schedule(spec)
     q = math.log(e / p) / math.log(rate)
     ts = spec.transition_steps
     c = w + (math.ceil(q) * ts if spec.staircase else math.ceil(q * ts))
@@ -250,7 +251,7 @@ def default_horizon_spec(spec: Any) -> tuple[int, str]:
 
 def default_horizon(cfg: Any) -> int:
     """The default last step ``H`` that :func:`diagnose` (and the plots) evaluate to."""
-    return default_horizon_spec(_to_spec(cfg))[0]
+    return default_horizon_spec(spec_of(cfg))[0]
 
 
 def _joins(spec: Any, h: int, offset: int = 0) -> list[tuple[int, str]]:
@@ -304,16 +305,6 @@ def _joins(spec: Any, h: int, offset: int = 0) -> list[tuple[int, str]]:
                 out.append((b0, f"join boundary {k}"))
     shifted = [(s + offset, kind) for s, kind in out] + nested
     return [(s, kind) for s, kind in shifted if 0 < s <= h]
-
-
-def _to_spec(cfg: Any) -> S.ScheduleSpec:
-    if isinstance(cfg, S.ScheduleSpec):
-        return cfg
-    from warmup_torch import Schedule
-
-    if isinstance(cfg, Schedule):
-        return cfg.spec
-    return spec_from_config(load_config(cfg))
 
 
 # --- the diagnosis -----------------------------------------------------------------
@@ -424,7 +415,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     Returns:
         A :class:`Diagnosis` (render it with :func:`format_diagnosis`).
     """
-    spec = _to_spec(cfg)
+    spec = spec_of(cfg)
     try:
         config = spec_to_config(spec)
     except ValueError:  # a user function inside a combinator

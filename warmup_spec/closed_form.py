@@ -33,9 +33,9 @@ from bisect import bisect_right
 from typing import Any, Callable, Mapping, Union
 
 from warmup_spec import specs as S
-from warmup_spec.registry import spec_from_config, spec_to_config
+from warmup_spec.registry import load_config, spec_from_config, spec_to_config
 
-__all__ = ["CLOSED_FORMS", "STEP_CAP", "Schedule", "ScheduleLike", "as_spec", "closed_form", "value_at", "warmup"]
+__all__ = ["CLOSED_FORMS", "STEP_CAP", "Schedule", "ScheduleLike", "as_spec", "closed_form", "spec_of", "value_at", "warmup"]
 
 HALF_PI = math.pi / 2
 STEP_CAP = 2**100
@@ -306,12 +306,21 @@ def value_at(base: Any, t: int) -> float:
 ScheduleLike = Union[S.ScheduleSpec, "Schedule", Mapping[str, Any]]
 
 
+def spec_of(cfg: Any) -> S.ScheduleSpec:
+    """The spec of a spec, a :class:`Schedule`, a config mapping, a JSON string or the
+    path of a ``.json``/``.toml`` file (validated; anything else is a ``ValueError``)."""
+    if isinstance(cfg, Schedule):
+        return cfg.spec
+    if isinstance(cfg, S.ScheduleSpec):
+        return cfg
+    return spec_from_config(load_config(cfg))
+
+
 def as_spec(schedule: ScheduleLike) -> S.ScheduleSpec:
-    """The spec of a spec, a :class:`Schedule` or a config mapping (validated)."""
-    if isinstance(schedule, Schedule):
-        return schedule.spec
-    if isinstance(schedule, (S.ScheduleSpec, Mapping)):
-        return spec_from_config(schedule)
+    """The spec of a spec, a :class:`Schedule` or a config mapping (validated); other types
+    are a ``TypeError``."""
+    if isinstance(schedule, (Schedule, S.ScheduleSpec, Mapping)):
+        return spec_of(schedule)
     raise TypeError(
         f"expected a schedule spec, a warmup_torch Schedule or a config mapping; got {schedule!r}"
     )

@@ -6,25 +6,16 @@ import os
 from typing import Any, Mapping, Union
 
 from torch.optim import Optimizer
-from warmup_spec.registry import load_config, spec_from_config
+
 from warmup_spec.specs import ScheduleSpec
 
-from warmup_spec.closed_form import Schedule
+from warmup_spec.closed_form import Schedule, spec_of
 from warmup_torch.scheduler import ScheduleLR, scheduler_for
 
 __all__ = ["ConfigLike", "from_config", "resume", "schedule_from_config"]
 
 ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]", ScheduleSpec, Schedule]
 """A config mapping, a path to a ``.json``/``.toml`` file, a JSON string, a spec or a Schedule."""
-
-
-def _spec(cfg: ConfigLike) -> ScheduleSpec:
-    if isinstance(cfg, Schedule):
-        return cfg.spec
-    if isinstance(cfg, ScheduleSpec):
-        return cfg
-    return spec_from_config(load_config(cfg))
-
 
 def schedule_from_config(cfg: ConfigLike) -> Schedule:
     """The :class:`~warmup_torch.functional.Schedule` a config describes.
@@ -36,8 +27,7 @@ def schedule_from_config(cfg: ConfigLike) -> Schedule:
         >>> [f(t) for t in range(3)]
         [0.0, 0.05, 0.1]
     """
-    return Schedule(_spec(cfg))
-
+    return Schedule(spec_of(cfg))
 
 def from_config(optimizer: Optimizer, cfg: ConfigLike, last_epoch: int = -1) -> ScheduleLR:
     """The ``LRScheduler`` a config describes: its catalogue class, or ``ScheduleLR`` for a combinator.
@@ -59,8 +49,7 @@ def from_config(optimizer: Optimizer, cfg: ConfigLike, last_epoch: int = -1) -> 
         >>> type(sched).__name__, opt.param_groups[0]["lr"]
         ('WarmupCosineDecay', 0.0)
     """
-    return scheduler_for(optimizer, _spec(cfg), last_epoch)
-
+    return scheduler_for(optimizer, spec_of(cfg), last_epoch)
 
 def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
     """Rebuilds a scheduler from its ``state_dict()`` and puts its lr back in effect.
@@ -95,7 +84,7 @@ def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
             "resume: state has no schedule config; expected a warmup_torch scheduler's state_dict() "
             "(a schedule over a user function saves none: rebuild it and call load_state_dict)"
         )
-    scheduler = scheduler_for(optimizer, _spec(state["schedule"]))
+    scheduler = scheduler_for(optimizer, spec_of(state["schedule"]))
     scheduler.load_state_dict(state)
     scheduler.write_lrs()
     return scheduler
