@@ -5,10 +5,11 @@ MLP (``warmup_parity.models``) in float64 with two groups: the first layer ("emb
 1. Half the lr for "emb": torch, ONE scheduler over two param groups (group lr 0.5 and the
    default 1.0, so group g gets ``f(k) * initial_lr_g / defaults["lr"]``); optax,
    ``multi_transform({"emb": adamw(scale(cfg, 0.5)), "rest": adamw(cfg)})``.
-2. A LONGER warmup for "emb": ``ScheduleLR`` has one schedule and per-group RATIOS only, so
-   torch needs either two optimizers each with its own ``warmup_torch`` scheduler, or torch's
-   ``LambdaLR`` with one ``warmup_torch.Schedule`` per group; optax, ``multi_transform`` with
-   two different schedules. Both torch routes are checked against optax and against each other.
+2. A LONGER warmup for "emb": torch, ONE ``ScheduleLR`` with one schedule per group
+   (``warmup_torch.ScheduleLR(opt, [cfg_emb, cfg_rest])``), and the routes without it: two
+   optimizers each with its own scheduler, or torch's ``LambdaLR`` with one
+   ``warmup_torch.Schedule`` per group; optax, ``multi_transform`` with two different
+   schedules. All three torch routes are checked against optax and against each other.
 
 Parameters after every step agree to 1e-9 of their max magnitude (float64); each group's lr
 at each step agrees to 1e-12 (the two closed forms round differently, not bit for bit).
@@ -17,6 +18,7 @@ at each step agrees to 1e-12 (the two closed forms round differently, not bit fo
 from __future__ import annotations
 
 import functools
+import io
 from typing import Any, Callable
 
 import jax
@@ -256,23 +258,107 @@ def test_longer_warmup_lambda_lr_per_group() -> None:
     assert all(np.array_equal(a, b) for a, b in zip(snaps, snaps2))
 
 
-def test_lambda_lr_cannot_save_a_schedule_object_directly() -> None:
-    """``LambdaLR.state_dict`` saves ``fn.__dict__`` of callable objects; ``Schedule`` has
-    ``__slots__`` and no ``__dict__``, so passing the Schedules themselves breaks checkpointing
-    (the lambda wrappers above save ``None``, like any function, and resume fine)."""
+def torch_per_group_scheduler(cfgs: Any = (LONG, BASE)) -> tuple[np.ndarray, list[np.ndarray], W.ScheduleLR]:
+    model = torch_model()
+    emb, rest = split_params(model)
+    opt = torch.optim.AdamW([{"params": emb}, {"params": rest}], lr=123.0, weight_decay=0.01)
+    sched = W.ScheduleLR(opt, list(cfgs))
+    lrs, snaps = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
+    return lrs, snaps, sched
+
+
+def test_longer_warmup_one_scheduler_one_schedule_per_group() -> None:
+    """``ScheduleLR(optimizer, [f_emb, f_rest])``: group g gets f_g(k) itself, whatever
+    lr the optimizer was built with; equal to optax's multi_transform and, bit for bit,
+    to the two torch routes above."""
+    lrs, snaps, sched = torch_per_group_scheduler()
+    f_emb, f_rest = W.schedule_from_config(LONG), W.schedule_from_config(BASE)
+    assert type(sched) is W.ScheduleLR and sched.schedule is None and sched.ratios == [1.0, 1.0]
+    assert lrs[:, 0].tolist() == [f_emb(k) for k in range(STEPS)]
+    assert lrs[:, 1].tolist() == [f_rest(k) for k in range(STEPS)]
+    assert sched.get_last_lr() == [f_emb(STEPS), f_rest(STEPS)]
+    assert_same_training(optax_long(), (lrs, snaps))
+    lrs2, snaps2, _ = torch_two_optimizers()
+    assert np.array_equal(lrs, lrs2) and all(np.array_equal(a, b) for a, b in zip(snaps, snaps2))
+    # specs, Schedules and configs are accepted alike; a tuple as well as a list
     opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
                            {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
-    sched = LambdaLR(opt, [W.schedule_from_config(LONG), W.schedule_from_config(BASE)])
-    with pytest.raises(AttributeError, match="__dict__"):
-        sched.state_dict()
+    same = W.ScheduleLR(opt, (f_emb.spec, W.schedule_from_config(BASE)))
+    assert same.spec == [f_emb.spec, f_rest.spec] and same.lrs_at(20) == [f_emb(20), f_rest(20)]
+
+
+def test_per_group_schedules_resume_and_check_their_configs() -> None:
+    """The state records every group's config; it resumes mid-warmup of the emb group, in
+    either restore order, to the uninterrupted run's lrs; a different list is refused."""
+    full, _, _ = torch_per_group_scheduler()
+    for k in (5, 20, 55):
+        opt = torch.optim.AdamW([{"params": [torch.zeros(1, requires_grad=True)]},
+                                 {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+        sched = W.ScheduleLR(opt, [LONG, BASE])
+        for _ in range(k):
+            opt.step()
+            sched.step()
+        buf = io.BytesIO()
+        torch.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, buf)
+        buf.seek(0)
+        state = torch.load(buf, weights_only=True)
+        assert state["sched"]["schedule"] == [W.schedule_from_config(LONG).config(), W.schedule_from_config(BASE).config()]
+        for order in ("optimizer_first", "scheduler_first"):
+            opt2 = torch.optim.AdamW([{"params": [torch.zeros(1, requires_grad=True)]},
+                                      {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+            if order == "optimizer_first":
+                opt2.load_state_dict(state["opt"])
+                again = W.resume(opt2, state["sched"])
+            else:
+                again = W.resume(opt2, state["sched"])
+                opt2.load_state_dict(state["opt"])
+            got = []
+            for _ in range(STEPS - k):
+                got.append([g["lr"] for g in opt2.param_groups])
+                opt2.step()
+                again.step()
+            assert np.array_equal(np.asarray(got), full[k:]), (k, order)
+    swapped = W.ScheduleLR(opt, [BASE, LONG])
+    with pytest.raises(ValueError, match="one schedule per param group"):
+        swapped.load_state_dict(state["sched"])
+    single = W.ScheduleLR(opt, BASE)
+    with pytest.raises(ValueError, match="saved state is for one schedule per param group"):
+        single.load_state_dict(state["sched"])
+
+
+def test_per_group_schedules_must_match_the_groups() -> None:
+    opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                           {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+    for cfgs in ([BASE], [BASE, BASE, LONG], []):
+        with pytest.raises(ValueError, match=f"got {len(cfgs)} schedules for 2 param groups"):
+            W.ScheduleLR(opt, cfgs)
+    bad = {**LONG, "warmup_steps": -1}
+    with pytest.raises(ValueError, match=r"warmup_steps=-1 is invalid"):
+        W.ScheduleLR(opt, [BASE, bad])
+    # from_config takes ONE config, as warmup_jax.from_config does: a list is not a config
+    with pytest.raises(ValueError, match="expected a mapping"):
+        W.from_config(opt, [BASE, LONG])
+
+
+def test_lambda_lr_can_checkpoint_schedule_objects() -> None:
+    """``LambdaLR.state_dict`` saves ``fn.__dict__`` of callable objects: a ``Schedule`` has an
+    always-empty one (its state is the spec), so LambdaLR over Schedules checkpoints and resumes."""
+    def make() -> tuple[torch.optim.Optimizer, LambdaLR]:
+        opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                               {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+        return opt, LambdaLR(opt, [W.schedule_from_config(LONG), W.schedule_from_config(BASE)])
+
+    opt, sched = make()
+    for _ in range(12):
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [{}, {}]
+    opt2, again = make()
+    again.load_state_dict(state)
+    opt2.load_state_dict(opt.state_dict())
+    assert [g["lr"] for g in opt2.param_groups] == [g["lr"] for g in opt.param_groups]
+    opt.step(), sched.step(), opt2.step(), again.step()
+    assert again.get_last_lr() == sched.get_last_lr() == [W.schedule_from_config(LONG)(13), W.schedule_from_config(BASE)(13)]
     _, _, wrapped = torch_lambda_lr()
     assert wrapped.state_dict()["lr_lambdas"] == [None, None]
-
-
-def test_scheduler_has_no_per_group_schedule() -> None:
-    """``ScheduleLR`` takes one schedule; a list of them per group is refused (a missing feature:
-    torch's per-group answer is ``LambdaLR`` or one optimizer per group, as above)."""
-    opt = torch.optim.AdamW([{"params": [torch.zeros(1, requires_grad=True)]},
-                             {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
-    with pytest.raises((TypeError, ValueError)):
-        W.ScheduleLR(opt, [LONG, BASE])  # type: ignore[arg-type]

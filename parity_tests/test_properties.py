@@ -476,37 +476,13 @@ def test_valid_configs_properties_many(name, data):
     _valid_case(name, cfg)
 
 
-def _downward(spec) -> bool:
-    """Configs with an interpolation ``a + (b - a) r`` that goes DOWN to a value ``b << a``:
-    float32 cancels there (pointwise relative error up to ~1e-4, absolute error still
-    < 1e-6 of the peak); see ``test_jax_float32_downward_interpolation``."""
-    if isinstance(spec, sp.WithWarmup):
-        return spec.init_value > float(Schedule(spec.base)(0)) or _downward(spec.base)
-    if isinstance(spec, sp.WarmupCosineRestarts):
-        n, k = horizon(spec), 0  # the lowest cycle peak seen within the horizon, below end_value?
-        while spec.cycle_start(k + 1) <= n and (spec.cycle_limit is None or k + 1 < spec.cycle_limit):
-            k += 1
-        return spec.peak_value * spec.cycle_decay**k < spec.end_value
-    if isinstance(spec, sp.OneCycle):
-        return spec.div_factor < 1 or spec.div_factor * spec.final_div_factor < 1
-    subs = getattr(spec, "schedules", None) or ([spec.base] if hasattr(spec, "base") else [])
-    return any(_downward(s) for s in subs)
-
-
-JAX_TOL_DOWNWARD = 2e-4
-
-
 def _jax_case(cfg):
     spec = spec_from_config(cfg)
     n = horizon(spec)
     ref = np.asarray(reference_table(spec, range(n)), np.float64)
     got = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
     assert got.dtype == np.float32
-    if _downward(spec) and scale_of(spec, ref) > 0:
-        abs_err, rel_err = errors(got, ref, scale_of(spec, ref))
-        assert abs_err <= TOL_F32 and rel_err <= JAX_TOL_DOWNWARD, (cfg, abs_err, rel_err)
-    else:
-        agree(got, ref, spec, TOL_F32, f"jax float32 vs reference {cfg}")
+    agree(got, ref, spec, TOL_F32, f"jax float32 vs reference {cfg}")
     assert np.all(got >= 0), cfg
     end = end_of(spec)
     if end is not None and end < n:
@@ -715,10 +691,11 @@ DOWNWARD = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="accuracy: float32 a + (b - a) * r cancels when it goes down to "
-                   "b << a (pointwise relative error ~1e-5..1e-4 > 1e-6; absolute error < 1e-6 of the peak)")
 @pytest.mark.parametrize("cfg", DOWNWARD, ids=["with_warmup_down", "restarts_below_end", "one_cycle_div<1"])
 def test_jax_float32_downward_interpolation(cfg):
+    """An interpolation that goes DOWN to a much smaller value (a warmup from above,
+    a decayed restart peak below end_value, one_cycle with div_factor < 1) keeps float32
+    within a few ulps pointwise: the literal ``a + (b - a) r`` cancels there (1e-5..7e-5)."""
     spec = spec_from_config(cfg)
     n = horizon(spec)
     ref = np.asarray(reference_table(spec, range(n)), np.float64)
@@ -726,3 +703,28 @@ def test_jax_float32_downward_interpolation(cfg):
     abs_err, _ = errors(got, ref, scale_of(spec, ref))
     assert abs_err <= TOL_F32  # fine in absolute terms
     agree(got, ref, spec, TOL_F32, f"jax float32 vs reference {cfg}")
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine", "exponential"])
+@pytest.mark.parametrize("init, target", [(1.0, 1e-3), (1e-3, 1.0), (0.5, 0.5)], ids=["down", "up", "flat"])
+def test_jax_with_warmup_over_a_user_function(shape, init, target):
+    """Over a user's own function the warmup's target is an array (its direction is not known
+    when building): the same float32 accuracy as over the equivalent spec, either way."""
+    w, n = 500, 600
+    user = warmup_jax.with_warmup(lambda c: jnp.full(jnp.shape(c), target, jnp.float32), w, init, shape)
+    spec = sp.WithWarmup(sp.WarmupConstant(target), w, init_value=init, warmup_shape=shape)
+    ref = np.asarray(reference_table(spec, range(n)), np.float64)
+    got = np.asarray(jax.jit(jax.vmap(user))(jnp.arange(n, dtype=jnp.int32)))
+    agree(got, ref, spec, TOL_F32, f"with_warmup over a user function, {shape} {init} -> {target}")
+    assert np.all(got[w:] == np.float32(target))
+    if init <= target and shape != "exponential":  # the start exact (else within agree's ulps)
+        assert got[0] == np.float32(init)
+
+
+@pytest.mark.parametrize("target", [0.0, -1.0])
+def test_jax_exponential_warmup_to_a_user_zero_is_not_nan(target):
+    """A spec's exponential warmup to 0 is refused at construction; a user's function cannot be
+    checked there, so its limit is given instead of 0 * inf = NaN: init at 0, the target after."""
+    f = jax.jit(jax.vmap(warmup_jax.with_warmup(lambda c: jnp.full(jnp.shape(c), target), 4, 0.1, "exponential")))
+    got = np.asarray(f(jnp.arange(6, dtype=jnp.int32)))
+    assert got.tolist() == [np.float32(0.1), target, target, target, target, target]

@@ -9,7 +9,10 @@ few ulps of the float64 reference:
 - constants (ratios, logs, ``pi / 2L``) are computed in float64 in Python at build
   time and rounded once;
 - no ``1 + cos(x)`` or ``1 - cos(x)`` near cancellation: ``sin`` of the remaining
-  fraction is used instead.
+  fraction is used instead;
+- an interpolation from ``a`` to ``b`` adds non-negative terms only, whichever way it
+  goes (:meth:`ArrayOps.interpolate`), and an exponential is anchored at its larger end:
+  ``a + (b - a) r`` going down to ``b << a`` would cancel (1e-5 relative in float32).
 
 No Python branching on the step (it may be traced): only on parameters, which are static.
 """
@@ -64,27 +67,58 @@ class ArrayOps:
         """``end - clip(t, start, end)`` as a float: the exact integer distance to ``end``."""
         return self.to_float(end - self.clip_step(t, start, end))
 
-    def warmup(self, shape: str, i: float, p: Any, t: Any, w: int) -> Any:
-        """The warmup value at ``clip(t, 0, w)``; equals ``p`` at ``t >= w``.
+    def fraction(self, x: Any, length: Any, shape: str) -> Any:
+        """The warmup/annealing fraction ``r(x / length)``: ``x / length`` (linear) or
+        ``sin(pi/2 * x / length)**2`` (cosine, ``(1 - cos(pi x / length)) / 2``)."""
+        return x * (1.0 / length) if shape == "linear" else self.sin2(x, length)
 
-        ``p`` (the target) is a Python float for the catalogue and an array for
-        ``with_warmup`` over a user's function.
+    def interpolate(self, shape: str, a: Any, b: Any, pos: Any, rem: Any, length: Any) -> Any:
+        """``a + (b - a) * r(pos / length)``, linear or cosine, with ``pos + rem == length``.
+
+        Written so that float32 stays within a few ulps of the RESULT in either
+        direction (``pos`` and ``rem`` are exact distances from integer steps):
+
+        - static ``a <= b`` (up): ``a + (b - a) r(pos)``, two non-negative terms;
+        - static ``a > b`` (down): ``b + (a - b) r(rem)``, as ``1 - r(u) = r(1 - u)``;
+          the literal form would cancel near ``b`` when ``b << a``;
+        - ``a`` or ``b`` an array: the direction is picked per element with ``where``.
+        """
+        static = isinstance(a, (int, float)) and isinstance(b, (int, float))
+        if not static:
+            up = a + (b - a) * self.fraction(pos, length, shape)
+            down = b + (a - b) * self.fraction(rem, length, shape)
+            return self.xp.where(b >= a, up, down)
+        lo, hi, x = (a, b, pos) if a <= b else (b, a, rem)
+        if shape == "linear" and isinstance(length, (int, float)):
+            return lo + x * ((hi - lo) / length)  # one rounding in the slope, float64 at build time
+        return lo + (hi - lo) * self.fraction(x, length, shape)
+
+    def warmup(self, shape: str, i: float, p: Any, t: Any, w: int) -> Any:
+        """The warmup value at ``clip(t, 0, w)`` from ``i`` towards ``p``; equals ``p`` at ``t >= w``.
+
+        ``p`` (the target) is a Python float for the catalogue and for ``with_warmup``
+        over a spec, and an array for ``with_warmup`` over a user's function; ``i``
+        may be above ``p`` (a warmup that goes down) only in ``with_warmup``.
         """
         xp = self.xp
-        tc = self.to_float(self.clip_step(t, 0, w))
-        static = isinstance(p, (int, float))
-        if shape == "linear":
-            # i + (p - i) * t / w
-            k = (p - i) / w if static else (p - i) * (1.0 / w)
-            return i + tc * k
-        if shape == "cosine":
-            # i + (p - i) * (1 - cos(pi t / w)) / 2 = i + (p - i) * sin(pi t / 2w)**2
-            s = xp.sin(tc * (HALF_PI / w))
-            return i + (p - i) * (s * s)
-        # exponential: i * (p / i) ** (t / w) = p * exp(-(w - t) * log(p / i) / w)
-        rem = self.to_float(w - self.clip_step(t, 0, w))
-        k = -math.log(p / i) / w if static else -xp.log(p / i) * (1.0 / w)
-        return p * xp.exp(rem * k)
+        tc = self.clip_step(t, 0, w)
+        pos, rem = self.to_float(tc), self.to_float(w - tc)
+        if shape != "exponential":
+            return self.interpolate(shape, i, p, pos, rem, w)
+        # i * (p / i) ** (t / w), anchored at the LARGER end so that the exponent is small
+        # where the value is large (float32 exp(x) is off by ~|x| ulps):
+        # up (i <= p) p * exp(-(w - t) * log(p / i) / w), down i * exp(t * log(p / i) / w).
+        if isinstance(p, (int, float)):
+            if p >= i:
+                return p * xp.exp(rem * (-math.log(p / i) / w))
+            return i * xp.exp(pos * (math.log(p / i) / w))
+        # A user's target <= 0 has no exponential path (checked for specs at construction):
+        # its limit, i at t = 0 and the target after, instead of 0 * inf = NaN.
+        ok = p > 0
+        safe = xp.where(ok, p, i)
+        k = xp.log(safe / i) * (1.0 / w)
+        v = xp.where(safe >= i, safe * xp.exp(rem * -k), i * xp.exp(pos * k))
+        return xp.where(ok, v, xp.where(pos == 0, i, p))
 
     def sin2(self, rem: Any, length: Any, exponent: float = 1.0) -> Any:
         """``(sin(pi/2 * rem / length))**(2 * exponent)``: the cosine factor

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from warmup_spec import specs as S
 from warmup_spec._array_ops import INT32_MAX as _INT32_MAX
 from warmup_spec._array_ops import ArrayOps
+from warmup_spec.closed_form import value_at
 
 Array = Any
 Schedule = Callable[[Any], Array]
@@ -178,24 +179,31 @@ def _(spec: S.TriStage, ops: ArrayOps) -> Schedule:
 
 @build.register
 def _(spec: S.OneCycle, ops: ArrayOps) -> Schedule:
-    # torch OneCycleLR (two phases), rewritten free of cancellation:
-    # phase 1, pct = t / a:               lo + (hi - lo) * sin(pi/2 * pct)**2
-    # phase 2, 1 - pct = (T1 - t) / (T1 - a): end + (hi - end) * sin(pi/2 * (1 - pct))**2
+    # torch OneCycleLR (two phases), rewritten free of cancellation by ops.interpolate:
+    # phase 1, pct = t / a:               lo -> hi, e.g. lo + (hi - lo) * sin(pi/2 * pct)**2
+    # phase 2, pct = (t - a) / (T1 - a):  hi -> end, e.g. end + (hi - end) * sin(pi/2 * (1 - pct))**2
+    # (each phase goes up or down: div_factor or div_factor * final_div_factor may be < 1)
     T1 = spec.total_steps - 1
     a = spec.peak_step  # may be fractional
     hi = spec.max_value
     lo = hi / spec.div_factor
     end = lo / spec.final_div_factor
     last_up = math.floor(a)  # integer steps t <= a are in phase 1
-    cos = spec.anneal == "cos"
 
-    def up(t: Array) -> Array:
-        tf = ops.to_float(t)
-        return lo + (hi - lo) * ops.sin2(tf, a) if cos else lo + tf * ((hi - lo) / a)
+    shape = "cosine" if spec.anneal == "cos" else "linear"
+    # distances to the fractional peak step a, from integers plus one float64 constant
+    a_frac_up = a - last_up  # in [0, 1)
+    a_frac_down = last_up + 1 - a  # in (0, 1]
 
-    def down(t: Array) -> Array:
+    def up(t: Array) -> Array:  # lo -> hi on [0, a]
+        pos = ops.to_float(t)
+        rem = ops.to_float(last_up - t) + a_frac_up
+        return ops.interpolate(shape, lo, hi, pos, rem, a)
+
+    def down(t: Array) -> Array:  # hi -> end on [a, T1]
+        pos = ops.to_float(t - (last_up + 1)) + a_frac_down
         rem = ops.to_float(T1 - t)  # exact
-        return end + (hi - end) * ops.sin2(rem, T1 - a) if cos else end + rem * ((hi - end) / (T1 - a))
+        return ops.interpolate(shape, hi, end, pos, rem, T1 - a)
 
     def schedule(count: Any) -> Array:
         return ops.piecewise(ops.clip_step(ops.as_step(count), 0, T1), [last_up + 1], [up, down])
@@ -226,8 +234,12 @@ def _(spec: S.WarmupCosineRestarts, ops: ArrayOps) -> Schedule:
         frac_end = [x - b for x, b in zip(ends_f, last)]
         length = [L0 * mul**j for j in range(len(starts_f))]
         peaks = [p * dec**j for j in range(len(starts_f))]
+        frac_start = [b - x for x, b in zip(starts_f, first_step)]  # start = first_step - frac_start
         n_cycles = limit
-        starts = (first_step, last, frac_end, length, peaks)
+        starts = (first_step, last, frac_end, frac_start, length, peaks)
+    # A decayed cycle peak may fall below end_value: that cycle goes UP from its peak to
+    # end_value, so the interpolation must not assume a direction (see ops.interpolate).
+    either_way = dec != 1.0 and e > 0
 
     def cycles(t: Array) -> Array:
         integer = ops.is_integer(t)
@@ -236,17 +248,22 @@ def _(spec: S.WarmupCosineRestarts, ops: ArrayOps) -> Schedule:
         F = ops.float_dtype()
         if starts is None:
             c = x // L0
+            pos = ops.to_float(x - c * L0)  # exact
             rem = ops.to_float(L0 - (x - c * L0))  # L0 - position, exact
             length_c = float(L0)
             peak = p * ops.xp.exp(ops.to_float(c) * log_dec) if dec != 1.0 else p
         else:
-            first_step, last, frac_end, length, peaks = starts
+            first_step, last, frac_end, frac_start, length, peaks = starts
             itype = t.dtype if integer else ops.xp.int32
             c = ops.xp.searchsorted(ops.xp.asarray(first_step, itype), x.astype(itype), side="right") - 1
             rem = ops.to_float(ops.xp.asarray(last, itype)[c] - x.astype(itype)) + ops.xp.asarray(frac_end, F)[c]
+            pos = ops.to_float(x.astype(itype) - ops.xp.asarray(first_step, itype)[c]) + ops.xp.asarray(frac_start, F)[c]
             length_c = ops.xp.asarray(length, F)[c]
             peak = ops.xp.asarray(peaks, F)[c]
-        v = e + (peak - e) * ops.sin2(rem, length_c)
+        if either_way:
+            v = ops.interpolate("cosine", peak, e, pos, rem, length_c)  # direction per cycle
+        else:  # every peak >= end_value
+            v = e + (peak - e) * ops.sin2(rem, length_c)
         if n_cycles is not None:
             v = ops.xp.where(c >= n_cycles, e, v)
         return v
@@ -266,7 +283,13 @@ def _(spec: S.WithWarmup, ops: ArrayOps) -> Schedule:
     base = build(spec.base, ops)
     w, i, shape = spec.warmup_steps, spec.init_value, spec.warmup_shape
 
+    if isinstance(spec.base, S.ScheduleSpec):
+        # a Python float: the warmup picks its accurate form for either direction statically
+        static_target = value_at(spec.base, 0)
+
     def warm(t: Array) -> Array:
+        if isinstance(spec.base, S.ScheduleSpec):
+            return ops.warmup(shape, i, static_target, t, w)
         target = base(ops.xp.zeros_like(t[..., :1] if t.ndim else t))  # a constant: XLA folds it
         return ops.warmup(shape, i, target, t, w)
 

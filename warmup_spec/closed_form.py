@@ -343,7 +343,10 @@ class Schedule:
         [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
     """
 
-    __slots__ = ("_fn", "spec")
+    # "__dict__" (always empty) lets torch's LambdaLR checkpoint a Schedule used as an
+    # lr_lambda: its state_dict saves ``fn.__dict__`` of callable objects. The schedule's
+    # state is its immutable spec, rebuilt with the scheduler, so nothing else is needed.
+    __slots__ = ("_fn", "spec", "__dict__")
 
     def __init__(self, spec: ScheduleLike) -> None:
         spec = as_spec(spec)

@@ -35,7 +35,8 @@ def from_config(optimizer: Optimizer, cfg: ConfigLike, last_epoch: int = -1) -> 
     Args:
         optimizer: the wrapped optimizer.
         cfg: a mapping ``{"schedule": NAME, **params}``, a path to a ``.json``/``.toml``
-            file, a JSON string, a spec or a Schedule.
+            file, a JSON string, a spec or a Schedule (like ``warmup_jax.from_config``;
+            one schedule per param group: ``ScheduleLR(optimizer, [cfg_0, cfg_1, ...])``).
         last_epoch: as in every ``LRScheduler``.
 
     Returns:
@@ -79,12 +80,14 @@ def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
         >>> opt2.param_groups[0]["lr"], again.last_epoch
         (0.5, 3)
     """
-    if not isinstance(state, Mapping) or state.get("schedule") is None:
+    saved = state.get("schedule") if isinstance(state, Mapping) else None
+    per_group = isinstance(saved, (list, tuple))
+    if saved is None or (per_group and any(c is None for c in saved)):
         raise ValueError(
             "resume: state has no schedule config; expected a warmup_torch scheduler's state_dict() "
             "(a schedule over a user function saves none: rebuild it and call load_state_dict)"
         )
-    scheduler = scheduler_for(optimizer, spec_of(state["schedule"]))
+    scheduler = scheduler_for(optimizer, [spec_of(c) for c in saved] if per_group else spec_of(saved))
     scheduler.load_state_dict(state)
     scheduler.write_lrs()
     return scheduler

@@ -22,7 +22,7 @@ Conventions (``shared/design/schedules.md``, "Torch conventions"):
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence, Union
 
 from torch import Tensor
 from torch.optim import Optimizer
@@ -85,10 +85,27 @@ def _write_lr(group: dict[str, Any], lr: float) -> None:
         group["lr"] = lr
 
 
-def _describe(config: Mapping[str, Any] | None) -> str:
+def _describe(config: Any) -> str:
     if config is None:
         return "a schedule over a user function (no config)"
+    if isinstance(config, list):
+        return "one schedule per param group: [" + ", ".join(_describe(c) for c in config) + "]"
     return repr(dict(config))
+
+
+PerGroup = Union[list, tuple]
+"""A list (or tuple) of schedules, one per param group."""
+
+
+def _per_group_schedules(optimizer: Optimizer, schedules: Sequence[Any]) -> list[Schedule]:
+    """One :class:`Schedule` per param group (validated; a count mismatch is a ``ValueError``)."""
+    n = len(optimizer.param_groups)
+    if len(schedules) != n:
+        raise ValueError(
+            f"ScheduleLR: got {len(schedules)} schedules for {n} param groups; give one schedule "
+            "per param group, or a single schedule for all of them"
+        )
+    return [f if isinstance(f, Schedule) else Schedule(f) for f in schedules]
 
 
 class ScheduleLR(LRScheduler):
@@ -97,17 +114,25 @@ class ScheduleLR(LRScheduler):
     Args:
         optimizer: the wrapped optimizer.
         schedule: a :mod:`warmup_spec` spec, a config mapping
-            ``{"schedule": NAME, **params}`` or a :class:`~warmup_torch.functional.Schedule`.
+            ``{"schedule": NAME, **params}`` or a :class:`~warmup_torch.functional.Schedule`;
+            or a list of them, ONE PER PARAM GROUP: group ``g`` then gets ``f_g(k)``
+            itself (absolute, no ratio), e.g. a longer warmup or another peak for the
+            embeddings (the optax equivalent is ``optax.multi_transform`` with one
+            schedule per label).
         last_epoch: the index of the last step taken; ``-1`` (default) to start.
             Resuming with ``last_epoch >= 0`` needs ``initial_lr`` in every group.
 
     Attributes:
-        schedule: the :class:`~warmup_torch.functional.Schedule` being followed.
-        ratios: each group's ``initial_lr / defaults["lr"]`` (``[1.0]`` for one group).
+        schedule: the :class:`~warmup_torch.functional.Schedule` being followed (``None``
+            with one schedule per group).
+        schedules: the schedule of each group (the same one repeated for a single schedule).
+        ratios: each group's factor: ``initial_lr / defaults["lr"]`` for a single schedule
+            (``[1.0]`` for one group), all ``1.0`` with one schedule per group.
 
-    ``state_dict()`` holds only plain Python values: the schedule's config (``None``
-    when a combinator's base is a user function, like ``LambdaLR`` saves ``None`` for
-    a function; such a schedule cannot be checked on load), the ratios, ``last_epoch``,
+    ``state_dict()`` holds only plain Python values: the schedule's config (a list of
+    them with one per group; ``None`` when a combinator's base is a user function, like
+    ``LambdaLR`` saves ``None`` for a function; such a schedule cannot be checked on
+    load), the ratios, ``last_epoch``,
     ``_step_count``, ``_last_lr`` and ``base_lrs``. It loads with
     ``torch.load(weights_only=True)``. ``load_state_dict`` raises ``ValueError`` if the
     saved config differs from this scheduler's. As with every torch scheduler, restore
@@ -127,12 +152,20 @@ class ScheduleLR(LRScheduler):
         [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
     """
 
-    def __init__(self, optimizer: Optimizer, schedule: ScheduleLike, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, schedule: ScheduleLike | PerGroup, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.schedule: Schedule = schedule if isinstance(schedule, Schedule) else Schedule(schedule)
-        self._config: dict[str, Any] | None = _config_or_none(self.schedule.spec)
-        self.ratios: list[float] = _group_ratios(optimizer)
+        self._config: dict[str, Any] | list[dict[str, Any] | None] | None
+        if isinstance(schedule, (list, tuple)):
+            self.schedule: Schedule | None = None
+            self.schedules: list[Schedule] = _per_group_schedules(optimizer, schedule)
+            self._config = [_config_or_none(f.spec) for f in self.schedules]
+            self.ratios: list[float] = [1.0] * len(self.schedules)
+        else:
+            self.schedule = schedule if isinstance(schedule, Schedule) else Schedule(schedule)
+            self._config = _config_or_none(self.schedule.spec)
+            self.ratios = _group_ratios(optimizer)
+            self.schedules = [self.schedule] * len(self.ratios)
         super().__init__(optimizer, last_epoch)
 
     @classmethod
@@ -143,12 +176,17 @@ class ScheduleLR(LRScheduler):
         return obj
 
     @property
-    def spec(self) -> S.ScheduleSpec:
-        """The frozen spec of the schedule."""
+    def spec(self) -> S.ScheduleSpec | list[S.ScheduleSpec]:
+        """The frozen spec of the schedule (a list, one per group, with per-group schedules)."""
+        if self.schedule is None:
+            return [f.spec for f in self.schedules]
         return self.schedule.spec
 
     def lrs_at(self, step: int) -> list[float]:
-        """The lr of every param group at ``step``: ``f(step) * ratio_g``."""
+        """The lr of every param group at ``step``: ``f(step) * ratio_g``, or ``f_g(step)``
+        with one schedule per group."""
+        if self.schedule is None:
+            return [f(step) for f in self.schedules]
         f = self.schedule(step)
         ratios = self.ratios
         if len(ratios) == 1:  # the common case, without a comprehension's overhead
@@ -190,13 +228,19 @@ class ScheduleLR(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain Python values (see the class docstring)."""
         return {
-            "schedule": None if self._config is None else spec_to_config(self.schedule.spec),
+            "schedule": self._saved_config(),
             "ratios": list(self.ratios),
             "last_epoch": int(self.last_epoch),
             "_step_count": int(self._step_count),
             "_last_lr": [float(x) for x in self._last_lr],
             "base_lrs": [float(x) for x in self.base_lrs],
         }
+
+    def _saved_config(self) -> Any:
+        """A fresh copy of the config(s), so a saved state never aliases the scheduler's."""
+        if isinstance(self._config, list):
+            return [None if c is None else spec_to_config(f.spec) for c, f in zip(self._config, self.schedules)]
+        return None if self._config is None else spec_to_config(self.spec)  # type: ignore[arg-type]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restores a state from :meth:`state_dict`.
@@ -230,7 +274,7 @@ class ScheduleLR(LRScheduler):
         self.base_lrs = [float(x) for x in state_dict["base_lrs"]]
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.schedule.spec!r}, last_epoch={self.last_epoch})"
+        return f"{type(self).__name__}({self.spec!r}, last_epoch={self.last_epoch})"
 
 
 # --- one subclass per catalogue row ------------------------------------------------
@@ -554,8 +598,11 @@ SCHEDULERS: dict[type[S.ScheduleSpec], type[ScheduleLR]] = {
 """Catalogue spec class -> its scheduler class (combinators use :class:`ScheduleLR`)."""
 
 
-def scheduler_for(optimizer: Optimizer, schedule: ScheduleLike, last_epoch: int = -1) -> ScheduleLR:
-    """The scheduler of ``schedule``: its catalogue class, or :class:`ScheduleLR` for a combinator."""
+def scheduler_for(optimizer: Optimizer, schedule: ScheduleLike | PerGroup, last_epoch: int = -1) -> ScheduleLR:
+    """The scheduler of ``schedule``: its catalogue class, or :class:`ScheduleLR` for a
+    combinator or a list of schedules (one per param group)."""
+    if isinstance(schedule, (list, tuple)):
+        return ScheduleLR(optimizer, [as_spec(f) for f in schedule], last_epoch)
     spec = as_spec(schedule)
     cls = SCHEDULERS.get(type(spec), ScheduleLR)
     return cls._from_spec(optimizer, spec, last_epoch)
