@@ -10,7 +10,8 @@ Conventions (``shared/design/schedules.md``, "Torch conventions"):
   after ``optimizer.step()``; constructing the scheduler writes ``f(0)`` at once;
 - the lr is absolute: with one param group it is ``f(k)`` whatever lr the optimizer was
   built with; with several, group ``g`` gets ``f(k) * initial_lr_g / defaults["lr"]``
-  (the ratios are recorded once, at construction, as plain floats);
+  (the ratios are recorded once, at construction, as plain floats); or, given a list
+  of schedules, one per group, group ``g`` gets ``f_g(k)`` itself;
 - every lr is computed from ``last_epoch`` alone (no recursive update, no lambda), so
   the scheduler composes with ``SequentialLR`` and ``ChainedScheduler`` and resumes
   exactly from its ``state_dict``;
