@@ -362,3 +362,23 @@ def test_lambda_lr_can_checkpoint_schedule_objects() -> None:
     assert again.get_last_lr() == sched.get_last_lr() == [W.schedule_from_config(LONG)(13), W.schedule_from_config(BASE)(13)]
     _, _, wrapped = torch_lambda_lr()
     assert wrapped.state_dict()["lr_lambdas"] == [None, None]
+
+
+def test_per_group_schedulers_compose_with_sequential_lr() -> None:
+    """Two per-group ScheduleLRs in torch's SequentialLR: each group follows its own schedule,
+    then both switch at the milestone (the second restarts at its step 0)."""
+    a = {"schedule": "warmup_constant", "peak_value": 1.0, "warmup_steps": 4}
+    b = {"schedule": "warmup_constant", "peak_value": 0.5, "warmup_steps": 2}
+    c = {"schedule": "warmup_linear_decay", "peak_value": 0.1, "warmup_steps": 0, "total_steps": 4}
+    opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                           {"params": [torch.zeros(1, requires_grad=True)]}], lr=1.0)
+    seq = torch.optim.lr_scheduler.SequentialLR(opt, [W.ScheduleLR(opt, [a, b]), W.ScheduleLR(opt, [c, c])],
+                                                milestones=[5])
+    got = []
+    for _ in range(9):
+        got.append([g["lr"] for g in opt.param_groups])
+        opt.step()
+        seq.step()
+    fa, fb, fc = (W.schedule_from_config(x) for x in (a, b, c))
+    assert got == [[fa(k), fb(k)] for k in range(5)] + [[fc(k), fc(k)] for k in range(4)]
+    assert got[3] == [0.75, 0.5] and got[5] == [0.1, 0.1]
