@@ -181,7 +181,7 @@ def warmup_cosine_restarts(draw):
     peak = draw(peaks)
     cfg = {"schedule": "warmup_cosine_restarts", "peak_value": peak}
     _warmup(draw, cfg, peak, w_hi=1000)
-    mul = draw(st.one_of(st.just(1.0), st.floats(1.0, 3.0), st.sampled_from([2.0, 1.5])))
+    mul = draw(st.one_of(st.just(1.0), st.floats(1.001, 3.0), st.sampled_from([2.0, 1.5, 1.001])))
     limit = draw(st.one_of(st.none(), st.integers(1, 6)))
     # keep the schedule (or what we look at) within ~4000 steps after warmup
     cycles = limit if limit is not None else 4
@@ -410,7 +410,7 @@ def _out_of_range(draw, cfg: dict[str, Any]) -> tuple[str, Any] | None:
     if name == "warmup_cosine_restarts":
         options += [
             ("cycle_steps", 0), ("cycle_limit", 0),
-            ("cycle_mul", draw(st.sampled_from([0.5, 0.999, 64.5, 1e9]))),
+            ("cycle_mul", draw(st.sampled_from([0.5, 0.999, 1.0000001, 1.0009, 64.5, 1e9]))),
             ("cycle_decay", draw(st.sampled_from([0.0, 1.0001, 2.0]))),
         ]
     if name == "one_cycle":

@@ -405,7 +405,7 @@ def warmup_cosine_restarts(
         peak_value: value at the start of cycle 0, ``>= 0``.
         warmup_steps: steps of warmup (``w``), ``>= 0``.
         cycle_steps: length of cycle 0, ``>= 1``.
-        cycle_mul: growth of the cycle length, in ``[1, 64]``.
+        cycle_mul: growth of the cycle length: 1.0 or in ``[1.001, 64]``.
         cycle_decay: factor on the peak per cycle, in ``(0, 1]``.
         cycle_limit: number of cycles, or None for no limit.
         end_value: the floor of every cycle, in ``[0, peak_value]``.

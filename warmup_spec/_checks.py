@@ -51,6 +51,17 @@ def number(
     return x
 
 
+def number_or(schedule: str, name: str, value: Any, exact: float, lo: float, hi: float) -> float:
+    """Checks a finite real number equal to ``exact`` or within ``[lo, hi]``; returns it as float."""
+    expected = f"{exact!r} or a finite number in [{lo!r}, {hi!r}]"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise fail(schedule, name, value, expected)
+    x = float(value)
+    if not (x == exact or lo <= x <= hi):  # NaN fails both
+        raise fail(schedule, name, value, expected)
+    return x
+
+
 def integer(
     schedule: str, name: str, value: Any, lo: int = 0, *, lo_text: str | None = None
 ) -> int:

@@ -229,8 +229,10 @@ def _(spec: S.WarmupCosineRestarts, ops: ArrayOps) -> Schedule:
             k += 1
         ends_f = [spec.cycle_start(j + 1) for j in range(len(starts_f))]
         first_step = [math.ceil(s) for s in starts_f]
-        # end of cycle j = last[j] + frac_end[j]: an int32 step plus a float64 remainder
-        last = [min(math.ceil(x), _INT32_MAX) for x in ends_f]
+        # end of cycle j = last[j] + frac_end[j]: an int32 step plus a remainder in [0, 1), so
+        # rem = (last - x) + frac_end adds two non-negative numbers (a negative remainder
+        # would cancel in float32 when the cycle ends just after a step: 1e-6 at 1-step cycles)
+        last = [min(math.floor(x), _INT32_MAX) for x in ends_f]
         frac_end = [x - b for x, b in zip(ends_f, last)]
         length = [L0 * mul**j for j in range(len(starts_f))]
         peaks = [p * dec**j for j in range(len(starts_f))]

@@ -280,6 +280,13 @@ class WarmupStableDecay(ScheduleSpec):
         return self.warmup_steps + self.stable_steps + self.decay_steps
 
 
+MIN_CYCLE_MUL = 1.001
+"""The smallest ``cycle_mul`` above 1. Closer to 1, cycles stay short for so long that
+the array forms' exact table of cycle boundaries (one entry per cycle starting within
+int32 range) explodes (1e6 entries at 1.00001, 1e9 at 1.0000001: a build that never ends),
+and the float64 boundaries ``L (m**c - 1) / (m - 1)`` lose ``1 / (m - 1)`` ulps."""
+
+
 @dataclass(frozen=True)
 class WarmupCosineRestarts(ScheduleSpec):
     """Warmup, then cosine cycles (SGDR) of length ``cycle_steps * cycle_mul**c``.
@@ -305,7 +312,7 @@ class WarmupCosineRestarts(ScheduleSpec):
         _check_peak(self)
         _check_warmup(self, self.peak_value)
         self._set("cycle_steps", c.integer(n, "cycle_steps", self.cycle_steps, 1))
-        self._set("cycle_mul", c.number(n, "cycle_mul", self.cycle_mul, 1.0, 64.0))
+        self._set("cycle_mul", c.number_or(n, "cycle_mul", self.cycle_mul, 1.0, MIN_CYCLE_MUL, 64.0))
         self._set("cycle_decay", c.number(n, "cycle_decay", self.cycle_decay, 0.0, 1.0, lo_open=True))
         if self.cycle_limit is not None:
             self._set("cycle_limit", c.integer(n, "cycle_limit", self.cycle_limit, 1))

@@ -477,7 +477,7 @@ def warmup_cosine_restarts(
         peak_value: the value at the start of cycle 0, ``>= 0``.
         warmup_steps: the number of warmup steps ``w >= 0``.
         cycle_steps: the length of cycle 0, ``>= 1``.
-        cycle_mul: the growth of the cycle length per cycle, in ``[1, 64]``.
+        cycle_mul: the growth of the cycle length per cycle: 1.0 or in ``[1.001, 64]``.
         cycle_decay: the factor on the peak per cycle, in ``(0, 1]``.
         cycle_limit: the number of cycles before holding ``end_value``; None: forever.
         end_value: the value at the end of every cycle, in ``[0, peak_value]``.
