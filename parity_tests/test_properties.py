@@ -435,11 +435,15 @@ error ~ a * eps / g with g ~ (pi / 2(T - w))**2: ~1e-10 pointwise at T - w = 300
 form and the NumPy forms are accurate there (see ``test_cosine_decay_exponent_below_one_exact``)."""
 
 
+def _children(spec) -> list:
+    """The specs a combinator is built on (none for a catalogue schedule)."""
+    return list(getattr(spec, "schedules", None) or ([spec.base] if hasattr(spec, "base") else []))
+
+
 def _has_steep_cosine(spec) -> bool:
     if isinstance(spec, sp.WarmupCosineDecay):
         return spec.exponent < 1
-    subs = getattr(spec, "schedules", None) or ([spec.base] if hasattr(spec, "base") else [])
-    return any(_has_steep_cosine(s) for s in subs)
+    return any(_has_steep_cosine(s) for s in _children(spec))
 
 
 def _restart_tol(spec) -> float:
@@ -451,8 +455,7 @@ def _restart_tol(spec) -> float:
     is 9.0e-13 off, the NumPy table 1.3e-12 and the reference 9.1e-13 (all three are right)."""
     if isinstance(spec, sp.WarmupCosineRestarts):
         return TOL_F64 if spec.cycle_mul == 1.0 else max(TOL_F64, 100 * 2.0**-52 / (spec.cycle_mul - 1.0))
-    subs = getattr(spec, "schedules", None) or ([spec.base] if hasattr(spec, "base") else [])
-    return max([TOL_F64] + [_restart_tol(s) for s in subs])
+    return max([TOL_F64] + [_restart_tol(s) for s in _children(spec)])
 
 
 def _valid_case(name, cfg):

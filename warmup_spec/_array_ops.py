@@ -78,18 +78,22 @@ class ArrayOps:
         Written so that float32 stays within a few ulps of the RESULT in either
         direction (``pos`` and ``rem`` are exact distances from integer steps):
 
-        - static ``a <= b`` (up): ``a + (b - a) r(pos)``, two non-negative terms;
-        - static ``a > b`` (down): ``b + (a - b) r(rem)``, as ``1 - r(u) = r(1 - u)``;
-          the literal form would cancel near ``b`` when ``b << a``;
-        - ``a`` or ``b`` an array: the direction is picked per element with ``where``.
+        - up (``a <= b``): ``a + (b - a) r(pos)``, two non-negative terms;
+        - down (``a > b``): ``b + (a - b) r(rem)``, as ``1 - r(u) = r(1 - u)``; the
+          literal form would cancel near ``b`` when ``b << a``.
+
+        The direction is static when both bounds are Python numbers, or when one of
+        them is a Python 0 (lrs are never negative); else it is picked per element
+        with ``where``.
         """
-        static = isinstance(a, (int, float)) and isinstance(b, (int, float))
-        if not static:
-            up = a + (b - a) * self.fraction(pos, length, shape)
-            down = b + (a - b) * self.fraction(rem, length, shape)
-            return self.xp.where(b >= a, up, down)
-        lo, hi, x = (a, b, pos) if a <= b else (b, a, rem)
-        if shape == "linear" and isinstance(length, (int, float)):
+        up = _direction(a, b)
+        if up is None:
+            return self.xp.where(b >= a, self._lerp(shape, a, b, pos, length), self._lerp(shape, b, a, rem, length))
+        return self._lerp(shape, a, b, pos, length) if up else self._lerp(shape, b, a, rem, length)
+
+    def _lerp(self, shape: str, lo: Any, hi: Any, x: Any, length: Any) -> Any:
+        """``lo + (hi - lo) * r(x / length)`` for ``lo <= hi``."""
+        if shape == "linear" and all(isinstance(v, (int, float)) for v in (lo, hi, length)):
             return lo + x * ((hi - lo) / length)  # one rounding in the slope, float64 at build time
         return lo + (hi - lo) * self.fraction(x, length, shape)
 
@@ -137,6 +141,18 @@ class ArrayOps:
         for b, piece in zip(bounds, pieces[1:]):
             out = self.xp.where(t < b, out, piece(t))
         return out
+
+
+def _direction(a: Any, b: Any) -> bool | None:
+    """True if ``a -> b`` goes up, False if down, None if only the arrays' values can tell."""
+    static_a, static_b = isinstance(a, (int, float)), isinstance(b, (int, float))
+    if static_a and static_b:
+        return a <= b
+    if static_b and b == 0:
+        return False
+    if static_a and a == 0:
+        return True
+    return None
 
 
 def _drop_empty(bounds: Sequence[int], pieces: Sequence[Callable]) -> tuple[list[int], list[Callable]]:

@@ -27,6 +27,13 @@ def _range_text(lo: float | None, lo_open: bool, hi: float | None, hi_open: bool
     return ""
 
 
+def _real(schedule: str, name: str, value: Any, expected: str) -> float:
+    """``value`` as a float if it is a real number (not a bool), else the library's error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise fail(schedule, name, value, expected)
+    return float(value)
+
+
 def number(
     schedule: str,
     name: str,
@@ -39,9 +46,7 @@ def number(
 ) -> float:
     """Checks a finite real number within ``[lo, hi]`` (or open ends); returns it as float."""
     expected = ("a finite number " + _range_text(lo, lo_open, hi, hi_open)).rstrip()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise fail(schedule, name, value, expected)
-    x = float(value)
+    x = _real(schedule, name, value, expected)
     if not math.isfinite(x):
         raise fail(schedule, name, value, expected)
     if lo is not None and (x < lo or (lo_open and x == lo)):
@@ -54,10 +59,8 @@ def number(
 def number_or(schedule: str, name: str, value: Any, exact: float, lo: float, hi: float) -> float:
     """Checks a finite real number equal to ``exact`` or within ``[lo, hi]``; returns it as float."""
     expected = f"{exact!r} or a finite number in [{lo!r}, {hi!r}]"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise fail(schedule, name, value, expected)
-    x = float(value)
-    if not (x == exact or lo <= x <= hi):  # NaN fails both
+    x = _real(schedule, name, value, expected)
+    if not (x == exact or lo <= x <= hi):  # NaN and inf fail both
         raise fail(schedule, name, value, expected)
     return x
 

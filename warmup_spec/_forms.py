@@ -239,9 +239,6 @@ def _(spec: S.WarmupCosineRestarts, ops: ArrayOps) -> Schedule:
         frac_start = [b - x for x, b in zip(starts_f, first_step)]  # start = first_step - frac_start
         n_cycles = limit
         starts = (first_step, last, frac_end, frac_start, length, peaks)
-    # A decayed cycle peak may fall below end_value: that cycle goes UP from its peak to
-    # end_value, so the interpolation must not assume a direction (see ops.interpolate).
-    either_way = dec != 1.0 and e > 0
 
     def cycles(t: Array) -> Array:
         integer = ops.is_integer(t)
@@ -250,22 +247,22 @@ def _(spec: S.WarmupCosineRestarts, ops: ArrayOps) -> Schedule:
         F = ops.float_dtype()
         if starts is None:
             c = x // L0
-            pos = ops.to_float(x - c * L0)  # exact
-            rem = ops.to_float(L0 - (x - c * L0))  # L0 - position, exact
+            at = x - c * L0  # the position in the cycle, exact
+            pos, rem = ops.to_float(at), ops.to_float(L0 - at)
             length_c = float(L0)
             peak = p * ops.xp.exp(ops.to_float(c) * log_dec) if dec != 1.0 else p
         else:
             first_step, last, frac_end, frac_start, length, peaks = starts
             itype = t.dtype if integer else ops.xp.int32
-            c = ops.xp.searchsorted(ops.xp.asarray(first_step, itype), x.astype(itype), side="right") - 1
-            rem = ops.to_float(ops.xp.asarray(last, itype)[c] - x.astype(itype)) + ops.xp.asarray(frac_end, F)[c]
-            pos = ops.to_float(x.astype(itype) - ops.xp.asarray(first_step, itype)[c]) + ops.xp.asarray(frac_start, F)[c]
+            firsts, xi = ops.xp.asarray(first_step, itype), x.astype(itype)
+            c = ops.xp.searchsorted(firsts, xi, side="right") - 1
+            rem = ops.to_float(ops.xp.asarray(last, itype)[c] - xi) + ops.xp.asarray(frac_end, F)[c]
+            pos = ops.to_float(xi - firsts[c]) + ops.xp.asarray(frac_start, F)[c]
             length_c = ops.xp.asarray(length, F)[c]
             peak = ops.xp.asarray(peaks, F)[c]
-        if either_way:
-            v = ops.interpolate("cosine", peak, e, pos, rem, length_c)  # direction per cycle
-        else:  # every peak >= end_value
-            v = e + (peak - e) * ops.sin2(rem, length_c)
+        # a decayed cycle peak may fall below end_value (a cycle that goes UP to it):
+        # interpolate picks the direction, per cycle when the peaks decay and e > 0
+        v = ops.interpolate("cosine", peak, e, pos, rem, length_c)
         if n_cycles is not None:
             v = ops.xp.where(c >= n_cycles, e, v)
         return v
@@ -285,14 +282,13 @@ def _(spec: S.WithWarmup, ops: ArrayOps) -> Schedule:
     base = build(spec.base, ops)
     w, i, shape = spec.warmup_steps, spec.init_value, spec.warmup_shape
 
-    if isinstance(spec.base, S.ScheduleSpec):
-        # a Python float: the warmup picks its accurate form for either direction statically
-        static_target = value_at(spec.base, 0)
+    # over a spec, base(0) as a Python float: the warmup picks its form for the direction statically
+    static_target = value_at(spec.base, 0) if isinstance(spec.base, S.ScheduleSpec) else None
 
     def warm(t: Array) -> Array:
-        if isinstance(spec.base, S.ScheduleSpec):
-            return ops.warmup(shape, i, static_target, t, w)
-        target = base(ops.xp.zeros_like(t[..., :1] if t.ndim else t))  # a constant: XLA folds it
+        target = static_target
+        if target is None:  # a user's function
+            target = base(ops.xp.zeros_like(t[..., :1] if t.ndim else t))  # a constant: XLA folds it
         return ops.warmup(shape, i, target, t, w)
 
     def schedule(count: Any) -> Array:

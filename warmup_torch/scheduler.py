@@ -22,6 +22,7 @@ Conventions (``shared/design/schedules.md``, "Torch conventions"):
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Mapping, Sequence, Union
 
@@ -229,19 +230,13 @@ class ScheduleLR(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain Python values (see the class docstring)."""
         return {
-            "schedule": self._saved_config(),
+            "schedule": copy.deepcopy(self._config),  # never aliases the scheduler's own
             "ratios": list(self.ratios),
             "last_epoch": int(self.last_epoch),
             "_step_count": int(self._step_count),
             "_last_lr": [float(x) for x in self._last_lr],
             "base_lrs": [float(x) for x in self.base_lrs],
         }
-
-    def _saved_config(self) -> Any:
-        """A fresh copy of the config(s), so a saved state never aliases the scheduler's."""
-        if isinstance(self._config, list):
-            return [None if c is None else spec_to_config(f.spec) for c, f in zip(self._config, self.schedules)]
-        return None if self._config is None else spec_to_config(self.spec)  # type: ignore[arg-type]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restores a state from :meth:`state_dict`.
