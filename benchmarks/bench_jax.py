@@ -23,7 +23,7 @@ sync: the step is a Python int)::
 
     import optax
     import warmup_jax
-    from warmup_spec.closed_form import Schedule
+    from warmup_spec import Schedule
 
     cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-3,
            "warmup_steps": 100, "total_steps": 10_000}
@@ -56,7 +56,7 @@ import optax
 import warmup_jax
 from benchmarks._timing import interleave, ratios, stats, time_call
 from benchmarks._timing import row as _row
-from warmup_spec.closed_form import Schedule
+from warmup_spec import Schedule
 from warmup_spec.tables import lr_table, numpy_schedule
 
 PEAK, WARMUP, TOTAL = 1e-3, 100, 10_000
@@ -520,7 +520,7 @@ def bench_state_and_logging(rounds: int, best_of: int) -> list[dict]:
     }
     times = interleave({k: f for k, (_, f) in calls.items()}, max(3, rounds // 3), best_of)
     what = {
-        "closed_form": "warmup_spec.closed_form.Schedule(cfg)(step): pure Python float64 (the logging path)",
+        "closed_form": "warmup_spec.Schedule(cfg)(step): pure Python float64 (the logging path)",
         "numpy_schedule": "float(numpy_schedule(cfg)(step)) on a Python int (host, float64; made for arrays)",
         "table_lookup": "float(table[min(step, total_steps)]) from table = lr_table(cfg, range(total_steps + 1))",
         "jit": "float(jax.jit(ours)(step))",

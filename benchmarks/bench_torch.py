@@ -138,7 +138,7 @@ def _sequential(cfg: dict) -> Callable[[], Callable[[], None]]:
 
 
 def _onecycle(cfg: dict) -> Callable[[], Callable[[], None]]:
-    return lambda: _stepper(OneCycleLR(_opt(), max_lr=cfg["max_value"], total_steps=cfg["total_steps"],
+    return lambda: _stepper(OneCycleLR(_opt(), max_lr=cfg["peak_value"], total_steps=cfg["total_steps"],
                                        cycle_momentum=False))
 
 
@@ -301,7 +301,7 @@ def compile_run(kind: str, lr_kind: str, scheduler: str, backend: str, steps: in
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
     sched: Any = None
     if scheduler != "none":
-        sched = warmup_torch.WarmupCosineDecay(opt, 1e-3, warmup_steps=100, total_steps=steps)
+        sched = warmup_torch.WarmupCosineDecayLR(opt, 1e-3, warmup_steps=100, total_steps=steps)
         if scheduler == "lambdalr":
             f = sched.schedule
             sched = LambdaLR(opt, lambda t: f(t) / 0.01)  # base lr 0.01: the same lrs
@@ -404,7 +404,7 @@ def _memory_loop(lr_kind: str, total: int, probe: Callable[[], int]) -> tuple[in
     p = torch.zeros(64, requires_grad=True)
     p.grad = torch.ones(64)
     opt = torch.optim.SGD([p], lr=torch.tensor(0.01) if lr_kind == "tensor" else 0.01, momentum=0.9)
-    sched = warmup_torch.WarmupCosineDecay(opt, 1e-3, warmup_steps=1000, total_steps=total // 2)
+    sched = warmup_torch.WarmupCosineDecayLR(opt, 1e-3, warmup_steps=1000, total_steps=total // 2)
     sizes = []
     for n in (total // 10, total - total // 10):
         for _ in range(n):

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from warmup_spec import end_step, spec_from_config
+from warmup_spec import spec_from_config
 
 CASES: dict[str, list[dict[str, Any]]] = {
     "warmup_constant": [
@@ -80,11 +80,11 @@ CASES: dict[str, list[dict[str, Any]]] = {
          "cycle_limit": 3, "init_value": 1e-6, "warmup_shape": "exponential"},
     ],
     "one_cycle": [
-        {"total_steps": 1000, "max_value": 1e-2},
-        {"total_steps": 777, "max_value": 3e-3, "pct_start": 0.25, "div_factor": 10.0,
+        {"total_steps": 1000, "peak_value": 1e-2},
+        {"total_steps": 777, "peak_value": 3e-3, "pct_start": 0.25, "div_factor": 10.0,
          "final_div_factor": 100.0},
-        {"total_steps": 500, "max_value": 0.1, "pct_start": 0.45, "anneal": "linear"},
-        {"total_steps": 10, "max_value": 1.0, "pct_start": 0.33},
+        {"total_steps": 500, "peak_value": 0.1, "pct_start": 0.45, "anneal": "linear"},
+        {"total_steps": 10, "peak_value": 1.0, "pct_start": 0.33},
     ],
     "tri_stage": [
         {"peak_value": 1e-3, "warmup_steps": 100, "hold_steps": 400, "decay_steps": 500},
@@ -134,7 +134,7 @@ FAR_STEPS = [10**5, 10**6, 2**24 + 1, 10**8, 2**31 - 2, 2**31 - 1]
 
 def horizon(cfg: dict[str, Any]) -> int:
     """How many steps to sweep: well past the end (or a long stretch if there is none)."""
-    end = end_step(spec_from_config(cfg))
+    end = spec_from_config(cfg).end_step
     if end is None:
         return 12000
     return end + max(50, end // 10)

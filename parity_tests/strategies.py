@@ -2,7 +2,7 @@
 combinators over generated bases), and random INVALID configs made from them by
 breaking one thing.
 
-Valid configs respect the validation in ``warmup_spec/specs.py`` (init <= peak,
+Valid configs respect the validation of the definitions (``warmup_spec/catalogue``) (init <= peak,
 end <= peak, total_steps > warmup_steps, exponential warmup needs init > 0 and a
 peak > 0, decay_rate > 1 needs an end_value ceiling >= peak, ...). Step counts stay
 moderate (every schedule ends, or is looked at, within ~10 000 steps) so that the
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from warmup_spec import REGISTRY, spec_from_config
 from warmup_spec.reference import reference
-from warmup_spec.specs import WARMUP_SHAPES
+from warmup_spec.definition import WARMUP_SHAPES
 
 MAX_W = 2000
 """Largest warmup drawn."""
@@ -198,7 +198,7 @@ def warmup_cosine_restarts(draw):
 @st.composite
 def one_cycle(draw):
     T = draw(_steps(2, 5000))
-    cfg = {"schedule": "one_cycle", "total_steps": T, "max_value": draw(peaks)}
+    cfg = {"schedule": "one_cycle", "total_steps": T, "peak_value": draw(peaks)}
     # pct_start just above 1/T with float(pct_start * T) == 1.0 passes validation but
     # divides by zero (known bug, xfail test): not drawn
     pct = draw(st.one_of(

@@ -11,7 +11,8 @@ import torch
 
 import warmup_jax
 from parity_tests.conftest import TOL_F32, assert_close, errors
-from warmup_spec import reference_table, spec_from_config
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference_table
 
 
 def _table(sched, n):
@@ -80,7 +81,7 @@ def test_one_cycle_jax_matches_torch_onecyclelr(total, pct, div, final, anneal):
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
         sched.step() if len(lrs) < total else None
-    cfg = {"schedule": "one_cycle", "total_steps": total, "max_value": 0.1, "pct_start": pct,
+    cfg = {"schedule": "one_cycle", "total_steps": total, "peak_value": 0.1, "pct_start": pct,
            "div_factor": div, "final_div_factor": final, "anneal": anneal}
     assert_close(_table(warmup_jax.from_config(cfg), total), np.array(lrs), TOL_F32, "jax vs OneCycleLR")
     with jax.enable_x64(True):

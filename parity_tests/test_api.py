@@ -16,7 +16,7 @@ from warmup_spec import REGISTRY
 
 CATALOGUE = [name for name in REGISTRY if name not in ("with_warmup", "untuned_warmup", "scale", "join")]
 COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join"]
-CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) for name in CATALOGUE}
+CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) + "LR" for name in REGISTRY}
 
 
 def _spec_params(name):
@@ -46,12 +46,19 @@ def test_same_signature_in_spec_jax_and_torch(name):
     assert _fn_params(getattr(warmup_torch, name)) == expected
 
 
-@pytest.mark.parametrize("name", CATALOGUE)
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_torch_scheduler_class_signature(name):
     cls = getattr(warmup_torch, CLASS_NAMES[name])
-    params = list(inspect.signature(cls).parameters)
-    assert params[0] == "optimizer" and params[-1] == "last_epoch"
+    params = inspect.signature(cls).parameters
+    assert list(params)[0] == "optimizer" and list(params)[-1] == "last_epoch"
+    assert params["last_epoch"].kind is inspect.Parameter.KEYWORD_ONLY and params["last_epoch"].default == -1
     assert _fn_params(cls, skip=("optimizer", "last_epoch")) == _spec_params(name)
+
+
+@pytest.mark.parametrize("fn", ["ScheduleLR", "from_config", "scheduler_for"])
+def test_last_epoch_is_keyword_only_everywhere(fn):
+    param = inspect.signature(getattr(warmup_torch, fn)).parameters["last_epoch"]
+    assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default == -1
 
 
 @pytest.mark.parametrize("name", COMBINATORS)

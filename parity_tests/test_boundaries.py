@@ -11,7 +11,8 @@ import pytest
 
 import warmup_jax
 import warmup_torch
-from warmup_spec import reference, spec_from_config
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference
 
 pi, cos, sqrt = math.pi, math.cos, math.sqrt
 C8 = (1 + cos(pi / 8)) / 2  # cosine factor one eighth into a decay
@@ -63,10 +64,10 @@ HAND = [
       "cycle_mul": 2.0, "cycle_limit": 2, "end_value": 0.1},
      {0: 1.0, 1: 0.55, 2: 1.0, 3: 0.1 + 0.9 * (1 + cos(pi / 4)) / 2, 4: 0.55, 5: 0.1 + 0.9 * (1 - cos(pi / 4)) / 2,
       6: 0.1, 100: 0.1}),
-    ({"schedule": "one_cycle", "total_steps": 10, "max_value": 1.0, "pct_start": 0.3,
+    ({"schedule": "one_cycle", "total_steps": 10, "peak_value": 1.0, "pct_start": 0.3,
       "div_factor": 10.0, "final_div_factor": 10.0},
      {0: 0.1, 1: 0.55, 2: 1.0, 3: 0.01 + 0.99 * (1 + cos(pi / 7)) / 2, 9: 0.01, 10: 0.01}),
-    ({"schedule": "one_cycle", "total_steps": 10, "max_value": 1.0, "pct_start": 0.3,
+    ({"schedule": "one_cycle", "total_steps": 10, "peak_value": 1.0, "pct_start": 0.3,
       "div_factor": 10.0, "final_div_factor": 10.0, "anneal": "linear"},
      {0: 0.1, 1: 0.55, 2: 1.0, 3: 1.0 - 0.99 / 7, 9: 0.01, 10: 0.01}),
     ({"schedule": "tri_stage", "peak_value": 1.0, "warmup_steps": 2, "hold_steps": 1, "decay_steps": 2,

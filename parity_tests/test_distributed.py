@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from parity_tests.conftest import TOL_F64, assert_close
-from warmup_spec.closed_form import Schedule
+from warmup_spec import Schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent / "distributed"

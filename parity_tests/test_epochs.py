@@ -17,7 +17,8 @@ import pytest
 import warmup_jax
 import warmup_spec.steps
 import warmup_torch
-from warmup_spec import reference, spec_from_config
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference
 from warmup_spec.steps import epoch_keys, steps_from_epochs, updates_per_epoch
 
 ERROR_FORMAT = re.compile(r"^[a-z_]+: [A-Za-z_\[\]0-9]+=.+ is invalid; expected .+$")
@@ -81,7 +82,7 @@ def test_every_epoch_key_of_the_catalogue():
           "cycle_epochs": 2.5}, {"warmup_steps": 2, "cycle_steps": 25}),
         ({"schedule": "warmup_exponential_decay", "peak_value": 1.0, "warmup_epochs": 1,
           "transition_epochs": 0.3, "decay_rate": 0.5}, {"warmup_steps": 10, "transition_steps": 3}),
-        ({"schedule": "one_cycle", "max_value": 1.0, "total_epochs": 4}, {"total_steps": 40}),
+        ({"schedule": "one_cycle", "peak_value": 1.0, "total_epochs": 4}, {"total_steps": 40}),
         ({"schedule": "noam", "d_model": 512, "warmup_epochs": 0.45}, {"warmup_steps": 5}),
         ({"schedule": "legacy_noam", "max_lr": 0.01, "warmup_epochs": 3}, {"warmup_steps": 30}),
         ({"schedule": "warmup_inverse_sqrt", "peak_value": 1.0, "warmup_epochs": 1}, {"warmup_steps": 10}),

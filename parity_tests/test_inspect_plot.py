@@ -128,7 +128,7 @@ def test_every_case_diagnoses(case_id, cfg):
     "cfg",
     [
         {"schedule": "noam", "d_model": 512, "warmup_steps": 400},
-        {"schedule": "one_cycle", "total_steps": 500, "max_value": 0.1},
+        {"schedule": "one_cycle", "total_steps": 500, "peak_value": 0.1},
         {"schedule": "tri_stage", "peak_value": 0.1, "warmup_steps": 50, "hold_steps": 50, "decay_steps": 100},
         {"schedule": "warmup_stable_decay", "peak_value": 0.1, "warmup_steps": 50, "stable_steps": 100,
          "decay_steps": 50, "decay_shape": "1-sqrt"},

@@ -20,7 +20,7 @@ import torch
 import warmup_jax
 import warmup_torch
 from warmup_jax.precision import scale_by_learning_rate_f32, scale_by_schedule_f32
-from warmup_spec.closed_form import Schedule
+from warmup_spec import Schedule
 
 CFG = {"schedule": "warmup_constant", "peak_value": 1e-3, "warmup_steps": 1000}
 STEPS = 1000

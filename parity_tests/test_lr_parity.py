@@ -14,7 +14,8 @@ import warmup_jax
 import warmup_torch
 from parity_tests.cases import ALL, FAR_STEPS, steps_for
 from parity_tests.conftest import TOL_F32, TOL_F64, assert_close
-from warmup_spec import reference_table, spec_from_config
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference_table
 
 IDS = [case_id for case_id, _ in ALL]
 CFGS = [cfg for _, cfg in ALL]

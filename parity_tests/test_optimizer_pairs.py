@@ -88,7 +88,7 @@ def schedule_cfg(kind: str, peak: float) -> dict[str, Any]:
     if kind == "warmup_linear_decay":
         return {"schedule": kind, "peak_value": peak, "warmup_steps": 25, "total_steps": STEPS}
     if kind == "one_cycle":
-        return {"schedule": kind, "max_value": peak, "total_steps": STEPS, "pct_start": 0.25}
+        return {"schedule": kind, "peak_value": peak, "total_steps": STEPS, "pct_start": 0.25}
     raise ValueError(kind)
 
 

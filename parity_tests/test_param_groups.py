@@ -160,7 +160,7 @@ def test_half_lr_for_embeddings_one_scheduler_two_groups() -> None:
     emb, rest = split_params(model)
     # torch_optimizer builds lr=1.0 (the default), so the emb group's 0.5 is its ratio
     opt, sched = torch_optimizer(ADAMW, [{"params": emb, "lr": 0.5}, {"params": rest}], BASE)
-    assert type(sched) is W.WarmupCosineDecay and sched.ratios == [0.5, 1.0]
+    assert type(sched) is W.WarmupCosineDecayLR and sched.ratios == [0.5, 1.0]
     run = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
     lr_t = run[0]
     assert np.array_equal(lr_t[:, 0], 0.5 * lr_t[:, 1])  # the rule, exactly

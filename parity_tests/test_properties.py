@@ -9,7 +9,7 @@ NumPy table (the array forms JAX uses), at every step 0..end+margin:
   - continuous at every join: the step across a join is no larger than one step of
     either side (see ``check_join``); intended jumps (restarts, ``join``) are skipped;
   - decays monotone, stable/hold phases exactly at the peak, the end value reached at
-    the end step and held exactly after it (``end_step(spec)``);
+    the end step and held exactly after it (``spec.end_step``);
   - reference, closed form and table agree within 1e-12 (relative to the peak, and
     pointwise relative where >= 1e-3 of the peak); JAX float32 (jit of vmap, int32
     steps) within 1e-6 and holds its final value to float32 precision; the torch
@@ -39,9 +39,10 @@ import warmup_jax
 import warmup_torch
 from parity_tests import strategies as S
 from parity_tests.conftest import TOL_F32, TOL_F64, assert_close, errors
-from warmup_spec import end_step, reference_table, spec_from_config
-from warmup_spec import specs as sp
-from warmup_spec.closed_form import Schedule
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference_table
+from warmup_spec import catalogue as sp
+from warmup_spec import Schedule
 from warmup_spec.tables import lr_table
 
 COUNTS: collections.Counter[str] = collections.Counter()
@@ -83,29 +84,12 @@ def horizon(spec) -> int:
     end = end_of(spec)
     if end is not None:
         return min(HORIZON_CAP, end + max(20, end // 10))
-    if isinstance(spec, sp.WithWarmup):
-        return min(HORIZON_CAP, spec.warmup_steps + horizon(spec.base))
-    if isinstance(spec, sp.Join):
-        return min(HORIZON_CAP, max([spec.boundaries[-1] if spec.boundaries else 0]) + horizon(spec.schedules[-1]))
-    if isinstance(spec, (sp.UntunedWarmup, sp.Scale)):
-        return horizon(spec.base)
-    w = getattr(spec, "warmup_steps", 0)
-    return min(HORIZON_CAP, 2 * w + 3000)
+    return min(HORIZON_CAP, max(spec.open_horizon()[0], 3000))
 
 
 def end_of(spec) -> int | None:
-    """``end_step`` extended to the combinators whose end is plain to see."""
-    if isinstance(spec, sp.WithWarmup):
-        e = end_of(spec.base)
-        return None if e is None else spec.warmup_steps + e
-    if isinstance(spec, sp.Scale):
-        return end_of(spec.base)
-    if isinstance(spec, sp.Join):
-        e = end_of(spec.schedules[-1])
-        return None if e is None else (spec.boundaries[-1] if spec.boundaries else 0) + e
-    if isinstance(spec, sp.UntunedWarmup):
-        return None
-    return end_step(spec)
+    """The step from which the schedule holds its final value (the definition's fact)."""
+    return spec.end_step
 
 
 def bounds(spec, n: int) -> tuple[float, float]:
@@ -115,8 +99,8 @@ def bounds(spec, n: int) -> tuple[float, float]:
     if isinstance(spec, sp.LegacyNoam):  # its true peak, at s = w**0.75
         return 0.0, spec.max_lr * spec.warmup_steps**-0.25
     if isinstance(spec, sp.OneCycle):
-        a = spec.max_value / spec.div_factor
-        vals = (a, spec.max_value, a / spec.final_div_factor)
+        a = spec.peak_value / spec.div_factor
+        vals = (a, spec.peak_value, a / spec.final_div_factor)
         return min(vals), max(vals)
     if isinstance(spec, sp.TriStage):
         return spec.peak_value * min(spec.init_scale, spec.final_scale), spec.peak_value
@@ -131,7 +115,7 @@ def bounds(spec, n: int) -> tuple[float, float]:
     if isinstance(spec, sp.Join):
         bs = [bounds(s, n) for s in spec.schedules]
         return min(b[0] for b in bs), max(b[1] for b in bs)
-    p, i = spec.peak_value, spec.init_value
+    p, i = spec.peak_value, _init(spec)
     if isinstance(spec, sp.WarmupConstant):
         return i, p
     if isinstance(spec, sp.WarmupExponentialDecay):
@@ -143,10 +127,20 @@ def bounds(spec, n: int) -> tuple[float, float]:
         return 0.0, p
     if isinstance(spec, sp.WarmupCosineRestarts):
         k, x = 0, n  # cycles started within the horizon: their peaks decay by cycle_decay
-        while spec.cycle_start(k + 1) <= x and (spec.cycle_limit is None or k + 1 < spec.cycle_limit):
+        while _cycle_start(spec, k + 1) <= x and (spec.cycle_limit is None or k + 1 < spec.cycle_limit):
             k += 1
         return min(i, spec.end_value, p * spec.cycle_decay**k), p
     return min(i, spec.end_value), p
+
+
+def _init(spec) -> float:
+    """The value at step 0 of a leaf with a warmup (tri_stage's is derived from init_scale)."""
+    return spec.peak_value * spec.init_scale if isinstance(spec, sp.TriStage) else spec.init_value
+
+
+def _cycle_start(spec, k: int) -> float:
+    m, L = spec.cycle_mul, spec.cycle_steps
+    return L * k if m == 1.0 else L * (m**k - 1) / (m - 1)
 
 
 def scale_of(spec, values: np.ndarray) -> float:
@@ -279,9 +273,9 @@ def check_properties(spec, f: np.ndarray, what: str) -> None:
         check_lipschitz(f, lambda t: m / w, scale, what)  # both branches have |slope| <= max_lr / w
         return
     if isinstance(spec, sp.OneCycle):
-        a, M = spec.max_value / spec.div_factor, spec.max_value
+        a, M = spec.peak_value / spec.div_factor, spec.peak_value
         z = a / spec.final_div_factor
-        ps, T1 = spec.peak_step, spec.total_steps - 1
+        ps, T1 = float(spec.pct_start * spec.total_steps) - 1, spec.total_steps - 1
         def lip(amplitude, length):  # the largest change over one unit step of one phase
             if length <= 1:
                 return amplitude
@@ -340,7 +334,7 @@ def check_properties(spec, f: np.ndarray, what: str) -> None:
 
     # the leaves with a warmup to peak_value at t = w
     p, w, shape = spec.peak_value, spec.warmup_steps, spec.warmup_shape
-    i = spec.init_value
+    i = _init(spec)
     check_warmup(f, spec, w, i, p, shape, scale, what)
     wmax = warmup_max_step(shape, i, p, w)
     check_join(f, w, 0, wmax, scale, what + " warmup->")
@@ -368,7 +362,7 @@ def check_properties(spec, f: np.ndarray, what: str) -> None:
                 check_final(f, w + int(hit[0]), e, scale, what + " clip")
     elif isinstance(spec, sp.WarmupInverseSqrt):
         monotone(f, w, n - 1, -1, scale, what)
-        ts = spec.effective_timescale
+        ts = float(w) if spec.timescale is None else spec.timescale
         if w + 1 < n:  # first step after the join: p / sqrt((1 + ts) / ts)
             assert close(f[w + 1], p / math.sqrt((1 + ts) / ts), scale), what
     elif isinstance(spec, sp.WarmupStableDecay):
@@ -393,7 +387,7 @@ def check_properties(spec, f: np.ndarray, what: str) -> None:
         e, L, m = spec.end_value, spec.cycle_steps, spec.cycle_mul
         k = 0  # within each cycle: from p * cycle_decay**k down towards e, monotone
         while True:
-            a, b = spec.cycle_start(k), spec.cycle_start(k + 1)
+            a, b = _cycle_start(spec, k), _cycle_start(spec, k + 1)
             if w + a >= n or (spec.cycle_limit is not None and k >= spec.cycle_limit):
                 break
             ta, tb = w + math.ceil(a), w + math.ceil(b) - 1
@@ -677,7 +671,7 @@ def test_non_mapping_config_is_value_error(cfg):
 
 
 def test_one_cycle_pct_start_rounding_to_zero_peak_step():
-    cfg = {"schedule": "one_cycle", "total_steps": 3, "max_value": 1.0, "pct_start": 0.33333333333333337}
+    cfg = {"schedule": "one_cycle", "total_steps": 3, "peak_value": 1.0, "pct_start": 0.33333333333333337}
     try:
         spec_from_config(cfg)
     except ValueError:
@@ -703,7 +697,7 @@ DOWNWARD = [
      "warmup_steps": 1000, "init_value": 1.0, "warmup_shape": "cosine"},
     {"schedule": "warmup_cosine_restarts", "peak_value": 1.0, "warmup_steps": 0, "cycle_steps": 1,
      "cycle_mul": 2.0, "cycle_decay": 0.5, "end_value": 1.0},
-    {"schedule": "one_cycle", "total_steps": 1000, "max_value": 1.0, "div_factor": 0.001,
+    {"schedule": "one_cycle", "total_steps": 1000, "peak_value": 1.0, "div_factor": 0.001,
      "final_div_factor": 1e6},
 ]
 

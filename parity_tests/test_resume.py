@@ -44,7 +44,7 @@ STEPS = 50
 SCHEDULES: dict[str, dict[str, Any]] = {
     "warmup_cosine_decay": {"schedule": "warmup_cosine_decay", "peak_value": 0.05, "warmup_steps": 8,
                             "total_steps": 40, "end_value": 1e-3},
-    "one_cycle": {"schedule": "one_cycle", "total_steps": 40, "max_value": 0.05},
+    "one_cycle": {"schedule": "one_cycle", "total_steps": 40, "peak_value": 0.05},
     "warmup_stable_decay": {"schedule": "warmup_stable_decay", "peak_value": 0.05, "warmup_steps": 8,
                             "stable_steps": 12, "decay_steps": 20, "end_value": 1e-3},
 }
@@ -246,7 +246,7 @@ NORMALISED: dict[str, dict[str, Any]] = {  # every default spelled out, by hand
     "warmup_cosine_decay": {"schedule": "warmup_cosine_decay", "peak_value": 0.05, "warmup_steps": 8,
                             "total_steps": 40, "end_value": 1e-3, "exponent": 1.0, "init_value": 0.0,
                             "warmup_shape": "linear"},
-    "one_cycle": {"schedule": "one_cycle", "total_steps": 40, "max_value": 0.05, "pct_start": 0.3,
+    "one_cycle": {"schedule": "one_cycle", "total_steps": 40, "peak_value": 0.05, "pct_start": 0.3,
                   "div_factor": 25.0, "final_div_factor": 1e4, "anneal": "cos"},
     "warmup_stable_decay": {"schedule": "warmup_stable_decay", "peak_value": 0.05, "warmup_steps": 8,
                             "stable_steps": 12, "decay_steps": 20, "end_value": 1e-3, "decay_shape": "linear",
@@ -269,7 +269,7 @@ def test_state_records_the_schedule_config(name: str, tmp_path: Path) -> None:
 OTHERS: dict[str, list[dict[str, Any]]] = {
     # another name, and the same name with another peak
     "warmup_cosine_decay": [SCHEDULES["warmup_stable_decay"], {**SCHEDULES["warmup_cosine_decay"], "peak_value": 0.06}],
-    "one_cycle": [SCHEDULES["warmup_cosine_decay"], {**SCHEDULES["one_cycle"], "max_value": 0.1}],
+    "one_cycle": [SCHEDULES["warmup_cosine_decay"], {**SCHEDULES["one_cycle"], "peak_value": 0.1}],
     "warmup_stable_decay": [SCHEDULES["one_cycle"], {**SCHEDULES["warmup_stable_decay"], "peak_value": 0.5}],
 }
 
@@ -305,7 +305,7 @@ WARM = W.warmup_constant(0.05, 5)
 def build_sequential(opt: torch.optim.Optimizer, last_epoch: int = -1) -> SequentialLR:
     """torch's LinearLR warmup (0.2 to 1 times 0.05 over steps 0..4), then our cosine decay (absolute lrs)."""
     warm = LinearLR(opt, start_factor=0.2, end_factor=1.0, total_iters=4)
-    decay = W.WarmupCosineDecay(opt, 0.05, 0, 30, 1e-3)
+    decay = W.WarmupCosineDecayLR(opt, 0.05, 0, 30, 1e-3)
     return SequentialLR(opt, [warm, decay], milestones=[5], last_epoch=last_epoch)
 
 
@@ -393,7 +393,7 @@ def test_sequential_lr_ignores_last_epoch(tmp_path: Path) -> None:
     opt3 = make_opt_seq(model3)
     opt3.load_state_dict(saved)
     warm = LinearLR(opt3, start_factor=0.2, end_factor=1.0, total_iters=4, last_epoch=k - 1)
-    decay = W.WarmupCosineDecay(opt3, 0.05, 0, 30, 1e-3, last_epoch=k - 1)
+    decay = W.WarmupCosineDecayLR(opt3, 0.05, 0, 30, 1e-3, last_epoch=k - 1)
     seq3 = SequentialLR(opt3, [warm, decay], milestones=[5], last_epoch=k - 1)
     lrs3, _ = train(model3, opt3, seq3, k, STEPS)
     assert lrs3 != list(full_lrs[k:])

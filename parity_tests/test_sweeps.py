@@ -10,7 +10,8 @@ import pytest
 
 import warmup_jax
 from parity_tests.conftest import TOL_F32, assert_close
-from warmup_spec import reference_table, spec_from_config
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference_table
 
 LONG = [
     {"schedule": "warmup_cosine_decay", "peak_value": 3e-4, "warmup_steps": 10_000, "total_steps": 1_000_000},
@@ -18,7 +19,7 @@ LONG = [
      "end_value": 1e-5},
     {"schedule": "warmup_stable_decay", "peak_value": 1e-3, "warmup_steps": 5_000, "stable_steps": 400_000,
      "decay_steps": 100_000, "decay_shape": "1-sqrt"},
-    {"schedule": "one_cycle", "total_steps": 500_000, "max_value": 1e-2},
+    {"schedule": "one_cycle", "total_steps": 500_000, "peak_value": 1e-2},
     {"schedule": "warmup_cosine_restarts", "peak_value": 1e-3, "warmup_steps": 1000, "cycle_steps": 1000,
      "cycle_mul": 1.3, "cycle_decay": 0.9},
     {"schedule": "tri_stage", "peak_value": 1e-3, "warmup_steps": 30_000, "hold_steps": 100_000,

@@ -8,7 +8,8 @@ import pytest
 
 from parity_tests.cases import ALL, FAR_STEPS, steps_for
 from parity_tests.conftest import TOL_F64, assert_close
-from warmup_spec import reference_table, spec_from_config
+from warmup_spec import spec_from_config
+from warmup_spec.reference import reference_table
 from warmup_spec.tables import lr_table, numpy_schedule
 
 

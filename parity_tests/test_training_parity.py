@@ -13,7 +13,7 @@ from warmup_parity.runner import TOLERANCES, RunConfig, run
 COSINE = {"schedule": "warmup_cosine_decay", "peak_value": 3e-3, "warmup_steps": 30, "total_steps": 300,
           "end_value": 3e-5}
 LINEAR = {"schedule": "warmup_linear_decay", "peak_value": 1e-2, "warmup_steps": 20, "total_steps": 250}
-ONE_CYCLE = {"schedule": "one_cycle", "total_steps": 300, "max_value": 5e-3}
+ONE_CYCLE = {"schedule": "one_cycle", "total_steps": 300, "peak_value": 5e-3}
 SLOW = {"schedule": "warmup_cosine_decay", "peak_value": 2e-4, "warmup_steps": 30, "total_steps": 300}
 
 # (optimizer, schedules): chaotic optimizers (RMSprop, Adagrad) get moderate peaks (traps.md)
@@ -72,7 +72,8 @@ def test_synthetic_regression_mse(dtype):
 
 def test_lr_per_step_is_the_schedule_in_both():
     report = run(RunConfig(schedule=COSINE, optimizer={"name": "adam"}, steps=40, dtype="float64"))
-    from warmup_spec import reference, spec_from_config
+    from warmup_spec import spec_from_config
+    from warmup_spec.reference import reference
 
     spec = spec_from_config(COSINE)
     for rec in report.steps:

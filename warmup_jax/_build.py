@@ -1,4 +1,4 @@
-"""Spec -> Optax schedule: the shared array forms of :mod:`warmup_spec._forms` over ``jax.numpy``."""
+"""Spec -> Optax schedule: the composition's array form over ``jax.numpy``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 
-from warmup_spec import _forms
 from warmup_spec._array_ops import ArrayOps
+from warmup_spec.definition import ScheduleSpec
 
 Schedule = Callable[[Any], jax.Array]
 """An Optax schedule: ``count -> lr`` (float32, or float64 under ``jax_enable_x64``)."""
@@ -16,6 +16,8 @@ Schedule = Callable[[Any], jax.Array]
 JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
-def build(spec: Any) -> Schedule:
-    """The Optax schedule of a spec (or a user's traceable function, cast to the float dtype)."""
-    return _forms.build(spec, JAX_OPS)
+def build(spec: ScheduleSpec) -> Schedule:
+    """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
+    f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
+    as_step = JAX_OPS.as_step
+    return lambda count: f(as_step(count))

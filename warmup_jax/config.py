@@ -6,11 +6,11 @@ import os
 from typing import Any, Mapping, Union
 
 from warmup_jax._build import Schedule, build
-from warmup_spec.closed_form import spec_of
-
-from warmup_spec.specs import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.registry import spec_of
 
 ConfigLike = Union[Mapping[str, Any], ScheduleSpec, str, "os.PathLike[str]"]
+
 
 def from_config(cfg: ConfigLike) -> Schedule:
     """Builds the Optax schedule a config describes.
@@ -35,4 +35,5 @@ def from_config(cfg: ConfigLike) -> Schedule:
     """
     return build(spec_of(cfg))
 
-__all__ = ["from_config"]
+
+__all__ = ["ConfigLike", "from_config"]

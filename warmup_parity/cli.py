@@ -138,14 +138,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     from warmup_parity.lr_table import lr_tables
 
-    cfg = _load(args.config) if args.config else TABLE_DEFAULT
-    from warmup_spec import end_step, spec_from_config
+    from warmup_parity.inspect_schedule import default_horizon_spec
+    from warmup_spec import spec_from_config
 
-    end = end_step(spec_from_config(cfg)) or 1000
+    cfg = _load(args.config) if args.config else TABLE_DEFAULT
+    spec = spec_from_config(cfg)
+    end = spec.end_step  # a schedule that never ends: its default horizon
+    end = default_horizon_spec(spec)[0] if end is None else end
     tab = lr_tables(cfg, np.arange(end + 11))
     print(f"config: {cfg}")
     print(f"{'step':>6} {'reference (f64)':>16} {'jax f32':>16} {'jax x64':>16} {'torch':>16}")
-    for t in sorted({0, 1, end // 10, end // 2, end - 1, end, end + 10}):
+    for t in sorted({t for t in (0, 1, end // 10, end // 2, end - 1, end, end + 10) if t >= 0}):
         print(f"{t:6d} {tab.reference[t]:16.9e} {tab.jax_f32[t]:16.9e} {tab.jax_f64[t]:16.9e} {tab.torch[t]:16.9e}")
     ok = True
     for name, tol in (("jax_f32", 1e-6), ("jax_f64", 1e-12), ("torch", 1e-12)):

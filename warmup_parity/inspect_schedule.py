@@ -16,8 +16,9 @@ The horizon ``H`` (see :func:`default_horizon`):
   which it falls to 1% of its peak (at least ``10 * transition_steps``), capped at
   ``MAX_DEFAULT_HORIZON``; combinators add their offsets to their parts' horizons.
 
-Everything schedule-specific (nominal peak, warmup length, join steps, end step) is
-found through tables keyed by the spec TYPE, never by the name string.
+Everything schedule-specific (nominal peak, warmup length, join steps, end step, the
+horizon of a schedule that never ends) is a fact of the schedule's definition
+(:class:`warmup_spec.ScheduleSpec`), derived from its composition.
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from warmup_spec import specs as S
-from warmup_spec.closed_form import spec_of
-from warmup_spec.registry import spec_to_config
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.registry import spec_of, spec_to_config
 
 __all__ = [
     "Diagnosis",
@@ -57,196 +57,21 @@ WARMUP_FRACTION = 0.5
 """Warmups longer than this fraction of the total steps are warned about."""
 
 
-# --- per-type tables ---------------------------------------------------------------
-
-_PEAK_VALUE_SPECS = (
-    S.WarmupConstant,
-    S.WarmupLinearDecay,
-    S.WarmupCosineDecay,
-    S.WarmupPolynomialDecay,
-    S.WarmupExponentialDecay,
-    S.WarmupInverseSqrt,
-    S.WarmupStableDecay,
-    S.WarmupCosineRestarts,
-    S.TriStage,
-)
-_WARMUP_SPECS = _PEAK_VALUE_SPECS + (S.WithWarmup,)
+# --- the facts, from the definitions (warmup_spec.definition.ScheduleSpec) -----------
 
 
-def _nominal_peak(spec: Any) -> tuple[str, float] | None:
-    """(what the user set as the peak, its value), or None when nothing nominal exists."""
-    fn = NOMINAL_PEAK.get(type(spec))
-    return fn(spec) if fn is not None else None
-
-
-def _scaled(spec: S.Scale) -> tuple[str, float] | None:
-    inner = _nominal_peak(spec.base)
-    return None if inner is None else (f"factor * {inner[0]}", spec.factor * inner[1])
-
-
-def _join_peak(spec: S.Join) -> tuple[str, float] | None:
-    parts = [(k, _nominal_peak(s)) for k, s in enumerate(spec.schedules)]
-    parts = [(k, p) for k, p in parts if p is not None]
-    if not parts:
-        return None
-    k, (what, value) = max(parts, key=lambda kp: kp[1][1])
-    return f"schedules[{k}].{what}", value
-
-
-NOMINAL_PEAK: dict[type, Callable[[Any], tuple[str, float] | None]] = {
-    **{cls: (lambda s: ("peak_value", s.peak_value)) for cls in _PEAK_VALUE_SPECS},
-    S.LegacyNoam: lambda s: ("max_lr", s.max_lr),
-    S.OneCycle: lambda s: ("max_value", s.max_value),
-    S.Noam: lambda s: (
-        "scale * (d_model * warmup_steps)**-0.5",
-        s.scale * (s.d_model * s.warmup_steps) ** -0.5,
-    ),
-    S.WithWarmup: lambda s: _nominal_peak(s.base),
-    S.UntunedWarmup: lambda s: _nominal_peak(s.base),
-    S.Scale: _scaled,
-    S.Join: _join_peak,
-}
-"""Spec type -> (name of the nominal peak, its value): what the user asked the lr to peak at."""
-
-PEAK_ADVICE: dict[type, str] = {
-    S.LegacyNoam: (
-        "the copied adjust_learning_rate snippet peaks at s = warmup_steps**0.75 with "
-        "max_lr * warmup_steps**-0.25, not at warmup_steps; use `noam` or "
-        "`warmup_inverse_sqrt` (the corrected forms) to reach the peak at warmup_steps"
-    ),
-    S.UntunedWarmup: "the base decays while the untuned warmup factor is still below 1",
-    S.OneCycle: "pct_start * total_steps - 1 is not an integer step, so no step lands on the peak",
-}
-"""Spec type -> what to do about a peak below the nominal one."""
-
-
-def _untuned_end(spec: S.UntunedWarmup) -> int:
-    """First step at which the untuned factor is 1 (linear), or the 2 / (1 - beta2)
-    rule of thumb (exponential, which never reaches 1)."""
-    a = 1 - spec.beta2
-    if spec.shape == "exponential":
-        return math.ceil(2 / a)
-    t = max(math.ceil(2 / a) - 2, 0)
-    while min(1.0, a / 2 * (t + 1)) < 1.0:  # the same expression the schedule evaluates
-        t += 1
-    return t
-
-
-def _warmup(spec: Any) -> tuple[int | None, tuple[int, ...]]:
-    """(number of warmup steps, the steps at which to report the end-of-warmup value)."""
-    if isinstance(spec, _WARMUP_SPECS):
-        w = spec.warmup_steps
-        return w, ((w,) if w > 0 else ())
-    if isinstance(spec, (S.Noam, S.LegacyNoam)):
-        w = spec.warmup_steps
-        return w, tuple(sorted({max(w - 1, 0), w}))
-    if isinstance(spec, S.OneCycle):
-        ps = spec.peak_step
-        return math.ceil(ps), tuple(sorted({max(math.floor(ps), 0), max(math.ceil(ps), 0)}))
-    if isinstance(spec, S.UntunedWarmup):
-        n = _untuned_end(spec)
-        return n, (n,)
-    if isinstance(spec, S.Scale):
-        return _warmup(spec.base)
-    if isinstance(spec, S.Join):
-        n, at = _warmup(spec.schedules[0])
-        b = spec.boundaries[0] if spec.boundaries else None
-        if n is not None and b is not None and n > b:
-            return b, (b,)
-        return n, at
-    return None, ()
-
-
-def _exp_end(spec: S.WarmupExponentialDecay) -> int | None:
-    """The first step from which the exponential decay holds its end_value, or None."""
-    p, w, rate, e = spec.peak_value, spec.warmup_steps, spec.decay_rate, spec.end_value
-    if rate == 1.0 or p == 0.0 or (e is not None and e == p):
-        return w
-    if e is None or e <= 0.0:
-        return None
-    from warmup_spec.closed_form import Schedule
-
-    f = Schedule(spec)
-    q = math.log(e / p) / math.log(rate)
-    ts = spec.transition_steps
-    c = w + (math.ceil(q) * ts if spec.staircase else math.ceil(q * ts))
-    c = max(c, w)
-    while c > w and f(c - 1) == e:  # fix float rounding of the estimate by evaluation
-        c -= 1
-    while f(c) != e:
-        c += 1
-    return c
-
-
-def schedule_end(spec: Any) -> int | None:
-    """``warmup_spec.end_step`` extended to exponential floors and combinators."""
-    if isinstance(spec, S.WarmupExponentialDecay):
-        return _exp_end(spec)
-    if isinstance(spec, S.WithWarmup):
-        e = schedule_end(spec.base)
-        return None if e is None else spec.warmup_steps + e
-    if isinstance(spec, S.Scale):
-        return 0 if spec.factor == 0 else schedule_end(spec.base)
-    if isinstance(spec, S.UntunedWarmup):
-        e = schedule_end(spec.base)
-        if e is None or spec.shape == "exponential":
-            return None
-        return max(e, _untuned_end(spec))
-    if isinstance(spec, S.Join):
-        e = schedule_end(spec.schedules[-1])
-        b = spec.boundaries[-1] if spec.boundaries else 0
-        return None if e is None else b + e
-    if isinstance(spec, S.ScheduleSpec):
-        return S.end_step(spec)
-    return None
-
-
-def _open_horizon(spec: Any) -> tuple[int, str]:
-    """(default horizon, how it was chosen) for a schedule that never ends."""
-    if isinstance(spec, (S.WarmupInverseSqrt, S.Noam, S.LegacyNoam)):
-        w = spec.warmup_steps
-        if w > 0:
-            return 10 * w, "10 * warmup_steps"
-        return 10 * math.ceil(spec.effective_timescale), "10 * timescale"
-    if isinstance(spec, S.WarmupCosineRestarts):
-        return (
-            spec.warmup_steps + math.ceil(1.1 * spec.cycle_start(3)) + 10,
-            "warmup_steps + three cycles + 10%",
-        )
-    if isinstance(spec, S.WarmupExponentialDecay):
-        w, ts, rate = spec.warmup_steps, spec.transition_steps, spec.decay_rate
-        n = 10 * ts
-        if rate < 1:
-            n = max(n, math.ceil(math.log(0.01) / math.log(rate)) * ts)
-        return min(w + n, MAX_DEFAULT_HORIZON), "until the lr falls to 1% of its peak"
-    if isinstance(spec, S.WithWarmup):
-        h, how = _horizon(spec.base)
-        return spec.warmup_steps + h, f"warmup_steps + base's ({how})"
-    if isinstance(spec, (S.Scale, S.UntunedWarmup)):
-        h, how = _horizon(spec.base)
-        if isinstance(spec, S.UntunedWarmup):
-            h = max(h, 2 * _untuned_end(spec))
-        return h, how
-    if isinstance(spec, S.Join):
-        last = spec.schedules[-1]
-        h, how = _horizon(last)
-        b = spec.boundaries[-1] if spec.boundaries else 0
-        return b + h, f"last boundary + last schedule's ({how})"
-    return CALLABLE_HORIZON, f"{CALLABLE_HORIZON} steps (a user function)"
-
-
-def _horizon(spec: Any) -> tuple[int, str]:
-    e = schedule_end(spec)
+def _horizon(spec: ScheduleSpec) -> tuple[int, str]:
+    e = spec.end_step
     if e is not None:
         return e + math.ceil(e / 10) + 10, "end step + 10% + 10"
-    h, how = _open_horizon(spec)
+    h, how = spec.open_horizon()
     return min(h, MAX_DEFAULT_HORIZON), how
 
 
-def default_horizon_spec(spec: Any) -> tuple[int, str]:
+def default_horizon_spec(spec: ScheduleSpec) -> tuple[int, str]:
     """(default horizon, how it was chosen) of a spec; see the module docstring."""
     h, how = _horizon(spec)
-    return h, (how if schedule_end(spec) is not None else f"never ends; default horizon: {how}")
+    return h, (how if spec.end_step is not None else f"never ends; default horizon: {how}")
 
 
 def default_horizon(cfg: Any) -> int:
@@ -254,57 +79,9 @@ def default_horizon(cfg: Any) -> int:
     return default_horizon_spec(spec_of(cfg))[0]
 
 
-def _joins(spec: Any, h: int, offset: int = 0) -> list[tuple[int, str]]:
-    """(step, kind) of every join of ``spec`` (shifted by ``offset``) up to step ``h``."""
-    out: list[tuple[int, str]] = []
-    w = getattr(spec, "warmup_steps", 0) if isinstance(spec, _WARMUP_SPECS) else 0
-    if w > 0:
-        out.append((w, "end of warmup"))
-    if isinstance(spec, (S.WarmupLinearDecay, S.WarmupCosineDecay, S.WarmupPolynomialDecay)):
-        out.append((spec.total_steps, "end of decay"))
-    elif isinstance(spec, S.WarmupStableDecay):
-        out += [(w + spec.stable_steps, "start of decay"), (spec.total_steps, "end of decay")]
-    elif isinstance(spec, S.TriStage):
-        out += [(w + spec.hold_steps, "start of decay"), (spec.total_steps, "end of decay")]
-    elif isinstance(spec, S.WarmupCosineRestarts):
-        k = 1
-        while spec.cycle_limit is None or k <= spec.cycle_limit:
-            step = w + math.ceil(spec.cycle_start(k))
-            if step + offset > h:
-                break
-            last = spec.cycle_limit is not None and k == spec.cycle_limit
-            out.append((step, "end of cycles" if last else "restart"))
-            k += 1
-    elif isinstance(spec, S.OneCycle):
-        ps = spec.peak_step
-        out += [(max(math.floor(ps), 0), "peak"), (max(math.ceil(ps), 0), "peak")]
-        out.append((spec.total_steps - 1, "end"))
-    elif isinstance(spec, S.Noam):
-        out.append((spec.warmup_steps - 1, "end of warmup (peak)"))
-    elif isinstance(spec, S.LegacyNoam):
-        w = spec.warmup_steps
-        out.append((max(math.ceil(w**0.75) - 1, 0), "real peak (s = warmup_steps**0.75)"))
-        out.append((w - 1, "nominal end of warmup"))
-    nested: list[tuple[int, str]] = []  # already shifted by offset
-    if isinstance(spec, S.WithWarmup):
-        nested = _joins(spec.base, h, offset + w)
-    elif isinstance(spec, S.Scale):
-        nested = _joins(spec.base, h, offset)
-    elif isinstance(spec, S.UntunedWarmup):
-        if spec.shape == "linear":
-            out.append((_untuned_end(spec), "end of untuned warmup"))
-        nested = _joins(spec.base, h, offset)
-    elif isinstance(spec, S.Join):
-        starts = (0,) + tuple(spec.boundaries)
-        ends = tuple(spec.boundaries) + (None,)
-        for k, (sub, b0, b1) in enumerate(zip(spec.schedules, starts, ends)):
-            nested += [
-                (s, kind) for s, kind in _joins(sub, h, offset + b0) if b1 is None or s < offset + b1
-            ]
-            if k > 0:
-                out.append((b0, f"join boundary {k}"))
-    shifted = [(s + offset, kind) for s, kind in out] + nested
-    return [(s, kind) for s, kind in shifted if 0 < s <= h]
+def _joins(spec: ScheduleSpec, h: int) -> list[tuple[int, str]]:
+    """(step, kind) of every join of ``spec`` up to step ``h``."""
+    return [(s, kind) for s, kind in spec.events() if 0 < s <= h]
 
 
 # --- the diagnosis -----------------------------------------------------------------
@@ -374,7 +151,7 @@ class Diagnosis:
         return tuple(j for j in self.joins if j.is_restart)
 
 
-def _evaluate(spec: S.ScheduleSpec, h: int) -> np.ndarray:
+def _evaluate(spec: ScheduleSpec, h: int) -> np.ndarray:
     from warmup_spec.tables import lr_table
 
     return lr_table(spec, np.arange(h + 1))
@@ -420,7 +197,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
         config = spec_to_config(spec)
     except ValueError:  # a user function inside a combinator
         config = {"schedule": spec.name, "repr": repr(spec)}
-    end = schedule_end(spec)
+    end = spec.end_step
     if horizon is None:
         h, note = default_horizon_spec(spec)
     else:
@@ -432,8 +209,8 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     peak_step = int(np.argmax(values))
     peak = float(values[peak_step])
     peak_abs = float(np.max(np.abs(values)))
-    nominal = _nominal_peak(spec)
-    n_warm, warm_at = _warmup(spec)
+    nominal = spec.nominal_peak()
+    n_warm, warm_at = spec.warmup()
     warm_values = tuple((s, float(values[s])) for s in warm_at if s <= h)
 
     ended = end is not None and end <= h
@@ -460,8 +237,8 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
             )
             if peak_step == h and (end is None or end > h):
                 msg += f" within the horizon {h} (the schedule has not peaked yet)"
-            elif type(spec) in PEAK_ADVICE:
-                msg += "; " + PEAK_ADVICE[type(spec)]
+            elif spec.peak_note:
+                msg += "; " + spec.peak_note
             warnings.append(msg)
         elif nom > 0 and peak > nom * (1 + 1e-9):
             warnings.append(

@@ -44,7 +44,8 @@ def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
 
     import warmup_jax
     import warmup_torch
-    from warmup_spec import reference_table, spec_from_config
+    from warmup_spec import spec_from_config
+    from warmup_spec.reference import reference_table
 
     steps_np = np.asarray(steps, dtype=np.int64)
     ref = np.asarray(reference_table(spec_from_config(cfg), steps_np), dtype=np.float64)

@@ -1,58 +1,36 @@
-"""Framework-free core shared by ``warmup_jax`` and ``warmup_torch``.
+"""Framework-free core shared by ``warmup_jax`` and ``warmup_torch``: imports neither.
 
-Holds the schedule specs (one frozen dataclass per catalogue row, validated at
-construction), the config registry and the float64 reference. Imports neither
-jax nor torch.
+- the schedule definitions (:mod:`warmup_spec.catalogue`), each composed of the
+  primitives of :mod:`warmup_spec.primitives`, validated at construction;
+- :class:`Schedule`, the host-side float64 ``step -> lr`` of any schedule, and the
+  float64 host front ends (``warmup_spec.warmup_cosine_decay(...)``: a ``Schedule``);
+- :func:`lr_table`, a vectorised NumPy table (needs NumPy);
+- the config edge: :func:`load_config`, :func:`spec_from_config`, :func:`spec_to_config`;
+- :func:`steps_from_epochs`, schedules written in epochs.
+
+The float64 oracle of the parity suite is :mod:`warmup_spec.reference` (not exported).
 """
 
-from warmup_spec.reference import reference, reference_table
-from warmup_spec.registry import REGISTRY, load_config, spec_from_config, spec_to_config
-from warmup_spec.specs import (
-    SPECS,
-    Join,
-    LegacyNoam,
-    Noam,
-    OneCycle,
-    Scale,
-    ScheduleSpec,
-    TriStage,
-    UntunedWarmup,
-    WarmupConstant,
-    WarmupCosineDecay,
-    WarmupCosineRestarts,
-    WarmupExponentialDecay,
-    WarmupInverseSqrt,
-    WarmupLinearDecay,
-    WarmupPolynomialDecay,
-    WarmupStableDecay,
-    WithWarmup,
-    end_step,
-)
+from warmup_spec import _catalogue, catalogue
+from warmup_spec._catalogue import *  # noqa: F403  (the generated host front ends)
+from warmup_spec.catalogue import *  # noqa: F403  (the definitions)
+from warmup_spec.config_files import load_config
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.registry import REGISTRY, spec_from_config, spec_of, spec_to_config
+from warmup_spec.schedule import Schedule
+from warmup_spec.steps import steps_from_epochs
+from warmup_spec.tables import lr_table
 
 __all__ = [
     "REGISTRY",
-    "SPECS",
-    "Join",
-    "LegacyNoam",
-    "Noam",
-    "OneCycle",
-    "Scale",
+    "Schedule",
     "ScheduleSpec",
-    "TriStage",
-    "UntunedWarmup",
-    "WarmupConstant",
-    "WarmupCosineDecay",
-    "WarmupCosineRestarts",
-    "WarmupExponentialDecay",
-    "WarmupInverseSqrt",
-    "WarmupLinearDecay",
-    "WarmupPolynomialDecay",
-    "WarmupStableDecay",
-    "WithWarmup",
-    "end_step",
     "load_config",
-    "reference",
-    "reference_table",
+    "lr_table",
     "spec_from_config",
+    "spec_of",
     "spec_to_config",
+    "steps_from_epochs",
 ]
+__all__ += catalogue.__all__
+__all__ += _catalogue.__all__

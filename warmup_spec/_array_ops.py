@@ -88,41 +88,36 @@ class ArrayOps:
         """
         up = _direction(a, b)
         if up is None:
-            return self.xp.where(b >= a, self._lerp(shape, a, b, pos, length), self._lerp(shape, b, a, rem, length))
-        return self._lerp(shape, a, b, pos, length) if up else self._lerp(shape, b, a, rem, length)
+            return self.xp.where(b >= a, self.lerp(shape, a, b, pos, length), self.lerp(shape, b, a, rem, length))
+        return self.lerp(shape, a, b, pos, length) if up else self.lerp(shape, b, a, rem, length)
 
-    def _lerp(self, shape: str, lo: Any, hi: Any, x: Any, length: Any) -> Any:
+    def lerp(self, shape: str, lo: Any, hi: Any, x: Any, length: Any) -> Any:
         """``lo + (hi - lo) * r(x / length)`` for ``lo <= hi``."""
         if shape == "linear" and all(isinstance(v, (int, float)) for v in (lo, hi, length)):
             return lo + x * ((hi - lo) / length)  # one rounding in the slope, float64 at build time
         return lo + (hi - lo) * self.fraction(x, length, shape)
 
-    def warmup(self, shape: str, i: float, p: Any, t: Any, w: int) -> Any:
-        """The warmup value at ``clip(t, 0, w)`` from ``i`` towards ``p``; equals ``p`` at ``t >= w``.
+    def geometric(self, a: float, b: Any, pos: Any, rem: Any, length: Any, log_ratio: float | None = None) -> Any:
+        """``a * (b / a) ** (pos / length)``, anchored at the LARGER end so that the exponent
+        is small where the value is large (float32 ``exp(x)`` is off by ~``|x|`` ulps):
+        up (``a <= b``) ``b * exp(-rem * log(b / a) / length)``, down ``a * exp(pos * log(b / a) / length)``.
 
-        ``p`` (the target) is a Python float for the catalogue and for ``with_warmup``
-        over a spec, and an array for ``with_warmup`` over a user's function; ``i``
-        may be above ``p`` (a warmup that goes down) only in ``with_warmup``.
+        ``b`` is a Python float, or an array for a warmup towards a user's own function;
+        ``log_ratio`` is ``log(b / a)`` when the caller has it exactly.
         """
         xp = self.xp
-        tc = self.clip_step(t, 0, w)
-        pos, rem = self.to_float(tc), self.to_float(w - tc)
-        if shape != "exponential":
-            return self.interpolate(shape, i, p, pos, rem, w)
-        # i * (p / i) ** (t / w), anchored at the LARGER end so that the exponent is small
-        # where the value is large (float32 exp(x) is off by ~|x| ulps):
-        # up (i <= p) p * exp(-(w - t) * log(p / i) / w), down i * exp(t * log(p / i) / w).
-        if isinstance(p, (int, float)):
-            if p >= i:
-                return p * xp.exp(rem * (-math.log(p / i) / w))
-            return i * xp.exp(pos * (math.log(p / i) / w))
+        if isinstance(b, (int, float)):
+            lr = math.log(b / a) if log_ratio is None else log_ratio
+            if b >= a:
+                return b * xp.exp(rem * (-lr / length))
+            return a * xp.exp(pos * (lr / length))
         # A user's target <= 0 has no exponential path (checked for specs at construction):
-        # its limit, i at t = 0 and the target after, instead of 0 * inf = NaN.
-        ok = p > 0
-        safe = xp.where(ok, p, i)
-        k = xp.log(safe / i) * (1.0 / w)
-        v = xp.where(safe >= i, safe * xp.exp(rem * -k), i * xp.exp(pos * k))
-        return xp.where(ok, v, xp.where(pos == 0, i, p))
+        # its limit, a at the start and the target after, instead of 0 * inf = NaN.
+        ok = b > 0
+        safe = xp.where(ok, b, a)
+        k = xp.log(safe / a) * (1.0 / length)
+        v = xp.where(safe >= a, safe * xp.exp(rem * -k), a * xp.exp(pos * k))
+        return xp.where(ok, v, xp.where(pos == 0, a, b))
 
     def sin2(self, rem: Any, length: Any, exponent: float = 1.0) -> Any:
         """``(sin(pi/2 * rem / length))**(2 * exponent)``: the cosine factor

@@ -43,9 +43,13 @@ def number(
     *,
     lo_open: bool = False,
     hi_open: bool = False,
+    suffix: str = "",
 ) -> float:
-    """Checks a finite real number within ``[lo, hi]`` (or open ends); returns it as float."""
-    expected = ("a finite number " + _range_text(lo, lo_open, hi, hi_open)).rstrip()
+    """Checks a finite real number within ``[lo, hi]`` (or open ends); returns it as float.
+
+    ``suffix`` says when the range applies (``" with warmup_shape='exponential'"``).
+    """
+    expected = ("a finite number " + _range_text(lo, lo_open, hi, hi_open)).rstrip() + suffix
     x = _real(schedule, name, value, expected)
     if not math.isfinite(x):
         raise fail(schedule, name, value, expected)

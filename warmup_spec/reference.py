@@ -1,13 +1,14 @@
 """The float64 reference: the catalogue formulas, written literally, one step at a time.
 
-This is the oracle the parity suite checks both back ends against. It is
+This is the oracle the parity suite checks every front end against. It is
 deliberately naive (plain ``math`` on Python floats, loops instead of closed-form
-cycle indices, the formulas exactly as ``schedules.md`` writes them) and shares no
-code with ``warmup_jax`` or ``warmup_torch``. It is not fast; do not train with it.
+cycle indices, the formulas exactly as ``docs/catalogue.md`` writes them) and reads only
+the specs' parameters: it shares no code with the primitives the schedules are composed
+of. It is not fast; do not train with it.
 
 Example:
-    >>> from warmup_spec import specs
-    >>> reference(specs.WarmupLinearDecay(1.0, warmup_steps=2, total_steps=4), 3)
+    >>> from warmup_spec import catalogue as S
+    >>> reference(S.WarmupLinearDecay(1.0, warmup_steps=2, total_steps=4), 3)
     0.5
 """
 
@@ -17,7 +18,7 @@ import functools
 import math
 from typing import Callable, Iterable
 
-from warmup_spec import specs as S
+from warmup_spec import catalogue as S
 
 
 def _warmup(shape: str, i: float, p: float, t: int, w: int) -> float:
@@ -95,7 +96,7 @@ def _(spec: S.WarmupInverseSqrt, t: int) -> float:
     p, w = spec.peak_value, spec.warmup_steps
     if t < w:
         return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
-    ts = spec.effective_timescale
+    ts = float(w) if spec.timescale is None else spec.timescale
     return p / math.sqrt((t - w + ts) / ts)
 
 
@@ -127,6 +128,11 @@ def _(spec: S.WarmupStableDecay, t: int) -> float:
     return e + (p - e) * g
 
 
+def _cycle_start(spec: S.WarmupCosineRestarts, k: int) -> float:
+    m, L = spec.cycle_mul, spec.cycle_steps
+    return L * k if m == 1.0 else L * (m**k - 1) / (m - 1)
+
+
 @reference.register
 def _(spec: S.WarmupCosineRestarts, t: int) -> float:
     p, e, w = spec.peak_value, spec.end_value, spec.warmup_steps
@@ -137,11 +143,11 @@ def _(spec: S.WarmupCosineRestarts, t: int) -> float:
         k = x // spec.cycle_steps
     else:  # the last cycle that started at or before x, found by walking
         k = 0
-        while spec.cycle_start(k + 1) <= x:
+        while _cycle_start(spec, k + 1) <= x:
             k += 1
     if spec.cycle_limit is not None and k >= spec.cycle_limit:
         return e
-    start = spec.cycle_start(k)
+    start = _cycle_start(spec, k)
     length = spec.cycle_steps * spec.cycle_mul**k
     peak = p * spec.cycle_decay**k
     return e + (peak - e) * 0.5 * (1 + math.cos(math.pi * (x - start) / length))
@@ -151,10 +157,10 @@ def _(spec: S.WarmupCosineRestarts, t: int) -> float:
 def _(spec: S.OneCycle, t: int) -> float:
     # torch OneCycleLR.get_lr, two phases, literally; held from total_steps - 1.
     step = min(t, spec.total_steps - 1)
-    initial = spec.max_value / spec.div_factor
+    initial = spec.peak_value / spec.div_factor
     phases = [
-        (spec.peak_step, initial, spec.max_value),
-        (float(spec.total_steps - 1), spec.max_value, initial / spec.final_div_factor),
+        (float(spec.pct_start * spec.total_steps) - 1, initial, spec.peak_value),
+        (float(spec.total_steps - 1), spec.peak_value, initial / spec.final_div_factor),
     ]
     start_step = 0.0
     for k, (end, lo, hi) in enumerate(phases):
@@ -171,7 +177,7 @@ def _(spec: S.OneCycle, t: int) -> float:
 def _(spec: S.TriStage, t: int) -> float:
     p, w = spec.peak_value, spec.warmup_steps
     if t < w:
-        return _warmup(spec.warmup_shape, spec.init_value, p, t, w)
+        return _warmup(spec.warmup_shape, p * spec.init_scale, p, t, w)
     if t < w + spec.hold_steps:
         return p
     v = min(max((t - w - spec.hold_steps) / spec.decay_steps, 0.0), 1.0)
@@ -208,6 +214,6 @@ def _(spec: S.Join, t: int) -> float:
     return reference(spec.schedules[k], t - offset)
 
 
-def reference_table(spec: S.ScheduleSpec | Callable, steps: Iterable[int]) -> list[float]:
+def reference_table(spec: object, steps: Iterable[int]) -> list[float]:
     """``[reference(spec, t) for t in steps]``."""
     return [reference(spec, int(t)) for t in steps]

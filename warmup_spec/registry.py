@@ -1,30 +1,43 @@
-"""The config edge: ``{"schedule": NAME, **params}`` <-> spec.
+"""The config edge: ``{"schedule": NAME, **params}`` <-> spec, and the one coercion of
+anything a user may pass as a schedule (:func:`spec_of`).
 
-Strings exist only here. A config may come from Python, JSON or TOML; combinators
-take nested configs for ``base``/``schedules``. Unknown names and keys raise
-``ValueError`` listing the valid ones.
+Strings exist only here: each definition registers its class under its name
+(:func:`register`), and unknown names and keys raise ``ValueError`` listing the valid ones.
+Nested configs (a combinator's ``base`` or ``schedules``) are coerced by the combinators
+themselves through :func:`base_of`, so a config and a direct call take the same path.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import sys
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from warmup_spec import _checks as c
-from warmup_spec.specs import SPECS, Join, ScheduleSpec
+from warmup_spec.config_files import load_config
+from warmup_spec.definition import ScheduleSpec, Specified
 
-REGISTRY: dict[str, type[ScheduleSpec]] = {cls.name: cls for cls in SPECS}
-"""Schedule name -> spec class."""
+REGISTRY: dict[str, type[ScheduleSpec]] = {}
+"""Schedule name -> its definition class, in registration order."""
 
-_NESTED = {"base"}
-_MAPPING = 'a mapping {"schedule": NAME, **parameters}'
+MAPPING = 'a mapping {"schedule": NAME, **parameters}'
+_SPEC = TypeVar("_SPEC", bound=type[ScheduleSpec])
+
+
+def register(cls: _SPEC) -> _SPEC:
+    """Class decorator: makes a definition reachable from configs under ``cls.name``."""
+    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+        raise ValueError(f"schedule name {cls.name!r} is registered twice")
+    REGISTRY[cls.name] = cls
+    return cls
 
 
 def _fields(cls: type[ScheduleSpec]) -> list[dataclasses.Field]:
     return list(dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
+def _names() -> str:
+    return ", ".join(sorted(REGISTRY))
 
 
 def spec_from_config(cfg: Mapping[str, Any] | ScheduleSpec) -> ScheduleSpec:
@@ -37,84 +50,58 @@ def spec_from_config(cfg: Mapping[str, Any] | ScheduleSpec) -> ScheduleSpec:
     if isinstance(cfg, ScheduleSpec):
         return cfg
     if not isinstance(cfg, Mapping):
-        raise c.fail("config", "cfg", cfg, _MAPPING)
+        raise c.fail("config", "cfg", cfg, MAPPING)
     if "schedule" not in cfg:
-        raise ValueError(
-            "config: missing key 'schedule'; expected one of " + ", ".join(sorted(REGISTRY))
-        )
+        raise ValueError("config: missing key 'schedule'; expected one of " + _names())
     name = cfg["schedule"]
     if not isinstance(name, str) or name not in REGISTRY:
-        raise c.fail("config", "schedule", name, "one of " + ", ".join(sorted(REGISTRY)))
+        raise c.fail("config", "schedule", name, "one of " + _names())
     cls = REGISTRY[name]
     fields = _fields(cls)
     valid = {f.name for f in fields}
     params = {k: v for k, v in cfg.items() if k != "schedule"}
     unknown = sorted(set(params) - valid)
     if unknown:
-        raise ValueError(
-            f"{name}: unknown parameter {unknown[0]!r}; valid parameters: "
-            + ", ".join(sorted(valid))
-        )
-    missing = [
-        f.name
-        for f in fields
-        if f.name not in params
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING  # type: ignore[misc]
-    ]
+        raise ValueError(f"{name}: unknown parameter {unknown[0]!r}; valid parameters: " + ", ".join(sorted(valid)))
+    required = [f.name for f in fields if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [k for k in required if k not in params]
     if missing:
-        raise ValueError(
-            f"{name}: missing required parameter {missing[0]!r}; required: "
-            + ", ".join(f.name for f in fields if f.default is dataclasses.MISSING)
-        )
-    for key in _NESTED & set(params):
-        if isinstance(params[key], Mapping):
-            params[key] = spec_from_config(params[key])
-    if cls is Join and isinstance(params.get("schedules"), (list, tuple)):
-        params["schedules"] = [
-            spec_from_config(s) if isinstance(s, Mapping) else s for s in params["schedules"]
-        ]
+        raise ValueError(f"{name}: missing required parameter {missing[0]!r}; required: " + ", ".join(required))
     return cls(**params)
 
 
 def spec_to_config(spec: ScheduleSpec) -> dict[str, Any]:
-    """The config of ``spec`` (JSON-serialisable unless a base is a user function)."""
+    """The config of ``spec`` (JSON-serialisable; ``ValueError`` if a base is a user function)."""
 
     def conv(v: Any) -> Any:
         if isinstance(v, ScheduleSpec):
             return spec_to_config(v)
-        if isinstance(v, tuple):
+        if isinstance(v, (list, tuple)):
             return [conv(x) for x in v]
         if callable(v):
-            raise ValueError(
-                f"{spec.name}: a user function {v!r} has no config; use a spec as base"
-            )
+            raise ValueError(f"{spec.name}: a user function {v!r} has no config; use a spec as base")
         return v
 
     return {"schedule": spec.name, **{k: conv(v) for k, v in spec.params().items()}}
 
 
-def load_config(source: str | os.PathLike | Mapping[str, Any]) -> dict[str, Any]:
-    """Reads a config from a mapping, a ``.json``/``.toml`` file, or a JSON string."""
-    if isinstance(source, Mapping):
-        return dict(source)
-    if not isinstance(source, (str, os.PathLike)):  # the same error as spec_from_config's
-        raise c.fail("config", "cfg", source, _MAPPING)
-    text_or_path = os.fspath(source)
-    if os.path.exists(text_or_path):
-        if text_or_path.endswith(".toml"):
-            if sys.version_info >= (3, 11):
-                import tomllib
-            else:  # pragma: no cover
-                import tomli as tomllib
-            with open(text_or_path, "rb") as f:
-                return dict(tomllib.load(f))
-        with open(text_or_path, encoding="utf-8") as f:
-            return dict(json.load(f))
-    try:
-        parsed = json.loads(text_or_path)
-    except json.JSONDecodeError:
-        raise c.fail("config", "source", text_or_path, "a mapping, a JSON string or a path to a .json/.toml file") from None
-    if not isinstance(parsed, Mapping):
-        raise c.fail("config", "cfg", parsed, _MAPPING)
-    return dict(parsed)
+def spec_of(schedule: Any) -> ScheduleSpec:
+    """The spec of a spec, a host ``Schedule``, a config mapping, a JSON string or the path
+    of a ``.json``/``.toml`` file (validated; anything else is a ``ValueError``)."""
+    if isinstance(schedule, ScheduleSpec):
+        return schedule
+    if isinstance(schedule, Specified):
+        return schedule.spec
+    if isinstance(schedule, (Mapping, str, os.PathLike)):
+        return spec_from_config(load_config(schedule))
+    raise c.fail("config", "cfg", schedule, MAPPING)
+
+
+def base_of(schedule: str, name: str, base: Any) -> Any:
+    """A combinator's base, coerced: a spec for a spec, a ``Schedule`` or a config mapping;
+    a user's callable stays as it is; anything else is the library's ``ValueError``."""
+    if isinstance(base, (ScheduleSpec, Specified, Mapping)):
+        return spec_of(base)
+    if callable(base):
+        return base
+    raise c.fail(schedule, name, base, "a schedule spec, a schedule config or a callable step -> lr")

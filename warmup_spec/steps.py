@@ -43,7 +43,6 @@ from typing import Any, Mapping
 
 from warmup_spec import _checks as c
 from warmup_spec.registry import REGISTRY, spec_from_config
-from warmup_spec.specs import Join
 
 __all__ = ["ROUNDINGS", "epoch_keys", "steps_from_epochs", "updates_per_epoch"]
 
@@ -76,8 +75,8 @@ def epoch_keys(schedule: str) -> dict[str, str]:
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         if f.name.endswith("_steps")
     }
-    if cls is Join:
-        keys["boundary_epochs"] = "boundaries"
+    for name in cls.step_lists:  # join's "boundaries": "boundary_epochs"
+        keys[name.removesuffix("ies") + "y_epochs"] = name
     return keys
 
 
@@ -116,9 +115,9 @@ def _convert(cfg: Any, upe: int, rounding: str) -> Any:
         target = keys[key]
         if target in cfg:
             raise c.fail(name, key, value, f"either {key} or {target}, not both")
-        if target == "boundaries":
+        if target in REGISTRY[name].step_lists:
             if not isinstance(value, (list, tuple)):
-                raise c.fail(name, key, value, "a list of epoch boundaries")
+                raise c.fail(name, key, value, f"a list of epoch {target}")
             out[target] = [
                 _epochs_to_steps(name, f"{key}[{i}]", v, upe, rounding) for i, v in enumerate(value)
             ]

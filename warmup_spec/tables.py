@@ -1,6 +1,6 @@
 """Host-side learning-rate tables with NumPy: for plots, ``inspect`` and logging.
 
-The same array forms as ``warmup_jax`` (one implementation, :mod:`warmup_spec._forms`),
+The same array forms as ``warmup_jax`` (the composition's :meth:`~warmup_spec.primitives.Node.array`),
 evaluated with ``numpy`` in float64, vectorised over steps: tens of millions of steps
 per second, with no jax, no torch and no per-step Python. Needs NumPy (imported lazily,
 so the rest of ``warmup_spec`` stays dependency-free).
@@ -17,10 +17,9 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Iterable, Mapping
 
-from warmup_spec import _forms
 from warmup_spec._array_ops import numpy_ops
-from warmup_spec.registry import spec_from_config
-from warmup_spec.specs import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.registry import spec_of
 
 
 @functools.lru_cache(maxsize=1)
@@ -30,7 +29,9 @@ def _ops():
 
 def numpy_schedule(cfg: Mapping[str, Any] | ScheduleSpec) -> Callable[[Any], Any]:
     """The schedule as a vectorised NumPy function ``steps -> float64 array``."""
-    return _forms.build(spec_from_config(cfg), _ops())
+    ops = _ops()
+    f = spec_of(cfg).compose().array(ops, 0, (0, None))  # steps are >= 0
+    return lambda steps: f(ops.as_step(steps))
 
 
 CHUNK = 1 << 16

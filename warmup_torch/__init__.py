@@ -1,92 +1,35 @@
-"""PyTorch back end: the warmup catalogue as closed-form ``LRScheduler``\\ s and callables.
+"""PyTorch back end: every schedule as a closed-form ``LRScheduler`` and as a callable.
 
-- :mod:`warmup_torch.functional`: ``step -> lr`` float64 callables (:class:`Schedule`),
-  one per spec, with the spec's exact parameters, and the combinators;
-- :mod:`warmup_torch.scheduler`: :class:`ScheduleLR` and one ``LRScheduler`` subclass
-  per catalogue schedule;
-- :mod:`warmup_torch.config`: :func:`from_config` / :func:`schedule_from_config` / :func:`resume`;
-- :mod:`warmup_torch.legacy`: :func:`adjust_learning_rate`, the copied snippet.
+- ``warmup_torch.warmup_cosine_decay(...)`` (every schedule of :mod:`warmup_spec.catalogue`):
+  the float64 ``step -> lr`` :class:`~warmup_spec.Schedule` (picklable; ``LambdaLR``-ready);
+- ``warmup_torch.WarmupCosineDecayLR(optimizer, ...)``: the ``LRScheduler`` of each
+  schedule, generated from its definition; :class:`ScheduleLR` drives any schedule (or
+  one per param group);
+- :func:`from_config` / :func:`schedule_from_config` / :func:`resume`;
+- :func:`adjust_learning_rate`, the copied snippet.
 
 Imports torch and :mod:`warmup_spec` only (never jax).
 """
 
-from warmup_torch.config import from_config, resume, schedule_from_config
-from warmup_torch.functional import (
-    Schedule,
-    join,
-    legacy_noam,
-    noam,
-    one_cycle,
-    scale,
-    tri_stage,
-    untuned_warmup,
-    warmup_constant,
-    warmup_cosine_decay,
-    warmup_cosine_restarts,
-    warmup_exponential_decay,
-    warmup_inverse_sqrt,
-    warmup_linear_decay,
-    warmup_polynomial_decay,
-    warmup_stable_decay,
-    with_warmup,
-)
-from warmup_torch.legacy import adjust_learning_rate
-from warmup_torch.scheduler import (
-    LegacyNoam,
-    Noam,
-    OneCycle,
-    ScheduleLR,
-    TriStage,
-    WarmupConstant,
-    WarmupCosineDecay,
-    WarmupCosineRestarts,
-    WarmupExponentialDecay,
-    WarmupInverseSqrt,
-    WarmupLinearDecay,
-    WarmupPolynomialDecay,
-    WarmupStableDecay,
-    scheduler_for,
-)
+from warmup_spec import _catalogue as _host
+from warmup_spec._catalogue import *  # noqa: F403  (the float64 callables)
+from warmup_spec.schedule import Schedule
 from warmup_spec.steps import steps_from_epochs
+from warmup_torch import _catalogue
+from warmup_torch._catalogue import *  # noqa: F403  (the generated LRScheduler classes)
+from warmup_torch.config import from_config, resume, schedule_from_config, scheduler_for
+from warmup_torch.legacy import adjust_learning_rate
+from warmup_torch.scheduler import ScheduleLR
 
 __all__ = [
-    # functional
     "Schedule",
-    "join",
-    "legacy_noam",
-    "noam",
-    "one_cycle",
-    "scale",
-    "tri_stage",
-    "untuned_warmup",
-    "warmup_constant",
-    "warmup_cosine_decay",
-    "warmup_cosine_restarts",
-    "warmup_exponential_decay",
-    "warmup_inverse_sqrt",
-    "warmup_linear_decay",
-    "warmup_polynomial_decay",
-    "warmup_stable_decay",
-    "with_warmup",
-    # schedulers
-    "LegacyNoam",
-    "Noam",
-    "OneCycle",
     "ScheduleLR",
-    "TriStage",
-    "WarmupConstant",
-    "WarmupCosineDecay",
-    "WarmupCosineRestarts",
-    "WarmupExponentialDecay",
-    "WarmupInverseSqrt",
-    "WarmupLinearDecay",
-    "WarmupPolynomialDecay",
-    "WarmupStableDecay",
-    "scheduler_for",
-    # config and legacy
     "adjust_learning_rate",
     "from_config",
     "resume",
     "schedule_from_config",
+    "scheduler_for",
     "steps_from_epochs",
 ]
+__all__ += _host.__all__
+__all__ += _catalogue.__all__

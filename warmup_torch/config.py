@@ -7,18 +7,30 @@ from typing import Any, Mapping, Union
 
 from torch.optim import Optimizer
 
-from warmup_spec.specs import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.registry import spec_of
+from warmup_spec.schedule import Schedule
+from warmup_torch._catalogue import SCHEDULERS
+from warmup_torch.scheduler import ScheduleLR
 
-from warmup_spec.closed_form import Schedule, spec_of
-from warmup_torch.scheduler import ScheduleLR, scheduler_for
-
-__all__ = ["ConfigLike", "from_config", "resume", "schedule_from_config"]
+__all__ = ["ConfigLike", "from_config", "resume", "schedule_from_config", "scheduler_for"]
 
 ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]", ScheduleSpec, Schedule]
 """A config mapping, a path to a ``.json``/``.toml`` file, a JSON string, a spec or a Schedule."""
 
+
+def scheduler_for(optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1) -> ScheduleLR:
+    """The scheduler of ``schedule``: its generated class (``WarmupCosineDecayLR``, ...), or
+    :class:`ScheduleLR` for a list of schedules (one per param group)."""
+    if isinstance(schedule, (list, tuple)):
+        return ScheduleLR(optimizer, [spec_of(f) for f in schedule], last_epoch=last_epoch)
+    spec = spec_of(schedule)
+    cls = SCHEDULERS.get(type(spec), ScheduleLR)
+    return cls._from_spec(optimizer, spec, last_epoch)
+
+
 def schedule_from_config(cfg: ConfigLike) -> Schedule:
-    """The :class:`~warmup_torch.functional.Schedule` a config describes.
+    """The float64 :class:`~warmup_spec.Schedule` a config describes.
 
     Unknown names or keys raise ``ValueError`` listing the valid ones.
 
@@ -29,8 +41,9 @@ def schedule_from_config(cfg: ConfigLike) -> Schedule:
     """
     return Schedule(spec_of(cfg))
 
-def from_config(optimizer: Optimizer, cfg: ConfigLike, last_epoch: int = -1) -> ScheduleLR:
-    """The ``LRScheduler`` a config describes: its catalogue class, or ``ScheduleLR`` for a combinator.
+
+def from_config(optimizer: Optimizer, cfg: ConfigLike, *, last_epoch: int = -1) -> ScheduleLR:
+    """The ``LRScheduler`` a config describes (its generated class, a :class:`ScheduleLR`).
 
     Args:
         optimizer: the wrapped optimizer.
@@ -48,9 +61,10 @@ def from_config(optimizer: Optimizer, cfg: ConfigLike, last_epoch: int = -1) -> 
         >>> sched = from_config(opt, {"schedule": "warmup_cosine_decay", "peak_value": 1.0,
         ...                           "warmup_steps": 2, "total_steps": 6})
         >>> type(sched).__name__, opt.param_groups[0]["lr"]
-        ('WarmupCosineDecay', 0.0)
+        ('WarmupCosineDecayLR', 0.0)
     """
-    return scheduler_for(optimizer, spec_of(cfg), last_epoch)
+    return scheduler_for(optimizer, spec_of(cfg), last_epoch=last_epoch)
+
 
 def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
     """Rebuilds a scheduler from its ``state_dict()`` and puts its lr back in effect.

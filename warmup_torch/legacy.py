@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from torch import Tensor
 from torch.optim import Optimizer
-from warmup_spec import specs as S
 
-from warmup_spec.closed_form import Schedule
+from warmup_spec.catalogue import LegacyNoam
+from warmup_spec.schedule import Schedule
 
 __all__ = ["adjust_learning_rate"]
 
@@ -43,7 +43,7 @@ def adjust_learning_rate(optimizer: Optimizer, epoch: int, warmup_steps: int, ma
         >>> round(opt.param_groups[0]["lr"], 4)
         0.2109
     """
-    lr = Schedule(S.LegacyNoam(max_lr, warmup_steps))(epoch)
+    lr = Schedule(LegacyNoam(max_lr, warmup_steps))(epoch)
     for group in optimizer.param_groups:
         if isinstance(group["lr"], Tensor):
             group["lr"].fill_(lr)

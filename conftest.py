@@ -1,0 +1,15 @@
+"""Doctest namespace: a definition's docstring example (``warmup_spec/catalogue``) runs
+with the float64 host front ends (``warmup_cosine_decay(...)``), as the generated JAX and
+torch front ends run the same example under their framework."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _front_ends_for_doctests(doctest_namespace: dict) -> None:
+    import warmup_spec._catalogue as host
+
+    for name in host.__all__:
+        doctest_namespace.setdefault(name, getattr(host, name))

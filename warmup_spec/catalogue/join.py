@@ -1,0 +1,65 @@
+"""``join``: schedules one after the other (optax ``join_schedules``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Sequence
+
+from warmup_spec import _checks as c
+from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
+from warmup_spec.primitives import Join as JoinNode
+from warmup_spec.primitives import Node
+from warmup_spec.registry import base_of, register
+
+
+@register
+@dataclass(frozen=True)
+class Join(ScheduleSpec):
+    r"""optax ``join_schedules``: from ``boundaries[k]`` on, ``schedules[k + 1](t - boundaries[k])``.
+
+    Args:
+        schedules: the schedules (specs, configs, ``Schedule``\ s or user functions).
+        boundaries: one fewer strictly increasing steps ``>= 0``.
+
+    Example:
+        >>> f = join([lambda t: 1.0, lambda t: 2.0], [2])
+        >>> [round(float(f(t)), 6) for t in range(4)]
+        [1.0, 1.0, 2.0, 2.0]
+    """
+
+    name: ClassVar[str] = "join"
+    step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
+    schedules: Sequence[BaseLike]
+    boundaries: Sequence[int]
+
+    def __post_init__(self) -> None:
+        n = self.name
+        if not isinstance(self.schedules, (list, tuple)) or len(self.schedules) < 1:
+            raise c.fail(n, "schedules", self.schedules, "a non-empty list of schedules")
+        self._set("schedules", tuple(base_of(n, f"schedules[{k}]", s) for k, s in enumerate(self.schedules)))
+        m = len(self.schedules) - 1
+        if not isinstance(self.boundaries, (list, tuple)) or len(self.boundaries) != m:
+            raise c.fail(n, "boundaries", self.boundaries, f"a list of {m} increasing integers (one fewer than schedules)")
+        bs = [c.integer(n, f"boundaries[{k}]", b, 0) for k, b in enumerate(self.boundaries)]
+        if any(b1 <= b0 for b0, b1 in zip(bs, bs[1:])):
+            raise c.fail(n, "boundaries", self.boundaries, "strictly increasing integers")
+        self._set("boundaries", tuple(bs))
+
+    def compose(self) -> Node:
+        return JoinNode([node_of(s) for s in self.schedules], self.boundaries)
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        parts = [(k, s.nominal_peak()) for k, s in enumerate(self.schedules) if isinstance(s, ScheduleSpec)]
+        known = [(k, p) for k, p in parts if p is not None]
+        if not known:
+            return None
+        k, (what, value) = max(known, key=lambda kp: kp[1][1])
+        return f"schedules[{k}].{what}", value
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        first = self.schedules[0]
+        n, at = first.warmup() if isinstance(first, ScheduleSpec) else (None, ())
+        b = self.boundaries[0] if self.boundaries else None
+        if n is not None and b is not None and n > b:
+            return b, (b,)
+        return n, at

@@ -1,0 +1,86 @@
+"""``one_cycle``: torch ``OneCycleLR`` (two phases), held at its end."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from warmup_spec import _checks as c
+from warmup_spec.definition import AnnealShape, ScheduleSpec
+from warmup_spec.primitives import Described, Interp, Join, Node
+from warmup_spec.registry import register
+
+
+@register
+@dataclass(frozen=True)
+class OneCycle(ScheduleSpec):
+    r"""torch ``OneCycleLR`` (two-phase) semantics, held from ``total_steps - 1``.
+
+    From ``peak_value / div_factor`` up to ``peak_value`` at step
+    ``a = pct_start * total_steps - 1``, then down to
+    ``peak_value / div_factor / final_div_factor`` at ``total_steps - 1``; each phase
+    anneals with ``anneal`` (``"cos"`` or ``"linear"``). Unlike torch, steps past
+    the end hold the final value instead of raising. (optax's ``cosine_onecycle_schedule``
+    peaks and ends one step later.)
+
+    .. math::
+        f(t) = \begin{cases} i + (p - i)\, r(t / a) & t \le a \\
+        e + (p - e)\, r\left(\frac{T - 1 - t}{T - 1 - a}\right) & a < t < T - 1 \end{cases}
+        \quad r(x) = \frac{1 - \cos(\pi x)}{2} \text{ or } x
+
+    Args:
+        total_steps: steps of the cycle, ``>= 2``.
+        peak_value: the peak, ``>= 0``.
+        pct_start: fraction of steps rising, in ``(1 / total_steps, 1)``.
+        div_factor: ``peak_value / initial value``, ``> 0``.
+        final_div_factor: ``initial value / final value``, ``> 0``.
+        anneal: ``"cos"`` or ``"linear"``.
+
+    Example:
+        >>> f = one_cycle(10, 1.0, pct_start=0.3, div_factor=10.0, final_div_factor=10.0)
+        >>> [round(float(f(t)), 6) for t in (0, 1, 2, 9, 10)]
+        [0.1, 0.55, 1.0, 0.01, 0.01]
+
+    References:
+        torch ``OneCycleLR``; Smith & Topin, Super-Convergence (2018).
+    """
+
+    name: ClassVar[str] = "one_cycle"
+    peak_note: ClassVar[str] = "pct_start * total_steps - 1 is not an integer step, so no step lands on the peak"
+    total_steps: int
+    peak_value: float
+    pct_start: float = 0.3
+    div_factor: float = 25.0
+    final_div_factor: float = 1e4
+    anneal: AnnealShape = "cos"
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 2))
+        self._set("peak_value", c.number(n, "peak_value", self.peak_value, 0.0))
+        T = self.total_steps
+        self._set("pct_start", c.number(n, "pct_start", self.pct_start, 1.0 / T, 1.0, lo_open=True, hi_open=True))
+        if float(self.pct_start * T) - 1.0 <= 0.0:  # torch's end of phase 1 rounds to step 0
+            raise c.fail(n, "pct_start", self.pct_start, f"pct_start * total_steps > 1 (total_steps={T})")
+        self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
+        self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
+        self._set("anneal", c.choice(n, "anneal", self.anneal, ("cos", "linear")))
+
+    def _peak_step(self) -> float:
+        return float(self.pct_start * self.total_steps) - 1.0  # torch's end of phase 1
+
+    def compose(self) -> Node:
+        a, last = self._peak_step(), self.total_steps - 1
+        hi = self.peak_value
+        lo = hi / self.div_factor
+        shape = "cosine" if self.anneal == "cos" else "linear"
+        up = Interp(shape, lo, hi, a)
+        down = Interp(shape, hi, lo / self.final_div_factor, last, start=a)
+        curve = Join([up, down], [math.floor(a) + 1], shift=False)  # both on the same clock
+        peaks = sorted({max(math.floor(a), 0), max(math.ceil(a), 0)})
+        return Described(curve, events=[*((s, "peak") for s in peaks), (last, "end")])
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        a = self._peak_step()
+        return math.ceil(a), tuple(sorted({max(math.floor(a), 0), max(math.ceil(a), 0)}))

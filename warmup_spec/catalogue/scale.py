@@ -1,0 +1,46 @@
+"""``scale``: a schedule times a constant factor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from warmup_spec import _checks as c
+from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
+from warmup_spec.primitives import Node, Scale as ScaleNode
+from warmup_spec.registry import base_of, register
+
+
+@register
+@dataclass(frozen=True)
+class Scale(ScheduleSpec):
+    r"""``f(t) = factor * base(t)``, e.g. half the lr for one parameter group.
+
+    Args:
+        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
+            function.
+        factor: the factor, ``>= 0``.
+
+    Example:
+        >>> f = scale(lambda t: 0.5, 0.5)
+        >>> [round(float(f(t)), 6) for t in range(2)]
+        [0.25, 0.25]
+    """
+
+    name: ClassVar[str] = "scale"
+    base: BaseLike
+    factor: float
+
+    def __post_init__(self) -> None:
+        self._set("base", base_of(self.name, "base", self.base))
+        self._set("factor", c.number(self.name, "factor", self.factor, 0.0))
+
+    def compose(self) -> Node:
+        return ScaleNode(node_of(self.base), self.factor)
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        inner = self.base.nominal_peak() if isinstance(self.base, ScheduleSpec) else None
+        return None if inner is None else (f"factor * {inner[0]}", self.factor * inner[1])
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        return self.base.warmup() if isinstance(self.base, ScheduleSpec) else (None, ())

@@ -1,0 +1,58 @@
+"""``warmup_inverse_sqrt``: warmup, then inverse square-root decay."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from warmup_spec import _checks as c
+from warmup_spec.definition import ScheduleSpec, WarmupShape, check_peak, check_warmup, warmup_then
+from warmup_spec.primitives import Described, Node, PowerLaw
+from warmup_spec.registry import register
+
+
+@register
+@dataclass(frozen=True)
+class WarmupInverseSqrt(ScheduleSpec):
+    r"""Warmup, then inverse square-root decay (never ends).
+
+    .. math::
+        f(t) = \frac{p}{\sqrt{(t - w + \tau) / \tau}}, \quad \tau = \mathrm{timescale}
+
+    Args:
+        peak_value: value at the end of warmup, ``>= 0``.
+        warmup_steps: steps of warmup (``w``), ``>= 0``.
+        timescale: ``tau > 0``; defaults to ``warmup_steps`` (required if that is 0).
+        init_value: value at step 0, in ``[0, peak_value]``.
+        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
+
+    Example:
+        >>> f = warmup_inverse_sqrt(1.0, warmup_steps=4)
+        >>> [round(float(f(t)), 6) for t in (0, 2, 4, 8, 16, 40)]
+        [0.0, 0.5, 1.0, 0.707107, 0.5, 0.316228]
+
+    References:
+        HF ``get_inverse_sqrt_schedule``; fairseq ``inverse_sqrt``.
+    """
+
+    name: ClassVar[str] = "warmup_inverse_sqrt"
+    peak_value: float
+    warmup_steps: int
+    timescale: float | None = None
+    init_value: float = field(default=0.0, kw_only=True)
+    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
+
+    def __post_init__(self) -> None:
+        check_peak(self)
+        check_warmup(self, self.peak_value)
+        if self.timescale is None and self.warmup_steps == 0:
+            raise c.fail(self.name, "timescale", None, "a finite number > 0 when warmup_steps=0")
+        if self.timescale is not None:
+            self._set("timescale", c.number(self.name, "timescale", self.timescale, 0.0, lo_open=True))
+
+    def compose(self) -> Node:
+        w = self.warmup_steps
+        ts = float(w) if self.timescale is None else self.timescale
+        horizon = (10 * w, "10 * warmup_steps") if w > 0 else (10 * math.ceil(ts), "10 * timescale")
+        return Described(warmup_then(self, PowerLaw(self.peak_value, ts, ts, -0.5, label="decay")), horizon=horizon)

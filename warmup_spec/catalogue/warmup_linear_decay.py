@@ -1,0 +1,57 @@
+"""``warmup_linear_decay``: warmup, then linear decay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from warmup_spec.definition import ScheduleSpec, WarmupShape, check_end, check_peak, check_total, check_warmup, warmup_then
+from warmup_spec.primitives import Interp, Node
+from warmup_spec.registry import register
+
+
+@register
+@dataclass(frozen=True)
+class WarmupLinearDecay(ScheduleSpec):
+    r"""Warmup, then linear decay to ``end_value`` at ``total_steps``.
+
+    .. math::
+        f(t) = p + (e - p)\,u, \quad u = \mathrm{clip}\left(\frac{t - w}{T - w}, 0, 1\right)
+
+    Computed as ``e + (p - e) (T - t) / (T - w)`` from the integer step, without
+    cancellation near the end.
+
+    Args:
+        peak_value: value at the end of warmup, ``>= 0``.
+        warmup_steps: steps of warmup (``w``), ``>= 0``.
+        total_steps: whole schedule length including warmup (``T > w``).
+        end_value: value from ``total_steps`` on, in ``[0, peak_value]``.
+        init_value: value at step 0, in ``[0, peak_value]``.
+        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
+
+    Example:
+        >>> f = warmup_linear_decay(1.0, warmup_steps=2, total_steps=6, end_value=0.2)
+        >>> [round(float(f(t)), 6) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2]
+
+    References:
+        HF ``get_linear_schedule_with_warmup``.
+    """
+
+    name: ClassVar[str] = "warmup_linear_decay"
+    peak_value: float
+    warmup_steps: int
+    total_steps: int
+    end_value: float = 0.0
+    init_value: float = field(default=0.0, kw_only=True)
+    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
+
+    def __post_init__(self) -> None:
+        check_peak(self)
+        check_warmup(self, self.peak_value)
+        check_total(self)
+        check_end(self)
+
+    def compose(self) -> Node:
+        decay = Interp("linear", self.peak_value, self.end_value, self.total_steps - self.warmup_steps, label="decay")
+        return warmup_then(self, decay)

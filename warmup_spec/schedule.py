@@ -1,0 +1,74 @@
+"""The host-side schedule: ``step -> lr`` in float64, pure Python, picklable.
+
+``warmup_torch``'s schedulers and callables are built on it, and a JAX user logs the lr
+with it without ``optax.inject_hyperparams`` (no framework imported):
+
+    >>> from warmup_spec import Schedule
+    >>> Schedule({"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 2})(1)
+    0.05
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable
+
+from warmup_spec.definition import ScheduleSpec, Specified
+from warmup_spec.registry import spec_of, spec_to_config
+
+__all__ = ["Schedule"]
+
+
+class Schedule(Specified):
+    """A schedule ``step -> lr`` in float64, built from a spec (or anything :func:`spec_of` takes).
+
+    It evaluates the float64 closed form of the spec's composition: step arithmetic on
+    exact Python ints, no cancellation near the ends, any step size (a Python ``int``, a
+    NumPy or torch integer). Picklable (it pickles as its spec; a user's own base
+    function inside a combinator is pickled as it is) and comparable by spec.
+
+    Attributes:
+        spec: the frozen spec it evaluates.
+
+    Example:
+        >>> from warmup_spec import WarmupLinearDecay
+        >>> f = Schedule(WarmupLinearDecay(1.0, warmup_steps=2, total_steps=4))
+        >>> [f(t) for t in range(6)]
+        [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
+    """
+
+    # "__dict__" (always empty) lets torch's LambdaLR checkpoint a Schedule used as an
+    # lr_lambda: its state_dict saves ``fn.__dict__`` of callable objects. The schedule's
+    # state is its immutable spec, rebuilt with the scheduler, so nothing else is needed.
+    __slots__ = ("_fn", "spec", "__dict__")
+
+    def __init__(self, spec: Any) -> None:
+        self.spec: ScheduleSpec = spec_of(spec)
+        self._fn: Callable[[int], float] = self.spec.compose().closed()
+
+    def __call__(self, step: int) -> float:
+        t = operator.index(step)
+        if t < 0:
+            raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected an integer >= 0")
+        return self._fn(t)
+
+    @property
+    def name(self) -> str:
+        """The name of the schedule."""
+        return self.spec.name
+
+    def config(self) -> dict[str, Any]:
+        """The config mapping of the spec; ``ValueError`` if a base is a user function."""
+        return spec_to_config(self.spec)
+
+    def __reduce__(self) -> tuple[type[Schedule], tuple[ScheduleSpec]]:
+        return (Schedule, (self.spec,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Schedule) and other.spec == self.spec
+
+    def __hash__(self) -> int:
+        return hash((Schedule, self.spec))
+
+    def __repr__(self) -> str:
+        return f"Schedule({self.spec!r})"
