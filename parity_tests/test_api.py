@@ -20,7 +20,8 @@ CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) + "L
 
 
 def _spec_params(name):
-    return [(f.name, f.default, f.kw_only) for f in dataclasses.fields(REGISTRY[name])]
+    """The definition's constructor: names, defaults, keyword-only markers, in order."""
+    return _fn_params(REGISTRY[name])
 
 
 def _fn_params(fn, skip=()):

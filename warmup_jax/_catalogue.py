@@ -4,24 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from warmup_jax._build import Schedule, build
-from warmup_spec.catalogue import (
-    Join,
-    LegacyNoam,
-    Noam,
-    OneCycle,
-    Scale,
-    TriStage,
-    UntunedWarmup,
-    WarmupConstant,
-    WarmupCosineDecay,
-    WarmupCosineRestarts,
-    WarmupExponentialDecay,
-    WarmupInverseSqrt,
-    WarmupLinearDecay,
-    WarmupPolynomialDecay,
-    WarmupStableDecay,
-    WithWarmup,
-)
+from warmup_spec import catalogue as C
 from warmup_spec.definition import AnnealShape, BaseLike, DecayShape, UntunedShape, WarmupShape
 
 
@@ -55,7 +38,7 @@ def warmup_constant(
     References:
         HF ``get_constant_schedule_with_warmup``; optax ``warmup_constant_schedule``.
     """
-    return build(WarmupConstant(peak_value, warmup_steps, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupConstant(peak_value, warmup_steps, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def warmup_linear_decay(
@@ -94,7 +77,7 @@ def warmup_linear_decay(
     References:
         HF ``get_linear_schedule_with_warmup``.
     """
-    return build(WarmupLinearDecay(peak_value, warmup_steps, total_steps, end_value, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupLinearDecay(peak_value, warmup_steps, total_steps, end_value, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def warmup_cosine_decay(
@@ -138,7 +121,7 @@ def warmup_cosine_decay(
     References:
         optax ``warmup_cosine_decay_schedule``; Loshchilov & Hutter, SGDR (2017).
     """
-    return build(WarmupCosineDecay(peak_value, warmup_steps, total_steps, end_value, exponent, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupCosineDecay(peak_value, warmup_steps, total_steps, end_value, exponent, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def warmup_polynomial_decay(
@@ -177,7 +160,7 @@ def warmup_polynomial_decay(
     References:
         HF ``get_polynomial_decay_schedule_with_warmup``; optax ``polynomial_schedule``.
     """
-    return build(WarmupPolynomialDecay(peak_value, warmup_steps, total_steps, end_value, power, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupPolynomialDecay(peak_value, warmup_steps, total_steps, end_value, power, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def warmup_exponential_decay(
@@ -220,7 +203,7 @@ def warmup_exponential_decay(
     References:
         optax ``warmup_exponential_decay_schedule``.
     """
-    return build(WarmupExponentialDecay(peak_value, warmup_steps, transition_steps, decay_rate, staircase, end_value, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupExponentialDecay(peak_value, warmup_steps, transition_steps, decay_rate, staircase, end_value, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def warmup_inverse_sqrt(
@@ -254,7 +237,7 @@ def warmup_inverse_sqrt(
     References:
         HF ``get_inverse_sqrt_schedule``; fairseq ``inverse_sqrt``.
     """
-    return build(WarmupInverseSqrt(peak_value, warmup_steps, timescale, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupInverseSqrt(peak_value, warmup_steps, timescale, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def noam(
@@ -285,7 +268,7 @@ def noam(
     References:
         Vaswani et al., Attention Is All You Need (2017), eq. 3.
     """
-    return build(Noam(d_model, warmup_steps, scale))
+    return build(C.Noam(d_model, warmup_steps, scale))
 
 
 def legacy_noam(
@@ -313,7 +296,7 @@ def legacy_noam(
         >>> [round(float(f(t)), 6) for t in (0, 105, 499)]
         [2e-05, 0.002109, 0.000447]
     """
-    return build(LegacyNoam(max_lr, warmup_steps))
+    return build(C.LegacyNoam(max_lr, warmup_steps))
 
 
 def warmup_stable_decay(
@@ -356,7 +339,7 @@ def warmup_stable_decay(
     References:
         HF ``get_wsd_schedule``; Hu et al., MiniCPM (2024).
     """
-    return build(WarmupStableDecay(peak_value, warmup_steps, stable_steps, decay_steps, end_value, decay_shape, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupStableDecay(peak_value, warmup_steps, stable_steps, decay_steps, end_value, decay_shape, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def warmup_cosine_restarts(
@@ -406,7 +389,7 @@ def warmup_cosine_restarts(
         timm ``CosineLRScheduler``; torch ``CosineAnnealingWarmRestarts``;
         optax ``sgdr_schedule``; Loshchilov & Hutter, SGDR (2017).
     """
-    return build(WarmupCosineRestarts(peak_value, warmup_steps, cycle_steps, cycle_mul, cycle_decay, cycle_limit, end_value, init_value=init_value, warmup_shape=warmup_shape))
+    return build(C.WarmupCosineRestarts(peak_value, warmup_steps, cycle_steps, cycle_mul, cycle_decay, cycle_limit, end_value, init_value=init_value, warmup_shape=warmup_shape))
 
 
 def one_cycle(
@@ -450,7 +433,7 @@ def one_cycle(
     References:
         torch ``OneCycleLR``; Smith & Topin, Super-Convergence (2018).
     """
-    return build(OneCycle(total_steps, peak_value, pct_start, div_factor, final_div_factor, anneal))
+    return build(C.OneCycle(total_steps, peak_value, pct_start, div_factor, final_div_factor, anneal))
 
 
 def tri_stage(
@@ -491,7 +474,7 @@ def tri_stage(
     References:
         fairseq ``tri_stage`` LR scheduler; Park et al., SpecAugment (2019).
     """
-    return build(TriStage(peak_value, warmup_steps, hold_steps, decay_steps, init_scale, final_scale, warmup_shape=warmup_shape))
+    return build(C.TriStage(peak_value, warmup_steps, hold_steps, decay_steps, init_scale, final_scale, warmup_shape=warmup_shape))
 
 
 def with_warmup(
@@ -521,7 +504,7 @@ def with_warmup(
         >>> [round(float(f(t)), 6) for t in range(5)]
         [0.0, 0.5, 1.0, 0.5, 0.25]
     """
-    return build(WithWarmup(base, warmup_steps, init_value, warmup_shape))
+    return build(C.WithWarmup(base, warmup_steps, init_value, warmup_shape))
 
 
 def untuned_warmup(
@@ -555,7 +538,7 @@ def untuned_warmup(
     References:
         Ma & Yarats, On the adequacy of untuned warmup for adaptive optimization (2019).
     """
-    return build(UntunedWarmup(base, beta2, shape))
+    return build(C.UntunedWarmup(base, beta2, shape))
 
 
 def scale(
@@ -577,7 +560,7 @@ def scale(
         >>> [round(float(f(t)), 6) for t in range(2)]
         [0.25, 0.25]
     """
-    return build(Scale(base, factor))
+    return build(C.Scale(base, factor))
 
 
 def join(
@@ -598,7 +581,7 @@ def join(
         >>> [round(float(f(t)), 6) for t in range(4)]
         [1.0, 1.0, 2.0, 2.0]
     """
-    return build(Join(schedules, boundaries))
+    return build(C.Join(schedules, boundaries))
 
 
 __all__ = [

@@ -56,7 +56,8 @@ def _default(field: dataclasses.Field) -> str:
 def _params(cls: type[ScheduleSpec]) -> list[str]:
     """The signature's parameter lines, with ``*`` before the keyword-only ones."""
     lines, star = [], False
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    for f in [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]:  # __init__'s order
         if f.kw_only and not star:
             lines.append("*")
             star = True
@@ -68,8 +69,9 @@ def _params(cls: type[ScheduleSpec]) -> list[str]:
 
 def _call(cls: type[ScheduleSpec]) -> str:
     """``Cls(a, b, *, c=c)``: the spec built from the front end's own arguments."""
-    args = [f.name if not f.kw_only else f"{f.name}={f.name}" for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    return f"{cls.__name__}({', '.join(args)})"
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    args = [f.name for f in fields if not f.kw_only] + [f"{f.name}={f.name}" for f in fields if f.kw_only]
+    return f"C.{cls.__name__}({', '.join(args)})"
 
 
 def _doc(cls: type[ScheduleSpec]) -> str:
@@ -156,14 +158,12 @@ def _imports(third_party: list[str], ours: list[str]) -> str:
     """The import block: only the names the generated signatures use."""
     signatures = " ".join(p for cls in CATALOGUE for p in _params(cls))
     types = [t for t in TYPES if re.search(rf"\b{t}\b", signatures)]
-    classes = ", ".join(sorted(cls.__name__ for cls in CATALOGUE))
     lines = ["from __future__ import annotations", ""]
     if "Sequence[" in signatures:
         lines += ["from typing import Sequence", ""]
     if third_party:
         lines += [*third_party, ""]
-    lines += sorted([*ours, _wrap("warmup_spec.catalogue", classes.split(", ")),
-                     _wrap("warmup_spec.definition", types)])
+    lines += sorted([*ours, "from warmup_spec import catalogue as C", _wrap("warmup_spec.definition", types)])
     return "\n".join(lines) + "\n"
 
 
@@ -195,7 +195,7 @@ def jax() -> str:
 def torch() -> str:
     parts = [HEADER, _imports(["from torch.optim import Optimizer"], ["from warmup_torch.scheduler import ScheduleLR"])]
     parts += ["\n\n" + _scheduler_class(cls) for cls in CATALOGUE]
-    table = "".join(f"    {cls.__name__}: {class_name(cls)},\n" for cls in CATALOGUE)
+    table = "".join(f"    C.{cls.__name__}: {class_name(cls)},\n" for cls in CATALOGUE)
     parts.append(
         "\n\nSCHEDULERS: dict[type, type[ScheduleLR]] = {\n" + table + "}\n"
         '"""Definition class -> its scheduler class."""\n'

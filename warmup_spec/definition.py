@@ -14,6 +14,7 @@ composition.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Literal, Mapping, Union
 
 from warmup_spec import _checks as c
@@ -44,8 +45,10 @@ class ScheduleSpec:
         object.__setattr__(self, attr, value)
 
     def params(self) -> dict[str, Any]:
-        """The parameters as a dict (nested specs stay specs)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        """The parameters as a dict in the constructor's order (nested specs stay specs)."""
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        ordered = [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]
+        return {f.name: getattr(self, f.name) for f in ordered}
 
     def compose(self) -> Node:
         """The schedule as a composition of primitives."""
@@ -106,6 +109,34 @@ def check_total(spec: Any) -> None:
 
 def check_end(spec: Any) -> None:
     spec._set("end_value", c.number(spec.name, "end_value", spec.end_value, 0.0, spec.peak_value))
+
+
+@dataclass(frozen=True)
+class WarmupParams(ScheduleSpec):
+    """The parameters of a warmup from ``init_value`` to ``peak_value`` over ``warmup_steps``,
+    shared by the schedules that start with one (their own follow in their definitions)."""
+
+    peak_value: float
+    warmup_steps: int
+    init_value: float = field(default=0.0, kw_only=True)
+    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
+
+    def __post_init__(self) -> None:
+        check_peak(self)
+        check_warmup(self, self.peak_value)
+
+
+@dataclass(frozen=True)
+class DecayParams(WarmupParams):
+    """A warmup, then a decay to ``end_value`` at ``total_steps`` (warmup included)."""
+
+    total_steps: int
+    end_value: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_total(self)
+        check_end(self)
 
 
 def warmup_then(spec: Any, after: Node, *, init: float | None = None) -> Node:

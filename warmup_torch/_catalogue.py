@@ -5,24 +5,7 @@ from typing import Sequence
 
 from torch.optim import Optimizer
 
-from warmup_spec.catalogue import (
-    Join,
-    LegacyNoam,
-    Noam,
-    OneCycle,
-    Scale,
-    TriStage,
-    UntunedWarmup,
-    WarmupConstant,
-    WarmupCosineDecay,
-    WarmupCosineRestarts,
-    WarmupExponentialDecay,
-    WarmupInverseSqrt,
-    WarmupLinearDecay,
-    WarmupPolynomialDecay,
-    WarmupStableDecay,
-    WithWarmup,
-)
+from warmup_spec import catalogue as C
 from warmup_spec.definition import AnnealShape, BaseLike, DecayShape, UntunedShape, WarmupShape
 from warmup_torch.scheduler import ScheduleLR
 
@@ -65,7 +48,7 @@ class WarmupConstantLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupConstant(peak_value, warmup_steps, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupConstant(peak_value, warmup_steps, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WarmupLinearDecayLR(ScheduleLR):
@@ -109,7 +92,7 @@ class WarmupLinearDecayLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupLinearDecay(peak_value, warmup_steps, total_steps, end_value, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupLinearDecay(peak_value, warmup_steps, total_steps, end_value, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WarmupCosineDecayLR(ScheduleLR):
@@ -156,7 +139,7 @@ class WarmupCosineDecayLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupCosineDecay(peak_value, warmup_steps, total_steps, end_value, exponent, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupCosineDecay(peak_value, warmup_steps, total_steps, end_value, exponent, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WarmupPolynomialDecayLR(ScheduleLR):
@@ -202,7 +185,7 @@ class WarmupPolynomialDecayLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupPolynomialDecay(peak_value, warmup_steps, total_steps, end_value, power, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupPolynomialDecay(peak_value, warmup_steps, total_steps, end_value, power, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WarmupExponentialDecayLR(ScheduleLR):
@@ -250,7 +233,7 @@ class WarmupExponentialDecayLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupExponentialDecay(peak_value, warmup_steps, transition_steps, decay_rate, staircase, end_value, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupExponentialDecay(peak_value, warmup_steps, transition_steps, decay_rate, staircase, end_value, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WarmupInverseSqrtLR(ScheduleLR):
@@ -292,7 +275,7 @@ class WarmupInverseSqrtLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupInverseSqrt(peak_value, warmup_steps, timescale, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupInverseSqrt(peak_value, warmup_steps, timescale, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class NoamLR(ScheduleLR):
@@ -330,7 +313,7 @@ class NoamLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, Noam(d_model, warmup_steps, scale), last_epoch=last_epoch)
+        super().__init__(optimizer, C.Noam(d_model, warmup_steps, scale), last_epoch=last_epoch)
 
 
 class LegacyNoamLR(ScheduleLR):
@@ -366,7 +349,7 @@ class LegacyNoamLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, LegacyNoam(max_lr, warmup_steps), last_epoch=last_epoch)
+        super().__init__(optimizer, C.LegacyNoam(max_lr, warmup_steps), last_epoch=last_epoch)
 
 
 class WarmupStableDecayLR(ScheduleLR):
@@ -414,7 +397,7 @@ class WarmupStableDecayLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupStableDecay(peak_value, warmup_steps, stable_steps, decay_steps, end_value, decay_shape, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupStableDecay(peak_value, warmup_steps, stable_steps, decay_steps, end_value, decay_shape, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WarmupCosineRestartsLR(ScheduleLR):
@@ -464,7 +447,7 @@ class WarmupCosineRestartsLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WarmupCosineRestarts(peak_value, warmup_steps, cycle_steps, cycle_mul, cycle_decay, cycle_limit, end_value, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WarmupCosineRestarts(peak_value, warmup_steps, cycle_steps, cycle_mul, cycle_decay, cycle_limit, end_value, init_value=init_value, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class OneCycleLR(ScheduleLR):
@@ -508,7 +491,7 @@ class OneCycleLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, OneCycle(total_steps, peak_value, pct_start, div_factor, final_div_factor, anneal), last_epoch=last_epoch)
+        super().__init__(optimizer, C.OneCycle(total_steps, peak_value, pct_start, div_factor, final_div_factor, anneal), last_epoch=last_epoch)
 
 
 class TriStageLR(ScheduleLR):
@@ -554,7 +537,7 @@ class TriStageLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, TriStage(peak_value, warmup_steps, hold_steps, decay_steps, init_scale, final_scale, warmup_shape=warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.TriStage(peak_value, warmup_steps, hold_steps, decay_steps, init_scale, final_scale, warmup_shape=warmup_shape), last_epoch=last_epoch)
 
 
 class WithWarmupLR(ScheduleLR):
@@ -595,7 +578,7 @@ class WithWarmupLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, WithWarmup(base, warmup_steps, init_value, warmup_shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.WithWarmup(base, warmup_steps, init_value, warmup_shape), last_epoch=last_epoch)
 
 
 class UntunedWarmupLR(ScheduleLR):
@@ -634,7 +617,7 @@ class UntunedWarmupLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, UntunedWarmup(base, beta2, shape), last_epoch=last_epoch)
+        super().__init__(optimizer, C.UntunedWarmup(base, beta2, shape), last_epoch=last_epoch)
 
 
 class ScaleLR(ScheduleLR):
@@ -671,7 +654,7 @@ class ScaleLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, Scale(base, factor), last_epoch=last_epoch)
+        super().__init__(optimizer, C.Scale(base, factor), last_epoch=last_epoch)
 
 
 class JoinLR(ScheduleLR):
@@ -707,26 +690,26 @@ class JoinLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(optimizer, Join(schedules, boundaries), last_epoch=last_epoch)
+        super().__init__(optimizer, C.Join(schedules, boundaries), last_epoch=last_epoch)
 
 
 SCHEDULERS: dict[type, type[ScheduleLR]] = {
-    WarmupConstant: WarmupConstantLR,
-    WarmupLinearDecay: WarmupLinearDecayLR,
-    WarmupCosineDecay: WarmupCosineDecayLR,
-    WarmupPolynomialDecay: WarmupPolynomialDecayLR,
-    WarmupExponentialDecay: WarmupExponentialDecayLR,
-    WarmupInverseSqrt: WarmupInverseSqrtLR,
-    Noam: NoamLR,
-    LegacyNoam: LegacyNoamLR,
-    WarmupStableDecay: WarmupStableDecayLR,
-    WarmupCosineRestarts: WarmupCosineRestartsLR,
-    OneCycle: OneCycleLR,
-    TriStage: TriStageLR,
-    WithWarmup: WithWarmupLR,
-    UntunedWarmup: UntunedWarmupLR,
-    Scale: ScaleLR,
-    Join: JoinLR,
+    C.WarmupConstant: WarmupConstantLR,
+    C.WarmupLinearDecay: WarmupLinearDecayLR,
+    C.WarmupCosineDecay: WarmupCosineDecayLR,
+    C.WarmupPolynomialDecay: WarmupPolynomialDecayLR,
+    C.WarmupExponentialDecay: WarmupExponentialDecayLR,
+    C.WarmupInverseSqrt: WarmupInverseSqrtLR,
+    C.Noam: NoamLR,
+    C.LegacyNoam: LegacyNoamLR,
+    C.WarmupStableDecay: WarmupStableDecayLR,
+    C.WarmupCosineRestarts: WarmupCosineRestartsLR,
+    C.OneCycle: OneCycleLR,
+    C.TriStage: TriStageLR,
+    C.WithWarmup: WithWarmupLR,
+    C.UntunedWarmup: UntunedWarmupLR,
+    C.Scale: ScaleLR,
+    C.Join: JoinLR,
 }
 """Definition class -> its scheduler class."""
 

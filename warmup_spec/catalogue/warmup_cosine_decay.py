@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_end, check_peak, check_total, check_warmup, warmup_then
+from warmup_spec.definition import DecayParams, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
 @dataclass(frozen=True)
-class WarmupCosineDecay(ScheduleSpec):
+class WarmupCosineDecay(DecayParams):
     r"""Warmup, then cosine decay to ``end_value`` at ``total_steps``.
 
     .. math::
@@ -44,19 +44,10 @@ class WarmupCosineDecay(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_cosine_decay"
-    peak_value: float
-    warmup_steps: int
-    total_steps: int
-    end_value: float = 0.0
     exponent: float = 1.0
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
-        check_peak(self)
-        check_warmup(self, self.peak_value)
-        check_total(self)
-        check_end(self)
+        super().__post_init__()
         self._set("exponent", c.number(self.name, "exponent", self.exponent, 0.0, lo_open=True))
 
     def compose(self) -> Node:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_end, check_peak, check_warmup, warmup_then
+from warmup_spec.definition import WarmupParams, check_end, warmup_then
 from warmup_spec.primitives import Node, Restarts
 from warmup_spec.registry import register
 
@@ -19,7 +19,7 @@ and the float64 boundaries ``L (m**c - 1) / (m - 1)`` lose ``1 / (m - 1)`` ulps.
 
 @register
 @dataclass(frozen=True)
-class WarmupCosineRestarts(ScheduleSpec):
+class WarmupCosineRestarts(WarmupParams):
     r"""Warmup, then cosine cycles with warm restarts (SGDR).
 
     Cycle ``c`` lasts ``cycle_steps * cycle_mul**c`` steps; at position ``x`` of a
@@ -54,20 +54,15 @@ class WarmupCosineRestarts(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_cosine_restarts"
-    peak_value: float
-    warmup_steps: int
     cycle_steps: int
     cycle_mul: float = 1.0
     cycle_decay: float = 1.0
     cycle_limit: int | None = None
     end_value: float = 0.0
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
         n = self.name
-        check_peak(self)
-        check_warmup(self, self.peak_value)
+        super().__post_init__()
         self._set("cycle_steps", c.integer(n, "cycle_steps", self.cycle_steps, 1))
         self._set("cycle_mul", c.number_or(n, "cycle_mul", self.cycle_mul, 1.0, MIN_CYCLE_MUL, 64.0))
         self._set("cycle_decay", c.number(n, "cycle_decay", self.cycle_decay, 0.0, 1.0, lo_open=True))

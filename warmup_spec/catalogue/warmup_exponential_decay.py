@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_peak, check_warmup, warmup_then
+from warmup_spec.definition import WarmupParams, warmup_then
 from warmup_spec.primitives import Exponential, Node
 from warmup_spec.registry import register
 
 
 @register
 @dataclass(frozen=True)
-class WarmupExponentialDecay(ScheduleSpec):
+class WarmupExponentialDecay(WarmupParams):
     r"""Warmup, then exponential decay (or growth, with a ceiling).
 
     .. math::
@@ -42,19 +42,14 @@ class WarmupExponentialDecay(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_exponential_decay"
-    peak_value: float
-    warmup_steps: int
     transition_steps: int
     decay_rate: float
     staircase: bool = False
     end_value: float | None = None
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
         n = self.name
-        check_peak(self)
-        check_warmup(self, self.peak_value)
+        super().__post_init__()
         self._set("transition_steps", c.integer(n, "transition_steps", self.transition_steps, 1))
         rate = c.number(n, "decay_rate", self.decay_rate, 0.0, lo_open=True)
         self._set("decay_rate", rate)

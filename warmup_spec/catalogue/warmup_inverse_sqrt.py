@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_peak, check_warmup, warmup_then
+from warmup_spec.definition import WarmupParams, warmup_then
 from warmup_spec.primitives import Described, Node, PowerLaw
 from warmup_spec.registry import register
 
 
 @register
 @dataclass(frozen=True)
-class WarmupInverseSqrt(ScheduleSpec):
+class WarmupInverseSqrt(WarmupParams):
     r"""Warmup, then inverse square-root decay (never ends).
 
     .. math::
@@ -37,15 +37,10 @@ class WarmupInverseSqrt(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_inverse_sqrt"
-    peak_value: float
-    warmup_steps: int
     timescale: float | None = None
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
-        check_peak(self)
-        check_warmup(self, self.peak_value)
+        super().__post_init__()
         if self.timescale is None and self.warmup_steps == 0:
             raise c.fail(self.name, "timescale", None, "a finite number > 0 when warmup_steps=0")
         if self.timescale is not None:

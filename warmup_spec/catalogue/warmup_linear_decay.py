@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_end, check_peak, check_total, check_warmup, warmup_then
+from warmup_spec.definition import DecayParams, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
 @dataclass(frozen=True)
-class WarmupLinearDecay(ScheduleSpec):
+class WarmupLinearDecay(DecayParams):
     r"""Warmup, then linear decay to ``end_value`` at ``total_steps``.
 
     .. math::
@@ -39,18 +39,6 @@ class WarmupLinearDecay(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_linear_decay"
-    peak_value: float
-    warmup_steps: int
-    total_steps: int
-    end_value: float = 0.0
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
-
-    def __post_init__(self) -> None:
-        check_peak(self)
-        check_warmup(self, self.peak_value)
-        check_total(self)
-        check_end(self)
 
     def compose(self) -> Node:
         decay = Interp("linear", self.peak_value, self.end_value, self.total_steps - self.warmup_steps, label="decay")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_end, check_peak, check_total, check_warmup, warmup_then
+from warmup_spec.definition import DecayParams, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
 @dataclass(frozen=True)
-class WarmupPolynomialDecay(ScheduleSpec):
+class WarmupPolynomialDecay(DecayParams):
     r"""Warmup, then polynomial decay to ``end_value`` at ``total_steps``.
 
     .. math::
@@ -39,19 +39,10 @@ class WarmupPolynomialDecay(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_polynomial_decay"
-    peak_value: float
-    warmup_steps: int
-    total_steps: int
-    end_value: float = 0.0
     power: float = 1.0
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
-        check_peak(self)
-        check_warmup(self, self.peak_value)
-        check_total(self)
-        check_end(self)
+        super().__post_init__()
         self._set("power", c.number(self.name, "power", self.power, 0.0, lo_open=True))
 
     def compose(self) -> Node:

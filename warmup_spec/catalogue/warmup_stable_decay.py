@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import DecayShape, ScheduleSpec, WarmupShape, check_end, check_peak, check_warmup, warmup_then
+from warmup_spec.definition import DecayShape, WarmupParams, check_end, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
 @dataclass(frozen=True)
-class WarmupStableDecay(ScheduleSpec):
+class WarmupStableDecay(WarmupParams):
     r"""Warmup, hold ``peak_value`` (stable), then decay over ``decay_steps`` (WSD).
 
     .. math::
@@ -42,19 +42,14 @@ class WarmupStableDecay(ScheduleSpec):
     """
 
     name: ClassVar[str] = "warmup_stable_decay"
-    peak_value: float
-    warmup_steps: int
     stable_steps: int
     decay_steps: int
     end_value: float = 0.0
     decay_shape: DecayShape = "linear"
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
         n = self.name
-        check_peak(self)
-        check_warmup(self, self.peak_value)
+        super().__post_init__()
         self._set("stable_steps", c.integer(n, "stable_steps", self.stable_steps, 0))
         self._set("decay_steps", c.integer(n, "decay_steps", self.decay_steps, 1))
         check_end(self)
