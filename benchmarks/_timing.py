@@ -12,7 +12,8 @@ import gc
 import operator
 import statistics
 import time
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 UNITS = ("ratio", "ns", "us", "ms", "count", "steps/s", "leaves", "bytes", "MiB")
 

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from benchmarks._timing import interleave, row, stats
-from warmup_spec.tables import lr_table, numpy_schedule
+from warmup_spec.tables import lr_table
 
 COSINE = {"schedule": "warmup_cosine_decay", "peak_value": 1e-3, "warmup_steps": 10_000,
           "total_steps": 1_000_000, "end_value": 1e-5}
@@ -31,7 +31,7 @@ def _catalogue_configs() -> list[tuple[str, dict]]:
     from parity_tests.cases import ALL
 
     seen, out = set(), []
-    for case_id, cfg in ALL:
+    for _, cfg in ALL:
         if cfg["schedule"] not in seen:
             seen.add(cfg["schedule"])
             out.append((cfg["schedule"], cfg))
@@ -45,7 +45,7 @@ def numpy_tables(quick: bool) -> list[dict]:
     rows = []
     configs = [("warmup_cosine_decay_1e6", COSINE)] + ([] if quick else _catalogue_configs())
     for name, cfg in configs:
-        times = interleave({"table": lambda: lr_table(cfg, steps)}, rounds)["table"]
+        times = interleave({"table": lambda cfg=cfg: lr_table(cfg, steps)}, rounds)["table"]
         med, lo, hi = stats([n / t for t in times])
         headline = name == "warmup_cosine_decay_1e6"
         rows.append(row("host", f"host.c.numpy_table.{name}", f"NumPy table of {n:.0e} steps: {cfg['schedule']}",

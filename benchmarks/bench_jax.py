@@ -46,7 +46,8 @@ import argparse
 import json
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -299,7 +300,7 @@ def bench_schedule_alone(rounds: int, best_of: int, n: int = 100_000) -> list[di
 class CompileCounter:
     """Counts XLA backend compilations (``jax.monitoring`` events) inside a ``with`` block."""
 
-    def __enter__(self) -> "CompileCounter":
+    def __enter__(self) -> CompileCounter:
         self.count = 0
         jax.monitoring.register_event_duration_secs_listener(self._listen)
         return self

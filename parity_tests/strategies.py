@@ -19,8 +19,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from warmup_spec import REGISTRY, spec_from_config
-from warmup_spec.reference import reference
 from warmup_spec.definition import WARMUP_SHAPES
+from warmup_spec.reference import reference
 
 MAX_W = 2000
 """Largest warmup drawn."""

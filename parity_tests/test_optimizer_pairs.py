@@ -10,7 +10,8 @@ The model is pure functions over a params dict (JAX) and plain leaf tensors (tor
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -59,7 +60,7 @@ def labels(params: Any) -> Any:
 # --------------------------------------------------------------------------- the two sides
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def initial_weights() -> dict[str, np.ndarray]:
     with jax.enable_x64(True):
         return flax_weights(build_flax("mlp", 8, 2, "float64", seed=0, hidden=16))
@@ -143,7 +144,7 @@ def assert_same_training(jax_run: tuple[np.ndarray, list[np.ndarray]], torch_run
 # --------------------------------------------------------------------------- case 1: half the lr
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def optax_half() -> tuple[np.ndarray, list[np.ndarray]]:
     with jax.enable_x64(True):
         emb, rest = warmup_jax.scale(BASE, 0.5), warmup_jax.from_config(BASE)
@@ -202,7 +203,7 @@ def test_a_wrong_group_factor_is_caught() -> None:
 # --------------------------------------------------------------------------- case 2: longer warmup
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def optax_long() -> tuple[np.ndarray, list[np.ndarray]]:
     with jax.enable_x64(True):
         emb, rest = warmup_jax.from_config(LONG), warmup_jax.from_config(BASE)

@@ -97,7 +97,7 @@ def train(model: torch.nn.Module, opt: torch.optim.Optimizer, sched: Any, start:
     return lrs, snaps
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def uninterrupted(name: str) -> tuple[tuple[float, ...], tuple[np.ndarray, ...], tuple[tuple[str, Any], ...]]:
     model = make_model(0)
     opt = make_opt(model)
@@ -329,7 +329,7 @@ def make_opt_seq(model: torch.nn.Module) -> torch.optim.AdamW:
     return torch.optim.AdamW(model.parameters(), lr=0.05, weight_decay=0.01)  # torch's schedulers scale this lr
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def uninterrupted_composite(kind: str) -> tuple[tuple[float, ...], tuple[np.ndarray, ...]]:
     model = make_model(0)
     opt = make_opt_seq(model)
@@ -407,7 +407,7 @@ JAX_CFG = {"schedule": "warmup_cosine_decay", "peak_value": 0.05, "warmup_steps"
            "end_value": 1e-3}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jax_uninterrupted(dtype_name: str) -> tuple[list[Any], list[np.ndarray]]:
     return _jax_run(dtype_name, None, None)
 

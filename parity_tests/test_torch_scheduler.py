@@ -14,7 +14,8 @@ import io
 import json
 import math
 import pickle
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
@@ -31,9 +32,9 @@ from torch.optim.lr_scheduler import (
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import warmup_torch as W
-from warmup_spec.reference import reference
 from warmup_spec import catalogue as S
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.reference import reference
 
 torch.set_num_threads(1)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Union
+from collections.abc import Mapping
+from typing import Any, Union
 
 from warmup_jax._build import Schedule, build
 from warmup_spec.definition import ScheduleSpec

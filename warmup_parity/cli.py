@@ -15,21 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-DEMO_SCHEDULE = {"schedule": "warmup_cosine_decay", "peak_value": 3e-3, "warmup_steps": 50,
-                 "total_steps": 500, "end_value": 3e-5}
-DEMO_RUN = {"schedule": DEMO_SCHEDULE, "optimizer": {"name": "adamw", "weight_decay": 0.01},
-            "model": "mlp", "data": "digits", "steps": 500, "batch_size": 64,
-            "title": "digits MLP, AdamW (wd 0.01), warmup-cosine"}
-RECIPE_SCHEDULE = {"schedule": "legacy_noam", "warmup_steps": 500, "max_lr": 0.01}
-# noam with the peak the recipe meant: max_lr at step warmup_steps (scale = max_lr * sqrt(d_model * w))
-RECIPE_FIXED = {"schedule": "noam", "d_model": 1, "warmup_steps": 500, "scale": 0.01 * 500**0.5}
-TABLE_DEFAULT = {"schedule": "warmup_cosine_decay", "peak_value": 1e-3, "warmup_steps": 100,
-                 "total_steps": 1000, "end_value": 1e-5}
+
+def recipe(name: str) -> dict[str, Any]:
+    """A config shipped in ``warmup_parity/recipes`` (``demo``, ``legacy_recipe``, ...)."""
+    from importlib import resources
+
+    from warmup_spec import load_config
+
+    with resources.as_file(resources.files("warmup_parity.recipes") / f"{name}.toml") as path:
+        return load_config(path)
 
 
 def _load(source: str) -> dict[str, Any]:
@@ -89,22 +89,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out_dir)
     if args.recipe == "adjust-learning-rate":
         return _recipe_demo(args, out)
-    reports = [_run_and_show({**DEMO_RUN, "dtype": dtype}, every=50) for dtype in ("float32", "float64")]
+    demo = recipe("demo")
+    reports = [_run_and_show({**demo, "dtype": dtype}, every=50) for dtype in ("float32", "float64")]
     return _finish(reports, reports[0], out)
 
 
 def _recipe_demo(args: argparse.Namespace, out: Path) -> int:
     from warmup_parity.inspect_schedule import diagnose, format_diagnosis
 
-    print("Diagnosis of the copied adjust_learning_rate recipe (legacy_noam, stepped per epoch):")
-    print(format_diagnosis(diagnose(RECIPE_SCHEDULE)))
-    base = {"optimizer": {"name": "sgd_momentum", "momentum": 0.9}, "model": "mlp", "data": "digits",
-            "batch_size": 64, "steps": 28 * 20}
-    legacy = _run_and_show({**base, "schedule": RECIPE_SCHEDULE, "stepping": "epoch",
-                            "lr_driver": "adjust_learning_rate",
-                            "title": "the recipe: SGD momentum 0.9, legacy_noam per epoch"}, every=56)
-    fixed = _run_and_show({**base, "schedule": RECIPE_FIXED,
-                           "title": "corrected: noam per step, peak max_lr at step warmup_steps"}, every=56)
+    the_recipe, corrected = recipe("legacy_recipe"), recipe("legacy_fixed")
+    print("Diagnosis of the copied adjust_learning_rate recipe (stepped per epoch):")
+    print(format_diagnosis(diagnose(the_recipe["schedule"])))
+    legacy = _run_and_show(the_recipe, every=56)
+    fixed = _run_and_show(corrected, every=56)
     for name, rep in (("recipe", legacy), ("corrected", fixed)):
         lrs = np.array([r["lr_torch"] for r in rep.steps])
         print(f"{name:9s}: lr in [{lrs.min():.2e}, {lrs.max():.2e}], final loss jax "
@@ -136,12 +133,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from warmup_parity.lr_table import lr_tables
-
     from warmup_parity.inspect_schedule import default_horizon_spec
+    from warmup_parity.lr_table import lr_tables
     from warmup_spec import spec_from_config
 
-    cfg = _load(args.config) if args.config else TABLE_DEFAULT
+    cfg = _load(args.config) if args.config else recipe("table")
     spec = spec_from_config(cfg)
     end = spec.end_step  # a schedule that never ends: its default horizon
     end = default_horizon_spec(spec)[0] if end is None else end

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
-
 
 FLOOR = 1e-3
 """Pointwise relative errors count where the lr is at least this fraction of the peak."""

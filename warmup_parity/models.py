@@ -8,7 +8,8 @@ NHWC order on both sides so the dense layer after it needs no permutation.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,8 @@ def _dtypes(dtype: str) -> tuple[Any, Any]:
 
 def build_flax(name: str, n_in: int, n_out: int, dtype: str, seed: int, hidden: int = 32) -> Any:
     """The Flax NNX model ``name`` (``"mlp"`` or ``"cnn"``) in ``dtype``."""
-    from flax import nnx
     import jax.numpy as jnp
+    from flax import nnx
 
     jdt, _ = _dtypes(dtype)
     rngs = nnx.Rngs(seed)

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the frameworks are imported where a transformation is built
     import optax
     import torch
 
-Hyper = Union[float, bool]
+Hyper = float | bool
 """A hyperparameter value: a float, or a bool for switches (``nesterov``, ``amsgrad``)."""
 
 _ADAM: dict[str, Hyper] = {"b1": 0.9, "b2": 0.999, "eps": 1e-8, "amsgrad": False}
@@ -232,7 +233,7 @@ def optimizer_from_config(cfg: Mapping[str, Any], *, approximate: bool = False) 
     return OptimizerSpec(str(cfg["name"]), hyper, approximate=allow)
 
 
-SpecLike = Union[OptimizerSpec, Mapping[str, Any]]
+SpecLike = OptimizerSpec | Mapping[str, Any]
 
 
 def _as_spec(spec: SpecLike) -> OptimizerSpec:
@@ -242,7 +243,7 @@ def _as_spec(spec: SpecLike) -> OptimizerSpec:
 # --------------------------------------------------------------------------- optax side
 
 
-def _x64_dtype(dtype: Any) -> Optional[Any]:
+def _x64_dtype(dtype: Any) -> Any | None:
     """``float64`` if hyperparameters must be float64 arrays (x64 on, or asked for), else None."""
     import jax
     import jax.numpy as jnp
@@ -263,7 +264,7 @@ def _decay_rates(spec: OptimizerSpec, dtype: Any) -> tuple[Any, Any]:
     return jnp.asarray(b1, f64), jnp.asarray(b2, f64)
 
 
-def _optax_sgd(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.GradientTransformation":
+def _optax_sgd(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
     hp = spec.params
@@ -275,7 +276,7 @@ def _optax_sgd(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.Gradien
     return optax.chain(optax.add_decayed_weights(hp["weight_decay"]), sgd)  # coupled L2: decay first
 
 
-def _amsgrad_core(spec: OptimizerSpec, dtype: Any) -> "optax.GradientTransformation":
+def _amsgrad_core(spec: OptimizerSpec, dtype: Any) -> optax.GradientTransformation:
     """Torch's amsgrad direction in optax: exact when ``eps == 0``, else eps differs.
 
     torch: ``m_hat / (sqrt(max v) / sqrt(1 - b2**t) + eps)``; here:
@@ -295,7 +296,7 @@ def _amsgrad_core(spec: OptimizerSpec, dtype: Any) -> "optax.GradientTransformat
     )
 
 
-def _optax_adam(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.GradientTransformation":
+def _optax_adam(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
     b1, b2, eps = *_decay_rates(spec, dtype), spec["eps"]
@@ -312,7 +313,7 @@ def _optax_adam(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.Gradie
     return optax.chain(direction, decay, lr)  # adamw: -lr(k) * (adam + wd * p) = optax.adamw
 
 
-def _optax_rmsprop(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.GradientTransformation":
+def _optax_rmsprop(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
     alpha, eps = spec["alpha"], spec["eps"]
@@ -327,7 +328,7 @@ def _optax_rmsprop(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.Gra
     return optax.chain(direction, *trace, optax.scale_by_learning_rate(schedule))
 
 
-def _optax_adagrad(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.GradientTransformation":
+def _optax_adagrad(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
     # eps == 0: exact. Otherwise (approximate) optax's eps goes inside the sqrt; eps**2 there
@@ -336,7 +337,7 @@ def _optax_adagrad(spec: OptimizerSpec, schedule: Any, dtype: Any) -> "optax.Gra
     return optax.adagrad(schedule, initial_accumulator_value=start, eps=spec["eps"] ** 2)
 
 
-_OPTAX_BUILDERS: dict[str, Callable[[OptimizerSpec, Any, Any], "optax.GradientTransformation"]] = {
+_OPTAX_BUILDERS: dict[str, Callable[[OptimizerSpec, Any, Any], optax.GradientTransformation]] = {
     "sgd": _optax_sgd,
     "sgd_momentum": _optax_sgd,
     "nesterov": _optax_sgd,
@@ -351,7 +352,7 @@ _OPTAX_BUILDERS: dict[str, Callable[[OptimizerSpec, Any, Any], "optax.GradientTr
 }
 
 
-def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> "optax.GradientTransformation":
+def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> optax.GradientTransformation:
     """The Optax side of a pair.
 
     Args:
@@ -376,7 +377,7 @@ def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> "opt
 # --------------------------------------------------------------------------- torch side
 
 
-def _torch_optimizer_only(spec: OptimizerSpec, params: Iterable[Any]) -> "torch.optim.Optimizer":
+def _torch_optimizer_only(spec: OptimizerSpec, params: Iterable[Any]) -> torch.optim.Optimizer:
     """The torch optimizer of a pair, with ``lr=1.0`` (the scheduler sets the real lr)."""
     import torch
 
@@ -400,7 +401,7 @@ def _torch_optimizer_only(spec: OptimizerSpec, params: Iterable[Any]) -> "torch.
 
 def torch_optimizer(
     spec: SpecLike, params: Iterable[Any], schedule_cfg: Any
-) -> tuple["torch.optim.Optimizer", Any]:
+) -> tuple[torch.optim.Optimizer, Any]:
     """The torch side of a pair: the optimizer and its scheduler.
 
     Call ``scheduler.step()`` after every ``optimizer.step()``; the k-th step then uses

@@ -12,9 +12,10 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -138,7 +139,6 @@ def _run(cfg: RunConfig, on_step: Callable[[dict[str, float]], None] | None) -> 
     n_in = int(np.prod(ds.x.shape[1:]))
     batches = data_mod.batch_indices(len(ds.x), cfg.batch_size, cfg.steps, cfg.seed)
     steps_per_epoch = max(1, len(ds.x) // cfg.batch_size)
-    jdt = jnp.float64 if cfg.dtype == "float64" else jnp.float32
     tdt = torch.float64 if cfg.dtype == "float64" else torch.float32
     x_all = ds.x.astype(cfg.dtype)
     y_all = ds.y if ds.task == "classification" else ds.y.astype(cfg.dtype)

@@ -20,7 +20,8 @@ No Python branching on the step (it may be traced): only on parameters, which ar
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 HALF_PI = math.pi / 2
 INT32_MAX = 2**31 - 1

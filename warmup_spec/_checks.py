@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
 
 
 def fail(schedule: str, name: str, value: Any, expected: str) -> ValueError:

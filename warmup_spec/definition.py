@@ -14,8 +14,9 @@ composition.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Literal, Mapping, Union
+from typing import Any, ClassVar, Literal, Union
 
 from warmup_spec import _checks as c
 from warmup_spec.primitives import Interp, Join, Node, UserFn
@@ -99,7 +100,8 @@ def check_warmup(spec: Any, target: float, target_name: str = "peak_value", *, i
         raise c.fail(n, target_name, target, "a finite number > 0 with warmup_shape='exponential'")
     if init:
         suffix = " with warmup_shape='exponential'" if exponential else ""
-        spec._set("init_value", c.number(n, "init_value", spec.init_value, 0.0, target, lo_open=exponential, suffix=suffix))
+        value = c.number(n, "init_value", spec.init_value, 0.0, target, lo_open=exponential, suffix=suffix)
+        spec._set("init_value", value)
 
 
 def check_total(spec: Any) -> None:

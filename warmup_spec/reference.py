@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable, Iterable
+from collections.abc import Iterable
 
 from warmup_spec import catalogue as S
 
@@ -38,7 +38,7 @@ def _u(t: int, w: int, T: int) -> float:
 def reference(spec: object, t: int) -> float:
     """The float64 value of ``spec`` at integer step ``t >= 0``."""
     if callable(spec):  # a user's own base schedule
-        return float(spec(t))  # type: ignore[operator]
+        return float(spec(t))
     raise TypeError(f"no reference for {spec!r}")
 
 

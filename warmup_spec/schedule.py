@@ -11,7 +11,8 @@ with it without ``optax.inject_hyperparams`` (no framework imported):
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from warmup_spec.definition import ScheduleSpec, Specified
 from warmup_spec.registry import spec_of, spec_to_config

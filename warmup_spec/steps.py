@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from warmup_spec import _checks as c
 from warmup_spec.registry import REGISTRY, spec_from_config

@@ -15,7 +15,8 @@ Example:
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from warmup_spec._array_ops import numpy_ops
 from warmup_spec.definition import ScheduleSpec

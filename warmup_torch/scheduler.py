@@ -29,14 +29,15 @@ import copy
 import math
 import warnings
 import weakref
-from typing import Any, Mapping, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from torch import Tensor
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from warmup_spec.definition import ScheduleSpec
-from warmup_spec.registry import spec_of, spec_to_config
+from warmup_spec.registry import spec_to_config
 from warmup_spec.schedule import Schedule
 
 __all__ = ["ScheduleLR", "group_ratios"]
@@ -69,7 +70,7 @@ def group_ratios(optimizer: Optimizer) -> list[float]:
     that does not set its own lr)."""
     default = optimizer.defaults.get("lr")
     try:
-        d = float(default)  # type: ignore[arg-type]
+        d = float(default)
     except (TypeError, ValueError):
         d = math.nan
     if not (math.isfinite(d) and d > 0):
@@ -95,10 +96,6 @@ def _describe(config: Any) -> str:
     if isinstance(config, list):
         return "one schedule per param group: [" + ", ".join(_describe(c) for c in config) + "]"
     return repr(dict(config))
-
-
-PerGroup = Union[list, tuple]
-"""A list (or tuple) of schedules, one per param group."""
 
 
 def _per_group_schedules(optimizer: Optimizer, schedules: Sequence[Any]) -> list[Schedule]:
@@ -167,6 +164,10 @@ class ScheduleLR(LRScheduler):
         [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
     """
 
+    last_epoch: int
+    _step_count: int
+    _last_lr: list[float]
+
     def __init__(self, optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -211,7 +212,7 @@ class ScheduleLR(LRScheduler):
             return [f * ratios[0]]
         return [f * r for r in ratios]
 
-    def get_lr(self) -> list[float]:  # type: ignore[override]
+    def get_lr(self) -> list[float]:
         """The lrs at ``last_epoch`` (closed form; no recursion on the current lrs)."""
         return self.lrs_at(self.last_epoch)
 
@@ -247,7 +248,7 @@ class ScheduleLR(LRScheduler):
         else:
             for group, lr in zip(groups, values):
                 _write_lr(group, lr)
-        self._last_lr: list[float] = values  # type: ignore[assignment]
+        self._last_lr = values
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain Python values (see the class docstring)."""
@@ -260,7 +261,7 @@ class ScheduleLR(LRScheduler):
             "base_lrs": [float(x) for x in self.base_lrs],
         }
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restores a state from :meth:`state_dict`.
 
         Raises:

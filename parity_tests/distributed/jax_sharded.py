@@ -53,7 +53,8 @@ def main(out_dir: str, cfg: dict, steps: int) -> None:
     import jax.numpy as jnp
     import numpy as np
     import optax
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+    from jax.sharding import Mesh, NamedSharding
+    from jax.sharding import PartitionSpec as P
 
     import warmup_jax
 

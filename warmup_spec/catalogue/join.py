@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from typing import ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
@@ -39,7 +40,8 @@ class Join(ScheduleSpec):
         self._set("schedules", tuple(base_of(n, f"schedules[{k}]", s) for k, s in enumerate(self.schedules)))
         m = len(self.schedules) - 1
         if not isinstance(self.boundaries, (list, tuple)) or len(self.boundaries) != m:
-            raise c.fail(n, "boundaries", self.boundaries, f"a list of {m} increasing integers (one fewer than schedules)")
+            expected = f"a list of {m} increasing integers (one fewer than schedules)"
+            raise c.fail(n, "boundaries", self.boundaries, expected)
         bs = [c.integer(n, f"boundaries[{k}]", b, 0) for k, b in enumerate(self.boundaries)]
         if any(b1 <= b0 for b0, b1 in zip(bs, bs[1:])):
             raise c.fail(n, "boundaries", self.boundaries, "strictly increasing integers")

@@ -50,7 +50,8 @@ class LegacyNoam(ScheduleSpec):
     def compose(self) -> Node:
         m, w = self.max_lr, self.warmup_steps
         curve = Min(PowerLaw(m, 1, w), PowerLaw(m, 1, math.sqrt(w), power=-1.0))  # m s / w, m sqrt(w) / s
-        events = [(max(math.ceil(w**0.75) - 1, 0), "real peak (s = warmup_steps**0.75)"), (w - 1, "nominal end of warmup")]
+        peak = max(math.ceil(w**0.75) - 1, 0)
+        events = [(peak, "real peak (s = warmup_steps**0.75)"), (w - 1, "nominal end of warmup")]
         return Described(curve, events=events, horizon=(10 * w, "10 * warmup_steps"))
 
     def nominal_peak(self) -> tuple[str, float] | None:

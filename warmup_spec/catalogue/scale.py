@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
-from warmup_spec.primitives import Node, Scale as ScaleNode
+from warmup_spec.primitives import Node
+from warmup_spec.primitives import Scale as ScaleNode
 from warmup_spec.registry import base_of, register
 
 

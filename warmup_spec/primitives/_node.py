@@ -20,14 +20,15 @@ clips ``t`` to ``[w, T]`` directly rather than computing ``t - w`` first.
 from __future__ import annotations
 
 import abc
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 from warmup_spec._array_ops import ArrayOps
 
 Array = Any
 ClosedForm = Callable[[int], float]
 ArrayForm = Callable[[Array], Array]
-Within = Union[tuple[int, Union[int, None]], None]
+Within = tuple[int, int | None] | None
 """The global steps ``(first, last)`` (``last`` None: unbounded) at which a composition
 uses a piece's values; a piece may skip work for the steps outside (never its clipping:
 values outside are computed, masked, and must stay finite and warning-free)."""

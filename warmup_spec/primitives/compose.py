@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Sequence
+from collections.abc import Sequence
 
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Node, Within, reach

@@ -19,7 +19,14 @@ class Exponential(Node):
     """
 
     def __init__(
-        self, value: float, rate: float, every: int, *, staircase: bool = False, bound: float | None = None, label: str = ""
+        self,
+        value: float,
+        rate: float,
+        every: int,
+        *,
+        staircase: bool = False,
+        bound: float | None = None,
+        label: str = "",
     ) -> None:
         self.value, self.rate, self.every, self.staircase, self.bound, self.label = (
             value, rate, every, staircase, bound, label)
@@ -27,6 +34,7 @@ class Exponential(Node):
     def closed(self, offset: int = 0) -> ClosedForm:
         p, rate, n, staircase, e = self.value, self.rate, self.every, self.staircase, self.bound
         clip = e is not None and rate != 1  # a floor below 1, a ceiling above; rate 1 is constant
+        bound = 0.0 if e is None else e
 
         def value(t: int) -> float:
             if p == 0.0:  # every bound lies in [0, p] or is >= p = 0 with a rate > 1
@@ -39,7 +47,7 @@ class Exponential(Node):
                 g = math.inf
             v = p * g
             if clip:
-                v = max(v, e) if rate < 1 else min(v, e)  # type: ignore[type-var]
+                v = max(v, bound) if rate < 1 else min(v, bound)
             return v
 
         return value

@@ -1,9 +1,10 @@
 """Constant pieces and interpolations: every warmup, hold and finite decay of the catalogue.
 
 :class:`Interp` goes from ``a`` at local step ``start`` to ``b`` at ``end`` and holds
-``b`` after and ``a`` before (a hold then a decay is one interpolation with ``start > 0``). ``start`` and ``end`` may be fractional (torch's
-``OneCycleLR`` peaks between two steps); the distances to them are then an exact integer
-plus a float64 constant in ``[0, 1)``, never a difference of two floats.
+``b`` after and ``a`` before (a hold then a decay is one interpolation with ``start > 0``).
+``start`` and ``end`` may be fractional (torch's ``OneCycleLR`` peaks between two steps);
+the distances to them are then an exact integer plus a float64 constant in ``[0, 1)``,
+never a difference of two floats.
 
 With ``pos`` the distance from ``start``, ``rem`` the distance to ``end`` and
 ``L = end - start``:

@@ -1,0 +1,1 @@
+"""Configs shipped with ``warmup-parity``: the demo runs and the default table (TOML)."""
