@@ -100,9 +100,8 @@ def markdown(rows: list[dict], info: dict[str, str], device_label: str) -> str:
                          f"{r['target']} | {met} | {note} |")
         lines.append("")
     lines += ["## GPU", "",
-              "No GPU rows: no GPU machine was lent to the session that wrote this file. "
-              "`python -m benchmarks --device-label 'NVIDIA H100' --out-dir DIR` on a GPU machine "
-              "writes the same tables for that device.", ""]
+              "No GPU rows: run `python -m benchmarks --device-label 'NVIDIA H100' --out-dir DIR` "
+              "on a GPU machine to write the same tables for that device.", ""]
     return "\n".join(lines)
 
 

@@ -412,8 +412,8 @@ def bench_tables(rounds: int, best_of: int, compile_rounds: int, n: int = 10**6)
             note = ("" if cosine or name != "one_cycle" else "optax's one-cycle has other semantics; informative")
             if cosine and stats(ratios(times["optax"], times["ours"]))[0] < 1.0:
                 note = (f"MISSED within noise: both are one fused elementwise loop with one sin per step "
-                        f"(see jax.b.hlo_ops); XLA:CPU runs it on both cores, where this VM's other load "
-                        f"lands; ratio of the fastest rounds {fastest:.3f}")
+                        f"(see jax.b.hlo_ops); XLA:CPU runs it on every core, so other load on the machine shows here"
+                        f"; ratio of the fastest rounds {fastest:.3f}")
             rows.append(
                 ratio_row(
                     f"jax.d.{name}.ours_vs_optax",

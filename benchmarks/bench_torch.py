@@ -179,7 +179,7 @@ def bench_step(rounds: int) -> list[dict]:
 
 
 def bench_breakdown(rounds: int) -> list[dict]:
-    """Where one step of WarmupCosineDecay goes: closed form, get_lr, _update_lr, step."""
+    """Where one step of WarmupCosineDecayLR goes: closed form, get_lr, write_lrs, step."""
     cfg = {"schedule": "warmup_cosine_decay", **CASES["warmup_cosine_decay"][0]}
     sched = warmup_torch.from_config(_opt(), cfg)
     sched.step()
@@ -197,15 +197,15 @@ def bench_breakdown(rounds: int) -> list[dict]:
         f(t0)
 
     makers = {"closed_form": piece(closed_form), "get_lr": piece(sched.get_lr),
-              "update_lr": piece(sched._update_lr), "step": piece(sched.step), "loop": piece(lambda: None)}
+              "write_lrs": piece(sched.write_lrs), "step": piece(sched.step), "loop": piece(lambda: None)}
     t = interleave_fresh(makers, rounds)
     loop = stats(t["loop"])[0]
     out = {k: [s - loop for s in v] for k, v in t.items() if k != "loop"}
     desc = {
         "closed_form": "the closed form f(t) (Schedule.__call__), us",
         "get_lr": "ScheduleLR.get_lr(): f(t) and the per-group list, us",
-        "update_lr": "ScheduleLR._update_lr(): get_lr() and the write to the group, us",
-        "step": "LRScheduler.step() (torch's wrapper: step-order check, _step_count) + _update_lr(), us",
+        "write_lrs": "ScheduleLR.write_lrs(): the lrs at last_epoch and the write to the group, us",
+        "step": "ScheduleLR.step(): step-order check, _step_count, last_epoch + 1, write_lrs(), us",
     }
     return [_us_row(f"torch.a.breakdown.{k}", desc[k], out[k], note="warmup_cosine_decay at t=500; a bare "
                     "loop's time subtracted") for k in desc]

@@ -195,10 +195,23 @@ def test_two_groups_keep_their_ratio_to_the_default_lr() -> None:
     assert seen_lrs(opt, sched, 5, group=1) == pytest.approx([0.0, 0.01, 0.02, 0.03, 0.03], rel=1e-15)
 
 
-def test_several_groups_need_a_positive_default_lr() -> None:
+def test_groups_with_their_own_lr_need_a_positive_default_lr() -> None:
     opt = make_opt(lr=0.0, group_lrs=(0.1, 0.2))
     with pytest.raises(ValueError, match=r'defaults\["lr"\] > 0'):
         W.WarmupConstantLR(opt, 0.2)
+    for groups in (None, (None, None)):  # groups at a default of 0: ratio 1, nothing to divide
+        opt = make_opt(lr=0.0, group_lrs=groups)
+        assert W.WarmupConstantLR(opt, 0.2).ratios == [1.0] * len(opt.param_groups)
+
+
+def test_a_tensor_default_lr_filled_in_place_keeps_its_ratio() -> None:
+    """torch shares the default lr tensor with the groups that do not set their own, and a
+    scheduler fills it in place: a second scheduler (a resume) still reads ratio 1."""
+    opt = make_opt(lr=torch.tensor(0.5), group_lrs=(None, torch.tensor(0.25)))
+    first = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+    assert float(opt.defaults["lr"]) == 0.0  # filled with f(0) through the group that shares it
+    again = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+    assert again.ratios == first.ratios == [1.0, 0.5]
 
 
 def test_one_rule_for_one_and_several_groups() -> None:

@@ -9,11 +9,12 @@ Conventions:
 - the lr of the k-th ``optimizer.step()`` is ``f(k)``, with ``scheduler.step()`` called
   after ``optimizer.step()``; constructing the scheduler writes ``f(0)`` at once;
 - the lr is absolute, scaled by each param group's ratio to the optimizer's default lr:
-  group ``g`` gets ``f(k) * initial_lr_g / optimizer.defaults["lr"]``. A group that does
-  not set its own lr has ratio 1 and gets ``f(k)`` itself, whether it is the only group or
-  one of several (adding a group never changes another group's lr); a group built with
-  ``lr=0.1 * default`` gets a tenth of the schedule. Given a list of schedules, one per
-  group, group ``g`` gets ``f_g(k)`` itself;
+  group ``g`` gets ``f(k) * initial_lr_g / optimizer.defaults["lr"]``. A group at the
+  default lr (one that does not set its own) has ratio exactly 1 and gets ``f(k)`` itself,
+  whether it is the only group or one of several, whatever the default (0 included):
+  adding a group never changes another group's lr. A group built with ``lr=0.1 * default``
+  gets a tenth of the schedule. Given a list of schedules, one per group, group ``g`` gets
+  ``f_g(k)`` itself;
 - every lr is computed from ``last_epoch`` alone (no recursive update, no lambda), so the
   scheduler composes with ``SequentialLR`` and resumes exactly from its ``state_dict``;
 - it overrides only torch's public API (``step``, ``get_lr``, ``state_dict``,
@@ -66,19 +67,38 @@ def _config_or_none(spec: ScheduleSpec) -> dict[str, Any] | None:
 
 
 def group_ratios(optimizer: Optimizer) -> list[float]:
-    """``initial_lr_g / optimizer.defaults["lr"]`` for every param group (1.0 for a group
-    that does not set its own lr)."""
+    """``initial_lr_g / optimizer.defaults["lr"]`` for every param group: exactly 1.0 for a
+    group at the default lr (whatever it is, 0 included), so only a group with its own lr
+    needs a default > 0."""
     default = optimizer.defaults.get("lr")
-    try:
-        d = float(default)
-    except (TypeError, ValueError):
-        d = math.nan
+    ratios: list[float | None] = []
+    for g in optimizer.param_groups:
+        initial = g.get("initial_lr", g["lr"])
+        # torch shares a tensor default with the groups that do not set their own lr, and a
+        # scheduler fills that tensor in place: such a group is at the default by identity
+        at_default = g["lr"] is default if isinstance(default, Tensor) else _value(initial) == _value(default)
+        ratios.append(1.0 if at_default else None)
+    if all(r is not None for r in ratios):
+        return [1.0] * len(ratios)
+    for g in optimizer.param_groups:  # the default's own value: from a group sharing its tensor
+        if isinstance(default, Tensor) and g["lr"] is default:
+            default = g.get("initial_lr", default)
+            break
+    d = _value(default)
     if not (math.isfinite(d) and d > 0):
         raise ValueError(
-            'ScheduleLR: each group\'s lr is f(k) * initial_lr_g / optimizer.defaults["lr"], which needs '
-            f'defaults["lr"] > 0; got {default!r} (build the optimizer with lr=... > 0)'
+            'ScheduleLR: a group with its own lr gets f(k) * initial_lr_g / optimizer.defaults["lr"], which needs '
+            f'defaults["lr"] > 0; got {optimizer.defaults.get("lr")!r} (build the optimizer with lr=... > 0)'
         )
-    return [float(g.get("initial_lr", g["lr"])) / d for g in optimizer.param_groups]
+    return [r if r is not None else _value(g.get("initial_lr", g["lr"])) / d
+            for r, g in zip(ratios, optimizer.param_groups)]
+
+
+def _value(lr: Any) -> float:
+    try:
+        return float(lr)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _write_lr(group: dict[str, Any], lr: float) -> None:
@@ -221,11 +241,8 @@ class ScheduleLR(LRScheduler):
 
         Call it after ``optimizer.step()``; called first, it warns with torch's own text.
         """
-        if self._step_count == 1 and not self._optimizer_stepped:
-            warnings.warn(ORDER_WARNING, UserWarning, stacklevel=2)
-        if self._hook is not None and self._optimizer_stepped:
-            self._hook.remove()  # its job is done: no cost on later optimizer steps
-            self._hook = None
+        if self._hook is not None:  # until the optimizer has stepped once
+            self._check_order()
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
@@ -234,20 +251,30 @@ class ScheduleLR(LRScheduler):
             self.last_epoch = epoch
         self.write_lrs()
 
+    def _check_order(self) -> None:
+        if self._optimizer_stepped:
+            self._hook.remove()  # its job is done: no cost on later optimizer steps
+            self._hook = None
+        elif self._step_count == 1:
+            warnings.warn(ORDER_WARNING, UserWarning, stacklevel=3)
+
     def write_lrs(self) -> None:
         """Writes the lrs at ``last_epoch`` (the next update's) into the optimizer's groups."""
-        values = self.lrs_at(self.last_epoch)
         groups = self.optimizer.param_groups
+        schedule = self.schedule
+        if schedule is not None and len(groups) == 1 == len(self.ratios):  # the common case, inline
+            lr = schedule(self.last_epoch) * self.ratios[0]
+            _write_lr(groups[0], lr)
+            self._last_lr = [lr]
+            return
+        values = self.lrs_at(self.last_epoch)
         if len(values) != len(groups):
             raise ValueError(
                 f"{type(self).__name__}: the optimizer has {len(groups)} param groups but the "
                 f"scheduler was built for {len(values)}; build a new scheduler after add_param_group"
             )
-        if len(groups) == 1:  # the common case, without zip's overhead
-            _write_lr(groups[0], values[0])
-        else:
-            for group, lr in zip(groups, values):
-                _write_lr(group, lr)
+        for group, lr in zip(groups, values):
+            _write_lr(group, lr)
         self._last_lr = values
 
     def state_dict(self) -> dict[str, Any]:

@@ -64,6 +64,38 @@ def _split(x: float | int, up: bool) -> tuple[int, float]:
     return n, (n - x) if up else (x - n)
 
 
+def _symmetric(shape: str, a: float, b: float, S: int, E: int, L: float | int) -> ClosedForm:
+    """The float64 closed form of a linear or cosine interpolation between integer steps
+    ``S`` and ``E``, from its nearer end: up ``a + (b - a) r(pos / L)``, down
+    ``b + (a - b) r(rem / L)`` (``1 - r(u) = r(1 - u)``), with the distances exact ints."""
+    n, sin = E - S, math.sin
+    if a <= b:
+        lo, d = a, b - a
+
+        def linear_up(t: int) -> float:
+            x = t - S
+            return lo + d * ((0 if x < 0 else (n if x > n else x)) / L)
+
+        def cosine_up(t: int) -> float:
+            x = t - S
+            h = sin(HALF_PI * ((0 if x < 0 else (n if x > n else x)) / L))
+            return lo + d * (h * h)
+
+        return linear_up if shape == "linear" else cosine_up
+    lo, d = b, a - b
+
+    def linear_down(t: int) -> float:
+        x = E - t
+        return lo + d * ((0 if x < 0 else (n if x > n else x)) / L)
+
+    def cosine_down(t: int) -> float:
+        x = E - t
+        h = sin(HALF_PI * ((0 if x < 0 else (n if x > n else x)) / L))
+        return lo + d * (h * h)
+
+    return linear_down if shape == "linear" else cosine_down
+
+
 class Interp(Node):
     """From ``a`` at local step ``start`` to ``b`` at ``end``; see the module docstring.
 
@@ -122,10 +154,13 @@ class Interp(Node):
         s0, s_frac = _split(self.start, up=True)
         e0, e_frac = _split(self.stop, up=False)
         S, E = offset + s0, offset + e0
+        sin = math.sin
+        if not (s_frac or e_frac) and shape in ("linear", "cosine") and power == 1.0:
+            return _symmetric(shape, a, b, S, E, L)  # warmups and most decays: one flat closure
         fractional = bool(s_frac or e_frac)
 
         def distances(t: int) -> tuple[float, float]:
-            tc = min(max(t, S), E)
+            tc = S if t < S else (E if t > E else t)
             if fractional:
                 return (tc - S) + s_frac, (E - tc) + e_frac
             return tc - S, E - tc
@@ -134,18 +169,20 @@ class Interp(Node):
             if not (a > 0 and b > 0):  # a user's target <= 0: its limit, a at the start and b after
                 return lambda t: a if t <= S else b
             lr = math.log(b / a) if self.log_ratio is None else self.log_ratio
+            exp = math.exp
 
             def value(t: int) -> float:
                 pos, rem = distances(t)
                 if b >= a:  # anchored at the larger end: the exponent is small where the value is large
-                    return b * math.exp(-(rem / L) * lr)
-                return a * math.exp(lr * (pos / L))
+                    return b * exp(-(rem / L) * lr)
+                return a * exp(lr * (pos / L))
 
         elif shape == "1-sqrt":
+            sqrt = math.sqrt
 
             def value(t: int) -> float:
                 pos, rem = distances(t)
-                return b + (a - b) * ((rem / L) / (1.0 + math.sqrt(pos / L)))
+                return b + (a - b) * ((rem / L) / (1.0 + sqrt(pos / L)))
 
         elif power != 1.0:
 
@@ -153,18 +190,17 @@ class Interp(Node):
                 r = distances(t)[1] / L
                 if shape == "linear":
                     return b + (a - b) * r**power
-                return b + (a - b) * math.sin(HALF_PI * r) ** (2.0 * power)
+                return b + (a - b) * sin(HALF_PI * r) ** (2.0 * power)
 
-        else:  # linear or cosine: from the nearer end, so that no term cancels
-            cosine = shape == "cosine"
-            up = a <= b
+        else:  # linear or cosine between fractional bounds: from the nearer end
+            cosine, up = shape == "cosine", a <= b
 
             def value(t: int) -> float:
                 pos, rem = distances(t)
                 lo, hi, x = (a, b, pos) if up else (b, a, rem)
                 if cosine:
-                    s = math.sin(HALF_PI * (x / L))
-                    return lo + (hi - lo) * (s * s)
+                    h = sin(HALF_PI * (x / L))
+                    return lo + (hi - lo) * (h * h)
                 return lo + (hi - lo) * (x / L)
 
         if fractional:

@@ -23,17 +23,36 @@ class PowerLaw(Node):
         self.coef, self.shift, self.scale, self.power, self.label = coef, shift, scale, power, label
 
     def closed(self, offset: int = 0) -> ClosedForm:
-        coef, shift, scale, power = self.coef, self.shift, self.scale, self.power
+        coef, shift, scale, power, cap, sqrt = self.coef, self.shift, self.scale, self.power, STEP_CAP, math.sqrt
         if power == -0.5:
             if scale == 1.0:  # one rounding (pow) rather than two (sqrt, divide)
-                return lambda t: coef * (min(t - offset, STEP_CAP) + shift) ** -0.5
-            return lambda t: coef / math.sqrt((min(t - offset, STEP_CAP) + shift) / scale)
-        if power == 1.0:
-            return lambda t: coef * ((min(t - offset, STEP_CAP) + shift) / scale)
+
+                def rsqrt(t: int) -> float:
+                    x = t - offset
+                    return coef * ((x if x < cap else cap) + shift) ** -0.5
+
+                return rsqrt
+
+            def scaled_rsqrt(t: int) -> float:
+                x = t - offset
+                return coef / sqrt(((x if x < cap else cap) + shift) / scale)
+
+            return scaled_rsqrt
         if power == -1.0:
             k = coef * scale
-            return lambda t: k / (min(t - offset, STEP_CAP) + shift)
-        return lambda t: coef * ((min(t - offset, STEP_CAP) + shift) / scale) ** power
+
+            def inverse(t: int) -> float:
+                x = t - offset
+                return k / ((x if x < cap else cap) + shift)
+
+            return inverse
+
+        def power_law(t: int) -> float:
+            x = t - offset
+            s = ((x if x < cap else cap) + shift) / scale
+            return coef * s if power == 1.0 else coef * s**power
+
+        return power_law
 
     def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
         xp, coef, shift, scale, power = ops.xp, self.coef, self.shift, self.scale, self.power
