@@ -8,7 +8,7 @@ one (so AdamW's weight decay is 1e-2 as in torch, not optax's 1e-4; RMSprop's ``
 rate is never a hyperparameter: it is the schedule, ``warmup_jax.from_config(cfg)`` on the
 Optax side and ``warmup_torch.from_config(optimizer, cfg)`` on the torch side.
 
-The Optax compositions are the measured ones of ``shared/design/traps.md``; the whole table,
+The Optax compositions are the measured ones of ``docs/traps.md``; the whole table,
 defaults spelled out, is :data:`MAPPING` (:func:`mapping_table_markdown` renders it).
 Two configurations have no exact Optax counterpart (``adagrad`` with ``eps != 0`` and the
 Adam family with ``amsgrad=True`` and ``eps != 0``); they raise ``ValueError`` unless built with

@@ -39,7 +39,7 @@ def _floor(*arrays: np.ndarray) -> float:
 
 
 def _short_label(cfg: Mapping[str, Any]) -> str:
-    keys = ("warmup_steps", "total_steps", "peak_value", "max_lr", "max_value")
+    keys = ("warmup_steps", "total_steps", "peak_value", "max_lr")
     parts = [f"{k.split('_')[0]}={cfg[k]:g}" for k in keys if isinstance(cfg.get(k), (int, float))]
     return f"{cfg.get('schedule', '?')}" + (f" ({', '.join(parts)})" if parts else "")
 

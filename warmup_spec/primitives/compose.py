@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Node, Within, reach
 from warmup_spec.primitives.interp import Constant
+from warmup_spec.primitives.power import PowerLaw
 
 
 class Join(Node):
@@ -178,11 +179,20 @@ class Min(Node):
         return lambda t: min(f(t), g(t))
 
     def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
-        f, g = self.first.array(ops, offset), self.second.array(ops, offset)
-        if isinstance(self.first, Constant):  # a cap: a Python scalar broadcasts for free
-            cap = self.first.value
-            return lambda t: ops.xp.minimum(cap, g(t))
-        return lambda t: ops.xp.minimum(f(t), g(t))
+        first, second, minimum = self.first, self.second, ops.xp.minimum
+        if isinstance(first, Constant):  # a cap: a Python scalar broadcasts for free
+            cap, g = first.value, second.array(ops, offset)
+            return lambda t: minimum(cap, g(t))
+        if isinstance(first, PowerLaw) and isinstance(second, PowerLaw) and first.shift == second.shift:
+            a, b, shift = first.of_shifted(ops), second.of_shifted(ops), first.shift  # noam: s = t + 1 once
+
+            def both(t):
+                s = ops.float_step(t, offset) + shift
+                return minimum(a(s), b(s))
+
+            return both
+        f, g = first.array(ops, offset), second.array(ops, offset)
+        return lambda t: minimum(f(t), g(t))
 
     @property
     def end(self) -> int | None:

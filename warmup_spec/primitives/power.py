@@ -55,23 +55,24 @@ class PowerLaw(Node):
         return power_law
 
     def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
-        xp, coef, shift, scale, power = ops.xp, self.coef, self.shift, self.scale, self.power
+        of_s, shift = self.of_shifted(ops), self.shift
+        return lambda t: of_s(ops.float_step(t, offset) + shift)  # x + shift as a float: no int overflow
 
-        def s(t):  # x + shift as a float, for any step (no integer overflow)
-            return ops.float_step(t, offset) + shift
-
+    def of_shifted(self, ops: ArrayOps) -> ArrayForm:
+        """The array form as a function of ``s = x + shift`` (pieces with one shift share it)."""
+        xp, coef, scale, power = ops.xp, self.coef, self.scale, self.power
         if power == -0.5:
             k = coef * math.sqrt(scale)  # coef / sqrt(s / scale) = coef sqrt(scale) / sqrt(s)
             if k == 1.0:
-                return lambda t: xp.reciprocal(xp.sqrt(s(t)))
-            return lambda t: k * xp.reciprocal(xp.sqrt(s(t)))
+                return lambda s: xp.reciprocal(xp.sqrt(s))
+            return lambda s: k * xp.reciprocal(xp.sqrt(s))
         if power == 1.0:
             slope = coef / scale
-            return lambda t: s(t) * slope
+            return lambda s: s * slope
         if power == -1.0:
             k = coef * scale
-            return lambda t: k / s(t)
-        return lambda t: coef * xp.power(s(t) * (1.0 / scale), power)
+            return lambda s: k / s
+        return lambda s: coef * xp.power(s * (1.0 / scale), power)
 
     @property
     def end(self) -> int | None:
