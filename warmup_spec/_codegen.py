@@ -68,10 +68,12 @@ def _params(cls: type[ScheduleSpec]) -> list[str]:
     return lines
 
 
-def _spec(cls: type[ScheduleSpec], indent: int) -> str:
-    """``spec = C.Cls(a, b, c=c)``: the spec built from the front end's own arguments."""
+def _spec(cls: type[ScheduleSpec], indent: int, keywords: bool = False) -> str:
+    """``spec = C.Cls(a, b, c=c)``: the spec built from the front end's own arguments
+    (every one by keyword with ``keywords``)."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    args = [f.name for f in fields if not f.kw_only] + [f"{f.name}={f.name}" for f in fields if f.kw_only]
+    args = [f"{f.name}={f.name}" if (keywords or f.kw_only) else f.name
+            for f in [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]]
     pad = " " * indent
     one_line = f"{pad}spec = C.{cls.__name__}({', '.join(args)})"
     if len(one_line) <= 110:
@@ -156,7 +158,7 @@ def _scheduler_class(cls: type[ScheduleSpec]) -> str:
         f"class {lname}(ScheduleLR):\n"
         f'    r"""{_indent(text, 4).lstrip()}\n    """\n\n'
         f"    def __init__(\n{params},\n        last_epoch: int = -1,\n    ) -> None:\n"
-        f"{_spec(cls, 8)}"
+        f"{_spec(cls, 8, keywords=True)}"
         f"        super().__init__(optimizer, spec, last_epoch=last_epoch)\n"
     )
 

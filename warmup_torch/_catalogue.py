@@ -48,7 +48,12 @@ class WarmupConstantLR(ScheduleLR):
         warmup_shape: WarmupShape = "linear",
         last_epoch: int = -1,
     ) -> None:
-        spec = C.WarmupConstant(peak_value, warmup_steps, init_value=init_value, warmup_shape=warmup_shape)
+        spec = C.WarmupConstant(
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            init_value=init_value,
+            warmup_shape=warmup_shape,
+        )
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -94,10 +99,10 @@ class WarmupLinearDecayLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupLinearDecay(
-            peak_value,
-            warmup_steps,
-            total_steps,
-            end_value,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            total_steps=total_steps,
+            end_value=end_value,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -149,11 +154,11 @@ class WarmupCosineDecayLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupCosineDecay(
-            peak_value,
-            warmup_steps,
-            total_steps,
-            end_value,
-            exponent,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            total_steps=total_steps,
+            end_value=end_value,
+            exponent=exponent,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -204,11 +209,11 @@ class WarmupPolynomialDecayLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupPolynomialDecay(
-            peak_value,
-            warmup_steps,
-            total_steps,
-            end_value,
-            power,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            total_steps=total_steps,
+            end_value=end_value,
+            power=power,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -261,12 +266,12 @@ class WarmupExponentialDecayLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupExponentialDecay(
-            peak_value,
-            warmup_steps,
-            transition_steps,
-            decay_rate,
-            staircase,
-            end_value,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            transition_steps=transition_steps,
+            decay_rate=decay_rate,
+            staircase=staircase,
+            end_value=end_value,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -313,9 +318,9 @@ class WarmupInverseSqrtLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupInverseSqrt(
-            peak_value,
-            warmup_steps,
-            timescale,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            timescale=timescale,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -357,7 +362,7 @@ class NoamLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.Noam(d_model, warmup_steps, scale)
+        spec = C.Noam(d_model=d_model, warmup_steps=warmup_steps, scale=scale)
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -394,7 +399,7 @@ class LegacyNoamLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.LegacyNoam(max_lr, warmup_steps)
+        spec = C.LegacyNoam(max_lr=max_lr, warmup_steps=warmup_steps)
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -444,12 +449,12 @@ class WarmupStableDecayLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupStableDecay(
-            peak_value,
-            warmup_steps,
-            stable_steps,
-            decay_steps,
-            end_value,
-            decay_shape,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            stable_steps=stable_steps,
+            decay_steps=decay_steps,
+            end_value=end_value,
+            decay_shape=decay_shape,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -504,13 +509,13 @@ class WarmupCosineRestartsLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.WarmupCosineRestarts(
-            peak_value,
-            warmup_steps,
-            cycle_steps,
-            cycle_mul,
-            cycle_decay,
-            cycle_limit,
-            end_value,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            cycle_steps=cycle_steps,
+            cycle_mul=cycle_mul,
+            cycle_decay=cycle_decay,
+            cycle_limit=cycle_limit,
+            end_value=end_value,
             init_value=init_value,
             warmup_shape=warmup_shape,
         )
@@ -558,7 +563,14 @@ class OneCycleLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.OneCycle(total_steps, peak_value, pct_start, div_factor, final_div_factor, anneal)
+        spec = C.OneCycle(
+            total_steps=total_steps,
+            peak_value=peak_value,
+            pct_start=pct_start,
+            div_factor=div_factor,
+            final_div_factor=final_div_factor,
+            anneal=anneal,
+        )
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -606,12 +618,12 @@ class TriStageLR(ScheduleLR):
         last_epoch: int = -1,
     ) -> None:
         spec = C.TriStage(
-            peak_value,
-            warmup_steps,
-            hold_steps,
-            decay_steps,
-            init_scale,
-            final_scale,
+            peak_value=peak_value,
+            warmup_steps=warmup_steps,
+            hold_steps=hold_steps,
+            decay_steps=decay_steps,
+            init_scale=init_scale,
+            final_scale=final_scale,
             warmup_shape=warmup_shape,
         )
         super().__init__(optimizer, spec, last_epoch=last_epoch)
@@ -655,7 +667,12 @@ class WithWarmupLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.WithWarmup(base, warmup_steps, init_value, warmup_shape)
+        spec = C.WithWarmup(
+            base=base,
+            warmup_steps=warmup_steps,
+            init_value=init_value,
+            warmup_shape=warmup_shape,
+        )
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -695,7 +712,7 @@ class UntunedWarmupLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.UntunedWarmup(base, beta2, shape)
+        spec = C.UntunedWarmup(base=base, beta2=beta2, shape=shape)
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -733,7 +750,7 @@ class ScaleLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.Scale(base, factor)
+        spec = C.Scale(base=base, factor=factor)
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
@@ -770,7 +787,7 @@ class JoinLR(ScheduleLR):
         *,
         last_epoch: int = -1,
     ) -> None:
-        spec = C.Join(schedules, boundaries)
+        spec = C.Join(schedules=schedules, boundaries=boundaries)
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
