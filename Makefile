@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e ".[all,test]"
+	$(PY) -m pip install -q -c constraints.txt --no-build-isolation deepspeed
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -33,3 +35,14 @@ def _torch_single_thread():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     yield
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The ports of other libraries' schedules: what was compared, and the worst errors."""
+    from parity_tests.anchor_harness import summary
+
+    lines = summary()
+    if lines:
+        terminalreporter.section("ports compared with their libraries")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -11,7 +11,7 @@
 The float64 oracle of the parity suite is :mod:`warmup_spec.reference` (not exported).
 """
 
-from warmup_spec import _catalogue, catalogue
+from warmup_spec import _catalogue, anchors, catalogue  # noqa: F401  (anchors: registers the ports)
 from warmup_spec._catalogue import *  # noqa: F403  (the generated host front ends)
 from warmup_spec.catalogue import *  # noqa: F403  (the definitions)
 from warmup_spec.config_files import load_config

@@ -5,7 +5,9 @@
 - ``warmup_torch.WarmupCosineDecayLR(optimizer, ...)``: the ``LRScheduler`` of each
   schedule, generated from its definition; :class:`ScheduleLR` drives any schedule (or
   one per param group);
-- :func:`from_config` / :func:`schedule_from_config` / :func:`resume`;
+- :func:`from_config` / :func:`schedule_from_config` / :func:`resume`; :func:`to_config`, the
+  config of a live scheduler (torch's, HF's, timm's or ours), so a torch recipe ports to JAX
+  in one line: ``warmup_jax.from_config(warmup_torch.to_config(scheduler))``;
 - :func:`adjust_learning_rate`, the copied snippet.
 
 Imports torch and :mod:`warmup_spec` only (never jax).
@@ -19,6 +21,7 @@ from warmup_torch import _catalogue
 from warmup_torch._catalogue import *  # noqa: F403  (the generated LRScheduler classes)
 from warmup_torch.config import from_config, resume, schedule_from_config, scheduler_for
 from warmup_torch.legacy import adjust_learning_rate
+from warmup_torch.live import to_config
 from warmup_torch.scheduler import ScheduleLR
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "schedule_from_config",
     "scheduler_for",
     "steps_from_epochs",
+    "to_config",
 ]
 __all__ += _host.__all__
 __all__ += _catalogue.__all__

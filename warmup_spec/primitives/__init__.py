@@ -10,15 +10,17 @@ schedule (:mod:`warmup_spec.catalogue`) is a short composition of them.
 - :class:`PowerLaw`, :class:`Saturation`, :class:`Exponential`, :class:`Restarts`:
   inverse square roots and ramps, the untuned factor, exponential/staircase decays,
   cosine cycles;
-- :class:`Join`, :class:`Scale`, :class:`Product`, :class:`Min`: composition;
+- :class:`Join`, :class:`Scale`, :class:`Product`, :class:`Sum`, :class:`Min`,
+  :class:`Periodic`: composition;
   :class:`UserFn`: a user's own function inside a composition; :class:`Described`:
   the facts a definition knows and its primitives cannot tell.
 """
 
 from warmup_spec.primitives._node import STEP_CAP, Described, Node, UserFn, reach
-from warmup_spec.primitives.compose import Join, Min, Product, Scale
+from warmup_spec.primitives.compose import Join, Min, Product, Scale, Sum
 from warmup_spec.primitives.exponential import Exponential
 from warmup_spec.primitives.interp import Constant, Interp
+from warmup_spec.primitives.periodic import Periodic
 from warmup_spec.primitives.power import PowerLaw, Saturation
 from warmup_spec.primitives.restarts import Restarts
 
@@ -31,11 +33,13 @@ __all__ = [
     "Join",
     "Min",
     "Node",
+    "Periodic",
     "PowerLaw",
     "Product",
     "Restarts",
     "Saturation",
     "Scale",
+    "Sum",
     "UserFn",
     "reach",
 ]

@@ -168,6 +168,32 @@ def _longer(first: Node, second: Node) -> tuple[int, str]:
     return max(a, b), "end step"
 
 
+class Sum(Node):
+    """``first + second``, e.g. a floor plus a decaying amplitude."""
+
+    def __init__(self, first: Node, second: Node) -> None:
+        self.first, self.second = first, second
+
+    def closed(self, offset: int = 0) -> ClosedForm:
+        f, g = self.first.closed(offset), self.second.closed(offset)
+        return lambda t: f(t) + g(t)
+
+    def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
+        f, g = self.first.array(ops, offset, within), self.second.array(ops, offset, within)
+        return lambda t: f(t) + g(t)
+
+    @property
+    def end(self) -> int | None:
+        a, b = self.first.end, self.second.end
+        return None if a is None or b is None else max(a, b)
+
+    def events(self) -> list[tuple[int, str]]:
+        return self.first.events() + self.second.events()
+
+    def open_horizon(self) -> tuple[int, str]:
+        return _longer(self.first, self.second)
+
+
 class Min(Node):
     """The smaller of ``first`` and ``second`` at every step."""
 

@@ -20,6 +20,12 @@ exponential   ``a (b / a) ** (pos / L)``                                   ancho
 
 ``power != 1`` makes ``linear`` the polynomial decay ``b + (a - b) (rem / L) ** power``
 and ``cosine`` the cosine decay ``b + (a - b) ((1 + cos(pi pos / L)) / 2) ** power``.
+
+Shapes of other libraries: ``log`` is DeepSpeed's warmup ``a + (b - a) log(1 + pos) / log(1 + L)``;
+``tanh`` is timm's ``b + (a - b) (1 - tanh(lb (1 - u) + ub u)) / 2`` with ``u = pos / L``
+(``shape_args=(lb, ub)``). ``warp = k`` replaces the progress ``u`` by ``u ** k`` (timm's
+``k_decay``) in ``linear`` (``b + (a - b) (1 - u**k) ** power``) and ``cosine``
+(``b + (a - b) (1 + cos(pi u**k)) / 2``).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 from warmup_spec._array_ops import HALF_PI, ArrayOps
 from warmup_spec.primitives._node import Array, ArrayForm, ClosedForm, Node, Within
 
-SHAPES = ("linear", "cosine", "exponential", "1-sqrt")
+SHAPES = ("linear", "cosine", "exponential", "1-sqrt", "log", "tanh")
 
 
 class Constant(Node):
@@ -107,6 +113,8 @@ class Interp(Node):
         end: where ``b`` is reached, ``> start``.
         start: where the interpolation leaves ``a`` (default 0).
         power: the exponent of a polynomial (``linear``) or cosine decay weight.
+        warp: the exponent ``k`` of the progress (``u ** k``), for ``linear`` and ``cosine``.
+        shape_args: the shape's own parameters (``tanh``: ``(lb, ub)``).
         log_ratio: ``log(b / a)`` of an exponential interpolation, when the caller has it
             exactly (``log(final_scale)`` rather than ``log(peak * final_scale / peak)``).
         label: what the piece is; a diagnosis names its end ``"end of <label>"``.
@@ -121,6 +129,8 @@ class Interp(Node):
         *,
         start: float | int = 0,
         power: float = 1.0,
+        warp: float = 1.0,
+        shape_args: tuple[float, ...] = (),
         log_ratio: float | None = None,
         label: str = "",
     ) -> None:
@@ -128,7 +138,10 @@ class Interp(Node):
             raise ValueError(f"Interp: shape={shape!r} is invalid; expected one of {SHAPES}")
         if not end > start:
             raise ValueError(f"Interp: end={end!r} is invalid; expected > start ({start!r})")
+        if shape == "tanh" and len(shape_args) != 2:
+            raise ValueError(f"Interp: shape_args={shape_args!r} is invalid; expected (lb, ub) for 'tanh'")
         self.shape, self.a, self.b, self.power, self.label = shape, float(a), b, float(power), label
+        self.warp, self.shape_args = float(warp), tuple(shape_args)
         self.start, self.stop = start, end
         self.length = end - start
         self.log_ratio = log_ratio
@@ -155,7 +168,8 @@ class Interp(Node):
         e0, e_frac = _split(self.stop, up=False)
         S, E = offset + s0, offset + e0
         sin = math.sin
-        if not (s_frac or e_frac) and shape in ("linear", "cosine") and power == 1.0:
+        warp, args = self.warp, self.shape_args
+        if not (s_frac or e_frac) and shape in ("linear", "cosine") and power == 1.0 and warp == 1.0:
             return _symmetric(shape, a, b, S, E, L)  # warmups and most decays: one flat closure
         fractional = bool(s_frac or e_frac)
 
@@ -183,6 +197,29 @@ class Interp(Node):
             def value(t: int) -> float:
                 pos, rem = distances(t)
                 return b + (a - b) * ((rem / L) / (1.0 + sqrt(pos / L)))
+
+        elif shape == "log":
+            log1p, inv = math.log1p, 1.0 / math.log1p(L)
+
+            def value(t: int) -> float:
+                return a + (b - a) * (log1p(distances(t)[0]) * inv)
+
+        elif shape == "tanh":
+            lb, ub, tanh = args[0], args[1], math.tanh
+
+            def value(t: int) -> float:
+                u = distances(t)[0] / L
+                return b + 0.5 * (a - b) * (1.0 - tanh(lb * (1.0 - u) + ub * u))
+
+        elif warp != 1.0:
+            cos = math.cos
+
+            def value(t: int) -> float:
+                u = (distances(t)[0] / L) ** warp
+                if shape == "linear":
+                    return b + (a - b) * (1.0 - u) ** power
+                h = cos(HALF_PI * u)  # (1 + cos(pi u)) / 2 = cos(pi u / 2) ** 2
+                return b + (a - b) * (h * h)
 
         elif power != 1.0:
 
@@ -228,13 +265,16 @@ class Interp(Node):
         S, E = offset + s0, offset + e0
 
         up = None if b_static is None else a <= b_static
-        symmetric = shape in ("linear", "cosine") and power == 1.0
+        warp, args = self.warp, self.shape_args
+        symmetric = shape in ("linear", "cosine") and power == 1.0 and warp == 1.0
         if symmetric:
             needs = {"pos", "rem"} if up is None else ({"pos"} if up else {"rem"})
         elif shape == "exponential":
             needs = {"pos", "rem"} if up is None else ({"rem"} if up else {"pos"})
         elif shape == "1-sqrt":
             needs = {"pos", "rem"}
+        elif shape in ("log", "tanh") or warp != 1.0:
+            needs = {"pos"}
         else:
             needs = {"rem"}
 
@@ -284,6 +324,17 @@ class Interp(Node):
             if shape == "1-sqrt":
                 inv = 1.0 / L
                 return b + (a - b) * (rem * inv / (1.0 + xp.sqrt(pos * inv)))
+            if shape == "log":
+                return a + (b - a) * (xp.log1p(pos) * (1.0 / math.log1p(L)))
+            if shape == "tanh":
+                u = pos * (1.0 / L)
+                return b + 0.5 * (a - b) * (1.0 - xp.tanh(args[0] * (1.0 - u) + args[1] * u))
+            if warp != 1.0:
+                u = xp.power(pos * (1.0 / L), warp)
+                if shape == "linear":
+                    return b + (a - b) * xp.power(1.0 - u, power)
+                h = xp.cos(HALF_PI * u)
+                return b + (a - b) * (h * h)
             if shape == "linear":
                 return b + (a - b) * xp.power(rem * (1.0 / L), power)
             return b + (a - b) * ops.sin2(rem, L, power)

@@ -1,0 +1,142 @@
+"""One check for every port of another library's schedule: our front ends against the
+library itself (or its cited formula), at every step from 0 to well past the end.
+
+``check(library, cfg, expected)`` evaluates ``cfg`` with
+
+- the float64 host ``Schedule`` (what ``warmup_torch`` is built on),
+- ``warmup_torch.from_config``, stepped as a user steps it (``optimizer.step()`` then
+  ``scheduler.step()``), reading the lr each update uses,
+- ``warmup_jax.from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
+
+and compares each with ``expected`` (float64; ``expected[k]`` is the lr of update ``k``):
+float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
+peak absolutely everywhere; float32 within 1e-6 the same way (against ``expected_f32``
+when given: optax's own float32 is compared with optax evaluated in float64). The worst
+errors are kept per library and printed at the end of the run (``conftest.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from parity_tests.conftest import errors
+
+TOL_F64 = 1e-12
+TOL_F32 = 1e-6
+
+
+@dataclass
+class LibraryReport:
+    schedules: set[str] = field(default_factory=set)
+    configs: int = 0
+    steps: int = 0
+    worst_f64: float = 0.0
+    worst_f32: float = 0.0
+    worst_f64_at: str = ""
+    worst_f32_at: str = ""
+
+
+REPORT: dict[str, LibraryReport] = {}
+
+
+def jax_values(cfg: dict[str, Any], steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x64, float32) values of ``warmup_jax.from_config(cfg)`` under ``jit(vmap)``."""
+    import jax
+    import jax.numpy as jnp
+
+    import warmup_jax
+
+    with jax.enable_x64(True):
+        f64 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int64)), np.float64)
+    f32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
+    return f64, f32
+
+
+def torch_values(cfg: dict[str, Any], n: int) -> np.ndarray:
+    """The lr of each of ``n`` updates with ``warmup_torch.from_config`` stepped as users do."""
+    import torch
+
+    import warmup_torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=float(cfg.get("lr", 1.0)) or 1.0)
+    sched = warmup_torch.from_config(opt, cfg)
+    out = np.empty(n)
+    for k in range(n):
+        out[k] = opt.param_groups[0]["lr"]
+        opt.step()
+        sched.step()
+    return out
+
+
+def check(
+    library: str,
+    cfg: dict[str, Any],
+    expected: Any,
+    *,
+    expected_f32: Any = None,
+    tol_f64: float = TOL_F64,
+    tol_f32: float = TOL_F32,
+) -> tuple[float, float]:
+    """Asserts our front ends equal ``expected`` (steps ``0..len(expected) - 1``); returns the
+    worst (float64, float32) error. See the module docstring."""
+    from warmup_spec import Schedule
+
+    expected = np.asarray(expected, np.float64)
+    n = len(expected)
+    steps = np.arange(n, dtype=np.int64)
+    peak = float(np.max(np.abs(expected))) or 1.0
+    host = Schedule(cfg)
+    got = {
+        "host float64": np.array([host(int(t)) for t in steps]),
+        "torch scheduler": torch_values(cfg, n),
+    }
+    x64, f32 = jax_values(cfg, steps)
+    got["jax x64"] = x64
+    worst64 = 0.0
+    for what, values in got.items():
+        assert np.all(np.isfinite(values)), f"{cfg}: {what} has non-finite values"
+        abs_err, rel_err = errors(values, expected, peak)
+        worst64 = max(worst64, abs_err, rel_err)
+        assert abs_err <= tol_f64 and rel_err <= tol_f64, (
+            f"{cfg}: {what} differs from the library: max |err|/peak {abs_err:.3e}, max rel {rel_err:.3e}; "
+            f"first bad step {_first_bad(values, expected, peak, tol_f64)}")
+    ref32 = expected if expected_f32 is None else np.asarray(expected_f32, np.float64)
+    abs32, rel32 = errors(f32, ref32, peak)
+    worst32 = max(abs32, rel32)
+    assert np.all(np.isfinite(f32)) and abs32 <= tol_f32 and rel32 <= tol_f32, (
+        f"{cfg}: jax float32 differs: max |err|/peak {abs32:.3e}, max rel {rel32:.3e}; "
+        f"first bad step {_first_bad(f32, ref32, peak, tol_f32)}")
+    rep = REPORT.setdefault(library, LibraryReport())
+    rep.schedules.add(cfg["schedule"])
+    rep.configs += 1
+    rep.steps += n
+    if worst64 >= rep.worst_f64:
+        rep.worst_f64, rep.worst_f64_at = worst64, cfg["schedule"]
+    if worst32 >= rep.worst_f32:
+        rep.worst_f32, rep.worst_f32_at = worst32, cfg["schedule"]
+    return worst64, worst32
+
+
+def _first_bad(got: np.ndarray, ref: np.ndarray, peak: float, tol: float) -> str:
+    err = np.abs(got - ref)
+    big = ref >= 1e-3 * peak
+    bad = (err > tol * peak) | (big & (err > tol * np.where(big, ref, 1.0)))
+    idx = np.nonzero(bad)[0]
+    if not idx.size:
+        return "none"
+    k = int(idx[0])
+    return f"{k}: got {got[k]!r}, library {ref[k]!r}"
+
+
+def summary() -> list[str]:
+    """One line per library: schedules, configs and steps compared, worst errors."""
+    lines = []
+    for lib in sorted(REPORT):
+        r = REPORT[lib]
+        lines.append(
+            f"{lib:14s} {len(r.schedules):3d} schedules {r.configs:4d} configs {r.steps:9d} steps; "
+            f"worst float64 {r.worst_f64:.2e} ({r.worst_f64_at}), float32 {r.worst_f32:.2e} ({r.worst_f32_at})")
+    return lines

@@ -1,0 +1,26 @@
+"""What the schedules of other libraries share: the base lr of the relative ones.
+
+torch, HF transformers and timm schedulers scale each param group's base lr (the
+optimizer's lr); a port of one of them takes that base lr as ``lr``. optax, Keras,
+Megatron-LM and DeepSpeed give absolute values and take no ``lr``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warmup_spec import _checks as c
+from warmup_spec.definition import ScheduleSpec
+
+
+@dataclass(frozen=True)
+class Relative(ScheduleSpec):
+    """A schedule relative to the optimizer's lr: ``lr`` is that base lr (``>= 0``)."""
+
+    lr: float
+
+    def __post_init__(self) -> None:
+        self._set("lr", c.number(self.name, "lr", self.lr, 0.0))
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "lr", self.lr
