@@ -1,39 +1,169 @@
 """torch's own schedulers (``torch.optim.lr_scheduler``, torch 2.13.0), stepped as users
-step them, against our ports ``"torch.<Name>"`` in every front end (``anchor_harness``)."""
+step them, against our ports ``"torch.<Name>"`` in every front end (``anchor_harness``):
+every step from 0 to well past the end, edge cases where torch's recursion parts from its
+closed forms, nested ``SequentialLR``/``ChainedScheduler``, and hypothesis-drawn configs."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
 
 from parity_tests.anchor_harness import check
+from warmup_spec import spec_from_config
+
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None)
+
+
+def _opt(lr: float) -> torch.optim.Optimizer:
+    return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr, momentum=0.9)
 
 
 def torch_lrs(make: Any, lr: float, n: int) -> list[float]:
-    """The lr of each of ``n`` updates of a torch scheduler built by ``make(optimizer)``."""
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-    sched = make(opt)
-    out = []
-    for _ in range(n):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return out
+    """The lr of each of ``n`` updates of the scheduler ``make(optimizer)`` (it may raise
+    past its end: the last lr is then held, as the port does)."""
+    opt = _opt(lr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SequentialLR's own deprecation warnings
+        sched = make(opt)
+        out = []
+        for _ in range(n):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            try:
+                sched.step()
+            except ValueError:  # OneCycleLR past total_steps
+                out += [opt.param_groups[0]["lr"]] * (n - len(out))
+                break
+    return out[:n]
+
+
+def build(opt: torch.optim.Optimizer, cfg: dict[str, Any]) -> Any:
+    """The torch scheduler a port config describes (nested ones too), built as users build it."""
+    kw = {k: v for k, v in cfg.items() if k not in ("schedule", "lr")}
+    name = cfg["schedule"].removeprefix("torch.")
+    if name in ("SequentialLR", "ChainedScheduler"):
+        kw["schedulers"] = [build(opt, s) for s in cfg["schedulers"]]
+        if name == "SequentialLR":
+            return L.SequentialLR(opt, **kw)
+        return L.ChainedScheduler(kw["schedulers"], optimizer=opt)
+    return getattr(L, name)(opt, **kw)
+
+
+def compare(cfg: dict[str, Any], n: int) -> None:
+    lr = float(cfg.get("lr", 0.1))
+    check("torch", cfg, torch_lrs(lambda opt: build(opt, cfg), lr, n))
+
+
+def T(name: str, lr: float | None = 0.1, **kw: Any) -> dict[str, Any]:
+    return {"schedule": f"torch.{name}", **({} if lr is None else {"lr": lr}), **kw}
 
 
 CASES = [
-    ("StepLR", dict(step_size=30, gamma=0.1), 0.1, 200),
-    ("StepLR", dict(step_size=1, gamma=0.97), 1.0, 500),
-    ("ExponentialLR", dict(gamma=0.999), 3e-4, 3000),
-    ("CosineAnnealingLR", dict(T_max=100), 0.1, 450),
-    ("CosineAnnealingLR", dict(T_max=37, eta_min=1e-3), 0.05, 300),
+    (T("StepLR", step_size=30), 200),
+    (T("StepLR", lr=1.0, step_size=1, gamma=0.97), 500),
+    (T("MultiStepLR", milestones=[30, 80], gamma=0.1), 150),
+    (T("MultiStepLR", milestones=[50, 10, 10, 0], gamma=0.5), 100),  # unsorted, repeated, at 0
+    (T("ConstantLR"), 20),
+    (T("ConstantLR", factor=0.5, total_iters=0), 20),  # torch never restores the lr
+    (T("LinearLR", start_factor=0.01, total_iters=100), 300),
+    (T("LinearLR", start_factor=1.0, end_factor=0.0, total_iters=37), 80),
+    (T("LinearLR", start_factor=0.25, total_iters=0), 10),  # stays at start_factor
+    (T("ExponentialLR", lr=3e-4, gamma=0.999), 3000),
+    (T("PolynomialLR", total_iters=50, power=2.0), 120),
+    (T("PolynomialLR", total_iters=4, power=0.5), 20),
+    (T("CosineAnnealingLR", T_max=100), 450),  # rises again past T_max
+    (T("CosineAnnealingLR", lr=0.05, T_max=37, eta_min=1e-3), 300),
+    (T("CosineAnnealingLR", lr=0.01, T_max=1), 10),
+    (T("CyclicLR", None, base_lr=1e-3, max_lr=1e-2, step_size_up=10), 95),
+    (T("CyclicLR", None, base_lr=1e-3, max_lr=1e-2, step_size_up=7, step_size_down=3, mode="triangular2"), 80),
+    (T("CyclicLR", None, base_lr=1e-3, max_lr=1e-2, step_size_up=5, mode="exp_range", gamma=0.99), 120),
+    (T("OneCycleLR", None, max_lr=0.1, total_steps=100), 130),
+    (T("OneCycleLR", None, max_lr=1.0, total_steps=37, pct_start=0.25, anneal_strategy="linear",
+       div_factor=10.0, final_div_factor=100.0), 50),
+    (T("OneCycleLR", None, max_lr=0.3, epochs=4, steps_per_epoch=25, three_phase=True), 120),
+    (T("OneCycleLR", None, max_lr=0.3, total_steps=10, pct_start=0.05), 15),  # the first phase before step 0
+    (T("CosineAnnealingWarmRestarts", T_0=10), 100),
+    (T("CosineAnnealingWarmRestarts", lr=0.05, T_0=3, T_mult=2, eta_min=1e-4), 200),
+    (T("SequentialLR", schedulers=[T("LinearLR", None, start_factor=0.01, total_iters=100),
+                                   T("CosineAnnealingLR", None, T_max=900)], milestones=[100]), 2500),
+    (T("SequentialLR", lr=1e-3, schedulers=[T("ConstantLR", None, factor=0.1, total_iters=20),
+                                            T("ExponentialLR", None, gamma=0.9)], milestones=[20]), 80),
+    (T("SequentialLR", schedulers=[T("LinearLR", None, start_factor=0.1, total_iters=5),
+                                   T("StepLR", None, step_size=7), T("CosineAnnealingWarmRestarts", None, T_0=9)],
+       milestones=[5, 30]), 100),
+    (T("SequentialLR", schedulers=[T("ChainedScheduler", None, schedulers=[
+        T("LinearLR", None, start_factor=0.1, total_iters=10), T("ExponentialLR", None, gamma=0.95)]),
+        T("PolynomialLR", None, total_iters=40)], milestones=[30]), 90),
+    (T("ChainedScheduler", schedulers=[T("ConstantLR", None, factor=0.1, total_iters=10),
+                                       T("ExponentialLR", None, gamma=0.9)]), 60),
+    (T("ChainedScheduler", schedulers=[T("LinearLR", None, start_factor=0.2, total_iters=8),
+                                       T("MultiStepLR", None, milestones=[5, 12]),
+                                       T("StepLR", None, step_size=4, gamma=0.8)]), 40),
 ]
 
 
-@pytest.mark.parametrize("name,kw,lr,n", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_torch_scheduler_equals_port(name, kw, lr, n):
-    expected = torch_lrs(lambda opt: getattr(L, name)(opt, **kw), lr, n)
-    check("torch", {"schedule": f"torch.{name}", "lr": lr, **kw}, expected)
+@pytest.mark.parametrize("cfg,n", CASES, ids=[f"{c['schedule'][6:]}-{i}" for i, (c, _) in enumerate(CASES)])
+def test_torch_scheduler_equals_port(cfg, n):
+    compare(cfg, n)
+
+
+@SETTINGS
+@given(lr=st.sampled_from([1e-3, 0.1, 1.0]), T_max=st.integers(1, 200), eta=st.sampled_from([0.0, 1e-4, 5e-3]),
+       periods=st.floats(1.0, 3.5))
+def test_cosine_annealing_drawn(lr, T_max, eta, periods):
+    compare(T("CosineAnnealingLR", lr=lr, T_max=T_max, eta_min=eta), int(periods * T_max) + 2)
+
+
+@SETTINGS
+@given(total=st.integers(2, 300), pct=st.floats(0.05, 0.95), div=st.sampled_from([5.0, 25.0]),
+       final=st.sampled_from([10.0, 1e4]), anneal=st.sampled_from(["cos", "linear"]), three=st.booleans())
+def test_one_cycle_drawn(total, pct, div, final, anneal, three):
+    cfg = T("OneCycleLR", None, max_lr=0.1, total_steps=total, pct_start=pct, div_factor=div,
+            final_div_factor=final, anneal_strategy=anneal, three_phase=three)
+    try:
+        spec_from_config(cfg)
+    except ValueError:
+        with pytest.raises(ZeroDivisionError):  # refused where torch divides by 0 in an empty phase
+            torch_lrs(lambda opt: build(opt, cfg), 0.1, total + 1)
+        return
+    compare(cfg, total + 5)
+
+
+@SETTINGS
+@given(up=st.integers(1, 30), down=st.integers(1, 30), mode=st.sampled_from(["triangular", "triangular2", "exp_range"]),
+       gamma=st.sampled_from([1.0, 0.99, 0.95]))
+def test_cyclic_drawn(up, down, mode, gamma):
+    cfg = T("CyclicLR", None, base_lr=1e-3, max_lr=1e-2, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma)
+    compare(cfg, 4 * (up + down) + 3)
+
+
+@pytest.mark.parametrize("cfg,match", [
+    (T("StepLR", step_size=0), "step_size=0 is invalid"),
+    (T("ConstantLR", factor=1.5), "factor=1.5 is invalid"),
+    (T("LinearLR", start_factor=0.0), "start_factor=0.0 is invalid"),
+    (T("CosineAnnealingLR", T_max=0), "T_max=0 is invalid"),
+    (T("CyclicLR", None, base_lr=0.1, max_lr=1.0, mode="sawtooth"), "mode='sawtooth' is invalid"),
+    (T("OneCycleLR", None, max_lr=0.1), "total_steps=None is invalid"),
+    (T("OneCycleLR", None, max_lr=0.1, total_steps=10, pct_start=0.1), "pct_start=0.1 is invalid"),
+    (T("CosineAnnealingWarmRestarts", T_0=10, T_mult=0), "T_mult=0 is invalid"),
+    (T("SequentialLR", schedulers=[T("StepLR", None, step_size=3)], milestones=[5]), "milestones=\\[5\\] is invalid"),
+    (T("SequentialLR", schedulers=[T("StepLR", None, step_size=3), T("ChainedScheduler", None, schedulers=[
+        T("StepLR", None, step_size=2)])], milestones=[5]), "cannot restart a nested"),
+    (T("ChainedScheduler", schedulers=[T("CosineAnnealingLR", None, T_max=5)]), "multiplicative"),
+    (T("ChainedScheduler", lr=0.1, schedulers=[T("StepLR", lr=0.2, step_size=5)]), "share the optimizer"),
+])
+def test_validation(cfg, match):
+    with pytest.raises(ValueError, match=match):
+        spec_from_config(cfg)
+
+
+def test_pct_start_that_empties_a_phase_makes_torch_divide_by_zero():
+    """Why the port refuses it: torch constructs the scheduler, then fails at its first step."""
+    with pytest.raises(ZeroDivisionError):
+        torch_lrs(lambda opt: L.OneCycleLR(opt, max_lr=0.1, total_steps=10, pct_start=0.1), 0.1, 5)

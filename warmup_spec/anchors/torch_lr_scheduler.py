@@ -4,20 +4,51 @@ Transcribed from ``torch/optim/lr_scheduler.py`` of torch 2.13.0 and tested agai
 (``parity_tests/test_anchor_torch.py``). Every scheduler is relative to the optimizer's
 lr, given here as ``lr``, except ``OneCycleLR`` and ``CyclicLR``, which set their own
 lrs. torch steps most of them recursively (each lr from the previous one); the ports are
-the closed forms that recursion follows, so they agree to rounding (1e-15 relative over
-10^4 steps), and reproduce what the recursion does where the two part (a ``total_iters``
-of 0, ``CosineAnnealingLR`` rising again past ``T_max``).
+the closed forms that recursion follows, so they agree to rounding (about 1e-15 relative
+over 10^4 steps), and they reproduce what the recursion does where it parts from torch's
+own closed forms (a ``total_iters`` of 0, ``CosineAnnealingLR`` rising again past
+``T_max``, ``OneCycleLR``'s step ``total_steps``). Where torch raises at a step (past
+``OneCycleLR``'s end), the port holds its last value.
+
+Nested schedulers (``SequentialLR``, ``ChainedScheduler``) take their children as configs
+without ``lr``: the parent's ``lr`` is the optimizer's, shared by all of them.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
-from warmup_spec.primitives import Exponential, Interp, Join, Node, Periodic
-from warmup_spec.registry import register
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.primitives import (
+    Constant,
+    Exponential,
+    Interp,
+    Join,
+    Node,
+    Periodic,
+    Product,
+    Restarts,
+    Scale,
+    Sum,
+)
+from warmup_spec.registry import REGISTRY, register, spec_of
+
+SOURCE = "torch/optim/lr_scheduler.py, torch 2.13.0"
+
+
+def _factor(name: str, key: str, value: Any, lo: float, lo_open: bool) -> float:
+    return c.number(name, key, value, lo, 1.0, lo_open=lo_open)
+
+
+def _any_int(name: str, key: str, value: Any) -> int:
+    """An integer of any sign (torch takes them all: a negative step is never reached)."""
+    return c.integer(name, key, value, -(2**63), lo_text="step")
 
 
 @register
@@ -40,6 +71,80 @@ class StepLR(Relative):
 
 @register
 @dataclass(frozen=True)
+class MultiStepLR(Relative):
+    """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``."""
+
+    name: ClassVar[str] = "torch.MultiStepLR"
+    milestones: Sequence[int]
+    gamma: float = 0.1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        if not isinstance(self.milestones, (list, tuple)):
+            raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
+        ms = [_any_int(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
+        self._set("milestones", tuple(ms))
+        self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
+
+    def compose(self) -> Node:
+        counts = sorted(Counter(m for m in self.milestones if m >= 0).items())  # a negative one is never reached
+        values, seen = [Constant(self.lr)], 0
+        for _, k in counts:
+            seen += k
+            values.append(Constant(self.lr * self.gamma**seen))
+        return Join(values, [m for m, _ in counts], [f"milestone {m}" for m, _ in counts])
+
+
+@register
+@dataclass(frozen=True)
+class ConstantLR(Relative):
+    """``lr * factor`` until ``total_iters``, then ``lr``; with ``total_iters <= 0`` torch's
+    recursion never restores the lr: ``lr * factor`` forever."""
+
+    name: ClassVar[str] = "torch.ConstantLR"
+    factor: float = 1.0 / 3
+    total_iters: int = 5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("factor", _factor(self.name, "factor", self.factor, 0.0, lo_open=False))
+        self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
+
+    def compose(self) -> Node:
+        low = Constant(self.lr * self.factor)
+        if self.total_iters <= 0:
+            return low
+        return Join([low, Constant(self.lr)], [self.total_iters], ["total_iters"])
+
+
+@register
+@dataclass(frozen=True)
+class LinearLR(Relative):
+    """``lr * (start_factor + (end_factor - start_factor) min(t, total_iters) / total_iters)``;
+    with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``."""
+
+    name: ClassVar[str] = "torch.LinearLR"
+    start_factor: float = 1.0 / 3
+    end_factor: float = 1.0
+    total_iters: int = 5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        self._set("start_factor", _factor(n, "start_factor", self.start_factor, 0.0, lo_open=True))
+        self._set("end_factor", _factor(n, "end_factor", self.end_factor, 0.0, lo_open=False))
+        self._set("total_iters", _any_int(n, "total_iters", self.total_iters))
+
+    def compose(self) -> Node:
+        lr, T = self.lr, self.total_iters
+        if T <= 0:
+            return Constant(lr * self.start_factor)
+        return Interp("linear", lr * self.start_factor, lr * self.end_factor, T, label="total_iters")
+
+
+@register
+@dataclass(frozen=True)
 class ExponentialLR(Relative):
     """``lr * gamma ** t``."""
 
@@ -56,11 +161,34 @@ class ExponentialLR(Relative):
 
 @register
 @dataclass(frozen=True)
+class PolynomialLR(Relative):
+    """``lr * (1 - min(t, total_iters) / total_iters) ** power``; with ``total_iters <= 0``
+    (or ``power = 0``) torch's recursion keeps ``lr``."""
+
+    name: ClassVar[str] = "torch.PolynomialLR"
+    total_iters: int = 5
+    power: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
+        # a negative power divides by 0 at total_iters in torch
+        self._set("power", c.number(self.name, "power", self.power, 0.0))
+
+    def compose(self) -> Node:
+        if self.total_iters <= 0 or self.power == 0.0:
+            return Constant(self.lr)
+        return Interp("linear", self.lr, 0.0, self.total_iters, power=self.power, label="total_iters")
+
+
+@register
+@dataclass(frozen=True)
 class CosineAnnealingLR(Relative):
     """``eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2`` for EVERY ``t``: past
     ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does."""
 
     name: ClassVar[str] = "torch.CosineAnnealingLR"
+    peak_note: ClassVar[str] = "torch's CosineAnnealingLR rises again after T_max (period 2 * T_max)"
     T_max: int
     eta_min: float = 0.0
 
@@ -73,3 +201,292 @@ class CosineAnnealingLR(Relative):
         T, lr, e = self.T_max, self.lr, self.eta_min
         half_period = Join([Interp("cosine", lr, e, T, label="anneal"), Interp("cosine", e, lr, T)], [T], ["T_max"])
         return Periodic(half_period, 2 * T)
+
+
+@register
+@dataclass(frozen=True)
+class CyclicLR(ScheduleSpec):
+    """torch ``CyclicLR`` (lr only; its momentum cycling is not ported): triangles from
+    ``base_lr`` up to ``max_lr`` over ``step_size_up`` steps and back over ``step_size_down``;
+    ``"triangular2"`` halves the amplitude every cycle, ``"exp_range"`` scales it by
+    ``gamma ** t``. It sets absolute lrs (no ``lr``). A custom ``scale_fn`` is a function:
+    write the schedule as a composition instead."""
+
+    name: ClassVar[str] = "torch.CyclicLR"
+    base_lr: float
+    max_lr: float
+    step_size_up: int = 2000
+    step_size_down: int | None = None
+    mode: str = "triangular"
+    gamma: float = 1.0
+    scale_fn: None = None
+    scale_mode: str = "cycle"
+    cycle_momentum: bool = True
+    base_momentum: float = 0.8
+    max_momentum: float = 0.9
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("base_lr", c.number(n, "base_lr", self.base_lr, 0.0))
+        self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
+        self._set("step_size_up", c.integer(n, "step_size_up", self.step_size_up, 1))
+        if self.step_size_down is not None:
+            self._set("step_size_down", c.integer(n, "step_size_down", self.step_size_down, 1))
+        self._set("mode", c.choice(n, "mode", self.mode, ("triangular", "triangular2", "exp_range")))
+        self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
+        if self.scale_fn is not None:
+            raise c.fail(n, "scale_fn", self.scale_fn, "None (a custom scale_fn is a function: write a composition)")
+        self._set("scale_mode", c.choice(n, "scale_mode", self.scale_mode, ("cycle", "iterations")))
+        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
+        self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
+        self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "max_lr", self.max_lr
+
+    def compose(self) -> Node:
+        up = self.step_size_up
+        down = up if self.step_size_down is None else self.step_size_down
+        base, top = self.base_lr, self.max_lr
+        if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
+            rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
+            return Sum(Constant(base), Product(Periodic(rise, up + down), Exponential(1.0, self.gamma, 1)))
+        triangle = Join([Interp("linear", base, top, up), Interp("linear", top, base, down)], [up], ["max_lr"])
+        decay = 0.5 if self.mode == "triangular2" else 1.0
+        return Periodic(triangle, up + down, amplitude_decay=decay, baseline=base)
+
+
+@register
+@dataclass(frozen=True)
+class OneCycleLR(ScheduleSpec):
+    """torch ``OneCycleLR`` (lr only; its momentum cycling is not ported): from
+    ``max_lr / div_factor`` to ``max_lr`` at step ``pct_start * total_steps - 1``, then to
+    ``max_lr / div_factor / final_div_factor`` at ``total_steps - 1`` (``three_phase``: down
+    to the initial lr at ``2 pct_start total_steps - 2`` first). At step ``total_steps``
+    torch extends the last phase one step (a cosine rises back by ``sin(pi / 2L)**2`` of its
+    span, a linear anneal overshoots) and raises after; the port holds that value. It sets
+    absolute lrs (no ``lr``)."""
+
+    name: ClassVar[str] = "torch.OneCycleLR"
+    max_lr: float
+    total_steps: int | None = None
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+    pct_start: float = 0.3
+    anneal_strategy: str = "cos"
+    cycle_momentum: bool = True
+    base_momentum: float = 0.85
+    max_momentum: float = 0.95
+    div_factor: float = 25.0
+    final_div_factor: float = 1e4
+    three_phase: bool = False
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
+        if self.total_steps is not None:
+            self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
+        elif self.epochs is not None and self.steps_per_epoch is not None:
+            self._set("epochs", c.integer(n, "epochs", self.epochs, 1))
+            self._set("steps_per_epoch", c.integer(n, "steps_per_epoch", self.steps_per_epoch, 1))
+        else:
+            raise c.fail(n, "total_steps", None, "an integer >= 1, or epochs and steps_per_epoch")
+        self._set("pct_start", c.number(n, "pct_start", self.pct_start, 0.0, 1.0))
+        self._set("anneal_strategy", c.choice(n, "anneal_strategy", self.anneal_strategy, ("cos", "linear")))
+        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
+        self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
+        self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
+        self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
+        self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
+        self._set("three_phase", c.flag(n, "three_phase", self.three_phase))
+        ends = [e for e, _, _ in self._phases()]
+        starts = [0.0, *ends[:-1]]
+        if any(e == s for s, e in zip(starts, ends)):  # torch divides by 0 there
+            raise c.fail(n, "pct_start", self.pct_start, f"a value that leaves no phase empty (phase ends {ends})")
+
+    @property
+    def steps(self) -> int:
+        if self.total_steps is not None:
+            return self.total_steps
+        return int(self.epochs) * int(self.steps_per_epoch)  # type: ignore[arg-type]
+
+    def _phases(self) -> list[tuple[float, float, float]]:
+        """torch's phases: (end step, start lr, end lr)."""
+        T, p = self.steps, self.pct_start
+        initial = self.max_lr / self.div_factor
+        low = initial / self.final_div_factor
+        if self.three_phase:
+            return [(float(p * T) - 1, initial, self.max_lr), (float(2 * p * T) - 2, self.max_lr, initial),
+                    (T - 1, initial, low)]
+        return [(float(p * T) - 1, initial, self.max_lr), (T - 1, self.max_lr, low)]
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "max_lr", self.max_lr
+
+    def _torch_value(self, t: int, k: int) -> float:
+        """torch's ``get_lr`` at step ``t`` in phase ``k`` (its own arithmetic)."""
+        phases = self._phases()
+        end, a, b = phases[k]
+        start = phases[k - 1][0] if k else 0.0
+        pct = (t - start) / (end - start)
+        if self.anneal_strategy == "cos":
+            return b + (a - b) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (b - a) * pct + a
+
+    def compose(self) -> Node:
+        # torch picks, at step t, the first phase with t <= its end (the last phase beyond);
+        # its pct runs from the previous phase's end. Steps 0..total_steps (then it raises).
+        shape = "cosine" if self.anneal_strategy == "cos" else "linear"
+        T, phases = self.steps, self._phases()
+        pieces: list[Node] = []
+        firsts: list[int] = []
+        reached, start = -math.inf, 0.0
+        for k, (end, a, b) in enumerate(phases):
+            last = k == len(phases) - 1
+            lo = 0 if k == 0 else math.floor(reached) + 1
+            hi = T if last else min(math.floor(end), T)
+            inside = min(hi, math.floor(end), T - 1)  # steps within the phase's own interval
+            if lo <= inside:
+                pieces.append(Interp(shape, a, b, end, start=start))
+                firsts.append(lo)
+            reached, start = max(reached, end), end
+        # step T (the last torch computes, often past the last phase's end), held after
+        k_T = next((k for k, (end, _, _) in enumerate(phases) if T <= end), len(phases) - 1)
+        pieces.append(Constant(self._torch_value(T, k_T)))
+        firsts.append(T)
+        return Join(pieces, firsts[1:], shift=False)
+
+
+@register
+@dataclass(frozen=True)
+class CosineAnnealingWarmRestarts(Relative):
+    """SGDR: cycles of ``T_0 * T_mult**c`` steps, each ``eta_min + (lr - eta_min) (1 +
+    cos(pi T_cur / T_i)) / 2``."""
+
+    name: ClassVar[str] = "torch.CosineAnnealingWarmRestarts"
+    T_0: int
+    T_mult: int = 1
+    eta_min: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("T_0", c.integer(self.name, "T_0", self.T_0, 1))
+        self._set("T_mult", c.integer(self.name, "T_mult", self.T_mult, 1))
+        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+
+    def compose(self) -> Node:
+        return Restarts(self.lr, self.eta_min, self.T_0, float(self.T_mult))
+
+
+# --- nested schedulers ------------------------------------------------------------
+
+MULTIPLICATIVE = ("torch.StepLR", "torch.MultiStepLR", "torch.ConstantLR", "torch.LinearLR",
+                  "torch.ExponentialLR", "torch.PolynomialLR", "torch.ChainedScheduler")
+"""The schedulers whose torch recursion multiplies the lr by a factor each step: a
+``ChainedScheduler`` of them is the product of their factors."""
+
+
+def _child(parent: str, key: str, lr: float, cfg: Any) -> ScheduleSpec:
+    """A nested scheduler's config, given the parent's (the optimizer's) ``lr``."""
+    if isinstance(cfg, ScheduleSpec):
+        return cfg
+    if not isinstance(cfg, Mapping):
+        raise c.fail(parent, key, cfg, 'a scheduler config {"schedule": "torch.<Name>", ...}')
+    name = cfg.get("schedule")
+    if not (isinstance(name, str) and name.startswith("torch.")):
+        raise c.fail(parent, key, name, "a torch scheduler (a config whose schedule is 'torch.<Name>')")
+    cls = REGISTRY.get(name)
+    if cls is not None and issubclass(cls, Relative):
+        if "lr" in cfg and cfg["lr"] != lr:
+            raise c.fail(parent, f"{key}.lr", cfg["lr"], f"the parent's lr ({lr!r}): they share the optimizer")
+        cfg = {**cfg, "lr": lr}
+    return spec_of(cfg)
+
+
+@register
+@dataclass(frozen=True)
+class SequentialLR(Relative):
+    """``schedulers[k]`` from ``milestones[k - 1]`` on, each restarting its own step count at
+    its milestone (torch calls its ``_update_lr(0)`` there, the closed form at its step 0)."""
+
+    name: ClassVar[str] = "torch.SequentialLR"
+    schedulers: Sequence[Any]
+    milestones: Sequence[int]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        if not isinstance(self.schedulers, (list, tuple)) or not self.schedulers:
+            raise c.fail(n, "schedulers", self.schedulers, "a non-empty list of scheduler configs")
+        children = [_child(n, f"schedulers[{k}]", self.lr, s) for k, s in enumerate(self.schedulers)]
+        for k, child in enumerate(children[1:], 1):  # torch re-enters them with get_lr(), which these lack
+            if child.name in ("torch.SequentialLR", "torch.ChainedScheduler"):
+                raise c.fail(n, f"schedulers[{k}]", child.name,
+                             "a scheduler with a get_lr: torch cannot restart a nested SequentialLR or "
+                             "ChainedScheduler at a milestone (NotImplementedError)")
+        self._set("schedulers", tuple(children))
+        m = len(children) - 1
+        if not isinstance(self.milestones, (list, tuple)) or len(self.milestones) != m:
+            raise c.fail(n, "milestones", self.milestones, f"a list of {m} integers (one fewer than schedulers)")
+        ms = [c.integer(n, f"milestones[{k}]", x, 0) for k, x in enumerate(self.milestones)]
+        if any(b <= a for a, b in zip(ms, ms[1:])):
+            raise c.fail(n, "milestones", self.milestones, "strictly increasing integers")
+        self._set("milestones", tuple(ms))
+
+    def compose(self) -> Node:
+        first, *rest = self.schedulers
+        # torch re-runs the first scheduler's initial step after undoing its construction;
+        # a ChainedScheduler's children then take that step as a regular one (see below)
+        nodes = [first.factors_after_restep() if isinstance(first, ChainedScheduler) else first.compose()]
+        return Join([*nodes, *(s.compose() for s in rest)], self.milestones,
+                    [f"milestone {m}" for m in self.milestones])
+
+
+@register
+@dataclass(frozen=True)
+class ChainedScheduler(Relative):
+    """Every scheduler stepped in turn on the same lr: for the multiplicative ones
+    (``StepLR``, ``MultiStepLR``, ``ConstantLR``, ``LinearLR``, ``ExponentialLR``,
+    ``PolynomialLR``) that is ``lr`` times the product of their factors."""
+
+    name: ClassVar[str] = "torch.ChainedScheduler"
+    schedulers: Sequence[Any]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        if not isinstance(self.schedulers, (list, tuple)) or not self.schedulers:
+            raise c.fail(n, "schedulers", self.schedulers, "a non-empty list of scheduler configs")
+        children = [_child(n, f"schedulers[{k}]", self.lr, s) for k, s in enumerate(self.schedulers)]
+        for k, child in enumerate(children):
+            if child.name not in MULTIPLICATIVE:
+                raise c.fail(n, f"schedulers[{k}]", child.name,
+                             "a multiplicative scheduler (" + ", ".join(MULTIPLICATIVE) + "): the chain of the "
+                             "others is not a product (write it as a join or a composition)")
+        self._set("schedulers", tuple(children))
+
+    def compose(self) -> Node:
+        return self._product(restep=False)
+
+    def factors_after_restep(self) -> Node:
+        """The chain as the first scheduler of a ``SequentialLR``: torch calls its initial
+        step again, outside the initial mode, so each child steps from epoch -1 to 0 as a
+        regular step: ``ExponentialLR`` multiplies by ``gamma`` and ``PolynomialLR`` by
+        ``(T / (T + 1)) ** power`` once more (the others change nothing at epoch 0)."""
+        return self._product(restep=True)
+
+    def _product(self, restep: bool) -> Node:
+        if self.lr == 0.0:
+            return Constant(0.0)
+        factors: list[Node] = []
+        for s in self.schedulers:
+            f: Node = Scale(s._product(restep) if isinstance(s, ChainedScheduler) else s.compose(), 1.0 / self.lr)
+            if restep and isinstance(s, ExponentialLR):
+                f = Scale(f, s.gamma)
+            elif restep and isinstance(s, PolynomialLR) and s.total_iters > 0 and s.power != 0.0:
+                f = Scale(f, (s.total_iters / (s.total_iters + 1)) ** s.power)
+            factors.append(f)
+        node = factors[0]
+        for f in factors[1:]:
+            node = Product(node, f)
+        return Scale(node, self.lr)
