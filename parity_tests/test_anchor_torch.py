@@ -167,3 +167,84 @@ def test_pct_start_that_empties_a_phase_makes_torch_divide_by_zero():
     """Why the port refuses it: torch constructs the scheduler, then fails at its first step."""
     with pytest.raises(ZeroDivisionError):
         torch_lrs(lambda opt: L.OneCycleLR(opt, max_lr=0.1, total_steps=10, pct_start=0.1), 0.1, 5)
+
+
+# --- live schedulers -> configs (warmup_torch.to_config) --------------------------------
+
+
+def _built(cfg: dict[str, Any]) -> tuple[torch.optim.Optimizer, Any]:
+    opt = _opt(float(cfg.get("lr", 0.1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return opt, build(opt, cfg)
+
+
+@pytest.mark.parametrize("cfg,n", CASES, ids=[f"{c['schedule'][6:]}-{i}" for i, (c, _) in enumerate(CASES)])
+def test_to_config_round_trips(cfg, n):
+    """``to_config`` of the live torch scheduler builds the same schedule: the same spec
+    (OneCycleLR: one with the same phase ends and lrs), equal to torch at every step."""
+    import warmup_torch
+
+    _, sched = _built(cfg)
+    got = warmup_torch.to_config(sched)
+    if cfg["schedule"] != "torch.OneCycleLR":
+        assert spec_from_config(got) == spec_from_config(cfg)
+    check("torch", got, torch_lrs(lambda opt: build(opt, cfg), float(cfg.get("lr", 0.1)), n))
+
+
+def test_to_config_one_per_group_when_base_lrs_differ():
+    import warmup_jax  # noqa: F401
+    import warmup_torch
+
+    params = [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)]
+    opt = torch.optim.SGD([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.02}], lr=0.1)
+    sched = L.CosineAnnealingLR(opt, T_max=20, eta_min=1e-3)
+    got = warmup_torch.to_config(sched)
+    assert got == [{"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 20, "eta_min": 1e-3},
+                   {"schedule": "torch.CosineAnnealingLR", "lr": 0.02, "T_max": 20, "eta_min": 1e-3}]
+    ours_opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                                {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.02}], lr=0.1)
+    ours = warmup_torch.ScheduleLR(ours_opt, got)
+    for _ in range(60):  # every group follows torch's own per-group lr
+        assert [g["lr"] for g in ours_opt.param_groups] == pytest.approx([g["lr"] for g in opt.param_groups],
+                                                                          rel=1e-13)
+        opt.step(), sched.step(), ours_opt.step(), ours.step()
+
+
+def test_to_config_of_lambdas_and_plateau():
+    import warmup_torch
+
+    opt = _opt(0.5)
+    with pytest.raises(ValueError, match="cannot see inside"):
+        warmup_torch.to_config(L.LambdaLR(opt, lambda t: 0.9**t))
+    with pytest.raises(ValueError, match="follows a metric"):
+        warmup_torch.to_config(L.ReduceLROnPlateau(_opt(0.5)))
+    f = warmup_torch.warmup_linear_decay(1.0, warmup_steps=2, total_steps=6)  # ours, as a LambdaLR factor
+    got = warmup_torch.to_config(L.LambdaLR(_opt(0.5), f))
+    assert got == {"schedule": "scale", "base": f.config(), "factor": 0.5}
+    ours = warmup_torch.WarmupCosineDecayLR(_opt(0.5), 0.5, 10, 100)
+    assert warmup_torch.to_config(ours) == ours.schedule.config()
+    with pytest.raises(ValueError, match="is not a scheduler we can read"):
+        warmup_torch.to_config(object())
+
+
+def test_a_torch_recipe_ports_to_jax_in_one_line():
+    """The issue's example: SequentialLR(LinearLR(0.01, 1000), CosineAnnealingLR(9000)), to JAX."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    import warmup_jax
+    import warmup_torch
+
+    opt = _opt(1e-3)
+    sched = L.SequentialLR(opt, [L.LinearLR(opt, start_factor=0.01, total_iters=1000),
+                                 L.CosineAnnealingLR(opt, T_max=9000)], milestones=[1000])
+    expected = torch_lrs(lambda o: L.SequentialLR(o, [L.LinearLR(o, start_factor=0.01, total_iters=1000),
+                                                      L.CosineAnnealingLR(o, T_max=9000)], milestones=[1000]),
+                         1e-3, 12000)
+    with jax.enable_x64(True):
+        schedule = warmup_jax.from_config(warmup_torch.to_config(sched))  # the one line
+        got = np.asarray(jax.jit(jax.vmap(schedule))(jnp.arange(12000)))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert got[10000] == 0.0 and got[10001] > 0.0  # torch's cosine rises again past T_max: so does the port

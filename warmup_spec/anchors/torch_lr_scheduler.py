@@ -84,7 +84,7 @@ class MultiStepLR(Relative):
         if not isinstance(self.milestones, (list, tuple)):
             raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
         ms = [_any_int(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
-        self._set("milestones", tuple(ms))
+        self._set("milestones", tuple(sorted(ms)))  # torch counts them (Counter): order is not a parameter
         self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
 
     def compose(self) -> Node:
@@ -230,13 +230,15 @@ class CyclicLR(ScheduleSpec):
         self._set("base_lr", c.number(n, "base_lr", self.base_lr, 0.0))
         self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
         self._set("step_size_up", c.integer(n, "step_size_up", self.step_size_up, 1))
-        if self.step_size_down is not None:
-            self._set("step_size_down", c.integer(n, "step_size_down", self.step_size_down, 1))
+        down = self.step_size_up if self.step_size_down is None else self.step_size_down
+        self._set("step_size_down", c.integer(n, "step_size_down", down, 1))  # torch's default: step_size_up
         self._set("mode", c.choice(n, "mode", self.mode, ("triangular", "triangular2", "exp_range")))
         self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
         if self.scale_fn is not None:
             raise c.fail(n, "scale_fn", self.scale_fn, "None (a custom scale_fn is a function: write a composition)")
-        self._set("scale_mode", c.choice(n, "scale_mode", self.scale_mode, ("cycle", "iterations")))
+        c.choice(n, "scale_mode", self.scale_mode, ("cycle", "iterations"))
+        # without a scale_fn torch replaces scale_mode by the mode's own
+        self._set("scale_mode", "iterations" if self.mode == "exp_range" else "cycle")
         self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
         self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
         self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
@@ -245,8 +247,7 @@ class CyclicLR(ScheduleSpec):
         return "max_lr", self.max_lr
 
     def compose(self) -> Node:
-        up = self.step_size_up
-        down = up if self.step_size_down is None else self.step_size_down
+        up, down = self.step_size_up, int(self.step_size_down or self.step_size_up)
         base, top = self.base_lr, self.max_lr
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
