@@ -6,6 +6,7 @@
     warmup-parity plot CONFIG... -o FILE.png         schedules in both frameworks, overlaid
     warmup-parity inspect CONFIG                     peak, joins, and what to watch out for
     warmup-parity table [CONFIG]                     lr table in JAX, torch and the float64 reference
+    warmup-parity diff A B [--horizon N]             where two schedules (any libraries' configs) agree and part
 
 Exit status 0 only when every parity check passes.
 """
@@ -155,6 +156,14 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from warmup_parity.diff import RTOL, diff
+
+    d = diff(_load(args.a), _load(args.b), horizon=args.horizon, rtol=RTOL if args.rtol is None else args.rtol)
+    print("\n".join(d.lines()))
+    return 0 if d.same else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmup-parity", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -180,6 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("table", help="lr table in JAX, torch and the float64 reference")
     p.add_argument("config", nargs="?")
     p.set_defaults(func=cmd_table)
+    p = sub.add_parser("diff", help="where two schedules agree and part (exit 0 when they agree everywhere)")
+    p.add_argument("a", help="a schedule config: JSON/TOML file or inline JSON, any library's names")
+    p.add_argument("b", help="the schedule to compare it with")
+    p.add_argument("--horizon", type=int, help="last step compared (default: both schedules' horizons)")
+    p.add_argument("--rtol", type=float, help="tolerance relative to the larger peak (default 1e-9)")
+    p.set_defaults(func=cmd_diff)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

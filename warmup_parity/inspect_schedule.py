@@ -133,6 +133,8 @@ class Diagnosis:
     schedule decays and ends, else ``0..horizon``."""
     joins: tuple[JoinCheck, ...]
     warnings: tuple[str, ...] = field(default=())
+    equivalent: str | None = None
+    """How the schedule compares with its catalogue equivalent, when it has one."""
 
     @property
     def peak_fraction(self) -> float | None:
@@ -175,6 +177,40 @@ def _check_joins(values: np.ndarray, joins: list[tuple[int, str]], peak_abs: flo
         kind = "restart" if "restart" in kinds else " / ".join(kinds)
         out.append(JoinCheck(j, kind, jump, typical, disc))
     return tuple(out)
+
+
+def _rises_again(values: np.ndarray, peak_step: int, peak_abs: float,
+                 events: list[tuple[int, str]]) -> tuple[int, int] | None:
+    """(step of the low, step of the highest later value) when the lr climbs back by more
+    than 1e-6 of the peak after its post-peak low; None for intended restarts (SGDR)."""
+    if any(kind == "restart" for _, kind in events) or peak_step >= len(values) - 1:
+        return None
+    tail = values[peak_step:]
+    running_min = np.minimum.accumulate(tail)
+    climb = tail - running_min
+    k = int(np.argmax(climb))
+    if climb[k] <= 1e-6 * peak_abs:
+        return None
+    low = int(np.argmin(tail[: k + 1]))
+    return peak_step + low, peak_step + k
+
+
+def _equivalent(spec: ScheduleSpec, h: int) -> str | None:
+    """"equals <catalogue schedule> ..." for a port that has a catalogue equivalent."""
+    cfg = spec.equivalent()
+    if cfg is None:
+        return None
+    from warmup_parity.diff import diff
+
+    d = diff(spec, cfg, horizon=h)
+    name = json.dumps(cfg)
+    if d.same:
+        return f"equals the catalogue's {name} at every step to {h}"
+    fd = d.first_difference
+    if fd == 0:
+        return f"nearest catalogue schedule: {name} (differs from step 0 on)"
+    return (f"equals the catalogue's {name} up to step {fd - 1}; from step {fd} on they differ "  # type: ignore[operator]
+            f"(largest difference {_fmt(d.largest)} at step {d.largest_at})")
 
 
 def _fmt(x: float) -> str:
@@ -245,6 +281,14 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
                 f"peak {_fmt(peak)} at step {peak_step} exceeds {what} = {_fmt(nom)} "
                 f"({100 * peak / nom:.1f}% of it): the lr grows after warmup"
             )
+    rise = _rises_again(values, peak_step, peak_abs, spec.events())
+    if rise is not None:
+        low_at, up_at = rise
+        warnings.append(
+            f"rises again: after falling to {_fmt(values[low_at])} at step {low_at} the lr climbs back to "
+            f"{_fmt(values[up_at])} by step {up_at} (a periodic or rising tail; training past step {low_at} "
+            "sees it)"
+        )
     if never_decays and peak > 0:
         warnings.append(
             f"never decays: the lr holds {_fmt(peak)} (or grows) from step {peak_step} "
@@ -281,7 +325,9 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
                 f"neighbouring changes <= {_fmt(j.typical)}"
             )
 
+    equivalent = _equivalent(spec, h)
     return Diagnosis(
+        equivalent=equivalent,
         name=spec.name,
         config=config,
         horizon=h,
@@ -331,6 +377,8 @@ def format_diagnosis(d: Diagnosis) -> str:
     else:
         lines.append(f"end: never; lr at step {d.horizon}: {_fmt(d.end_value)}")
     lines.append(f"mean lr over steps {d.mean_range[0]}..{d.mean_range[1]}: {_fmt(d.mean_lr)}")
+    if d.equivalent:
+        lines.append(d.equivalent)
     restarts = d.restarts
     for j in d.joins:
         if j.is_restart:

@@ -82,6 +82,11 @@ class ScheduleSpec:
         """(step, kind) of every place a diagnosis checks for a jump."""
         return self.compose().events()
 
+    def equivalent(self) -> dict[str, Any] | None:
+        """A port's nearest catalogue schedule (a config), or None; ``inspect`` says where
+        the two agree."""
+        return None
+
 
 # --- the warmup parameters, checked and composed once -------------------------------
 

@@ -65,6 +65,10 @@ class StepLR(Relative):
         self._set("step_size", c.integer(self.name, "step_size", self.step_size, 1))
         self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0, lo_open=True))
 
+    def equivalent(self) -> dict[str, Any] | None:
+        return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
+                "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True}
+
     def compose(self) -> Node:
         return Exponential(self.lr, self.gamma, self.step_size, staircase=True)
 
@@ -136,6 +140,15 @@ class LinearLR(Relative):
         self._set("end_factor", _factor(n, "end_factor", self.end_factor, 0.0, lo_open=False))
         self._set("total_iters", _any_int(n, "total_iters", self.total_iters))
 
+    def equivalent(self) -> dict[str, Any] | None:
+        a, b, T = self.lr * self.start_factor, self.lr * self.end_factor, self.total_iters
+        if T <= 0:
+            return None
+        if a <= b:
+            return {"schedule": "warmup_constant", "peak_value": b, "warmup_steps": T, "init_value": a}
+        return {"schedule": "warmup_linear_decay", "peak_value": a, "warmup_steps": 0, "total_steps": T,
+                "end_value": b}
+
     def compose(self) -> Node:
         lr, T = self.lr, self.total_iters
         if T <= 0:
@@ -154,6 +167,10 @@ class ExponentialLR(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0, lo_open=True))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
+                "transition_steps": 1, "decay_rate": self.gamma}
 
     def compose(self) -> Node:
         return Exponential(self.lr, self.gamma, 1)
@@ -174,6 +191,12 @@ class PolynomialLR(Relative):
         self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
         # a negative power divides by 0 at total_iters in torch
         self._set("power", c.number(self.name, "power", self.power, 0.0))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.total_iters <= 0 or self.power == 0.0:
+            return None
+        return {"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": 0,
+                "total_steps": self.total_iters, "power": self.power}
 
     def compose(self) -> Node:
         if self.total_iters <= 0 or self.power == 0.0:
@@ -196,6 +219,12 @@ class CosineAnnealingLR(Relative):
         super().__post_init__()
         self._set("T_max", c.integer(self.name, "T_max", self.T_max, 1))
         self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.eta_min > self.lr:
+            return None
+        return {"schedule": "warmup_cosine_decay", "peak_value": self.lr, "warmup_steps": 0,
+                "total_steps": self.T_max, "end_value": self.eta_min}
 
     def compose(self) -> Node:
         T, lr, e = self.T_max, self.lr, self.eta_min
@@ -334,6 +363,14 @@ class OneCycleLR(ScheduleSpec):
             return b + (a - b) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (b - a) * pct + a
 
+    def equivalent(self) -> dict[str, Any] | None:
+        T, p = self.steps, self.pct_start
+        if self.three_phase or not (T >= 2 and 1.0 / T < p < 1.0 and float(p * T) - 1.0 > 0.0):
+            return None
+        return {"schedule": "one_cycle", "total_steps": T, "peak_value": self.max_lr, "pct_start": p,
+                "div_factor": self.div_factor, "final_div_factor": self.final_div_factor,
+                "anneal": self.anneal_strategy}
+
     def compose(self) -> Node:
         # torch picks, at step t, the first phase with t <= its end (the last phase beyond);
         # its pct runs from the previous phase's end. Steps 0..total_steps (then it raises).
@@ -341,6 +378,7 @@ class OneCycleLR(ScheduleSpec):
         T, phases = self.steps, self._phases()
         pieces: list[Node] = []
         firsts: list[int] = []
+        labels: list[str] = []
         reached, start = -math.inf, 0.0
         for k, (end, a, b) in enumerate(phases):
             last = k == len(phases) - 1
@@ -350,12 +388,14 @@ class OneCycleLR(ScheduleSpec):
             if lo <= inside:
                 pieces.append(Interp(shape, a, b, end, start=start))
                 firsts.append(lo)
+                labels.append(f"phase {k + 1}")
             reached, start = max(reached, end), end
         # step T (the last torch computes, often past the last phase's end), held after
         k_T = next((k for k, (end, _, _) in enumerate(phases) if T <= end), len(phases) - 1)
         pieces.append(Constant(self._torch_value(T, k_T)))
         firsts.append(T)
-        return Join(pieces, firsts[1:], shift=False)
+        labels.append("total_steps (torch raises past it)")
+        return Join(pieces, firsts[1:], labels[1:], shift=False)
 
 
 @register
@@ -374,6 +414,12 @@ class CosineAnnealingWarmRestarts(Relative):
         self._set("T_0", c.integer(self.name, "T_0", self.T_0, 1))
         self._set("T_mult", c.integer(self.name, "T_mult", self.T_mult, 1))
         self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.eta_min > self.lr or self.T_mult > 64:
+            return None
+        return {"schedule": "warmup_cosine_restarts", "peak_value": self.lr, "warmup_steps": 0,
+                "cycle_steps": self.T_0, "cycle_mul": float(self.T_mult), "end_value": self.eta_min}
 
     def compose(self) -> Node:
         return Restarts(self.lr, self.eta_min, self.T_0, float(self.T_mult))
