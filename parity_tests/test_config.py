@@ -74,5 +74,6 @@ def test_spec_config_round_trip(cfg):
 
 
 def test_bad_config_source():
-    with pytest.raises(ValueError, match="a mapping, a JSON string or a path"):
+    with pytest.raises(ValueError, match="^config: no such file and not json has no extension; expected a .json or "
+                                         "[.]toml file$"):
         load_config("no such file and not json")
