@@ -1,14 +1,19 @@
-"""``warmup-parity``: show that a warmup recipe trains identically in JAX and PyTorch.
+"""warmup-parity: show that a warmup recipe trains identically in JAX and PyTorch.
 
-    warmup-parity demo                               digits MLP, AdamW, warmup-cosine, both frameworks
-    warmup-parity demo --recipe adjust-learning-rate the copied per-epoch recipe, diagnosed, beside noam
-    warmup-parity run CONFIG                         your own recipe (JSON/TOML)
-    warmup-parity plot CONFIG... -o FILE.png         schedules in both frameworks, overlaid
-    warmup-parity inspect CONFIG                     peak, joins, and what to watch out for
-    warmup-parity table [CONFIG]                     lr table in JAX, torch and the float64 reference
-    warmup-parity diff A B [--horizon N]             where two schedules (any libraries' configs) agree and part
+  warmup-parity demo                        digits MLP, AdamW, warmup-cosine, in both frameworks
+  warmup-parity demo --recipe adjust-learning-rate
+                                            the copied per-epoch recipe, diagnosed, beside noam
+  warmup-parity run RUN.toml                your own run config (see: warmup-parity run --help)
+  warmup-parity plot A.json B.toml -o lrs.png
+                                            schedules in both frameworks, overlaid (.png, .pdf, .svg)
+  warmup-parity inspect A.json              peak, joins, tails and what to watch out for
+  warmup-parity table [A.json]              lr table in JAX, torch and the float64 reference
+  warmup-parity diff A.json B.json          where two schedules (any libraries' configs) agree and part
 
-Exit status 0 only when every parity check passes.
+A CONFIG is the path of a .json or .toml file, or an inline JSON object ('{"schedule": ...}').
+plot, inspect, table and diff take a schedule config or a run config (they use its
+[schedule]). Exit status: 0 when every check passes (diff: when the schedules agree),
+1 when one fails, 2 for a mistake in the command or a config (one line on stderr).
 """
 
 from __future__ import annotations
@@ -20,7 +25,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+RUN_EXAMPLE = """\
+A run config (TOML; JSON with the same keys works too):
+
+  model = "mlp"          # or "cnn"
+  data = "digits"        # or "synthetic" (regression, MSE)
+  steps = 300            # optimizer updates
+  batch_size = 64
+  dtype = "float64"      # or "float32"
+  seed = 0
+  stepping = "step"      # or "epoch": the schedule's step is the epoch index
+  title = "my recipe"
+  [schedule]             # any schedule config: ours or another library's ("torch.OneCycleLR", ...)
+  schedule = "warmup_cosine_decay"
+  peak_value = 3e-3
+  warmup_steps = 30
+  total_steps = 300
+  [optimizer]            # sgd, sgd_momentum, nesterov, sgd_l2, adam, adam_l2, adamw,
+  name = "adamw"         # rmsprop, rmsprop_momentum, rmsprop_centered, adagrad
+  weight_decay = 0.01
+"""
+
+
+class UserError(ValueError):
+    """A mistake in the command line or a config: one line on stderr, exit status 2."""
 
 
 def recipe(name: str) -> dict[str, Any]:
@@ -37,6 +65,32 @@ def _load(source: str) -> dict[str, Any]:
     from warmup_spec import load_config
 
     return load_config(source)
+
+
+def schedule_config(source: str) -> dict[str, Any]:
+    """The schedule of ``source``: a schedule config, or a run config's ``[schedule]``."""
+    cfg = _load(source)
+    if isinstance(cfg.get("schedule"), Mapping):  # a run config
+        return dict(cfg["schedule"])
+    if not cfg:
+        raise UserError(f"{source}: an empty config; expected a schedule config (schedule = NAME, ...)")
+    return cfg
+
+
+def run_config(source: str) -> dict[str, Any]:
+    """A run config, with the mistakes of passing something else named."""
+    cfg = _load(source)
+    if not cfg:
+        raise UserError(f"run: {source} is empty; expected a run config with [schedule] and [optimizer] "
+                        "tables (see warmup-parity run --help)")
+    if isinstance(cfg.get("schedule"), str):
+        raise UserError(f"run: {source} is a schedule config (schedule = {cfg['schedule']!r}); a run config "
+                        "holds it in a [schedule] table beside an [optimizer] table (see warmup-parity run --help)")
+    for table in ("schedule", "optimizer"):
+        if table not in cfg:
+            raise UserError(f"run: {source} has no [{table}] table; a run config needs [schedule] and "
+                            "[optimizer] (see warmup-parity run --help)")
+    return cfg
 
 
 def _print_table(report: Any, every: int) -> None:
@@ -62,40 +116,53 @@ def _verdict_lines(report: Any) -> list[str]:
 
 
 def _run_and_show(cfg: Mapping[str, Any], every: int) -> Any:
-    from warmup_parity.runner import RunConfig, progress, run
+    from warmup_parity.progress import Progress
+    from warmup_parity.runner import RunConfig, run
 
     rc = RunConfig.from_mapping(cfg)
     print(f"\n== {rc.title or 'run'} [{rc.dtype}]: {rc.model} on {rc.data}, {rc.steps} steps, "
-          f"optimizer {dict(rc.optimizer)}, schedule {dict(rc.schedule)}")
-    report = run(rc, on_step=lambda rec: progress(rec["step"], rc.steps))
+          f"optimizer {dict(rc.optimizer)}, schedule {dict(rc.schedule)}", flush=True)
+    with Progress(rc.steps, f"{rc.title or 'run'} [{rc.dtype}]") as bar:
+        report = run(rc, on_step=lambda rec: bar.update())
     _print_table(report, every)
     print("\n".join(_verdict_lines(report)))
     return report
 
 
-def _finish(reports: Sequence[Any], plot_report: Any, out_dir: Path) -> int:
+def _out_dir(path: str) -> Path:
+    """The output folder, created before any work (a bad one fails at once)."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"--out-dir {path}: cannot create it: {err.strerror}") from None
+    return out
+
+
+def _finish(reports: Sequence[Any], out_dir: Path) -> int:
     from warmup_parity.plot import plot_training
 
-    json_path = out_dir / "parity_report.json"
-    json_path.write_text(json.dumps({"passed": all(r.passed for r in reports),
-                                     "runs": [r.to_json() for r in reports]}, indent=1))
-    png_path = plot_training(plot_report.to_json(), out_dir / "parity_report.png")
     ok = all(r.passed for r in reports)
+    json_path = out_dir / "parity_report.json"
+    json_path.write_text(json.dumps({"passed": ok, "runs": [r.to_json() for r in reports]}, indent=1))
+    png_path = plot_training([r.to_json() for r in reports], out_dir / "parity_report.png")
     print(f"\nwrote {json_path} and {png_path}")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    out = Path(args.out_dir)
+    out = _out_dir(args.out_dir)
     if args.recipe == "adjust-learning-rate":
-        return _recipe_demo(args, out)
+        return _recipe_demo(out)
     demo = recipe("demo")
     reports = [_run_and_show({**demo, "dtype": dtype}, every=50) for dtype in ("float32", "float64")]
-    return _finish(reports, reports[0], out)
+    return _finish(reports, out)
 
 
-def _recipe_demo(args: argparse.Namespace, out: Path) -> int:
+def _recipe_demo(out: Path) -> int:
+    import numpy as np
+
     from warmup_parity.inspect_schedule import diagnose, format_diagnosis
 
     the_recipe, corrected = recipe("legacy_recipe"), recipe("legacy_fixed")
@@ -107,21 +174,31 @@ def _recipe_demo(args: argparse.Namespace, out: Path) -> int:
         lrs = np.array([r["lr_torch"] for r in rep.steps])
         print(f"{name:9s}: lr in [{lrs.min():.2e}, {lrs.max():.2e}], final loss jax "
               f"{rep.summary['final_loss_jax']:.4f} / torch {rep.summary['final_loss_torch']:.4f}")
-    return _finish([legacy, fixed], legacy, out)
+    return _finish([legacy, fixed], out)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = _load(args.config)
+    out = _out_dir(args.out_dir)
+    cfg = run_config(args.config)
     if args.dtype:
         cfg["dtype"] = args.dtype
-    report = _run_and_show(cfg, every=max(1, int(cfg.get("steps", 300)) // 10))
-    return _finish([report], report, Path(args.out_dir))
+    from warmup_parity.runner import RunConfig
+
+    RunConfig.from_mapping(cfg)  # every key checked before the long part
+    steps = cfg.get("steps", 300)
+    report = _run_and_show(cfg, every=max(1, int(steps) // 10 if isinstance(steps, int) else 30))
+    return _finish([report], out)
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from warmup_parity.plot import plot_schedules
+    from warmup_parity.plot import FORMATS, plot_schedules
 
-    path = plot_schedules([_load(c) for c in args.configs], args.output, steps=args.steps)
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"plot: -o {args.output}: unknown format {suffix or '(none)'!r}; expected one of "
+                        + ", ".join(FORMATS))
+    cfgs = [schedule_config(c) for c in args.configs]
+    path = plot_schedules(cfgs, args.output, steps=args.steps)
     print(f"wrote {path}")
     return 0
 
@@ -129,16 +206,18 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from warmup_parity.inspect_schedule import diagnose, format_diagnosis
 
-    print(format_diagnosis(diagnose(_load(args.config), horizon=args.horizon)))
+    print(format_diagnosis(diagnose(schedule_config(args.config), horizon=args.horizon)))
     return 0
 
 
 def cmd_table(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from warmup_parity.inspect_schedule import default_horizon_spec
     from warmup_parity.lr_table import lr_tables
     from warmup_spec import spec_from_config
 
-    cfg = _load(args.config) if args.config else recipe("table")
+    cfg = schedule_config(args.config) if args.config else recipe("table")
     spec = spec_from_config(cfg)
     end = spec.end_step  # a schedule that never ends: its default horizon
     end = default_horizon_spec(spec)[0] if end is None else end
@@ -159,47 +238,83 @@ def cmd_table(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from warmup_parity.diff import RTOL, diff
 
-    d = diff(_load(args.a), _load(args.b), horizon=args.horizon, rtol=RTOL if args.rtol is None else args.rtol)
+    d = diff(schedule_config(args.a), schedule_config(args.b), horizon=args.horizon,
+             rtol=RTOL if args.rtol is None else args.rtol)
     print("\n".join(d.lines()))
     return 0 if d.same else 1
 
 
+def _positive(what: str) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer >= 1; got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer >= 1; got {value}")
+        return value
+
+    return parse
+
+
+CONFIG_HELP = "a .json or .toml file, or an inline JSON object"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's mistakes: one line, exit status 2
+        raise UserError(f"{self.prog}: {message}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="warmup-parity", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("demo", help="train the same model in JAX and torch and compare",
+                       description="Train a digits MLP with AdamW and a warmup-cosine schedule in JAX and PyTorch, "
+                                   "in float32 and in float64, and check that they agree.")
+    s.add_argument("--recipe", choices=["adjust-learning-rate"],
+                   help="instead: the copied per-epoch adjust_learning_rate recipe, diagnosed, beside noam")
+    s.add_argument("--out-dir", default=".", help="folder for parity_report.json and .png (created; default .)")
+    s.set_defaults(func=cmd_demo)
+    s = sub.add_parser("run", help="a training-parity run from a run config",
+                       description="Train a model in JAX and PyTorch with a schedule and an optimizer, and check "
+                                   "that they agree.", epilog=RUN_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("config", help=f"the run config: {CONFIG_HELP}")
+    s.add_argument("--dtype", choices=["float32", "float64"], help="override the config's dtype")
+    s.add_argument("--out-dir", default=".", help="folder for parity_report.json and .png (created; default .)")
+    s.set_defaults(func=cmd_run)
+    s = sub.add_parser("plot", help="plot schedules, both frameworks overlaid",
+                       description="Plot schedules in JAX (float32) and PyTorch (float64), and their difference.")
+    s.add_argument("configs", nargs="+", help=f"schedule or run configs: {CONFIG_HELP} each")
+    s.add_argument("-o", "--output", required=True, help="the image to write: .png, .pdf or .svg")
+    s.add_argument("--steps", type=_positive("--steps"), help="plot steps 0..STEPS (default: the horizons)")
+    s.set_defaults(func=cmd_plot)
+    s = sub.add_parser("inspect", help="diagnose a schedule",
+                       description="Peak, end, joins, tails, and warnings about a schedule.")
+    s.add_argument("config", help=f"a schedule or run config: {CONFIG_HELP}")
+    s.add_argument("--horizon", type=_positive("--horizon"), help="last step evaluated (default: by the schedule)")
+    s.set_defaults(func=cmd_inspect)
+    s = sub.add_parser("table", help="lr table in JAX, torch and the float64 reference",
+                       description="The lr at a few steps in JAX float32, JAX x64, torch and the float64 reference.")
+    s.add_argument("config", nargs="?", help=f"a schedule or run config: {CONFIG_HELP} (default: a warmup-cosine)")
+    s.set_defaults(func=cmd_table)
+    s = sub.add_parser("diff", help="where two schedules agree and part (exit 0 when they agree everywhere)",
+                       description="Compare two schedules, in any library's names, at every step in float64.")
+    s.add_argument("a", help=f"a schedule or run config: {CONFIG_HELP}")
+    s.add_argument("b", help="the schedule to compare it with")
+    s.add_argument("--horizon", type=_positive("--horizon"), help="last step compared (default: both horizons)")
+    s.add_argument("--rtol", type=float, help="tolerance relative to the larger peak (default 1e-9)")
+    s.set_defaults(func=cmd_diff)
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="warmup-parity", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="train the same model in JAX and torch and compare")
-    p.add_argument("--recipe", choices=["adjust-learning-rate"], help="the copied per-epoch recipe instead")
-    p.add_argument("--out-dir", default=".", help="where parity_report.json/.png go (default: .)")
-    p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("run", help="a training-parity run from a JSON/TOML config")
-    p.add_argument("config")
-    p.add_argument("--dtype", choices=["float32", "float64"])
-    p.add_argument("--out-dir", default=".")
-    p.set_defaults(func=cmd_run)
-    p = sub.add_parser("plot", help="plot schedules, both frameworks overlaid")
-    p.add_argument("configs", nargs="+")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--steps", type=int)
-    p.set_defaults(func=cmd_plot)
-    p = sub.add_parser("inspect", help="diagnose a schedule")
-    p.add_argument("config")
-    p.add_argument("--horizon", type=int)
-    p.set_defaults(func=cmd_inspect)
-    p = sub.add_parser("table", help="lr table in JAX, torch and the float64 reference")
-    p.add_argument("config", nargs="?")
-    p.set_defaults(func=cmd_table)
-    p = sub.add_parser("diff", help="where two schedules agree and part (exit 0 when they agree everywhere)")
-    p.add_argument("a", help="a schedule config: JSON/TOML file or inline JSON, any library's names")
-    p.add_argument("b", help="the schedule to compare it with")
-    p.add_argument("--horizon", type=int, help="last step compared (default: both schedules' horizons)")
-    p.add_argument("--rtol", type=float, help="tolerance relative to the larger peak (default 1e-9)")
-    p.set_defaults(func=cmd_diff)
-    args = parser.parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         return int(args.func(args))
-    except ValueError as err:  # a bad config: one clear line, exit 2
-        print(f"warmup-parity: {err}", file=sys.stderr)
+    except (ValueError, OSError) as err:  # a user's mistake: one clear line, exit 2
+        text = str(err) if isinstance(err, ValueError) else f"{err.strerror}: {err.filename}"
+        print(f"warmup-parity: {text}".replace("warmup-parity: warmup-parity", "warmup-parity"), file=sys.stderr)
         return 2
 
 

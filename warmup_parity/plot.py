@@ -1,8 +1,9 @@
-"""PNG plots: schedules in JAX vs torch, and a training-parity report.
+"""Plots: schedules in JAX vs torch, and training-parity reports (PNG, PDF or SVG, by the
+file's extension).
 
-matplotlib with the Agg backend (no display), numpy; nothing else. Log axes draw an
-exact 0 at a floor (a tenth of the smallest positive value shown, or ``1e-16``), and
-the axis label says so.
+matplotlib with the Agg backend (no display), numpy; nothing else. A log axis cannot
+show 0: exact zeros are drawn at a floor (a tenth of the smallest positive value shown,
+or ``1e-16``), and the axis label says at which value.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["DPI", "SCHEDULES_FIGSIZE", "TRAINING_FIGSIZE", "plot_schedules", "plot_training"]
+__all__ = ["DPI", "FORMATS", "SCHEDULES_FIGSIZE", "TRAINING_FIGSIZE", "plot_schedules", "plot_training"]
+
+FORMATS = (".png", ".pdf", ".svg")
+"""The image formats written, chosen by the output's extension."""
 
 DPI = 100
 SCHEDULES_FIGSIZE = (10.0, 7.0)
@@ -61,12 +65,24 @@ def _torch_curve(cfg: Mapping[str, Any], steps: np.ndarray) -> np.ndarray:
     return np.fromiter((f(int(t)) for t in steps), dtype=np.float64, count=len(steps))
 
 
-def _save(fig: Any, out_path: str | os.PathLike[str]) -> Path:
+def _check_format(out_path: str | os.PathLike[str]) -> Path:
     path = Path(out_path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"plot: {path}: unknown format {path.suffix or '(none)'!r}; expected one of "
+                         + ", ".join(FORMATS))
+    return path
+
+
+def _save(fig: Any, out_path: str | os.PathLike[str]) -> Path:
+    path = _check_format(out_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, format="png")
+    fig.savefig(path, dpi=DPI, format=path.suffix.lower()[1:])
     plt.close(fig)
     return path
+
+
+def _zero_note(floor: float) -> str:
+    return f"(log scale: exact zeros drawn at {floor:.0e})"
 
 
 def plot_schedules(
@@ -92,10 +108,13 @@ def plot_schedules(
     from warmup_parity.inspect_schedule import default_horizon
 
     cfgs = list(cfgs)
+    _check_format(out_path)
     if not cfgs:
         raise ValueError("plot_schedules: cfgs is empty; expected at least one config")
     if labels is not None and len(labels) != len(cfgs):
         raise ValueError(f"plot_schedules: {len(labels)} labels for {len(cfgs)} configs")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise ValueError(f"plot_schedules: steps={steps!r} is invalid; expected an integer >= 1")
     last = int(steps) if steps is not None else max(default_horizon(c) for c in cfgs)
     x = np.arange(last + 1)
     curves = []
@@ -119,17 +138,17 @@ def plot_schedules(
         ax_lr.plot(x, jv, color=c, lw=2.2, alpha=0.6, label=f"{label} - JAX f32")
         ax_lr.plot(x, tv, color=c, lw=1.2, ls="--", label=f"{label} - torch f64")
         ax_d.plot(x, np.maximum(d, floor), color=c, lw=1.0, label=label)
-    ax_lr.set_title("Learning-rate schedules: JAX (solid) vs PyTorch (dashed)")
+    ax_lr.set_title("Learning-rate schedules: JAX float32 (solid) vs PyTorch float64 (dashed)")
     if log_lr:
         ax_lr.set_yscale("log")
-        ax_lr.set_ylabel(f"learning rate (log)\n(0 drawn at {lr_floor:.0e})")
+        ax_lr.set_ylabel(f"learning rate\n{_zero_note(lr_floor)}")
     else:
         ax_lr.set_ylabel("learning rate")
     ax_lr.grid(alpha=0.3)
     ax_lr.legend(fontsize=8, loc="best")
     ax_d.set_yscale("log")
     ax_d.set_xlabel("step")
-    ax_d.set_ylabel(f"|JAX - torch| / peak\n(0 drawn at {floor:.0e})")
+    ax_d.set_ylabel(f"|JAX - torch| / peak\n{_zero_note(floor)}")
     ax_d.grid(alpha=0.3, which="both")
     if len(curves) > 1:
         ax_d.legend(fontsize=8, loc="best")
@@ -141,47 +160,85 @@ def _column(records: Sequence[Mapping[str, Any]], key: str) -> np.ndarray:
     return np.asarray([float(r[key]) for r in records], dtype=np.float64)
 
 
-def plot_training(report: Mapping[str, Any], out_path: str | os.PathLike[str]) -> Path:
-    """A 3-panel PNG of a training-parity report: lr, loss, parameter difference.
+def _run_title(report: Mapping[str, Any]) -> str:
+    """``title [dtype]: schedule, optimizer: PASS (param diff x <= tol)``."""
+    cfg = report.get("config", {})
+    summary = report.get("summary", {})
+    schedule = cfg.get("schedule", {})
+    name = schedule.get("schedule", "?") if isinstance(schedule, Mapping) else str(schedule)
+    opt = cfg.get("optimizer", {})
+    opt_name = opt.get("name", "?") if isinstance(opt, Mapping) else str(opt)
+    head = f"{report.get('title') or 'run'} [{cfg.get('dtype', '?')}]: {name}, {opt_name}"
+    if "passed" not in summary:
+        return head
+    diff = summary.get("param_max_rel_diff")
+    tol = summary.get("tolerances", {}).get("param_max_rel_diff")
+    detail = f" (param diff {diff:.1e} <= {tol:.0e})" if diff is not None and tol is not None and summary["passed"] \
+        else (f" (param diff {diff:.1e} > {tol:.0e})" if diff is not None and tol is not None else "")
+    return head + (": PASS" if summary["passed"] else ": FAIL") + detail
+
+
+def _tag(report: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> str:
+    """A run's legend prefix: its dtype when the runs differ only by it, else its title too."""
+    if len(runs) == 1:
+        return ""
+    dtype = f"[{report.get('config', {}).get('dtype', '?')}]"
+    if len({r.get("title") for r in runs}) == 1:
+        return dtype
+    return f"{report.get('title') or 'run'} {dtype}"
+
+
+def plot_training(reports: Mapping[str, Any] | Sequence[Mapping[str, Any]], out_path: str | os.PathLike[str]) -> Path:
+    """A 3-panel figure of one or several training-parity runs: lr, loss, parameter difference.
+
+    Each run has a colour: its JAX curve solid, its torch curve dashed; the title has one
+    line per run with its schedule, optimizer, dtype and verdict.
 
     Args:
-        report: ``{"title": str, "steps": [{"step", "lr_jax", "lr_torch", "loss_jax",
-            "loss_torch", "param_max_abs_diff", "param_rel_diff"}, ...]}``.
-        out_path: the PNG to write (parent folders are created).
+        reports: a run's ``Report.to_json()`` (``{"title", "config", "summary", "steps":
+            [{"step", "lr_jax", "lr_torch", "loss_jax", "loss_torch", "param_max_abs_diff",
+            "param_rel_diff"}, ...]}``), or a list of them.
+        out_path: the image to write (``.png``, ``.pdf`` or ``.svg``; parent folders are created).
 
     Returns:
         ``Path(out_path)``.
     """
-    records = list(report["steps"])
-    if not records:
-        raise ValueError("plot_training: report['steps'] is empty")
-    step = _column(records, "step")
-    lr_j, lr_t = _column(records, "lr_jax"), _column(records, "lr_torch")
-    loss_j, loss_t = _column(records, "loss_jax"), _column(records, "loss_torch")
-    d_abs = _column(records, "param_max_abs_diff")
-    d_rel = _column(records, "param_rel_diff")
-
+    runs = [reports] if isinstance(reports, Mapping) else list(reports)
+    _check_format(out_path)
+    if not runs or any(not r.get("steps") for r in runs):
+        raise ValueError("plot_training: a report has no steps")
     fig, (ax_lr, ax_loss, ax_d) = plt.subplots(3, 1, figsize=TRAINING_FIGSIZE, sharex=True)
-    fig.suptitle(str(report.get("title", "training parity")))
-    ax_lr.plot(step, lr_j, lw=2.2, alpha=0.6, label="JAX")
-    ax_lr.plot(step, lr_t, lw=1.2, ls="--", label="torch")
+    fig.suptitle("\n".join(_run_title(r) for r in runs), fontsize=10)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    floors, all_losses = [], []
+    for k, report in enumerate(runs):
+        records = list(report["steps"])
+        c = colors[k % len(colors)]
+        tag = _tag(report, runs)
+        step = _column(records, "step")
+        loss_j, loss_t = _column(records, "loss_jax"), _column(records, "loss_torch")
+        all_losses += [loss_j, loss_t]
+        ax_lr.plot(step, _column(records, "lr_jax"), color=c, lw=2.2, alpha=0.6, label=f"{tag} JAX".strip())
+        ax_lr.plot(step, _column(records, "lr_torch"), color=c, lw=1.2, ls="--", label=f"{tag} torch".strip())
+        ax_loss.plot(step, loss_j, color=c, lw=2.2, alpha=0.6, label=f"{tag} JAX".strip())
+        ax_loss.plot(step, loss_t, color=c, lw=1.2, ls="--", label=f"{tag} torch".strip())
+        d_abs, d_rel = _column(records, "param_max_abs_diff"), _column(records, "param_rel_diff")
+        floors.append((step, d_abs, d_rel, c, tag))
+    floor = _floor(*[a for _, a, _, _, _ in floors], *[r for _, _, r, _, _ in floors])
+    for step, d_abs, d_rel, c, tag in floors:
+        ax_d.plot(step, np.maximum(d_abs, floor), color=c, lw=1.2, label=f"{tag} max |JAX - torch|".strip())
+        ax_d.plot(step, np.maximum(d_rel, floor), color=c, lw=1.2, ls=":",
+                  label=f"{tag} ||JAX - torch|| / ||torch||".strip())
     ax_lr.set_ylabel("learning rate")
-    ax_lr.legend(fontsize=8)
-    ax_loss.plot(step, loss_j, lw=2.2, alpha=0.6, label="JAX")
-    ax_loss.plot(step, loss_t, lw=1.2, ls="--", label="torch")
-    losses = np.concatenate([loss_j, loss_t])
+    losses = np.concatenate(all_losses)
     if np.all(losses > 0) and np.all(np.isfinite(losses)) and losses.max() > 100 * losses.min():
         ax_loss.set_yscale("log")
     ax_loss.set_ylabel("loss")
-    ax_loss.legend(fontsize=8)
-    floor = _floor(d_abs, d_rel)
-    ax_d.plot(step, np.maximum(d_abs, floor), lw=1.2, label="max |JAX - torch|")
-    ax_d.plot(step, np.maximum(d_rel, floor), lw=1.2, label="||JAX - torch|| / ||torch||")
     ax_d.set_yscale("log")
-    ax_d.set_ylabel(f"parameter difference\n(0 drawn at {floor:.0e})")
+    ax_d.set_ylabel(f"parameter difference\n{_zero_note(floor)}")
     ax_d.set_xlabel("step")
-    ax_d.legend(fontsize=8)
     for ax in (ax_lr, ax_loss, ax_d):
         ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, out_path)

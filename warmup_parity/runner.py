@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -74,10 +73,17 @@ class RunConfig:
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> RunConfig:
+        if not isinstance(cfg, Mapping):
+            raise ValueError(f"run: a run config is a mapping with [schedule] and [optimizer] tables; got {cfg!r}")
         valid = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(cfg) - valid)
         if unknown:
             raise ValueError(f"run: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid))}")
+        for table in ("schedule", "optimizer"):
+            if table not in cfg:
+                raise ValueError(f"run: missing [{table}] table; a run config needs [schedule] and [optimizer]")
+            if not isinstance(cfg[table], Mapping):
+                raise ValueError(f"run: {table}={cfg[table]!r} is invalid; expected a [{table}] table (a mapping)")
         return cls(**cfg)
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,14 +238,3 @@ def _run(cfg: RunConfig, on_step: Callable[[dict[str, float]], None] | None) -> 
     }
     report.summary["passed"] = not report.summary["failed"]
     return report
-
-
-def progress(k: int, total: int, width: int = 30) -> None:
-    """A one-line progress bar on stderr (only on a terminal)."""
-    if not sys.stderr.isatty():
-        return
-    done = int(width * (k + 1) / total)
-    sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {k + 1}/{total}")
-    if k + 1 == total:
-        sys.stderr.write("\r" + " " * (width + 24) + "\r")
-    sys.stderr.flush()
