@@ -20,5 +20,5 @@ JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 def build(spec: ScheduleSpec) -> Schedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
-    as_step = JAX_OPS.as_step
-    return lambda count: f(as_step(count))
+    as_step, name = JAX_OPS.as_step, spec.name
+    return lambda count: f(as_step(count, name))

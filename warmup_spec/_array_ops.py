@@ -40,11 +40,14 @@ class ArrayOps:
         self.xp = xp
         self.float_dtype = float_dtype
 
-    def as_step(self, count: Any) -> Any:
-        """The step as an array: integer dtypes are kept exact, floats stay floats."""
+    def as_step(self, count: Any, name: str = "schedule") -> Any:
+        """The step as an integer array (kept exact); a float step is the library's ``ValueError``,
+        the same text as the host ``Schedule``'s."""
         t = self.xp.asarray(count)
         if t.dtype == self.xp.bool_:
-            t = t.astype(self.xp.int32)
+            return t.astype(self.xp.int32)
+        if not self.is_integer(t):
+            raise ValueError(f"{name}: a non-integer step is invalid; expected an integer >= 0")
         return t
 
     def is_integer(self, t: Any) -> bool:
@@ -54,11 +57,30 @@ class ArrayOps:
         """``clip(t, lo, hi)`` with Python bounds clamped to ``t``'s dtype range."""
         if self.is_integer(t):
             info = self.xp.iinfo(t.dtype)
-            lo, hi = max(lo, int(info.min)), min(hi, int(info.max))
+            lo_i, hi_i = int(info.min), int(info.max)
+            lo, hi = min(max(lo, lo_i), hi_i), max(min(hi, hi_i), lo_i)
         return self.xp.clip(t, lo, hi)
 
     def to_float(self, x: Any) -> Any:
         return x.astype(self.float_dtype())
+
+    def fits(self, t: Any, value: int) -> bool:
+        """Whether the Python int ``value`` is representable in ``t``'s integer dtype."""
+        info = self.xp.iinfo(t.dtype)
+        return int(info.min) <= value <= int(info.max)
+
+    def distance(self, hi: Any, lo: Any, t: Any) -> Any:
+        """``hi - lo`` as a float, where one is a Python int and the other an integer array of
+        ``t``'s dtype: exact integer arithmetic when the int fits the dtype (every catalogue
+        case), else split at the dtype's maximum ``M`` so nothing overflows: an int32 step
+        with a parameter up to ``2**53``."""
+        big = hi if isinstance(hi, int) else lo
+        if not self.is_integer(t) or self.fits(t, big):
+            return self.to_float(hi - lo)
+        m = int(self.xp.iinfo(t.dtype).max)
+        if isinstance(hi, int):  # hi > M >= lo: (hi - M) + (M - lo), both exact
+            return float(hi - m) + self.to_float(m - lo)
+        return self.to_float(hi) - float(lo)
 
     def float_step(self, t: Any, start: int = 0) -> Any:
         """``max(t - start, 0)`` as a float, for schedules that never end (no int overflow)."""
@@ -133,10 +155,19 @@ class ArrayOps:
         way for a traced step. Empty phases (a bound of 0) are skipped.
         """
         bounds, pieces = _drop_empty(bounds, pieces)
+        bounds, pieces = self._reachable(t, bounds, pieces)
         out = pieces[0](t)
         for b, piece in zip(bounds, pieces[1:]):
             out = self.xp.where(t < b, out, piece(t))
         return out
+
+    def _reachable(self, t: Any, bounds: Sequence[int], pieces: Sequence[Callable]) -> tuple[list[int], list[Callable]]:
+        """Drops the pieces that start past the largest step of ``t``'s integer dtype."""
+        if not self.is_integer(t):
+            return list(bounds), list(pieces)
+        m = int(self.xp.iinfo(t.dtype).max)
+        k = sum(1 for b in bounds if b <= m)
+        return list(bounds[:k]), list(pieces[: k + 1])
 
 
 def _direction(a: Any, b: Any) -> bool | None:
@@ -174,6 +205,7 @@ class NumpyOps(ArrayOps):
         if t.ndim != 1 or t.size < 2 or not bool(np.all(t[:-1] <= t[1:])):
             return super().piecewise(t, bounds, pieces)
         bounds, pieces = _drop_empty(bounds, pieces)
+        bounds, pieces = self._reachable(t, bounds, pieces)
         edges = [0, *np.searchsorted(t, bounds, side="left").tolist(), t.size]
         out = np.empty(t.shape, np.float64)
         for (a, b), piece in zip(zip(edges, edges[1:]), pieces):

@@ -48,7 +48,10 @@ class Schedule(Specified):
         self._fn: Callable[[int], float] = self.spec.compose().closed()
 
     def __call__(self, step: int) -> float:
-        t = operator.index(step)
+        try:
+            t = operator.index(step)
+        except TypeError:
+            raise ValueError(f"{self.spec.name}: a non-integer step is invalid; expected an integer >= 0") from None
         if t < 0:
             raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected an integer >= 0")
         return self._fn(t)

@@ -70,7 +70,10 @@ class Exponential(Node):
 
         def value(t):
             x = ops.clip_step(t, w, horizon) - w
-            q = x // n if staircase else x
+            if staircase:  # a stair longer than the int dtype's range: the first stair, always
+                q = x // n if ops.fits(t, n) else ops.xp.zeros_like(x)
+            else:
+                q = x
             v = p * xp.exp(ops.to_float(q) * k)
             if e is not None and rate != 1:
                 v = xp.maximum(v, e) if rate < 1 else xp.minimum(v, e)

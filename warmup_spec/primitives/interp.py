@@ -298,11 +298,11 @@ class Interp(Node):
             tc = clip(t)
             pos = rem = None
             if "pos" in needs:
-                pos = ops.to_float(tc - S if S else tc)
+                pos = ops.distance(tc, S, t) if S else ops.to_float(tc)
                 if s_frac:
                     pos = pos + s_frac
             if "rem" in needs:
-                rem = ops.to_float(E - tc)
+                rem = ops.distance(E, tc, t)
                 if e_frac:
                     rem = rem + e_frac
             return pos, rem
@@ -313,6 +313,8 @@ class Interp(Node):
             return b_form(xp.zeros_like(t[..., :1] if t.ndim else t))  # a constant: XLA folds it
 
         def value(t: Array) -> Array:
+            if S and not ops.fits(t, S):  # starts past the largest step of t's int dtype: still a
+                return xp.full(t.shape, a, ops.float_dtype())
             pos, rem = distances(t)
             b = target(t)
             if symmetric:

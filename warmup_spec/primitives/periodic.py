@@ -44,6 +44,8 @@ class Periodic(Node):
 
         def value(t):
             x = xp.maximum(t - offset, 0)
+            if not ops.fits(t, P):  # a period longer than the int dtype's range: the first one, always
+                return f(x)
             v = f(x % P)
             if d == 1.0:
                 return v

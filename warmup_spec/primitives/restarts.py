@@ -127,10 +127,14 @@ class Restarts(Node):
             # the cycle tables cover steps up to int32's maximum; equal cycles any step
             x = ops.clip_step(t, w, INT32_MAX if (integer and starts is not None) else math.inf) - w
             F = ops.float_dtype()
-            if starts is None:
+            if starts is None and not (integer and not ops.fits(t, L0)):
                 c = x // L0
                 at = x - c * L0  # the position in the cycle, exact
                 pos, rem = ops.to_float(at), ops.to_float(L0 - at)
+            elif starts is None:  # a cycle longer than the int dtype's range: always the first
+                c = ops.xp.zeros_like(x)
+                pos, rem = ops.to_float(x), ops.distance(L0, x, t)
+            if starts is None:
                 length_c: Any = float(L0)
                 peak: Any = p * ops.xp.exp(ops.to_float(c) * log_dec) if dec != 1.0 else p
             else:
