@@ -336,9 +336,15 @@ def test_per_group_schedules_must_match_the_groups() -> None:
     bad = {**LONG, "warmup_steps": -1}
     with pytest.raises(ValueError, match=r"warmup_steps=-1 is invalid"):
         W.ScheduleLR(opt, [BASE, bad])
-    # from_config takes ONE config, as warmup_jax.from_config does: a list is not a config
-    with pytest.raises(ValueError, match="expected a mapping"):
-        W.from_config(opt, [BASE, LONG])
+    # from_config takes a list too (what to_config gives for groups with different base lrs);
+    # warmup_jax.from_config, which has no param groups, says what to do instead
+    both = W.from_config(opt, [LONG, BASE])
+    assert type(both) is W.ScheduleLR and both.schedule is None and [f.spec for f in both.schedules] == [
+        W.schedule_from_config(LONG).spec, W.schedule_from_config(BASE).spec]
+    import warmup_jax
+
+    with pytest.raises(ValueError, match="one config per torch param group.*multi_transform"):
+        warmup_jax.from_config([BASE, LONG])
 
 
 def test_lambda_lr_can_checkpoint_schedule_objects() -> None:

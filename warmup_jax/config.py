@@ -34,6 +34,11 @@ def from_config(cfg: ConfigLike) -> Schedule:
         >>> [round(float(sched(t)), 6) for t in (1, 2, 4, 9)]
         [0.5, 1.0, 0.5, 0.0]
     """
+    if isinstance(cfg, (list, tuple)):
+        raise ValueError(
+            "warmup_jax.from_config: a list of configs is one config per torch param group; in optax give "
+            "each group's label its schedule: optax.multi_transform({label: optax.adamw(from_config(cfg))}, labels)"
+        )
     return build(spec_of(cfg))
 
 

@@ -43,8 +43,10 @@ def schedule_from_config(cfg: ConfigLike) -> Schedule:
     return Schedule(spec_of(cfg))
 
 
-def from_config(optimizer: Optimizer, cfg: ConfigLike, *, last_epoch: int = -1) -> ScheduleLR:
-    """The ``LRScheduler`` a config describes (its generated class, a :class:`ScheduleLR`).
+def from_config(optimizer: Optimizer, cfg: ConfigLike | list[Any], *, last_epoch: int = -1) -> ScheduleLR:
+    """The ``LRScheduler`` a config describes (its generated class, a :class:`ScheduleLR`);
+    a list of configs gives each param group its own (what :func:`to_config` returns for
+    groups with different base lrs).
 
     Args:
         optimizer: the wrapped optimizer.
@@ -64,6 +66,8 @@ def from_config(optimizer: Optimizer, cfg: ConfigLike, *, last_epoch: int = -1) 
         >>> type(sched).__name__, opt.param_groups[0]["lr"]
         ('WarmupCosineDecayLR', 0.0)
     """
+    if isinstance(cfg, (list, tuple)):
+        return scheduler_for(optimizer, [spec_of(c) for c in cfg], last_epoch=last_epoch)
     return scheduler_for(optimizer, spec_of(cfg), last_epoch=last_epoch)
 
 

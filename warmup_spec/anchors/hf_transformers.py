@@ -1,1 +1,638 @@
-"""Placeholder: filled by its port."""
+"""HF transformers ``transformers.optimization``, by its own names and parameters
+(``"transformers.get_cosine_schedule_with_warmup"``, ...).
+
+Transcribed from ``transformers/optimization.py`` of transformers 5.24.0 and tested against
+it (``parity_tests/test_anchor_transformers.py``). Every ``get_*`` function there returns a
+``LambdaLR`` whose lambda is a factor of the optimizer's lr, given here as ``lr`` (the base
+lr of the param group; for ``get_polynomial_decay_schedule_with_warmup`` and ``min_lr=`` it
+is also ``optimizer.defaults["lr"]``, which those functions read). ``LambdaLR`` gives update
+``k`` the lr ``lr * lambda(k)``: the value at step 0 is ``lambda(0)`` (0 after a warmup,
+except in ``..._lr_rate``), and nothing ends: every lambda is defined at every step.
+
+Ported: ``get_constant_schedule``, ``get_constant_schedule_with_warmup``,
+``get_linear_schedule_with_warmup``, ``get_cosine_schedule_with_warmup``,
+``get_cosine_with_hard_restarts_schedule_with_warmup``,
+``get_polynomial_decay_schedule_with_warmup``, ``get_inverse_sqrt_schedule``,
+``get_cosine_with_min_lr_schedule_with_warmup``,
+``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``, ``get_wsd_schedule`` and
+``get_scheduler`` for the names that map to them. Not ported (not functions of the step):
+``get_reduce_on_plateau_schedule`` (torch ``ReduceLROnPlateau``, driven by a metric),
+``get_greedy_schedule`` (``GreedyLR``, driven by a metric), ``get_adafactor_schedule``
+(``AdafactorSchedule`` reports the lr ``Adafactor`` computes from its own state).
+
+Shared conventions (HF's arithmetic, reproduced):
+
+- the warmup is ``t / max(1, w)`` for ``t < w``: 0 at step 0, ``(w - 1) / w`` at its last
+  step, never 1 (the ``..._lr_rate`` variant: ``(t + 1) / w``, full lr at ``w - 1``);
+- after the warmup the decay length is ``max(1, T - w)`` (``T <= w``: 1 step);
+- cosines keep their phase past ``num_training_steps``: ``num_cycles=0.5`` rises back to the
+  lr over the next ``T - w`` steps and oscillates forever (period ``(T - w) / num_cycles``);
+- ``num_cycles`` (a float) must be a rational ``k / q`` (``q <= 1000``, ``|k| <= 100``): the
+  cosine wave is then exactly periodic in the integer step (``q (T - w)`` steps hold ``k``
+  cycles), composed of its half-cycles; ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3`` all are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from warmup_spec import _checks as c
+from warmup_spec.anchors._base import Relative
+from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
+from warmup_spec.primitives.reverse import Reverse
+from warmup_spec.registry import REGISTRY, register
+
+MAX_CYCLES_DENOMINATOR = 1000
+MAX_CYCLES_NUMERATOR = 100
+MAX_HARD_RESTARTS = 1000
+WSD_SHAPES = ("linear", "cosine", "1-sqrt")
+
+
+# --- shared pieces ------------------------------------------------------------------
+
+
+def _steps(spec: Any, name: str, optional: bool = False) -> None:
+    """Checks an integer number of steps ``>= 0`` (or None when ``optional``)."""
+    value = getattr(spec, name)
+    if optional and value is None:
+        return
+    spec._set(name, c.integer(spec.name, name, value, 0))
+
+
+def _cycles(spec: Any, name: str = "num_cycles") -> None:
+    """Checks ``num_cycles``: a finite rational ``k / q`` the wave can be built of."""
+    value = getattr(spec, name)
+    what = (f"a finite number k / q with integers |k| <= {MAX_CYCLES_NUMERATOR}, 1 <= q <= "
+            f"{MAX_CYCLES_DENOMINATOR} (0.5, 1, 2, 0.25, 0.3, 1.5, ...)")
+    x = c.number(spec.name, name, value, suffix="")
+    fr = Fraction(abs(x)).limit_denominator(MAX_CYCLES_DENOMINATOR)
+    if float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
+        raise c.fail(spec.name, name, value, what)
+    spec._set(name, x)
+
+
+def _num(x: Fraction) -> int | float:
+    """A step as an int when it is one, else the nearest float (Interp's fractional bounds)."""
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _warmup_then(lr: float, w: int, after: Node) -> Node:
+    """``lr * t / max(1, w)`` for ``t < w``, then ``after`` on its own clock from ``w``."""
+    return Join([Interp("linear", 0.0, lr, max(w, 1), label="warmup"), after], [w], ["end of warmup"])
+
+
+def cosine_wave(hi: float, lo: float, length: int, cycles: float, shift: int = 0) -> Node:
+    """``lo + (hi - lo) (1 + cos(2 pi cycles (x + shift) / length)) / 2`` at EVERY local step
+    ``x >= 0``: HF's cosine factor, with its phase running on past the end.
+
+    With ``|cycles| = k / q`` the wave repeats every ``q * length`` steps (``k`` cycles), a
+    :class:`Periodic` of its ``2k`` half-cycles, each a cosine :class:`Interp` between
+    fractional bounds (``hi -> lo``, then ``lo -> hi``); ``shift`` moves the phase on by
+    that many steps (the ``..._lr_rate`` variant's ``t - w + 1``).
+    """
+    fr = Fraction(abs(cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR)
+    if fr == 0:
+        return Constant(hi)
+    k, q = fr.numerator, fr.denominator
+    period = q * length
+    half = Fraction(period, 2 * k)
+    pieces: list[Node] = []
+    firsts: list[int] = []
+    labels: list[str] = []
+    for j in range(2 * k + 1 + math.ceil(shift / half)):  # the last ones wrap the shifted phase
+        a, b = j * half - shift, (j + 1) * half - shift
+        first, stop = max(math.ceil(a), 0), min(math.ceil(b), period)
+        if stop <= first:  # no integer step in this half-cycle
+            continue
+        down = j % 2 == 0
+        pieces.append(Interp("cosine", hi if down else lo, lo if down else hi, _num(b), start=_num(a)))
+        firsts.append(first)
+        labels.append("cosine crest" if down else "cosine trough")
+    node = pieces[0] if len(pieces) == 1 else Join(pieces, firsts[1:], labels[1:], shift=False)
+    return Periodic(node, period)
+
+
+class _HF(Relative):
+    """What every port of a ``transformers.get_*`` function shares: its warmup fact."""
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w = getattr(self, "num_warmup_steps", None)
+        if not isinstance(w, int):
+            return None, ()
+        return w, ((w,) if w > 0 else ())
+
+
+# --- the ports ----------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True)
+class GetConstantSchedule(_HF):
+    """``lr`` at every step (``_get_constant_lambda``: 1)."""
+
+    name: ClassVar[str] = "transformers.get_constant_schedule"
+
+    def compose(self) -> Node:
+        return Constant(self.lr)
+
+
+@register
+@dataclass(frozen=True)
+class GetConstantScheduleWithWarmup(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``, then ``lr``.
+
+    Quirk: the warmup never reaches ``lr``: its last step ``w - 1`` is ``lr (w - 1) / w``,
+    and ``lr`` first comes at step ``w``. ``num_warmup_steps=0``: ``lr`` from step 0.
+    """
+
+    name: ClassVar[str] = "transformers.get_constant_schedule_with_warmup"
+    num_warmup_steps: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+
+    def compose(self) -> Node:
+        return _warmup_then(self.lr, self.num_warmup_steps, Constant(self.lr))
+
+
+@register
+@dataclass(frozen=True)
+class GetLinearScheduleWithWarmup(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``, then ``lr * max(0, (T - t) / max(1, T - w))``.
+
+    Quirks: 0 at step 0 and from ``T = num_training_steps`` on; ``T <= w``: the warmup then 0
+    from step ``w`` (the lr never reaches ``lr``).
+    """
+
+    name: ClassVar[str] = "transformers.get_linear_schedule_with_warmup"
+    num_warmup_steps: int
+    num_training_steps: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_training_steps")
+
+    def compose(self) -> Node:
+        w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
+        decay = Interp("linear", lr, 0.0, T - w, label="decay") if T > w else Constant(0.0)
+        return _warmup_then(lr, w, decay)
+
+
+@register
+@dataclass(frozen=True)
+class GetCosineScheduleWithWarmup(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``, then ``lr * (1 + cos(2 pi c u)) / 2`` with
+    ``u = (t - w) / max(1, T - w)`` and ``c = num_cycles``, at EVERY later step.
+
+    Quirks: the phase runs on past ``num_training_steps``: with ``num_cycles=0.5`` the lr
+    reaches 0 at ``T`` and rises back to ``lr`` at ``2T - w`` (period ``2 (T - w)``);
+    ``T <= w`` gives a 1-step decay length: ``lr, 0, lr, 0, ...`` from step ``w`` with 0.5.
+    (In 5.24 the lambda is the later, min-lr definition of
+    ``_get_cosine_schedule_with_warmup_lr_lambda`` with ``min_lr_rate=0``: the same values.)
+    """
+
+    name: ClassVar[str] = "transformers.get_cosine_schedule_with_warmup"
+    num_warmup_steps: int
+    num_training_steps: int
+    num_cycles: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_training_steps")
+        _cycles(self)
+
+    def compose(self) -> Node:
+        w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
+        return _warmup_then(lr, w, cosine_wave(lr, 0.0, max(1, T - w), self.num_cycles))
+
+
+@register
+@dataclass(frozen=True)
+class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``; then with ``u = (t - w) / max(1, T - w)``:
+    ``lr * (1 + cos(pi ((c u) mod 1))) / 2`` while ``u < 1``, and 0 from ``T`` on.
+
+    ``num_cycles`` (``c``) cosine cycles of ``(T - w) / c`` steps each (a fraction of a step
+    allowed), every one restarting at ``lr``. Quirks: 0 from ``num_training_steps`` on (no
+    tail); ``T <= w``: ``lr`` at step ``w`` only, then 0; ``num_cycles=0``: ``lr`` until
+    ``T``. HF's float rounding: where a restart falls on an exact step ``x``, ``c * (x / D)``
+    may round just below the integer (from ``c = 22`` on, e.g. ``c = 22``, ``T - w = 22``,
+    ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr there is 0 instead of ``lr``:
+    the port puts HF's own value at those steps.
+    """
+
+    name: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
+    num_warmup_steps: int
+    num_training_steps: int
+    num_cycles: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_training_steps")
+        n = self.num_cycles
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_HARD_RESTARTS:
+            raise c.fail(self.name, "num_cycles", n, f"an integer in [0, {MAX_HARD_RESTARTS}]")
+
+    def compose(self) -> Node:
+        w, T, lr, n = self.num_warmup_steps, self.num_training_steps, self.lr, self.num_cycles
+        D = max(1, T - w)
+        pieces: list[Node] = []
+        firsts: list[int] = []
+        if n == 0:
+            pieces, firsts = [Constant(lr)], [0]
+        length = Fraction(D, n) if n else Fraction(0)
+        for k in range(n):
+            a, b = k * length, (k + 1) * length
+            first, stop = math.ceil(a), min(math.ceil(b), D)
+            if stop <= first:
+                continue
+            if k > 0 and a.denominator == 1:  # a restart on an exact step: HF's own rounding there
+                progress = float(first) / float(D)
+                v = max(0.0, 0.5 * (1.0 + math.cos(math.pi * ((float(n) * progress) % 1.0))))
+                if v != 1.0:
+                    pieces.append(Constant(lr * v))
+                    firsts.append(first)
+                    first += 1
+                    if stop <= first:
+                        continue
+            pieces.append(Interp("cosine", lr, 0.0, _num(b), start=_num(a)))
+            firsts.append(first)
+        pieces.append(Constant(0.0))
+        firsts.append(D)
+        return _warmup_then(lr, w, Join(pieces, firsts[1:], shift=False))
+
+
+@register
+@dataclass(frozen=True)
+class GetPolynomialDecayScheduleWithWarmup(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``; ``(lr - lr_end) (1 - (t - w) / (T - w)) ** power +
+    lr_end`` for ``w <= t <= T``; ``lr_end`` after (``lr_end`` absolute).
+
+    ``lr`` is ``optimizer.defaults["lr"]`` (HF's ``lr_init``; the lambda is the value divided
+    by it). HF's check, reproduced: ``lr_end < lr``. Quirks: ``power=0`` holds ``lr`` through
+    step ``T`` (``0 ** 0 = 1``), ``lr_end`` from ``T + 1``; ``T < w``: the warmup then
+    ``lr_end`` from ``w``. ``T == w``: HF raises ``ZeroDivisionError`` at step ``w`` (at
+    construction when ``w = 0``, refused here): the port holds the last value,
+    ``lr (w - 1) / w``, from step ``w`` on. Refused here though HF takes them: ``lr_end < 0``
+    (negative lrs) and ``power < 0`` (HF grows without bound, then raises at ``T``).
+    """
+
+    name: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
+    num_warmup_steps: int
+    num_training_steps: int
+    lr_end: float = 1e-7
+    power: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_training_steps")
+        lr = self.lr
+        end = c.number(self.name, "lr_end", self.lr_end, 0.0)
+        if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
+            raise c.fail(self.name, "lr_end", self.lr_end, f"a finite number >= 0.0 and < lr ({lr!r})")
+        self._set("lr_end", end)
+        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        if self.num_warmup_steps == self.num_training_steps == 0:
+            raise c.fail(self.name, "num_training_steps", 0,
+                         "> 0 or > num_warmup_steps (HF divides by T - w = 0 at step 0)")
+
+    def compose(self) -> Node:
+        w, T, lr, end, power = self.num_warmup_steps, self.num_training_steps, self.lr, self.lr_end, self.power
+        if T < w:
+            after: Node = Constant(end)
+        elif T == w:  # HF raises at step w: hold the warmup's last value
+            after = Constant(lr * (float(w - 1) / float(w)))
+        elif power == 0.0:
+            after = Join([Constant(lr), Constant(end)], [T - w + 1], ["end of decay"])
+        else:
+            after = Interp("linear", lr, end, T - w, power=power, label="decay")
+        return _warmup_then(lr, w, after)
+
+
+@register
+@dataclass(frozen=True)
+class GetInverseSqrtSchedule(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``, then ``lr / sqrt((t - w + s) / s)`` with
+    ``s = timescale`` (default ``num_warmup_steps``, or 10000 when that is 0).
+
+    Quirks: ``lr`` at step ``w`` exactly, never ending; the default timescale jumps from
+    ``w`` to 10000 at ``w = 0``. Refused here: ``timescale <= 0`` (HF divides by 0 or takes
+    the square root of a negative number).
+    """
+
+    name: ClassVar[str] = "transformers.get_inverse_sqrt_schedule"
+    num_warmup_steps: int
+    timescale: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        if self.timescale is not None:
+            self._set("timescale", c.number(self.name, "timescale", self.timescale, 0.0, lo_open=True))
+
+    def compose(self) -> Node:
+        w, s = self.num_warmup_steps, self.timescale
+        s = (w or 10_000) if s is None else s
+        return _warmup_then(self.lr, w, PowerLaw(self.lr, s, s, -0.5, label="inverse sqrt"))
+
+
+def _min_lr_rate(spec: Any) -> float:
+    """HF's ``min_lr_rate``: given, or ``min_lr / optimizer.defaults["lr"]``; exactly one of them."""
+    name, lo, rate = spec.name, spec.min_lr, spec.min_lr_rate
+    if lo is not None and rate is not None:  # HF: "Only one of min_lr or min_lr_rate should be set"
+        raise c.fail(name, "min_lr", lo, "None when min_lr_rate is set (only one of them)")
+    if lo is None and rate is None:  # HF: "One of min_lr or min_lr_rate should be set ..."
+        raise c.fail(name, "min_lr_rate", rate, "a finite number >= 0 when min_lr is None (one of them)")
+    if lo is not None:
+        spec._set("min_lr", c.number(name, "min_lr", lo, 0.0))
+        if spec.lr == 0:  # HF divides min_lr by the optimizer's lr
+            raise c.fail(name, "min_lr", lo, "None with lr=0 (min_lr_rate = min_lr / lr)")
+        return float(spec.min_lr / spec.lr)
+    spec._set("min_lr_rate", c.number(name, "min_lr_rate", rate, 0.0))
+    return float(spec.min_lr_rate)
+
+
+@register
+@dataclass(frozen=True)
+class GetCosineWithMinLrScheduleWithWarmup(_HF):
+    """``lr * t / max(1, w)`` for ``t < w``, then ``lr (m + (1 - m) (1 + cos(2 pi c u)) / 2)``
+    with ``u = (t - w) / max(1, T - w)``, ``m = min_lr_rate`` (or ``min_lr / lr``).
+
+    The cosine of ``get_cosine_schedule_with_warmup`` between ``lr`` and ``m lr``, its phase
+    running on past ``T`` (rising back to ``lr`` with ``num_cycles=0.5``). Exactly one of
+    ``min_lr`` (absolute; HF divides it by ``optimizer.defaults["lr"]``) and ``min_lr_rate``
+    (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; ``m < 0`` is refused here.
+    """
+
+    name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
+    num_warmup_steps: int
+    num_training_steps: int
+    num_cycles: float = 0.5
+    min_lr: float | None = None
+    min_lr_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_training_steps")
+        _cycles(self)
+        _min_lr_rate(self)
+
+    def compose(self) -> Node:
+        w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
+        m = _min_lr_rate(self)
+        return _warmup_then(lr, w, cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles))
+
+
+@register
+@dataclass(frozen=True)
+class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
+    """``get_cosine_with_min_lr_schedule_with_warmup`` one step ahead:
+
+    - warmup (``t < w``): ``lr (t + 1) / max(1, w)`` (``lr / w`` at step 0, ``lr`` at ``w - 1``),
+      or with ``warmup_lr_rate = r``: ``lr (r + (1 - r) t / max(1, w - 1))`` (``r lr`` at 0);
+    - then ``lr (m + (1 - m) (1 + cos(2 pi c u)) / 2)`` with ``u = (t - w + 1) / max(1, T - w)``:
+      already one step into the decay at ``w``, the minimum at ``T - 1``, rising after it
+      (``num_cycles=0.5``), every step in float as HF computes it.
+    """
+
+    name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
+    num_warmup_steps: int
+    num_training_steps: int
+    num_cycles: float = 0.5
+    min_lr: float | None = None
+    min_lr_rate: float | None = None
+    warmup_lr_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_training_steps")
+        _cycles(self)
+        _min_lr_rate(self)
+        if self.warmup_lr_rate is not None:
+            self._set("warmup_lr_rate", c.number(self.name, "warmup_lr_rate", self.warmup_lr_rate, 0.0))
+
+    def compose(self) -> Node:
+        w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
+        m = _min_lr_rate(self)
+        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
+        if w == 0:
+            return decay
+        if r is None:
+            warm: Node = Interp("linear", 0.0, lr, w - 1, start=-1, label="warmup")  # (t + 1) / w
+        elif w == 1:
+            warm = Constant(r * lr)
+        else:
+            warm = Interp("linear", r * lr, lr, w - 1, label="warmup")
+        return Join([warm, decay], [w], ["end of warmup"])
+
+
+@register
+@dataclass(frozen=True)
+class GetWsdSchedule(_HF):
+    """Warmup, stable, decay (``get_wsd_schedule``), every phase between ``m lr`` and ``lr``
+    (``m = min_lr_ratio``):
+
+    - ``t < w``: ``lr (m + (1 - m) f(t / max(1, w)))``, ``f`` = ``warmup_type``: ``u``,
+      ``(1 - cos(pi u)) / 2`` or ``1 - sqrt(1 - u)``;
+    - ``w <= t < w + s``: ``lr``;
+    - ``w + s <= t < w + s + d``: ``lr (m + (1 - m) g(u))``, ``u = (t - w - s) / max(1, d)``,
+      ``g`` = ``decay_type``: ``1 - u``, ``(1 + cos(2 pi c u)) / 2`` or ``1 - sqrt(u)``;
+    - then ``m lr``.
+
+    ``s = num_stable_steps``, or ``num_training_steps - w - d`` when it is None (HF uses
+    ``num_stable_steps`` when both are given). Quirks: the warmup starts at ``m lr``, not 0;
+    a derived ``s < 0`` (``T < w + d``) starts the decay part-way (at ``u = -s / d``) at step
+    ``w``; the cosine's phase stops at ``w + s + d`` (``m lr`` after, whatever
+    ``num_cycles``). Refused here: ``min_lr_ratio < 0`` and a negative ``num_stable_steps``.
+    """
+
+    name: ClassVar[str] = "transformers.get_wsd_schedule"
+    num_warmup_steps: int
+    num_decay_steps: int
+    num_training_steps: int | None = None
+    num_stable_steps: int | None = None
+    warmup_type: str = "linear"
+    decay_type: str = "cosine"
+    min_lr_ratio: float = 0.0
+    num_cycles: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _steps(self, "num_warmup_steps")
+        _steps(self, "num_decay_steps")
+        _steps(self, "num_training_steps", optional=True)
+        _steps(self, "num_stable_steps", optional=True)
+        if self.num_training_steps is None and self.num_stable_steps is None:
+            # HF: "Either num_training_steps or num_stable_steps must be specified."
+            raise c.fail(self.name, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
+        self._set("warmup_type", c.choice(self.name, "warmup_type", self.warmup_type, WSD_SHAPES))
+        self._set("decay_type", c.choice(self.name, "decay_type", self.decay_type, WSD_SHAPES))
+        self._set("min_lr_ratio", c.number(self.name, "min_lr_ratio", self.min_lr_ratio, 0.0))
+        _cycles(self)
+
+    def stable_steps(self) -> int:
+        """``num_stable_steps``, or ``num_training_steps - w - d`` (may be negative)."""
+        if self.num_stable_steps is not None:
+            return self.num_stable_steps
+        assert self.num_training_steps is not None
+        return self.num_training_steps - self.num_warmup_steps - self.num_decay_steps
+
+    def compose(self) -> Node:
+        w, d, lr, m = self.num_warmup_steps, self.num_decay_steps, self.lr, self.min_lr_ratio
+        s, low = self.stable_steps(), m * self.lr
+        if d == 0:
+            decay: Node = Constant(low)
+        elif self.decay_type == "cosine":
+            cycles = Fraction(abs(self.num_cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR)
+            if cycles == 0:
+                decay = Constant(lr)
+            elif cycles <= Fraction(1, 2):  # within the first half-cycle: one cosine
+                decay = Interp("cosine", lr, low, _num(d / (2 * cycles)), label="decay")
+            else:
+                decay = cosine_wave(lr, low, d, self.num_cycles)
+        else:
+            decay = Interp(self.decay_type, lr, low, d, label="decay")
+        # stable, decay, floor on a clock from w + s (negative s: the decay began before w)
+        rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + d], ["end of stable", "end of decay"])
+        if w == 0:
+            return rest
+        if self.warmup_type == "1-sqrt":  # 1 - sqrt(1 - u): the 1-sqrt decay played backwards
+            warm: Node = Reverse(Interp("1-sqrt", lr, low, w), w, label="warmup")
+        else:
+            warm = Interp(self.warmup_type, low, lr, w, label="warmup")
+        return Join([warm, rest], [w], ["end of warmup"], shift=False)
+
+
+# --- get_scheduler ------------------------------------------------------------------
+
+SCHEDULER_TYPES: dict[str, str] = {
+    "linear": GetLinearScheduleWithWarmup.name,
+    "cosine": GetCosineScheduleWithWarmup.name,
+    "cosine_with_restarts": GetCosineWithHardRestartsScheduleWithWarmup.name,
+    "polynomial": GetPolynomialDecayScheduleWithWarmup.name,
+    "constant": GetConstantSchedule.name,
+    "constant_with_warmup": GetConstantScheduleWithWarmup.name,
+    "inverse_sqrt": GetInverseSqrtSchedule.name,
+    "cosine_with_min_lr": GetCosineWithMinLrScheduleWithWarmup.name,
+    "cosine_warmup_with_min_lr": GetCosineWithMinLrScheduleWithWarmupLrRate.name,
+    "warmup_stable_decay": GetWsdSchedule.name,
+}
+"""``SchedulerType`` value -> port (all of 5.24's but ``reduce_lr_on_plateau`` and ``greedy``,
+which follow a metric)."""
+
+
+class _ScheduleName:
+    """``name`` of :class:`GetScheduler`: HF's parameter (the ``SchedulerType``, a dataclass field
+    kept in ``_scheduler_name``) shares its name with every spec's schedule name, which
+    ``spec.name`` keeps returning (error texts, configs, the registry)."""
+
+    def __init__(self, schedule: str) -> None:
+        self.schedule, self.ready = schedule, False
+
+    def __get__(self, obj: Any, objtype: Any = None) -> str:
+        if obj is None and not self.ready:  # while @dataclass reads the default: none, a required field
+            raise AttributeError("name")
+        return self.schedule
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["_scheduler_name"] = value
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class GetScheduler(_HF):
+    """``transformers.get_scheduler(name, optimizer, num_warmup_steps, num_training_steps,
+    scheduler_specific_kwargs)``: the ``get_*`` function of ``name`` (a ``SchedulerType``
+    value), called as HF calls it:
+
+    - ``"constant"``: ``get_constant_schedule`` (every other argument ignored);
+    - ``"constant_with_warmup"``: ``num_warmup_steps`` only (``scheduler_specific_kwargs`` ignored);
+    - ``"inverse_sqrt"``: ``num_warmup_steps`` and the kwargs (``num_training_steps`` ignored);
+    - ``"warmup_stable_decay"``: ``num_warmup_steps``, ``num_training_steps`` (may be None) and the kwargs;
+    - the others: ``num_warmup_steps``, ``num_training_steps`` and the kwargs.
+
+    HF's ``ValueError`` for a missing ``num_warmup_steps`` (every name but ``"constant"``) or
+    ``num_training_steps`` (the last group) is reproduced in our text, and so is its
+    ``TypeError`` for a kwarg the function does not take (``last_epoch`` included).
+    ``"reduce_lr_on_plateau"`` and ``"greedy"`` follow a metric: refused.
+    """
+
+    name: str = _ScheduleName("transformers.get_scheduler")  # type: ignore[assignment,misc]
+    num_warmup_steps: int | None = None
+    num_training_steps: int | None = None
+    scheduler_specific_kwargs: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n, kind = self.name, self.scheduler_name
+        kind = c.choice(n, "name", kind, tuple(SCHEDULER_TYPES))
+        w, T, given = self.num_warmup_steps, self.num_training_steps, self.scheduler_specific_kwargs
+        if given is not None and not isinstance(given, dict):
+            raise c.fail(n, "scheduler_specific_kwargs", given, "a dict or None")
+        params: dict[str, Any] = {}
+        if kind != "constant":
+            if w is None:  # HF: "{name} requires `num_warmup_steps`, please provide that argument."
+                raise c.fail(n, "num_warmup_steps", w, f"an integer >= 0 (name={kind!r} requires it)")
+            params["num_warmup_steps"] = w
+            if kind == "warmup_stable_decay":
+                params["num_training_steps"] = T
+            elif kind not in ("constant_with_warmup", "inverse_sqrt"):
+                if T is None:  # HF: "{name} requires `num_training_steps`, please provide that argument."
+                    raise c.fail(n, "num_training_steps", T, f"an integer >= 0 (name={kind!r} requires it)")
+                params["num_training_steps"] = T
+            if kind != "constant_with_warmup":
+                valid = [f.name for f in dataclasses.fields(REGISTRY[SCHEDULER_TYPES[kind]]) if f.name != "lr"]  # type: ignore[arg-type]
+                for key, value in (given or {}).items():
+                    if key not in valid or key in params:  # HF: a TypeError from the get_* function
+                        allowed = [v for v in valid if v not in params]
+                        raise c.fail(n, "scheduler_specific_kwargs", given, f"keys among {allowed} for name={kind!r}")
+                    params[key] = value
+        inner = REGISTRY[SCHEDULER_TYPES[kind]](lr=self.lr, **params)  # type: ignore[call-arg]
+        object.__setattr__(self, "_inner", inner)
+
+    @property
+    def scheduler_name(self) -> Any:
+        """HF's ``name`` argument (``"cosine"``, ...)."""
+        return self.__dict__["_scheduler_name"]
+
+    @property
+    def inner(self) -> Relative:
+        """The port of the ``get_*`` function ``name`` maps to, with HF's arguments."""
+        inner: Relative = self.__dict__["_inner"]
+        return inner
+
+    def params(self) -> dict[str, Any]:
+        return {"lr": self.lr, "name": self.scheduler_name, "num_warmup_steps": self.num_warmup_steps,
+                "num_training_steps": self.num_training_steps,
+                "scheduler_specific_kwargs": self.scheduler_specific_kwargs}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GetScheduler) and other.params() == self.params()
+
+    def __hash__(self) -> int:
+        kwargs = self.scheduler_specific_kwargs
+        frozen = None if kwargs is None else tuple(sorted((str(k), repr(v)) for k, v in kwargs.items()))
+        return hash((type(self), self.lr, self.scheduler_name, self.num_warmup_steps, self.num_training_steps, frozen))
+
+    def __repr__(self) -> str:
+        return "GetScheduler(" + ", ".join(f"{k}={v!r}" for k, v in self.params().items()) + ")"
+
+    def compose(self) -> Node:
+        return self.inner.compose()
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        return self.inner.warmup()
+
+
+GetScheduler.__dict__["name"].ready = True
+register(GetScheduler)
