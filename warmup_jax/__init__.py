@@ -6,6 +6,15 @@ defaults and error messages as ``warmup_torch``; :func:`from_config` for configs
 Never imports torch.
 """
 
+try:
+    import jax  # noqa: F401
+    import optax  # noqa: F401
+except ImportError as err:  # pragma: no cover - only without the extra
+    raise ImportError(
+        f"warmup_jax needs jax and optax ({err}); install them with: pip install 'warmup-schedules[jax]'",
+        name=err.name,
+    ) from err
+
 from warmup_jax import _catalogue
 from warmup_jax._build import Schedule, build
 from warmup_jax._catalogue import *  # noqa: F403  (the generated front ends)

@@ -312,6 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
         return int(args.func(args))
+    except ImportError as err:  # installed without the [parity] extra
+        print(f"warmup-parity: this command needs {err.name or 'a missing package'}: install the [parity] extra: "
+              "pip install 'warmup-schedules[parity]'", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as err:  # a user's mistake: one clear line, exit 2
         text = str(err) if isinstance(err, ValueError) else f"{err.strerror}: {err.filename}"
         print(f"warmup-parity: {text}".replace("warmup-parity: warmup-parity", "warmup-parity"), file=sys.stderr)

@@ -13,6 +13,15 @@
 Imports torch and :mod:`warmup_spec` only (never jax).
 """
 
+try:
+    import torch  # noqa: F401
+except ImportError as err:  # pragma: no cover - only without the extra
+    raise ImportError(
+        f"warmup_torch needs torch ({err}); install it with: pip install 'warmup-schedules[torch]' "
+        "(or torch first, from the index your platform needs)",
+        name=err.name,
+    ) from err
+
 from warmup_spec import _catalogue as _host
 from warmup_spec._catalogue import *  # noqa: F403  (the float64 callables)
 from warmup_spec.schedule import Schedule
