@@ -71,7 +71,7 @@ CLI_MISTAKES = [
     (["diff", "{run_toml}"], "warmup-parity diff: the following arguments are required: b"),
     (["table", '{{"schedule": "warmup_constant", "peak_value": -1}}'],
      "warmup-parity: warmup_constant: peak_value=-1 is invalid; expected a finite number >= 0.0"),
-    (["frobnicate"], "warmup-parity: warmup-parity: argument command: invalid choice: 'frobnicate'"),
+    (["frobnicate"], "warmup-parity: argument command: invalid choice: 'frobnicate'"),
 ]
 
 
