@@ -213,7 +213,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from warmup_parity.inspect_schedule import default_horizon_spec
+    from warmup_parity.horizon import default_horizon_spec
     from warmup_parity.lr_table import lr_tables
     from warmup_spec import spec_from_config
 

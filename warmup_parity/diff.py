@@ -46,9 +46,10 @@ class Diff:
             out.append(f"SAME: they agree at every step (largest difference {self.largest:.3g} at step "
                        f"{self.largest_at})")
             return out
-        fd = self.first_difference
-        a_val, b_val = self.values_at_first  # type: ignore[misc]
-        out.append(f"agree: steps 0..{fd - 1}" if fd else "agree: not even at step 0")  # type: ignore[operator]
+        fd, first = self.first_difference, self.values_at_first
+        assert fd is not None and first is not None  # not the same: they part somewhere
+        a_val, b_val = first
+        out.append(f"agree: steps 0..{fd - 1}" if fd else "agree: not even at step 0")
         out.append(f"first difference: step {fd}: A {a_val:.9g}, B {b_val:.9g}")
         if self.agree_again is not None:
             out.append(f"agree again: from step {self.agree_again} to the horizon")
@@ -67,7 +68,7 @@ def diff(a: Any, b: Any, horizon: int | None = None, rtol: float = RTOL) -> Diff
         >>> d.first_difference  # torch's cosine rises again after T_max
         101
     """
-    from warmup_parity.inspect_schedule import default_horizon_spec
+    from warmup_parity.horizon import default_horizon_spec
     from warmup_spec.registry import spec_of, spec_to_config
     from warmup_spec.tables import lr_table
 

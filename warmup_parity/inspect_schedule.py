@@ -5,16 +5,7 @@ table of :mod:`warmup_spec.tables` (tens of millions of steps a second; never ea
 over steps ``0..H`` and returns a frozen :class:`Diagnosis`; :func:`format_diagnosis`
 renders it one fact a line.
 
-The horizon ``H`` (see :func:`default_horizon`):
-
-- ``horizon`` when given;
-- for a schedule that reaches its final value at step ``E``: ``E + ceil(E / 10) + 10``;
-- for one that never does (inverse sqrt, ``noam``, ``legacy_noam``, exponential decay
-  without a reachable floor, cosine restarts without ``cycle_limit``):
-  ``10 * warmup_steps`` (``10 * timescale`` without warmup) for the inverse-sqrt
-  family; three cycles plus 10% for cosine restarts; for exponential decay the step at
-  which it falls to 1% of its peak (at least ``10 * transition_steps``), capped at
-  ``MAX_DEFAULT_HORIZON``; combinators add their offsets to their parts' horizons.
+The horizon ``H``: ``horizon`` when given, else :func:`warmup_parity.horizon.default_horizon`.
 
 Everything schedule-specific (nominal peak, warmup length, join steps, end step, the
 horizon of a schedule that never ends) is a fact of the schedule's definition
@@ -24,12 +15,12 @@ horizon of a schedule that never ends) is a fact of the schedule's definition
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from warmup_parity.horizon import MAX_DEFAULT_HORIZON, default_horizon, default_horizon_spec
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.registry import spec_of, spec_to_config
 
@@ -47,8 +38,6 @@ JUMP_RATIO = 5.0
 """A join is a discontinuity when its jump exceeds this many times the largest
 step-to-step change in the ``NEIGHBOURS`` steps on either side (and 1e-6 of the peak)."""
 NEIGHBOURS = 3
-MAX_DEFAULT_HORIZON = 1_000_000
-"""Cap on a never-ending schedule's default horizon (a given ``horizon`` is not capped)."""
 CALLABLE_HORIZON = 10_000
 """Default horizon of a user's own ``step -> lr`` base (nothing is known about it)."""
 PEAK_SHORTFALL = 1e-3
@@ -58,25 +47,6 @@ WARMUP_FRACTION = 0.5
 
 
 # --- the facts, from the definitions (warmup_spec.definition.ScheduleSpec) -----------
-
-
-def _horizon(spec: ScheduleSpec) -> tuple[int, str]:
-    e = spec.end_step
-    if e is not None:
-        return e + math.ceil(e / 10) + 10, "end step + 10% + 10"
-    h, how = spec.open_horizon()
-    return min(h, MAX_DEFAULT_HORIZON), how
-
-
-def default_horizon_spec(spec: ScheduleSpec) -> tuple[int, str]:
-    """(default horizon, how it was chosen) of a spec; see the module docstring."""
-    h, how = _horizon(spec)
-    return h, (how if spec.end_step is not None else f"never ends; default horizon: {how}")
-
-
-def default_horizon(cfg: Any) -> int:
-    """The default last step ``H`` that :func:`diagnose` (and the plots) evaluate to."""
-    return default_horizon_spec(spec_of(cfg))[0]
 
 
 def _joins(spec: ScheduleSpec, h: int) -> list[tuple[int, str]]:
@@ -250,7 +220,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     warm_values = tuple((s, float(values[s])) for s in warm_at if s <= h)
 
     ended = end is not None and end <= h
-    e_at = end if ended else h
+    e_at = end if end is not None and end <= h else h
     end_value = float(values[e_at])
     holds = bool(ended and np.all(values[e_at:] == end_value))
     tail_min = float(values[peak_step:].min())

@@ -116,7 +116,8 @@ def build_torch(name: str, weights: dict[str, np.ndarray], dtype: str) -> Any:
             x = torch.tanh(self.c2(torch.tanh(self.c1(x))))
             return self.l1(x.permute(0, 2, 3, 1).reshape(x.shape[0], -1))  # NHWC flatten
 
-    model = {"mlp": MLP, "cnn": CNN}[name]().to(tdt)
+    classes: dict[str, type[torch.nn.Module]] = {"mlp": MLP, "cnn": CNN}
+    model = classes[name]().to(tdt)
     with torch.no_grad():
         for pname, p in model.named_parameters():
             p.copy_(torch.as_tensor(np.array(weights[pname]), dtype=tdt))

@@ -105,7 +105,7 @@ def plot_schedules(
         by more than ``LOG_LR_RATIO``); bottom: ``|JAX - torch| / peak`` on a log scale
         (exact zeros at a floor).
     """
-    from warmup_parity.inspect_schedule import default_horizon
+    from warmup_parity.horizon import default_horizon
 
     cfgs = list(cfgs)
     _check_format(out_path)

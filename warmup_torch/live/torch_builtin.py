@@ -55,7 +55,7 @@ def _pct_start(end_step: float, total: int) -> float:
     return p
 
 
-def _one_cycle(s: Any) -> Config | list[Config]:
+def _onecycle_lr(s: Any) -> Config | list[Config]:
     configs = []
     for g in s.optimizer.param_groups:
         top, initial, low = g["max_lr"], g["initial_lr"], g["min_lr"]
@@ -106,7 +106,7 @@ def config_of(scheduler: Any) -> Config | list[Config] | None:
     if kind in _RELATIVE:
         return _per_group(f"torch.{kind.__name__}", list(scheduler.base_lrs), "lr", _RELATIVE[kind](scheduler))
     if kind is L.OneCycleLR:
-        return _one_cycle(scheduler)
+        return _onecycle_lr(scheduler)
     if kind is L.CyclicLR:
         return _cyclic(scheduler)
     if kind is L.SequentialLR:
