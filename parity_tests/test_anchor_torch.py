@@ -5,6 +5,7 @@ closed forms, nested ``SequentialLR``/``ChainedScheduler``, and hypothesis-drawn
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -75,6 +76,9 @@ CASES = [
     (T("LinearLR", start_factor=1.0, end_factor=0.0, total_iters=37), 80),
     (T("LinearLR", start_factor=0.25, total_iters=0), 10),  # stays at start_factor
     (T("ExponentialLR", lr=3e-4, gamma=0.999), 3000),
+    (T("ExponentialLR", lr=1e-7, gamma=1.01), 1000),  # an lr range test: grows 2e4 times
+    (T("StepLR", lr=1e-6, step_size=10, gamma=2.0), 320),
+    (T("CyclicLR", None, base_lr=1e-3, max_lr=1e-2, step_size_up=5, mode="exp_range", gamma=1.02), 100),
     (T("PolynomialLR", total_iters=50, power=2.0), 120),
     (T("PolynomialLR", total_iters=4, power=0.5), 20),
     (T("CosineAnnealingLR", T_max=100), 450),  # rises again past T_max
@@ -111,6 +115,39 @@ CASES = [
 @pytest.mark.parametrize("cfg,n", CASES, ids=[f"{c['schedule'][6:]}-{i}" for i, (c, _) in enumerate(CASES)])
 def test_torch_scheduler_equals_port(cfg, n):
     compare(cfg, n)
+
+
+def test_long_growth_in_float32():
+    """Growing e^G times, float32's exp() of a float32 argument is off by about G * 6e-8
+    relative (the rounding of ``t * log(gamma)``): 1e-7 * 1.01**t to 1e6 (G = 30) within
+    2e-6 of torch, in float64 to 1e-13."""
+    cfg = T("ExponentialLR", lr=1e-7, gamma=1.01)
+    compare_tol = check("torch", cfg, torch_lrs(lambda opt: build(opt, cfg), 1e-7, 3000), tol_f32=2.5e-6)
+    assert compare_tol[0] < 1e-13
+
+
+@pytest.mark.parametrize("cfg", [T("ExponentialLR", lr=0.1, gamma=1.5), T("StepLR", lr=0.1, step_size=3, gamma=10.0)],
+                         ids=["ExponentialLR", "StepLR"])
+def test_growth_without_end_holds_3e38(cfg):
+    """torch's float lr grows on to inf; the ports follow it up to 3e38, just within
+    float32's range, and hold there in every front end (never inf, never NaN)."""
+    import numpy as np
+
+    import warmup_jax
+    import warmup_torch
+    from warmup_spec import tables
+
+    lrs = torch_lrs(lambda opt: build(opt, cfg), 0.1, 301)
+    assert lrs[300] > 1e50  # torch's own
+    host = warmup_torch.schedule_from_config(cfg)
+    jax_fn = warmup_jax.from_config(cfg)
+    table = tables.lr_table(cfg, np.arange(1001))
+    assert np.isfinite(table).all() and table[300:].tolist() == [3e38] * 701
+    for k in [0, 10, 100, 299, 300, 1000, 10**6, 2**31 - 1]:
+        expected = min(lrs[k], 3e38) if k <= 300 else 3e38
+        assert host(k) == pytest.approx(expected, rel=1e-12), k
+        growth = math.log(expected / 0.1)  # float32: about 6e-8 relative per e-fold
+        assert float(jax_fn(k)) == pytest.approx(expected, rel=1e-7 * (1 + growth)), k
 
 
 @SETTINGS

@@ -12,6 +12,17 @@ from dataclasses import dataclass
 from warmup_spec import _checks as c
 from warmup_spec.definition import ScheduleSpec
 
+GROWTH_CEILING = 3e38
+"""Where a schedule that grows without end (an exponential with a rate above 1: an lr range
+test) is held: just within float32's range, where the libraries' float32 overflows to
+``inf`` (3.4e38); their float64 grows on to ``inf`` at 1.8e308."""
+
+
+def growth_ceiling(value: float, rate: float) -> float | None:
+    """The bound of ``value * rate ** q``: ``max(value, GROWTH_CEILING)`` when it grows,
+    none (it decays to 0) otherwise."""
+    return max(value, GROWTH_CEILING) if rate > 1.0 else None
+
 
 @dataclass(frozen=True)
 class Relative(ScheduleSpec):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
+from warmup_spec.anchors._base import Relative, growth_ceiling
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
@@ -54,7 +54,7 @@ def _any_int(name: str, key: str, value: Any) -> int:
 @register
 @dataclass(frozen=True)
 class StepLR(Relative):
-    """``lr * gamma ** (t // step_size)``."""
+    """``lr * gamma ** (t // step_size)``; a ``gamma > 1`` holds ``max(lr, 3e38)``."""
 
     name: ClassVar[str] = "torch.StepLR"
     step_size: int
@@ -67,10 +67,12 @@ class StepLR(Relative):
 
     def equivalent(self) -> dict[str, Any] | None:
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True}
+                "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True,
+                "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        return Exponential(self.lr, self.gamma, self.step_size, staircase=True)
+        return Exponential(self.lr, self.gamma, self.step_size, staircase=True,
+                           bound=growth_ceiling(self.lr, self.gamma))
 
 
 @register
@@ -159,7 +161,8 @@ class LinearLR(Relative):
 @register
 @dataclass(frozen=True)
 class ExponentialLR(Relative):
-    """``lr * gamma ** t``."""
+    """``lr * gamma ** t``; a ``gamma > 1`` grows until ``max(lr, 3e38)`` and holds there
+    (torch's float lr grows on to ``inf``)."""
 
     name: ClassVar[str] = "torch.ExponentialLR"
     gamma: float
@@ -170,10 +173,10 @@ class ExponentialLR(Relative):
 
     def equivalent(self) -> dict[str, Any] | None:
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "transition_steps": 1, "decay_rate": self.gamma}
+                "transition_steps": 1, "decay_rate": self.gamma, "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        return Exponential(self.lr, self.gamma, 1)
+        return Exponential(self.lr, self.gamma, 1, bound=growth_ceiling(self.lr, self.gamma))
 
 
 @register
@@ -280,7 +283,8 @@ class CyclicLR(ScheduleSpec):
         base, top = self.base_lr, self.max_lr
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
-            return Sum(Constant(base), Product(Periodic(rise, up + down), Exponential(1.0, self.gamma, 1)))
+            gamma_t = Exponential(1.0, self.gamma, 1, bound=growth_ceiling(1.0, self.gamma))
+            return Sum(Constant(base), Product(Periodic(rise, up + down), gamma_t))
         triangle = Join([Interp("linear", base, top, up), Interp("linear", top, base, down)], [up], ["max_lr"])
         decay = 0.5 if self.mode == "triangular2" else 1.0
         return Periodic(triangle, up + down, amplitude_decay=decay, baseline=base)

@@ -14,8 +14,9 @@ MAX_HORIZON = 1_000_000
 class Exponential(Node):
     """``value * rate ** q`` at local step ``x``, ``q = x / every`` (``floor`` with ``staircase``).
 
-    ``bound`` is a floor when ``rate < 1`` and a ceiling when ``rate > 1`` (required then,
-    by the callers' validation); ``rate == 1`` is constant.
+    ``bound`` is a floor when ``rate < 1`` and a ceiling when ``rate > 1`` (required then:
+    the array form evaluates exp() only up to the step where the ceiling is reached);
+    ``rate == 1`` is constant.
     """
 
     def __init__(
@@ -28,6 +29,8 @@ class Exponential(Node):
         bound: float | None = None,
         label: str = "",
     ) -> None:
+        if rate > 1.0 and bound is None:
+            raise ValueError(f"Exponential: a rate > 1 ({rate!r}) needs a ceiling (bound)")
         self.value, self.rate, self.every, self.staircase, self.bound, self.label = (
             value, rate, every, staircase, bound, label)
 
