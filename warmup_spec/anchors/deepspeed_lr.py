@@ -1,1 +1,377 @@
-"""Placeholder: filled by its port."""
+"""DeepSpeed ``deepspeed.runtime.lr_schedules``, by its own names and parameters
+(``"deepspeed.WarmupLR"``, ...).
+
+Transcribed from ``deepspeed/runtime/lr_schedules.py`` of DeepSpeed 0.19.8 (the installed
+package; github.com/deepspeedai/DeepSpeed) and tested against it
+(``parity_tests/test_anchor_deepspeed.py``), stepped as the DeepSpeed engine steps it:
+the scheduler is built before training (``last_batch_iteration=-1``, which writes the lr
+of update 0 into the optimizer) and ``step()`` follows every optimizer step, so update
+``k >= 1`` runs at DeepSpeed's ``get_lr()`` with ``last_batch_iteration = k - 1``.
+
+``WarmupLR``, ``WarmupDecayLR``, ``OneCycle`` and ``LRRangeTest`` set absolute lrs (no
+``lr``); ``WarmupCosineLR`` scales the optimizer's lr by ratios (``lr`` first).
+What DeepSpeed refuses (``warmup_num_steps`` not a positive int, a non-positive
+``lr_range_test_step_size`` or ``cycle_first_step_size``, a negative
+``cycle_second_step_size``) is refused here; so are an unknown ``warmup_type`` (DeepSpeed
+logs a warning and uses ``"log"``) and negative lrs, ratios, rates and sizes (DeepSpeed
+takes them and produces negative or infinite lrs). The optimizer's momentum, which
+``OneCycle`` can also cycle, is not an lr schedule: its parameters are not taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from warmup_spec import _checks as c
+from warmup_spec.anchors._base import Relative
+from warmup_spec.definition import ScheduleSpec
+from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw
+from warmup_spec.primitives.stairs import Stairs
+from warmup_spec.registry import register
+
+WarmupType = Literal["log", "linear"]
+WARMUP_TYPES = ("log", "linear")
+
+
+def _warmup(warmup_type: str, lo: float, hi: float, steps: int) -> Node:
+    """DeepSpeed's warmup by update ``k`` (``last_batch_iteration = k - 1``), ``W = steps``:
+    ``log``: ``lo + (hi - lo) log(k) / log(W)``, ``hi`` at update ``W``; ``linear``:
+    ``lo + (hi - lo) (k - 1) / W``, ``hi`` at update ``W + 1``; ``lo`` at updates 0 and 1."""
+    if warmup_type == "log":  # log1p(k - 1) / log1p(W - 1): Interp's log shape, from update 1
+        return Interp("log", lo, hi, steps, start=1, label="warmup")
+    return Interp("linear", lo, hi, steps + 1, start=1, label="warmup")
+
+
+def _check_warmup(spec: ScheduleSpec) -> None:
+    n = spec.name
+    spec._set("warmup_num_steps", c.integer(n, "warmup_num_steps", spec.warmup_num_steps, 1))  # type: ignore[attr-defined]
+    spec._set("warmup_type", c.choice(n, "warmup_type", spec.warmup_type, WARMUP_TYPES))  # type: ignore[attr-defined]
+
+
+@register
+@dataclass(frozen=True)
+class WarmupLR(ScheduleSpec):
+    """DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr`` over
+    ``W = max(2, warmup_num_steps)`` updates, then ``warmup_max_lr`` forever.
+
+    At update ``k`` (DeepSpeed's ``last_batch_iteration = k - 1``):
+
+    - ``log`` (the default): ``min + (max - min) log(k) / log(W)`` for ``1 <= k <= W``;
+    - ``linear``: ``min + (max - min) (k - 1) / W`` for ``1 <= k <= W + 1``;
+    - ``min`` at update 0 (the lr written at construction).
+
+    Source: ``deepspeed/runtime/lr_schedules.py`` (``WarmupLR.get_lr``, ``_get_gamma``),
+    DeepSpeed 0.19.8. Quirks reproduced: updates 0 and 1 both run at ``warmup_min_lr``
+    (``log(1) = 0``, ``0 / W = 0``); ``warmup_num_steps`` of 1 is 2; the log warmup
+    reaches the max at update ``W``, the linear one at ``W + 1``. DeepSpeed's default
+    ``warmup_max_lr=None`` takes the optimizer's lr, which a schedule config cannot
+    see: ``warmup_max_lr`` is required here (and comes first).
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "deepspeed.WarmupLR", "warmup_max_lr": 1e-3, "warmup_num_steps": 100})
+        >>> [round(s(k) / 1e-3, 4) for k in (0, 1, 2, 10, 100, 101)]
+        [0.0, 0.0, 0.1505, 0.5, 1.0, 1.0]
+    """
+
+    name: ClassVar[str] = "deepspeed.WarmupLR"
+    warmup_max_lr: float
+    warmup_min_lr: float = 0.0
+    warmup_num_steps: int = 1000
+    warmup_type: WarmupType = "log"
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr, 0.0))
+        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr, 0.0))
+        _check_warmup(self)
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "warmup_max_lr", self.warmup_max_lr
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w = max(2, self.warmup_num_steps) + (self.warmup_type == "linear")
+        return w, (w,)
+
+    def compose(self) -> Node:
+        w = max(2, self.warmup_num_steps)
+        return _warmup(self.warmup_type, self.warmup_min_lr, self.warmup_max_lr, w)
+
+
+@register
+@dataclass(frozen=True)
+class WarmupDecayLR(ScheduleSpec):
+    """DeepSpeed ``WarmupDecayLR``: ``WarmupLR``'s warmup, then a linear decay back to
+    ``warmup_min_lr`` (not to 0) at update ``total_num_steps + 1``, held after.
+
+    With ``W = max(2, warmup_num_steps)``, ``T = total_num_steps`` and update ``k``
+    (``last_batch_iteration = k - 1``): the warmup of ``WarmupLR`` for ``k <= W``, then
+    ``min + (max - min) max(0, (T - k + 1) / max(1, T - W))`` for ``k >= W + 1``.
+
+    Source: ``deepspeed/runtime/lr_schedules.py`` (``WarmupDecayLR._get_gamma``),
+    DeepSpeed 0.19.8. Quirks reproduced: the decay ends at ``warmup_min_lr``; it starts
+    at ``warmup_max_lr`` at update ``W + 1`` and its length is ``T - W`` with the
+    bumped ``W`` (``warmup_num_steps`` of 1 is 2); ``T <= W`` (DeepSpeed only warns)
+    drops from the warmup straight to ``warmup_min_lr`` at update ``W + 1``.
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "deepspeed.WarmupDecayLR", "total_num_steps": 100,
+        ...               "warmup_num_steps": 10, "warmup_type": "linear", "warmup_max_lr": 1e-3})
+        >>> [round(s(k) / 1e-3, 4) for k in (0, 1, 2, 11, 56, 101, 200)]
+        [0.0, 0.0, 0.1, 1.0, 0.5, 0.0, 0.0]
+    """
+
+    name: ClassVar[str] = "deepspeed.WarmupDecayLR"
+    total_num_steps: int
+    warmup_min_lr: float = 0.0
+    warmup_max_lr: float = 0.001
+    warmup_num_steps: int = 1000
+    warmup_type: WarmupType = "log"
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
+        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr, 0.0))
+        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr, 0.0))
+        _check_warmup(self)
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "warmup_max_lr", self.warmup_max_lr
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w = max(2, self.warmup_num_steps) + (self.warmup_type == "linear")
+        return w, (w,)
+
+    def compose(self) -> Node:
+        w, T = max(2, self.warmup_num_steps), self.total_num_steps
+        lo, hi = self.warmup_min_lr, self.warmup_max_lr
+        warm = _warmup(self.warmup_type, lo, hi, w)
+        decay: Node = Interp("linear", hi, lo, T + 1, start=w + 1, label="decay") if T > w else Constant(lo)
+        return Join([warm, decay], [w + 1], ["end of warmup"], shift=False)
+
+
+@register
+@dataclass(frozen=True)
+class WarmupCosineLR(Relative):
+    """DeepSpeed ``WarmupCosineLR``: the optimizer's ``lr`` times a ratio that warms up
+    from ``warmup_min_ratio`` to 1, then follows a cosine to ``cos_min_ratio``.
+
+    With ``W = max(2, warmup_num_steps)``, ``T = total_num_steps`` and update ``k``
+    (``last_batch_iteration = k - 1``):
+
+    - update 0: ``0`` (DeepSpeed writes ``0.0`` at construction);
+    - ``1 <= k <= W`` (``W + 1`` for ``linear``): ``lr (r0 + (1 - r0) g)`` with ``g``
+      ``WarmupLR``'s warmup fraction (``log(k) / log(W)`` or ``(k - 1) / W``);
+    - ``k >= W + 1``: ``lr (c + (1 - c) (1 + cos(pi min(1, (k - W) / max(1, T - W)))) / 2)``.
+
+    Source: ``deepspeed/runtime/lr_schedules.py`` (``WarmupCosineLR.get_lr_ratio``),
+    DeepSpeed 0.19.8. Quirks reproduced: update 0 runs at lr 0 whatever
+    ``warmup_min_ratio`` (update 1 at ``lr * warmup_min_ratio``); the cosine is already
+    one step in at update ``W + 1`` (``(k - W) / (T - W)``), so a linear warmup never
+    runs an update at the full ``lr``; the ratio holds ``cos_min_ratio`` from update
+    ``T`` on (``T <= W``: from update ``W + 1``).
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "deepspeed.WarmupCosineLR", "lr": 1e-3, "total_num_steps": 100,
+        ...               "warmup_num_steps": 10, "warmup_min_ratio": 0.1, "cos_min_ratio": 0.0})
+        >>> [round(s(k) / 1e-3, 4) for k in (0, 1, 10, 11, 55, 100, 150)]
+        [0.0, 0.1, 1.0, 0.9997, 0.5, 0.0, 0.0]
+    """
+
+    name: ClassVar[str] = "deepspeed.WarmupCosineLR"
+    total_num_steps: int
+    warmup_min_ratio: float = 0.0
+    warmup_num_steps: int = 1000
+    cos_min_ratio: float = 0.0001
+    warmup_type: WarmupType = "log"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
+        self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio, 0.0))
+        self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio, 0.0))
+        _check_warmup(self)
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w = max(2, self.warmup_num_steps) + (self.warmup_type == "linear")
+        return w, (w,)
+
+    def compose(self) -> Node:
+        w, T, lr = max(2, self.warmup_num_steps), self.total_num_steps, self.lr
+        warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
+        end = lr * self.cos_min_ratio
+        cos: Node = Interp("cosine", lr, end, T, start=w, label="cosine") if T > w else Constant(end)
+        return Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False)
+
+
+@register
+@dataclass(frozen=True)
+class LRRangeTest(ScheduleSpec):
+    """DeepSpeed ``LRRangeTest``: an lr growing linearly (or in stairs) without end,
+    ``min_lr (1 + rate k / size)`` at update ``k`` (``floor(k / size)`` with
+    ``lr_range_test_staircase``), ``min_lr = lr_range_test_min_lr``, ``rate =
+    lr_range_test_step_rate``, ``size = lr_range_test_step_size``.
+
+    Source: ``deepspeed/runtime/lr_schedules.py`` (``LRRangeTest.get_lr``,
+    ``_continuous_interval``, ``_staircase_interval``: ``(last_batch_iteration + 1) /
+    size``), DeepSpeed 0.19.8. Update 0 runs at ``lr_range_test_min_lr`` (written at
+    construction) and update ``k`` at ``last_batch_iteration = k - 1``, so the formula
+    holds at every update; the lr never stops growing.
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "deepspeed.LRRangeTest", "lr_range_test_min_lr": 1e-4,
+        ...               "lr_range_test_step_size": 10, "lr_range_test_staircase": True})
+        >>> [round(s(k) / 1e-4, 4) for k in (0, 9, 10, 25)]
+        [1.0, 1.0, 2.0, 3.0]
+    """
+
+    name: ClassVar[str] = "deepspeed.LRRangeTest"
+    lr_range_test_min_lr: float = 1e-3
+    lr_range_test_step_size: int = 2000
+    lr_range_test_step_rate: float = 1.0
+    lr_range_test_staircase: bool = False
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr, 0.0))
+        self._set("lr_range_test_step_size", c.integer(n, "lr_range_test_step_size", self.lr_range_test_step_size, 1))
+        self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate, 0.0))
+        self._set("lr_range_test_staircase", c.flag(n, "lr_range_test_staircase", self.lr_range_test_staircase))
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return None
+
+    def compose(self) -> Node:
+        lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
+        if lo == 0.0 or rate == 0.0:
+            return Constant(lo)
+        k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
+        ramp = PowerLaw(lo, k, k, 1.0, label="range test")
+        return Stairs(ramp, size, label="range test") if self.lr_range_test_staircase else ramp
+
+
+def _held(pieces: list[tuple[int, float]], end: int) -> Node:
+    """Constants ``value`` from each ``start`` (increasing; a later start equal to an
+    earlier one replaces it) until the next start, the last until ``end`` and after."""
+    starts: list[int] = []
+    values: list[float] = []
+    for start, value in pieces:
+        if start >= end:
+            continue
+        if starts and start == starts[-1]:
+            values[-1] = value
+        else:
+            starts.append(start)
+            values.append(value)
+    if len(values) == 1:
+        return Constant(values[0])
+    return Join([Constant(v) for v in values], starts[1:], ["stair"] * (len(starts) - 1))
+
+
+@register
+@dataclass(frozen=True)
+class OneCycle(ScheduleSpec):
+    """DeepSpeed ``OneCycle``: one triangular cycle from ``cycle_min_lr`` up to
+    ``cycle_max_lr`` over ``f = cycle_first_step_size`` updates and back down over
+    ``s = cycle_second_step_size`` (default ``f``), optionally in stairs, then
+    ``cycle_min_lr`` or its inverse-time decay.
+
+    At update ``k`` (``last_batch_iteration = k - 1``, ``batch_iteration = k``):
+
+    - ``k <= f + s``: ``min + (max - min) scale``, ``scale = k / f`` going up and
+      ``(f + s - k) / s`` going down; with a stair count ``n > 0`` for that half,
+      ``scale = floor(k n / f) / n`` (up) or ``floor((f + s - k) n / s) / n`` (down);
+    - ``k > f + s``: ``min / (1 + decay_lr_rate (k - f - s) / decay_step_size)``, or
+      ``min`` when ``decay_lr_rate`` or ``decay_step_size`` is 0.
+
+    Source: ``deepspeed/runtime/lr_schedules.py`` (``OneCycle._get_scale_factor``,
+    ``_get_cycle_lr``, ``_get_decay_lr``), DeepSpeed 0.19.8. Quirks reproduced: the
+    peak ``cycle_max_lr`` is run at update ``f`` only; stairs have the integer widths
+    that ``floor`` gives (``f / n`` need not be an integer) and a descending half in
+    stairs leaves the peak at once (``floor((s - 1) n / s) / n``); the cycle is not
+    repeated; ``cycle_second_stair_count`` defaults to ``cycle_first_stair_count``; with
+    ``s = 0`` update ``f`` is already ``cycle_min_lr`` (the peak is never run). The
+    momentum parameters (``cycle_momentum``, ``cycle_min_mom``, ...) are not taken: they
+    are not lrs.
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3,
+        ...               "cycle_first_step_size": 10, "decay_lr_rate": 1.0, "decay_step_size": 10})
+        >>> [round(s(k) / 1e-4, 4) for k in (0, 5, 10, 15, 20, 30)]
+        [1.0, 5.5, 10.0, 5.5, 1.0, 0.5]
+    """
+
+    name: ClassVar[str] = "deepspeed.OneCycle"
+    cycle_min_lr: float
+    cycle_max_lr: float
+    decay_lr_rate: float = 0.0
+    cycle_first_step_size: int = 2000
+    cycle_second_step_size: int | None = None
+    cycle_first_stair_count: int = 0
+    cycle_second_stair_count: int | None = None
+    decay_step_size: int = 0
+
+    def __post_init__(self) -> None:
+        n = self.name
+        self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr, 0.0))
+        self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr, 0.0))
+        self._set("decay_lr_rate", c.number(n, "decay_lr_rate", self.decay_lr_rate, 0.0))
+        self._set("cycle_first_step_size", c.integer(n, "cycle_first_step_size", self.cycle_first_step_size, 1))
+        if self.cycle_second_step_size is not None:
+            self._set("cycle_second_step_size",
+                      c.integer(n, "cycle_second_step_size", self.cycle_second_step_size, 0))
+        self._set("cycle_first_stair_count", c.integer(n, "cycle_first_stair_count", self.cycle_first_stair_count, 0))
+        if self.cycle_second_stair_count is not None:
+            self._set("cycle_second_stair_count",
+                      c.integer(n, "cycle_second_stair_count", self.cycle_second_stair_count, 0))
+        self._set("decay_step_size", c.integer(n, "decay_step_size", self.decay_step_size, 0))
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "cycle_max_lr", self.cycle_max_lr
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        return self.cycle_first_step_size, (self.cycle_first_step_size,)
+
+    def compose(self) -> Node:
+        lo, hi = self.cycle_min_lr, self.cycle_max_lr
+        f = self.cycle_first_step_size
+        s = f if self.cycle_second_step_size is None else self.cycle_second_step_size
+        n1 = self.cycle_first_stair_count
+        n2 = n1 if self.cycle_second_stair_count is None else self.cycle_second_stair_count
+        total = f + s
+
+        def at(j: int, n: int) -> float:  # DeepSpeed: min + (max - min) * (floor(...) / n)
+            return lo + (hi - lo) * (j / n)
+
+        pieces: list[Node] = []
+        bounds: list[int] = []
+        if n1 > 0:  # stair j starts at ceil(j f / n1): the first k with floor(k n1 / f) >= j
+            up = _held([(-(-j * f // n1), at(j, n1)) for j in range(n1)], f)
+        else:
+            up = Interp("linear", lo, hi, f, label="increase")
+        pieces.append(up)
+        if s > 0:
+            bounds.append(f)
+            if n2 > 0:
+                # k = f is the peak (its stair position is n / n); for f < k < f + s the stair is
+                # j = floor((f + s - k) n2 / s), which starts at f + s + 1 - ceil((j + 1) s / n2)
+                stairs = [(0, at(n2, n2))] + [
+                    (max(1, s + 1 + (-(j + 1) * s) // n2), at(j, n2)) for j in range(n2 - 1, -1, -1)]
+                down = _held(stairs, s + 1)
+            else:
+                down = Interp("linear", hi, lo, s, label="decrease")
+            pieces.append(down)
+        bounds.append(total)
+        r, size = self.decay_lr_rate, self.decay_step_size
+        if r == 0.0 or size == 0:
+            pieces.append(Constant(lo))
+        else:  # lo / (1 + r x / size) = lo (size / r) / (x + size / r)
+            k = size / r
+            pieces.append(PowerLaw(lo, k, k, -1.0, label="decay"))
+        return Join(pieces, bounds, ["peak", "end of cycle"][-len(bounds):])

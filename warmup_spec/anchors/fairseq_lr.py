@@ -1,1 +1,166 @@
-"""Placeholder: filled by its port."""
+"""fairseq ``fairseq.optim.lr_scheduler``, by its own names and parameters
+(``"fairseq.inverse_sqrt"``, ``"fairseq.cosine"``).
+
+Transcribed from ``fairseq/optim/lr_scheduler/inverse_square_root_schedule.py`` and
+``cosine_lr_scheduler.py`` of facebookresearch/fairseq (commit
+3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99; both files last changed in
+d871f6169f8185837d1c11fb28da56abfd83841c) and tested against their ``step_update``
+transcribed literally (``parity_tests/test_anchor_formulas.py``; fairseq is not installed
+here). fairseq's trainer calls ``step_update(0)`` when it builds the scheduler and
+``step_update(num_updates)`` after every update, so update ``k`` runs at
+``step_update(k)``. ``lr`` is fairseq's ``--lr`` (``optimization.lr``, the optimizer's
+lr): a number, or fairseq's list of one number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from warmup_spec import _checks as c
+from warmup_spec.anchors._base import Relative
+from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
+from warmup_spec.primitives.log_cycles import LogCycles
+from warmup_spec.registry import register
+
+
+def _one_lr(spec: Any) -> None:
+    """fairseq's ``lr`` is a list; these schedulers refuse more than one value."""
+    lr = spec.lr
+    if isinstance(lr, (list, tuple)):
+        if len(lr) != 1:
+            raise c.fail(spec.name, "lr", lr, "a number or a list of one number (fairseq: use the 'fixed' "
+                         "scheduler for one lr per epoch)")
+        spec._set("lr", lr[0])
+
+
+@register
+@dataclass(frozen=True)
+class InverseSqrt(Relative):
+    """fairseq ``inverse_sqrt``: a linear warmup from ``warmup_init_lr`` to ``lr`` over
+    ``warmup_updates``, then ``lr * sqrt(warmup_updates) / sqrt(k)``.
+
+    At update ``k`` (``step_update(k)``), ``W = warmup_updates``: ``warmup_init_lr + k
+    (lr - warmup_init_lr) / W`` for ``k < W``, ``lr W**0.5 * k**-0.5`` from ``k = W``.
+
+    Source: ``fairseq/optim/lr_scheduler/inverse_square_root_schedule.py``, fairseq
+    commit 3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99. Quirks reproduced: a negative
+    ``warmup_init_lr`` (the default -1) means 0; ``lr`` is reached at update ``W``
+    exactly and decays from ``W + 1``. fairseq divides by ``warmup_updates`` when it
+    builds the scheduler, so ``warmup_updates=0`` (a ``ZeroDivisionError`` there) is
+    refused.
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "fairseq.inverse_sqrt", "lr": 5e-4, "warmup_updates": 100})
+        >>> [round(s(k) / 5e-4, 4) for k in (0, 50, 100, 400)]
+        [0.0, 0.5, 1.0, 0.5]
+    """
+
+    name: ClassVar[str] = "fairseq.inverse_sqrt"
+    warmup_updates: int = 4000
+    warmup_init_lr: float = -1
+
+    def __post_init__(self) -> None:
+        _one_lr(self)
+        super().__post_init__()
+        n = self.name
+        self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 1))
+        self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        return self.warmup_updates, (self.warmup_updates,)
+
+    def compose(self) -> Node:
+        w, lr = self.warmup_updates, self.lr
+        init = 0.0 if self.warmup_init_lr < 0 else self.warmup_init_lr
+        decay = PowerLaw(lr * w**0.5, w, 1.0, -0.5, label="inverse square root")  # decay_factor * k**-0.5
+        return Join([Interp("linear", init, lr, w, label="warmup"), decay], [w], ["end of warmup"])
+
+
+@register
+@dataclass(frozen=True)
+class Cosine(Relative):
+    """fairseq ``cosine``: a linear warmup from ``warmup_init_lr`` to ``lr``, then cosine
+    cycles from ``lr`` to ``min_lr`` (SGDR) whose length grows by ``t_mult`` and whose
+    both ends shrink by ``lr_shrink`` per cycle.
+
+    At update ``k`` (``step_update(k)``), ``W = warmup_updates``: ``warmup_init_lr + k
+    (lr - warmup_init_lr) / W`` for ``k < W``; then with ``x = k - W``, ``P =
+    lr_period_updates`` (``max_update - W`` when ``<= 0``) and ``m = t_mult``, cycle
+    ``i = floor(x / P)`` (``m = 1``) or ``floor(log(1 - x / P (1 - m), m))``, of length
+    ``T_i = P m**i`` from ``P (1 - m**i) / (1 - m)``, ``t`` into it:
+    ``s**i (min_lr + (lr - min_lr) (1 + cos(pi t / T_i)) / 2)``, ``s = lr_shrink``.
+
+    Source: ``fairseq/optim/lr_scheduler/cosine_lr_scheduler.py``, fairseq commit
+    3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99. Quirks reproduced: ``lr_shrink`` (default
+    0.1) scales the floor ``min_lr`` as well as the peak; ``min_lr > lr`` is lowered to
+    ``lr``; a negative ``warmup_init_lr`` (the default -1) means ``min_lr``; the cycle of
+    an update is fairseq's float64 logarithm, which starts some cycles one update late or
+    early (``t_mult=3``, ``lr_period_updates=100``: update 12100 after the warmup is the
+    floor of cycle 4, not the peak of cycle 5; see :mod:`warmup_spec.primitives.log_cycles`).
+    Refused here: ``t_mult < 1`` (fairseq's logarithm fails at some update), ``1 < t_mult
+    < 1.001`` (as our own cosine restarts), a fractional ``lr_period_updates``, a period
+    below 1 (fairseq asserts ``max_update > 0`` and divides by the period), and
+    ``lr_shrink`` outside ``[0, 1]``.
+
+    Example:
+        >>> from warmup_spec import Schedule
+        >>> s = Schedule({"schedule": "fairseq.cosine", "lr": 1e-3, "lr_period_updates": 100, "lr_shrink": 0.5})
+        >>> [round(s(k) / 1e-3, 4) for k in (0, 50, 99, 100, 150)]
+        [1.0, 0.5, 0.0002, 0.5, 0.25]
+    """
+
+    name: ClassVar[str] = "fairseq.cosine"
+    warmup_updates: int = 0
+    warmup_init_lr: float = -1
+    min_lr: float = 0.0
+    t_mult: float = 1.0
+    lr_period_updates: float = -1
+    lr_shrink: float = 0.1
+    max_update: int = 0
+
+    def __post_init__(self) -> None:
+        _one_lr(self)
+        super().__post_init__()
+        n = self.name
+        self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 0))
+        self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
+        self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
+        m = c.number(n, "t_mult", self.t_mult, 1.0)
+        if 1.0 < m < 1.001:
+            raise c.fail(n, "t_mult", self.t_mult, "1.0 or a finite number >= 1.001")
+        self._set("t_mult", m)
+        self._set("lr_shrink", c.number(n, "lr_shrink", self.lr_shrink, 0.0, 1.0))
+        self._set("max_update", c.integer(n, "max_update", self.max_update, 0))
+        p = c.number(n, "lr_period_updates", self.lr_period_updates)
+        if p > 0:
+            if p != math.floor(p):
+                raise c.fail(n, "lr_period_updates", self.lr_period_updates,
+                             "a whole number of updates > 0, or <= 0 for max_update - warmup_updates")
+        elif self.max_update - self.warmup_updates < 1:
+            raise c.fail(n, "max_update", self.max_update,
+                         f"an integer > warmup_updates ({self.warmup_updates}) with lr_period_updates <= 0")
+        self._set("lr_period_updates", p)
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w = self.warmup_updates
+        return w, ((w,) if w > 0 else ())
+
+    def compose(self) -> Node:
+        hi, lo = self.lr, min(self.min_lr, self.lr)
+        w, m, s = self.warmup_updates, self.t_mult, self.lr_shrink
+        p = self.lr_period_updates
+        P = int(p) if p > 0 else self.max_update - w
+        cycles: Node
+        if m != 1.0:
+            cycles = LogCycles(hi, lo, P, m, s)
+        elif s == 0.0:  # 0**0 = 1, then 0: one cycle, then 0
+            cycles = Join([Interp("cosine", hi, lo, P, label="cycle"), Constant(0.0)], [P], ["end of first cycle"])
+        else:
+            cycles = Periodic(Interp("cosine", hi, lo, P, label="cycle"), P, amplitude_decay=s)
+        if w == 0:
+            return cycles
+        init = lo if self.warmup_init_lr < 0 else self.warmup_init_lr
+        return Join([Interp("linear", init, hi, w, label="warmup"), cycles], [w], ["end of warmup"])
