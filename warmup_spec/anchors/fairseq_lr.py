@@ -72,6 +72,13 @@ class InverseSqrt(Relative):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return self.warmup_updates, (self.warmup_updates,)
 
+    def equivalent(self) -> dict[str, Any] | None:
+        init = max(self.warmup_init_lr, 0.0)
+        if init > self.lr:
+            return None
+        return {"schedule": "warmup_inverse_sqrt", "peak_value": self.lr, "warmup_steps": self.warmup_updates,
+                "init_value": init, "timescale": self.warmup_updates}
+
     def compose(self) -> Node:
         w, lr = self.warmup_updates, self.lr
         init = 0.0 if self.warmup_init_lr < 0 else self.warmup_init_lr

@@ -126,6 +126,11 @@ class _HF(Relative):
         return w, ((w,) if w > 0 else ())
 
 
+
+def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any]:
+    """A catalogue config with the port's lr as peak and its warmup."""
+    return {"schedule": name, "peak_value": spec.lr, "warmup_steps": spec.num_warmup_steps, **params}
+
 # --- the ports ----------------------------------------------------------------------
 
 
@@ -156,6 +161,9 @@ class GetConstantScheduleWithWarmup(_HF):
         super().__post_init__()
         _steps(self, "num_warmup_steps")
 
+    def equivalent(self) -> dict[str, Any] | None:
+        return {"schedule": "warmup_constant", "peak_value": self.lr, "warmup_steps": self.num_warmup_steps}
+
     def compose(self) -> Node:
         return _warmup_then(self.lr, self.num_warmup_steps, Constant(self.lr))
 
@@ -177,6 +185,10 @@ class GetLinearScheduleWithWarmup(_HF):
         super().__post_init__()
         _steps(self, "num_warmup_steps")
         _steps(self, "num_training_steps")
+
+    def equivalent(self) -> dict[str, Any] | None:
+        w, T = self.num_warmup_steps, self.num_training_steps
+        return _catalogue("warmup_linear_decay", self, total_steps=T) if T > w else None
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
@@ -207,6 +219,10 @@ class GetCosineScheduleWithWarmup(_HF):
         _steps(self, "num_warmup_steps")
         _steps(self, "num_training_steps")
         _cycles(self)
+
+    def equivalent(self) -> dict[str, Any] | None:
+        w, T = self.num_warmup_steps, self.num_training_steps
+        return _catalogue("warmup_cosine_decay", self, total_steps=T) if T > w and self.num_cycles == 0.5 else None
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
@@ -240,6 +256,12 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
         n = self.num_cycles
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_HARD_RESTARTS:
             raise c.fail(self.name, "num_cycles", n, f"an integer in [0, {MAX_HARD_RESTARTS}]")
+
+    def equivalent(self) -> dict[str, Any] | None:
+        w, T, n = self.num_warmup_steps, self.num_training_steps, self.num_cycles
+        if T <= w or n < 1 or (T - w) % n:
+            return None
+        return _catalogue("warmup_cosine_restarts", self, cycle_steps=(T - w) // n, cycle_limit=n)
 
     def compose(self) -> Node:
         w, T, lr, n = self.num_warmup_steps, self.num_training_steps, self.lr, self.num_cycles
@@ -305,6 +327,12 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
             raise c.fail(self.name, "num_training_steps", 0,
                          "> 0 or > num_warmup_steps (HF divides by T - w = 0 at step 0)")
 
+    def equivalent(self) -> dict[str, Any] | None:
+        w, T = self.num_warmup_steps, self.num_training_steps
+        if T <= w or not 0 < self.power or self.lr_end >= self.lr:
+            return None
+        return _catalogue("warmup_polynomial_decay", self, total_steps=T, end_value=self.lr_end, power=self.power)
+
     def compose(self) -> Node:
         w, T, lr, end, power = self.num_warmup_steps, self.num_training_steps, self.lr, self.lr_end, self.power
         if T < w:
@@ -338,6 +366,11 @@ class GetInverseSqrtSchedule(_HF):
         _steps(self, "num_warmup_steps")
         if self.timescale is not None:
             self._set("timescale", c.number(self.name, "timescale", self.timescale, 0.0, lo_open=True))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        w = self.num_warmup_steps
+        timescale = self.timescale if self.timescale is not None else (w or 10_000)
+        return _catalogue("warmup_inverse_sqrt", self, timescale=timescale)
 
     def compose(self) -> Node:
         w, s = self.num_warmup_steps, self.timescale
@@ -386,6 +419,13 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
         _steps(self, "num_training_steps")
         _cycles(self)
         _min_lr_rate(self)
+
+    def equivalent(self) -> dict[str, Any] | None:
+        w, T = self.num_warmup_steps, self.num_training_steps
+        m = _min_lr_rate(self)
+        if T <= w or self.num_cycles != 0.5 or m > 1:
+            return None
+        return _catalogue("warmup_cosine_decay", self, total_steps=T, end_value=m * self.lr)
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr

@@ -36,7 +36,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import growth_ceiling
@@ -106,6 +106,14 @@ class ExponentialDecay(ScheduleSpec):
         _steps(self, "decay_steps")
         self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0, lo_open=True))
         self._set("staircase", c.flag(self.name, "staircase", self.staircase))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        p, rate = self.initial_learning_rate, self.decay_rate
+        if rate == 1.0:
+            return None
+        return {"schedule": "warmup_exponential_decay", "peak_value": p, "warmup_steps": 0,
+                "transition_steps": self.decay_steps, "decay_rate": rate, "staircase": self.staircase,
+                "end_value": growth_ceiling(p, rate)}
 
     def compose(self) -> Node:
         p, rate = self.initial_learning_rate, self.decay_rate
@@ -242,6 +250,12 @@ class PolynomialDecay(ScheduleSpec):
         self._set("power", power)
         self._set("cycle", c.flag(n, "cycle", self.cycle))
 
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.cycle or self.power <= 0.0:
+            return None
+        return {"schedule": "warmup_polynomial_decay", "peak_value": self.initial_learning_rate, "warmup_steps": 0,
+                "total_steps": self.decay_steps, "end_value": self.end_learning_rate, "power": self.power}
+
     def compose(self) -> Node:
         p, e, n, k = self.initial_learning_rate, self.end_learning_rate, self.decay_steps, self.power
         if not self.cycle:
@@ -295,6 +309,16 @@ class CosineDecay(ScheduleSpec):
 
     def _start(self) -> float:
         return self.initial_learning_rate if self.warmup_target is None else self.warmup_target
+
+    def equivalent(self) -> dict[str, Any] | None:
+        warm = self.warmup_target is not None
+        peak = self.warmup_target if self.warmup_target is not None else self.initial_learning_rate
+        w = self.warmup_steps if warm else 0
+        if self.initial_learning_rate > peak:
+            return None
+        return {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w,
+                "init_value": self.initial_learning_rate if w else 0.0, "total_steps": w + self.decay_steps,
+                "end_value": self.alpha * peak}
 
     def compose(self) -> Node:
         top = self._start()
@@ -374,6 +398,13 @@ class CosineDecayRestarts(ScheduleSpec):
         self._set("t_mul", c.number_or(self.name, "t_mul", self.t_mul, 1.0, MIN_T_MUL, MAX_T_MUL))
         _ratio(self, "m_mul", zero=False)
         _ratio(self, "alpha")
+
+    def equivalent(self) -> dict[str, Any] | None:
+        # restarts agree where Keras's float log puts them exactly (t_mul 1 and 2, see above)
+        if self.alpha != 0.0 or self.t_mul not in (1.0, 2.0) or self.m_mul > 1.0:
+            return None
+        return {"schedule": "warmup_cosine_restarts", "peak_value": self.initial_learning_rate, "warmup_steps": 0,
+                "cycle_steps": self.first_decay_steps, "cycle_mul": self.t_mul, "cycle_decay": self.m_mul}
 
     def compose(self) -> Node:
         p, a, m = self.initial_learning_rate, self.alpha, self.m_mul

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import ScheduleSpec
@@ -107,6 +107,17 @@ class OptimizerParamScheduler(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         w = self.lr_warmup_steps
         return w, ((w,) if w > 0 else ())
+
+    def equivalent(self) -> dict[str, Any] | None:
+        w, D, style, hi = self.lr_warmup_steps, self.lr_decay_steps, self.lr_decay_style, self.max_lr
+        if self.init_lr > hi or self.min_lr > hi:
+            return None
+        if style == "constant":
+            return {"schedule": "warmup_constant", "peak_value": hi, "warmup_steps": w, "init_value": self.init_lr}
+        if style not in ("linear", "cosine") or D <= w:
+            return None
+        return {"schedule": f"warmup_{style}_decay", "peak_value": hi, "warmup_steps": w, "init_value": self.init_lr,
+                "total_steps": D, "end_value": self.min_lr}
 
     def compose(self) -> Node:
         w, D, style = self.lr_warmup_steps, self.lr_decay_steps, self.lr_decay_style

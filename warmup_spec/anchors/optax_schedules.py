@@ -173,6 +173,20 @@ def _peak(spec: Any, *names: str) -> tuple[str, float] | None:
 # --- the schedules ------------------------------------------------------------------------
 
 
+
+def _exponential_equivalent(peak: float, warmup: int, init: float, spec: Any) -> dict[str, Any] | None:
+    """The catalogue's ``warmup_exponential_decay`` equal to an optax exponential decay after
+    a warmup, where there is one (no ``transition_begin``, a real decay or growth)."""
+    rate, end, steps = spec.decay_rate, spec.end_value, spec.transition_steps
+    if steps <= 0 or spec.transition_begin != 0 or rate in (0.0, 1.0) or init > peak:
+        return None
+    if end is None:
+        end = growth_ceiling(peak, rate)
+    elif (rate < 1.0 and end > peak) or (rate > 1.0 and end < peak):
+        return None
+    return {"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": warmup, "init_value": init,
+            "transition_steps": steps, "decay_rate": rate, "staircase": spec.staircase, "end_value": end}
+
 @register
 @dataclass(frozen=True)
 class ConstantSchedule(ScheduleSpec):
@@ -293,6 +307,9 @@ class ExponentialDecay(ScheduleSpec):
         if self.end_value is not None:
             _value(self, "end_value")
 
+    def equivalent(self) -> dict[str, Any] | None:
+        return _exponential_equivalent(self.init_value, 0, 0.0, self)
+
     def compose(self) -> Node:
         return _exponential(self.init_value, self.transition_steps, self.decay_rate, self.transition_begin,
                             self.staircase, self.end_value)
@@ -325,6 +342,12 @@ class CosineDecaySchedule(ScheduleSpec):
         _int32(self, "decay_steps", 1)
         _value(self, "alpha")
         self._set("exponent", c.number(self.name, "exponent", self.exponent, 0.0))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.decay_steps <= 0 or not 0.0 <= self.alpha <= 1.0:
+            return None
+        return {"schedule": "warmup_cosine_decay", "peak_value": self.init_value, "warmup_steps": 0,
+                "total_steps": self.decay_steps, "end_value": self.alpha * self.init_value, "exponent": self.exponent}
 
     def compose(self) -> Node:
         return _cosine(self.init_value, self.decay_steps, self.alpha, self.exponent)
@@ -371,6 +394,13 @@ class WarmupCosineDecaySchedule(ScheduleSpec):
         _value(self, "end_value")
         self._set("exponent", c.number(n, "exponent", self.exponent, 0.0))
 
+    def equivalent(self) -> dict[str, Any] | None:
+        p, w = self.peak_value, self.warmup_steps
+        if not (self.init_value <= p and self.end_value <= p):
+            return None
+        return {"schedule": "warmup_cosine_decay", "peak_value": p, "warmup_steps": w, "init_value": self.init_value,
+                "total_steps": self.decay_steps, "end_value": self.end_value, "exponent": self.exponent}
+
     def compose(self) -> Node:
         p = self.peak_value
         alpha = 0.0 if p == 0.0 else self.end_value / p
@@ -412,6 +442,9 @@ class WarmupExponentialDecaySchedule(ScheduleSpec):
         if self.end_value is not None:
             _value(self, "end_value")
 
+    def equivalent(self) -> dict[str, Any] | None:
+        return _exponential_equivalent(self.peak_value, self.warmup_steps, self.init_value, self)
+
     def compose(self) -> Node:
         decay = _exponential(self.peak_value, self.transition_steps, self.decay_rate, self.transition_begin,
                              self.staircase, self.end_value)
@@ -437,6 +470,12 @@ class WarmupConstantSchedule(ScheduleSpec):
         _value(self, "init_value")
         _value(self, "peak_value")
         _int32(self, "warmup_steps", 0)
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.warmup_steps <= 0 or self.init_value > self.peak_value:
+            return None
+        return {"schedule": "warmup_constant", "peak_value": self.peak_value, "warmup_steps": self.warmup_steps,
+                "init_value": self.init_value}
 
     def compose(self) -> Node:
         return _polynomial(self.init_value, self.peak_value, 1.0, self.warmup_steps, 0)
