@@ -81,3 +81,16 @@ def test_equivalent_agrees_through_its_end(cfg):
 @pytest.mark.parametrize("cfg", NONE, ids=lambda c: c["schedule"])
 def test_no_equivalent_claimed_where_none_holds(cfg):
     assert spec_from_config(cfg).equivalent() is None
+
+
+def test_inspect_warns_of_a_negative_lr():
+    """torchtitan's linear decay runs on below its floor past total_steps."""
+    from warmup_spec import Schedule
+
+    cfg = {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 3e-4, "warmup_steps": 10, "total_steps": 100,
+           "decay_ratio": 0.2, "min_lr_factor": 0.1}
+    f = Schedule(cfg)
+    assert f(100) == pytest.approx(3e-5) and f(102) > 0 > f(103)
+    text = format_diagnosis(diagnose(cfg))
+    assert "negative lr: from step 103 the lr is below 0" in text
+    assert "negative lr" not in format_diagnosis(diagnose({**cfg, "min_lr_factor": 0.0, "decay_type": "cosine"}))

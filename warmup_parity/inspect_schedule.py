@@ -251,6 +251,13 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
                 f"peak {_fmt(peak)} at step {peak_step} exceeds {what} = {_fmt(nom)} "
                 f"({100 * peak / nom:.1f}% of it): the lr grows after warmup"
             )
+    negative = np.nonzero(values < 0.0)[0]
+    if negative.size:
+        k = int(negative[0])
+        warnings.append(
+            f"negative lr: from step {k} the lr is below 0 ({_fmt(values[k])}; {_fmt(values.min())} at step "
+            f"{int(np.argmin(values))}): updates climb the loss there; stop before step {k}"
+        )
     rise = _rises_again(values, peak_step, peak_abs, spec.events())
     if rise is not None:
         low_at, up_at = rise
