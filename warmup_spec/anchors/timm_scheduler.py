@@ -1,1 +1,444 @@
-"""Placeholder: filled by its port."""
+"""timm ``timm.scheduler``, by its own names and parameters (``"timm.CosineLRScheduler"``, ...).
+
+Transcribed from ``timm/scheduler/scheduler.py``, ``cosine_lr.py``, ``tanh_lr.py``,
+``step_lr.py``, ``multistep_lr.py`` and ``poly_lr.py`` of timm 1.0.31 and tested against
+them (``parity_tests/test_anchor_timm.py``). Every scheduler is relative to the optimizer's
+lr, given here as ``lr`` (the param group's ``initial_lr``, timm's ``base_values``);
+``lr_min`` and ``warmup_lr_init`` are absolute lrs.
+
+timm's own step ``t`` is the count the user passes: ``step(epoch)`` at the end of each
+epoch (``t_in_epochs=True``) or ``step_update(num_updates)`` after each optimizer update
+(``t_in_epochs=False``); ``t_in_epochs`` only says which of the two calls moves the lr, and
+our step is that count. Shared conventions (timm's arithmetic, reproduced):
+
+- step 0 is the lr timm writes at construction: ``warmup_lr_init`` with a warmup, else the
+  base lr itself, even where timm's formula at 0 is not the base lr (tanh:
+  ``lr (1 - tanh(-7)) / 2 = 0.99999917 lr``; a multistep milestone ``<= 1``; ``cycle_limit=0``);
+  a user who calls ``step(0)`` first gets timm's formula at 0 instead;
+- the warmup is ``warmup_lr_init + t (target - warmup_lr_init) / warmup_t`` for
+  ``t < warmup_t``: it never reaches its target (``warmup_t=5``: ``0.8 lr`` at ``t=4``);
+- ``warmup_prefix=False`` (cosine, tanh, poly's default): the warmup overlaps the decay,
+  whose clock starts at 0, so at ``t = warmup_t`` the decay has already progressed
+  (cosine, ``t_initial=100, warmup_t=10``: ``0.9 lr`` at 9, ``0.976 lr`` at 10);
+  ``warmup_prefix=True`` (step, multistep's default) starts the decay's clock at ``warmup_t``;
+- timm's lr noise (``noise_range_t``, ``noise_pct``, ``noise_std``, ``noise_seed``) is not
+  ported: only their defaults (no noise) are accepted.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from warmup_spec import _checks as c
+from warmup_spec.anchors._base import Relative
+from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
+from warmup_spec.primitives.timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
+from warmup_spec.registry import register, spec_from_config
+
+NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+# --- shared checks and pieces ----------------------------------------------------------
+
+
+def _check_noise(spec: Any) -> None:
+    for name, default in NOISE_DEFAULTS.items():
+        value = getattr(spec, name)
+        same = value is None if default is None else (
+            not isinstance(value, bool) and isinstance(value, numbers.Real) and value == default)
+        if not same:
+            raise c.fail(spec.name, name, value, f"{default!r} (timm's lr noise is not ported)")
+
+
+def _check_warmup(spec: Any) -> None:
+    n = spec.name
+    spec._set("warmup_t", c.integer(n, "warmup_t", spec.warmup_t, 0))
+    spec._set("warmup_lr_init", c.number(n, "warmup_lr_init", spec.warmup_lr_init, 0.0))
+    spec._set("warmup_prefix", c.flag(n, "warmup_prefix", spec.warmup_prefix))
+    spec._set("t_in_epochs", c.flag(n, "t_in_epochs", spec.t_in_epochs))
+    _check_noise(spec)
+
+
+def _check_cycles(spec: Any) -> None:
+    n = spec.name
+    spec._set("t_initial", c.integer(n, "t_initial", spec.t_initial, 1))
+    spec._set("lr_min", c.number(n, "lr_min", spec.lr_min, 0.0))
+    spec._set("cycle_mul", c.number(n, "cycle_mul", spec.cycle_mul, 0.0, lo_open=True))
+    spec._set("cycle_decay", c.number(n, "cycle_decay", spec.cycle_decay, 0.0))
+    spec._set("cycle_limit", c.integer(n, "cycle_limit", spec.cycle_limit, 0))
+    if spec.cycle_decay > 1.0 and spec.cycle_limit > 1:
+        try:
+            top = spec.lr * spec.cycle_decay ** (spec.cycle_limit - 1)
+        except OverflowError:
+            top = math.inf
+        if not top <= FLOAT32_MAX:
+            raise c.fail(n, "cycle_decay", spec.cycle_decay,
+                         f"a finite number >= 0 whose last peak lr * cycle_decay**(cycle_limit - 1) is finite in "
+                         f"float32 (cycle_limit={spec.cycle_limit})")
+    problem = check_cycles(spec.t_initial, spec.cycle_mul, spec.cycle_limit)
+    if problem is not None:
+        raise c.fail(n, "cycle_limit", spec.cycle_limit, problem)
+
+
+def _timm_warmup(spec: Any, main: Node, target: float) -> Node:
+    """timm's warmup before ``main`` (on its own clock from ``warmup_t`` with ``warmup_prefix``,
+    else on the same clock); without a warmup, the base lr at step 0 (timm's construction)."""
+    w, lr = spec.warmup_t, spec.lr
+    if w == 0:
+        v0 = main.closed(0)(0)
+        if abs(v0 - lr) <= 4 * sys.float_info.epsilon * abs(lr):
+            return main
+        return Join([Constant(lr), main], [1], ["first update"], shift=False)
+    warm = Interp("linear", spec.warmup_lr_init, target, w, label="warmup")
+    raises = main.geometry.singular if isinstance(main, TimmCycles) else None
+    if raises is not None and not spec.warmup_prefix and w >= raises:
+        # shrinking cycles that end before the warmup does: timm raises at every step from
+        # warmup_t on, and the warmup's last lr stays
+        main = Constant(warm.closed(0)(w - 1))
+    return Join([warm, main], [w], ["end of warmup"], shift=spec.warmup_prefix)
+
+
+class _Timm(Relative):
+    """What the timm ports share: their warmup's facts."""
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w: int = getattr(self, "warmup_t")  # noqa: B009  (a field of every subclass)
+        return w, ((w,) if w > 0 else ())
+
+    def _prefixed(self) -> bool:
+        """Whether the decay starts at ``warmup_t`` (as the catalogue's do)."""
+        return getattr(self, "warmup_t") == 0 or bool(getattr(self, "warmup_prefix"))  # noqa: B009
+
+
+def _valid(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """``cfg`` if the catalogue accepts it, else None."""
+    try:
+        spec_from_config(cfg)
+    except ValueError:
+        return None
+    return cfg
+
+
+# --- the schedulers ----------------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True)
+class CosineLRScheduler(_Timm):
+    """timm ``CosineLRScheduler`` (``timm/scheduler/cosine_lr.py``, timm 1.0.31): cosine
+    cycles with restarts, a linear warmup and k-decay.
+
+    For ``t < warmup_t``: ``warmup_lr_init + t (lr - warmup_lr_init) / warmup_t``. Then, with
+    ``t' = t - warmup_t`` if ``warmup_prefix`` else ``t``, in timm's cycle ``i`` of ``t'``
+    (``t' // t_initial``, or ``floor(log(1 - t'/t_initial (1 - cycle_mul), cycle_mul))``
+    in float64), of length ``t_i = t_initial cycle_mul**i``, at position ``t_curr``::
+
+        lr_min + (lr cycle_decay**i - lr_min) (1 + cos(pi t_curr**k_decay / t_i**k_decay)) / 2
+
+    and ``lr_min`` from cycle ``cycle_limit`` on (timm's default ``cycle_limit=1``: after
+    the first cycle, ``lr_min`` forever).
+
+    Quirks reproduced: step 0 is the base lr without a warmup; the warmup never reaches
+    ``lr`` and, with ``warmup_prefix=False``, the cosine has progressed by ``warmup_t``
+    when it ends; ``cycle_decay`` scales the peak only (not ``lr_min``; a peak decayed
+    below ``lr_min`` makes its cycle rise to ``lr_min``); timm's float cycle index starts
+    some cycles a step late (``cycle_mul=10, t_initial=1``: step 111 is the end of cycle 2,
+    ``lr_min``, not the start of cycle 3) or early (``cycle_mul=1.1, t_initial=100``: step
+    210 already restarts); ``cycle_mul < 1`` (shrinking cycles): timm raises
+    (``math domain error``) at every ``t' >= t_initial / (1 - cycle_mul)``, and the lr it
+    last wrote stays: held here (``lr_min``; the warmup's last lr where the cycles end
+    before the warmup does). Where timm's ``t_curr`` lands a hair outside its cycle
+    (a cycle a step early or late, ``cycle_mul=1.1, t_initial=100``: step 331) and the
+    power is fractional, timm takes a fractional power of a negative number: a
+    ``TypeError`` (cosine) or a complex lr (poly); the port gives the value at the cycle's
+    start (or end). Refused beyond timm: ``cycle_limit < 0``, ``warmup_t < 0``,
+    ``warmup_lr_init < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
+    start), a ``cycle_decay > 1`` whose last peak overflows float32, and, for
+    ``cycle_mul`` below 1.001, more cycles than start within 1000 of their own lengths
+    (``timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
+    position in a cycle is rounding noise.
+    """
+
+    name: ClassVar[str] = "timm.CosineLRScheduler"
+    t_initial: int
+    lr_min: float = 0.0
+    cycle_mul: float = 1.0
+    cycle_decay: float = 1.0
+    cycle_limit: int = 1
+    warmup_t: int = 0
+    warmup_lr_init: float = 0.0
+    warmup_prefix: bool = False
+    t_in_epochs: bool = True
+    noise_range_t: Any = None
+    noise_pct: float = 0.67
+    noise_std: float = 1.0
+    noise_seed: int = 42
+    k_decay: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_cycles(self)
+        _check_warmup(self)
+        self._set("k_decay", c.number(self.name, "k_decay", self.k_decay, 0.0, lo_open=True))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.k_decay != 1.0 or self.cycle_limit == 0 or not self._prefixed():
+            return None
+        warm = {"peak_value": self.lr, "warmup_steps": self.warmup_t, "init_value": self.warmup_lr_init}
+        if self.cycle_limit == 1:
+            return _valid({"schedule": "warmup_cosine_decay", **warm, "total_steps": self.warmup_t + self.t_initial,
+                           "end_value": self.lr_min})
+        return _valid({"schedule": "warmup_cosine_restarts", **warm, "cycle_steps": self.t_initial,
+                       "cycle_mul": self.cycle_mul, "cycle_decay": self.cycle_decay, "cycle_limit": self.cycle_limit,
+                       "end_value": self.lr_min})
+
+    def compose(self) -> Node:
+        main = TimmCycles("cosine", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
+                          self.cycle_limit, k_decay=self.k_decay)
+        return _timm_warmup(self, main, self.lr)
+
+
+@register
+@dataclass(frozen=True)
+class TanhLRScheduler(_Timm):
+    """timm ``TanhLRScheduler`` (``timm/scheduler/tanh_lr.py``, timm 1.0.31): hyperbolic-tangent
+    cycles with restarts and a linear warmup.
+
+    As ``CosineLRScheduler`` with, at ``u = t_curr / t_i`` of timm's cycle ``i``::
+
+        lr_min + (lr cycle_decay**i - lr_min) (1 - tanh(lb (1 - u) + ub u)) / 2
+
+    The warmup's target is the base lr with ``warmup_prefix=True``, and timm's value at
+    ``t = warmup_t`` with ``warmup_prefix=False`` (``timm._get_lr(warmup_t)``): the warmup
+    then meets the tanh curve.
+
+    Quirks reproduced: the curve starts below the lr (``lb=-7``: ``(1 - tanh(-7)) / 2 =
+    0.99999917``) and never reaches ``lr_min`` (``ub=3``: ``lr_min + 0.00247 (lr - lr_min)``
+    at a cycle's last step) before dropping to ``lr_min`` after the last cycle; step 0
+    without a warmup is the base lr timm writes at construction, not its formula at 0;
+    timm's float cycle index and ``cycle_mul < 1`` as in ``CosineLRScheduler``. timm's own
+    checks: ``t_initial > 0``, ``lr_min >= 0``, ``lb < ub``, ``cycle_limit >= 0``,
+    ``warmup_t >= 0``, ``warmup_lr_init >= 0``; and with ``warmup_prefix=False`` timm
+    raises when it is built if ``warmup_t`` lies past shrinking cycles
+    (``>= t_initial / (1 - cycle_mul)``): refused. Otherwise refused as ``CosineLRScheduler``.
+    """
+
+    name: ClassVar[str] = "timm.TanhLRScheduler"
+    t_initial: int
+    lb: float = -7.0
+    ub: float = 3.0
+    lr_min: float = 0.0
+    cycle_mul: float = 1.0
+    cycle_decay: float = 1.0
+    cycle_limit: int = 1
+    warmup_t: int = 0
+    warmup_lr_init: float = 0.0
+    warmup_prefix: bool = False
+    t_in_epochs: bool = True
+    noise_range_t: Any = None
+    noise_pct: float = 0.67
+    noise_std: float = 1.0
+    noise_seed: int = 42
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        self._set("lb", c.number(n, "lb", self.lb))
+        self._set("ub", c.number(n, "ub", self.ub, self.lb, lo_open=True))
+        _check_cycles(self)
+        _check_warmup(self)
+        w, m = self.warmup_t, self.cycle_mul
+        raises = geometry_of(self.t_initial, m).singular if m < 1.0 else None
+        if raises is not None and w >= raises and not self.warmup_prefix:
+            raise c.fail(n, "warmup_t", w, f"an integer < {raises} with cycle_mul={m!r} and warmup_prefix=False: timm "
+                         "evaluates the curve at warmup_t when it is built, and raises from t_initial / (1 - "
+                         "cycle_mul) on")
+
+    def compose(self) -> Node:
+        main = TimmCycles("tanh", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
+                          self.cycle_limit, lb=self.lb, ub=self.ub)
+        target = self.lr if self.warmup_prefix else main.closed(0)(self.warmup_t)
+        return _timm_warmup(self, main, target)
+
+
+@register
+@dataclass(frozen=True)
+class StepLRScheduler(_Timm):
+    """timm ``StepLRScheduler`` (``timm/scheduler/step_lr.py``, timm 1.0.31): a linear
+    warmup, then ``lr * decay_rate ** (t' // decay_t)`` with ``t' = t - warmup_t`` if
+    ``warmup_prefix`` (the default here) else ``t``.
+
+    ``decay_t`` may be a float (timm's factory passes ``decay_epochs * updates_per_epoch``,
+    EfficientNet's ``2.4`` epochs): ``t' // decay_t`` is Python's float floor division, so
+    the float's own rounding decides a stair (``decay_t=2.1``: the float is above 2.1 and
+    ``21 // 2.1 == 9.0``, the tenth decay comes at 22, not 21).
+
+    Quirks reproduced: the warmup never reaches ``lr``; ``decay_rate=1`` (timm's default)
+    is constant after the warmup (timm's factory ``"constant"``). Refused beyond timm:
+    ``decay_t < 1`` (several decays per step), a float ``decay_t`` that is no fraction
+    ``P / Q`` (``P Q < 2**31``) to float precision, ``decay_rate`` outside ``[0, 1]`` (a growing
+    lr overflows), ``warmup_t < 0``, ``warmup_lr_init < 0``.
+    """
+
+    name: ClassVar[str] = "timm.StepLRScheduler"
+    decay_t: float
+    decay_rate: float = 1.0
+    warmup_t: int = 0
+    warmup_lr_init: float = 0.0
+    warmup_prefix: bool = True
+    t_in_epochs: bool = True
+    noise_range_t: Any = None
+    noise_pct: float = 0.67
+    noise_std: float = 1.0
+    noise_seed: int = 42
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        d = self.decay_t
+        if isinstance(d, numbers.Integral) and not isinstance(d, bool):
+            self._set("decay_t", c.integer(n, "decay_t", d, 1))
+        else:
+            x = c.number(n, "decay_t", d, 1.0)
+            if not x.is_integer() and fraction_of(x) is None:
+                raise c.fail(n, "decay_t", d, "an integer, or a float >= 1 that is a fraction P / Q with "
+                             "P Q < 2**31 to float precision (2.4, 6004.8, 1000 / 3)")
+            self._set("decay_t", x)
+        self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate, 0.0, 1.0))
+        _check_warmup(self)
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if not float(self.decay_t).is_integer() or self.decay_rate == 0.0 or not self._prefixed():
+            return None
+        return _valid({"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
+                       "init_value": self.warmup_lr_init, "transition_steps": int(self.decay_t),
+                       "decay_rate": self.decay_rate, "staircase": True})
+
+    def compose(self) -> Node:
+        lr, rate, d = self.lr, self.decay_rate, self.decay_t
+        main: Node
+        if rate == 1.0:
+            main = Constant(lr)
+        elif rate == 0.0:  # 0.0 ** 0 == 1, then 0
+            main = Join([Constant(lr), Constant(0.0)], [math.ceil(d)], ["first decay"], shift=False)
+        elif float(d).is_integer():
+            main = Exponential(lr, rate, int(d), staircase=True)
+        else:
+            main = FractionalStairs(lr, rate, float(d))
+        return _timm_warmup(self, main, lr)
+
+
+@register
+@dataclass(frozen=True)
+class MultiStepLRScheduler(_Timm):
+    """timm ``MultiStepLRScheduler`` (``timm/scheduler/multistep_lr.py``, timm 1.0.31): a
+    linear warmup, then ``lr * decay_rate ** bisect_right(decay_t, t' + 1)`` with
+    ``t' = t - warmup_t`` if ``warmup_prefix`` (the default here) else ``t``.
+
+    Quirks reproduced: a milestone ``m`` applies from ``t' = m - 1`` on, one step before
+    torch's ``MultiStepLR`` (``decay_t=[10]``: the decayed lr at ``t' = 9``); a milestone
+    ``<= 1`` applies from ``t' = 0`` on, but without a warmup step 0 is still the base lr
+    timm writes at construction; repeated milestones decay twice at once. Refused beyond
+    timm: milestones that are not integers ``>= 0`` in non-decreasing order (timm assumes
+    them sorted), ``decay_rate < 0``, a ``decay_rate > 1`` whose last lr overflows float32,
+    ``warmup_t < 0``, ``warmup_lr_init < 0``.
+    """
+
+    name: ClassVar[str] = "timm.MultiStepLRScheduler"
+    decay_t: tuple[int, ...]
+    decay_rate: float = 1.0
+    warmup_t: int = 0
+    warmup_lr_init: float = 0.0
+    warmup_prefix: bool = True
+    t_in_epochs: bool = True
+    noise_range_t: Any = None
+    noise_pct: float = 0.67
+    noise_std: float = 1.0
+    noise_seed: int = 42
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.name
+        what = "a list of integers >= 0 in non-decreasing order (timm assumes them sorted)"
+        if not isinstance(self.decay_t, (list, tuple)):
+            raise c.fail(n, "decay_t", self.decay_t, what)
+        ms = [c.integer(n, f"decay_t[{k}]", m, 0) for k, m in enumerate(self.decay_t)]
+        if any(b < a for a, b in zip(ms, ms[1:])):
+            raise c.fail(n, "decay_t", self.decay_t, what)
+        self._set("decay_t", tuple(ms))
+        self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate, 0.0))
+        if self.decay_rate > 1.0 and ms:
+            try:
+                top = self.lr * self.decay_rate ** len(ms)
+            except OverflowError:
+                top = math.inf
+            if not top <= FLOAT32_MAX:
+                raise c.fail(n, "decay_rate", self.decay_rate,
+                             "a finite number >= 0 whose last lr * decay_rate**len(decay_t) is finite in float32")
+        _check_warmup(self)
+
+    def compose(self) -> Node:
+        lr, rate, ms = self.lr, self.decay_rate, self.decay_t
+        main: Node = Constant(lr)
+        if ms and rate != 1.0:
+            pieces: list[Node] = [Constant(lr * rate**k) for k in range(len(ms) + 1)]
+            main = Join(pieces, [max(m - 1, 0) for m in ms], [f"milestone {m}" for m in ms], shift=False)
+        return _timm_warmup(self, main, lr)
+
+
+@register
+@dataclass(frozen=True)
+class PolyLRScheduler(_Timm):
+    """timm ``PolyLRScheduler`` (``timm/scheduler/poly_lr.py``, timm 1.0.31): polynomial
+    cycles with restarts, a linear warmup and k-decay.
+
+    As ``CosineLRScheduler`` with, in timm's cycle ``i`` at position ``t_curr`` of ``t_i``::
+
+        lr_min + (lr cycle_decay**i - lr_min) (1 - t_curr**k_decay / t_i**k_decay) ** power
+
+    Quirks reproduced: those of ``CosineLRScheduler`` (step 0, the warmup, the float cycle
+    index, shrinking cycles); ``power=0`` holds each cycle's peak (``0.0 ** 0 == 1``).
+    timm's factory passes its ``decay_rate`` (default 0.1) as ``power``. Refused beyond
+    timm: as ``CosineLRScheduler``, and ``power < 0`` (timm raises at a cycle's end).
+    """
+
+    name: ClassVar[str] = "timm.PolyLRScheduler"
+    t_initial: int
+    power: float = 0.5
+    lr_min: float = 0.0
+    cycle_mul: float = 1.0
+    cycle_decay: float = 1.0
+    cycle_limit: int = 1
+    warmup_t: int = 0
+    warmup_lr_init: float = 0.0
+    warmup_prefix: bool = False
+    t_in_epochs: bool = True
+    noise_range_t: Any = None
+    noise_pct: float = 0.67
+    noise_std: float = 1.0
+    noise_seed: int = 42
+    k_decay: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        _check_cycles(self)
+        _check_warmup(self)
+        self._set("k_decay", c.number(self.name, "k_decay", self.k_decay, 0.0, lo_open=True))
+
+    def equivalent(self) -> dict[str, Any] | None:
+        if self.k_decay != 1.0 or self.cycle_limit != 1 or not self._prefixed():
+            return None
+        return _valid({"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
+                       "init_value": self.warmup_lr_init, "total_steps": self.warmup_t + self.t_initial,
+                       "end_value": self.lr_min, "power": self.power})
+
+    def compose(self) -> Node:
+        main = TimmCycles("poly", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
+                          self.cycle_limit, k_decay=self.k_decay, power=self.power)
+        return _timm_warmup(self, main, self.lr)
