@@ -131,6 +131,24 @@ def _first_bad(got: np.ndarray, ref: np.ndarray, peak: float, tol: float) -> str
     return f"{k}: got {got[k]!r}, library {ref[k]!r}"
 
 
+def export() -> dict[str, dict[str, Any]]:
+    """REPORT as plain data (what a pytest-xdist worker sends back)."""
+    return {lib: {**vars(r), "schedules": sorted(r.schedules)} for lib, r in REPORT.items()}
+
+
+def merge(data: dict[str, dict[str, Any]]) -> None:
+    """Adds a worker's :func:`export` to REPORT."""
+    for lib, d in data.items():
+        rep = REPORT.setdefault(lib, LibraryReport())
+        rep.schedules.update(d["schedules"])
+        rep.configs += d["configs"]
+        rep.steps += d["steps"]
+        if d["worst_f64"] >= rep.worst_f64:
+            rep.worst_f64, rep.worst_f64_at = d["worst_f64"], d["worst_f64_at"]
+        if d["worst_f32"] >= rep.worst_f32:
+            rep.worst_f32, rep.worst_f32_at = d["worst_f32"], d["worst_f32_at"]
+
+
 def summary() -> list[str]:
     """One line per library: schedules, configs and steps compared, worst errors."""
     lines = []

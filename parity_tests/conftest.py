@@ -37,6 +37,23 @@ def _torch_single_thread():
     yield
 
 
+def pytest_sessionfinish(session: Any) -> None:
+    """A pytest-xdist worker sends its part of the ports' report to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from parity_tests.anchor_harness import export
+
+        workeroutput["anchor_report"] = export()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller adds each worker's part of the ports' report (pytest-xdist)."""
+    from parity_tests.anchor_harness import merge
+
+    merge(getattr(node, "workeroutput", {}).get("anchor_report", {}))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The ports of other libraries' schedules: what was compared, and the worst errors."""
     from parity_tests.anchor_harness import summary
