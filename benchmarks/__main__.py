@@ -17,7 +17,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-MODULES = ("bench_jax", "bench_torch", "bench_host")
+MODULES = ("bench_jax", "bench_torch", "bench_host", "bench_hyper")
 SECTIONS = {
     "jax": "JAX: schedules inside jit'd train steps, compilations, lr tables, optimizer state",
     "torch": "PyTorch: scheduler.step() cost, tensor lrs, torch.compile, allocation growth",

@@ -139,8 +139,9 @@ def _sequential(cfg: dict) -> Callable[[], Callable[[], None]]:
 
 
 def _onecycle(cfg: dict) -> Callable[[], Callable[[], None]]:
+    # both cycle the momentum (one_cycle's default, as torch's)
     return lambda: _stepper(OneCycleLR(_opt(), max_lr=cfg["peak_value"], total_steps=cfg["total_steps"],
-                                       cycle_momentum=False))
+                                       cycle_momentum=cfg.get("cycle_momentum", True)))
 
 
 # --- (a) scheduler.step() ---------------------------------------------------------
@@ -168,7 +169,7 @@ def bench_step(rounds: int) -> list[dict]:
         worst = max(worst, (r["value"], name))
         if "builtin" in t:
             label = ("SequentialLR([LinearLR(start_factor=1e-8), CosineAnnealingLR], milestones=[w])"
-                     if name == "warmup_cosine_decay" else "OneCycleLR(cycle_momentum=False)")
+                     if name == "warmup_cosine_decay" else "OneCycleLR (momentum cycled, as ours)")
             key = "sequentiallr" if name == "warmup_cosine_decay" else "onecyclelr"
             rows.append(_us_row(f"torch.a.{key}.{name}", f"torch built-in {label}.step(), us/call", t["builtin"]))
             rows.append(_ratio_row(f"torch.a.ratio_vs_{key}.{name}", f"ours / {key}, step() time",

@@ -14,8 +14,8 @@ import warmup_jax
 import warmup_torch
 from warmup_spec import REGISTRY
 
-CATALOGUE = [name for name in REGISTRY if "." not in name and name not in ("with_warmup", "untuned_warmup", "scale", "join")]
-COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join"]
+COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join", "decay_from", "sample_clock"]
+CATALOGUE = [name for name in REGISTRY if "." not in name and name not in COMBINATORS]
 CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) + "LR" for name in REGISTRY if "." not in name}
 
 
@@ -38,7 +38,7 @@ def test_registry_is_the_whole_catalogue():
     assert {n for n in REGISTRY if "." not in n} == {
         "warmup_constant", "warmup_linear_decay", "warmup_cosine_decay", "warmup_polynomial_decay",
         "warmup_exponential_decay", "warmup_inverse_sqrt", "noam", "legacy_noam", "warmup_stable_decay",
-        "warmup_cosine_restarts", "one_cycle", "tri_stage", *COMBINATORS}
+        "warmup_cosine_restarts", "one_cycle", "tri_stage", "warmup_stable_decay_cycles", *COMBINATORS}
 
 
 @pytest.mark.parametrize("name", CATALOGUE)

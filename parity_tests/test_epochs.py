@@ -365,3 +365,19 @@ def test_per_epoch_stepping_recipe():
     want = [0.0, 0.05, 0.1, 0.1 * 2 / 3, 0.1 / 3, 0.0]
     np.testing.assert_allclose(torch_lrs, np.repeat(want, upe), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(jax_lrs, np.repeat(want, upe), rtol=1e-6, atol=1e-9)
+
+
+def test_epoch_keys_of_list_parameters():
+    """A list of ``*_steps`` takes ``*_epochs``; a plural list takes its singular."""
+    from warmup_spec.steps import epoch_keys
+
+    assert epoch_keys("warmup_stable_decay_cycles") == {
+        "warmup_epochs": "warmup_steps", "stable_epochs": "stable_steps", "decay_epochs": "decay_steps"}
+    assert epoch_keys("join") == {"boundary_epochs": "boundaries"}
+    assert epoch_keys("keras.PiecewiseConstantDecay") == {"boundary_epochs": "boundaries"}
+
+
+def test_no_epochs_inside_a_sample_clock():
+    base = {"schedule": "warmup_cosine_decay", "peak_value": 1.0, "warmup_epochs": 1, "total_epochs": 3}
+    with pytest.raises(ValueError, match=r"sample_clock: base=.* is invalid; expected a base in samples or tokens"):
+        steps_from_epochs({"schedule": "sample_clock", "base": base, "batch_size": 8}, steps_per_epoch=10)

@@ -220,6 +220,8 @@ def test_pair_float64(case: dict[str, Any], kind: str) -> None:
     spec = optimizer_from_config(case)
     assert spec.exact
     cfg = schedule_cfg(kind, PEAK[_family(spec.name)])
+    if spec.name == "adagrad" and kind == "one_cycle":  # torch refuses to cycle a momentum Adagrad has not
+        cfg["cycle_momentum"] = False
     (pj, lj, gj), (pt, lt, gt, lrs_t), lrs_j = compare_f64(*_pair_makers(spec, cfg), cfg)
     # the model first: step-0 loss and gradients
     assert abs(lj - lt) <= TOL_GRAD_F64 * abs(lt)
@@ -239,6 +241,8 @@ def test_pair_float64(case: dict[str, Any], kind: str) -> None:
 def test_pair_float32(case: dict[str, Any], kind: str) -> None:
     spec = optimizer_from_config(case)
     cfg = schedule_cfg(kind, PEAK[_family(spec.name)])
+    if spec.name == "adagrad" and kind == "one_cycle":  # torch refuses to cycle a momentum Adagrad has not
+        cfg["cycle_momentum"] = False
     (pj, lj, gj), (pt, lt, gt, _) = compare_f32(*_pair_makers(spec, cfg), cfg)
     assert abs(lj - lt) <= TOL_GRAD_F32 * abs(lt)
     assert np.abs(gj - gt).max() <= TOL_GRAD_F32 * np.abs(gt).max()

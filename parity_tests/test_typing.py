@@ -21,7 +21,7 @@ SNIPPET = textwrap.dedent('''
     warmup_torch.warmup_cosine_decay(peak_vale=1.0, warmup_steps=10, total_steps=100)
     warmup_torch.WarmupCosineDecayLR(opt, peak_vale=1.0, warmup_steps=10, total_steps=100)
     warmup_spec.warmup_constant(1.0, warmup_shape="cosin")
-    warmup_torch.OneCycleLR(opt, 100, 1.0, 0.3, 25.0, 1e4, "cos", -1)
+    warmup_torch.NoamLR(opt, 512, 4000, 1.0, -1)
 ''')
 
 

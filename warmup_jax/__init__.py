@@ -2,7 +2,8 @@
 
 Every schedule of :mod:`warmup_spec.catalogue` as a typed function
 (``warmup_cosine_decay(3e-4, 1000, 100_000)``), with the same names, parameters,
-defaults and error messages as ``warmup_torch``; :func:`from_config` for configs.
+defaults and error messages as ``warmup_torch``; :func:`from_config` for configs;
+:func:`rules_transform`, a parameter-group rule list as one optax transformation.
 Never imports torch.
 """
 
@@ -19,6 +20,7 @@ from warmup_jax import _catalogue
 from warmup_jax._build import Schedule, build
 from warmup_jax._catalogue import *  # noqa: F403  (the generated front ends)
 from warmup_jax.config import from_config
+from warmup_jax.param_rules import param_labels, rules_transform
 from warmup_jax.precision import scale_by_learning_rate_f32, scale_by_schedule_f32
 from warmup_spec.steps import steps_from_epochs
 
@@ -26,6 +28,8 @@ __all__ = [
     "Schedule",
     "build",
     "from_config",
+    "param_labels",
+    "rules_transform",
     "scale_by_learning_rate_f32",
     "scale_by_schedule_f32",
     "steps_from_epochs",

@@ -17,8 +17,24 @@ Schedule = Callable[[Any], jax.Array]
 JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
-def build(spec: ScheduleSpec) -> Schedule:
+class SpecSchedule:
+    """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
+    matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from)."""
+
+    __slots__ = ("_fn", "spec", "__weakref__")
+
+    def __init__(self, spec: ScheduleSpec, fn: Callable[[Any], jax.Array]) -> None:
+        self.spec, self._fn = spec, fn
+
+    def __call__(self, count: Any) -> jax.Array:
+        return self._fn(count)
+
+    def __repr__(self) -> str:
+        return f"<Optax schedule of {self.spec!r}>"
+
+
+def build(spec: ScheduleSpec) -> SpecSchedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
     as_step, name = JAX_OPS.as_step, spec.name
-    return lambda count: f(as_step(count, name))
+    return SpecSchedule(spec, lambda count: f(as_step(count, name)))

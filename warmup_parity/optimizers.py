@@ -14,6 +14,15 @@ Two configurations have no exact Optax counterpart (``adagrad`` with ``eps != 0`
 Adam family with ``amsgrad=True`` and ``eps != 0``); they raise ``ValueError`` unless built with
 ``approximate=True``, and such a spec reports ``spec.exact == False``.
 
+Scheduled hyperparameters (``docs/hyperparameters.md``): ``momentum``, ``b1`` and
+``weight_decay`` may be schedules instead of numbers (a ramp ``{"start", "end", "steps",
+"style"}``, Megatron's ``get_wd``, or any schedule config), and an lr schedule that cycles
+the momentum (torch's ``OneCycleLR`` and ``CyclicLR`` by default, ``one_cycle``) drives the
+momentum of the SGD and RMSprop pairs and ``b1`` of the Adam pairs, as torch's scheduler
+does. Both sides then use the value of update ``k`` at update ``k``: torch's scheduler
+writes it into the param groups, the Optax side computes it from the update count
+(:func:`warmup_jax.hyper.with_schedules`).
+
 Example:
     >>> spec = optimizer_from_config({"name": "adamw", "weight_decay": 0.1})
     >>> spec["b2"], spec["weight_decay"], spec.exact
@@ -28,12 +37,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from warmup_spec import _checks as c
+from warmup_spec.definition import ScheduleSpec, Specified
+from warmup_spec.hyper import bounds, hyper_config, hyper_spec, momentum_of
+from warmup_spec.registry import spec_of
+from warmup_spec.schedule import Schedule
+
 if TYPE_CHECKING:  # the frameworks are imported where a transformation is built
     import optax
     import torch
 
-Hyper = float | bool
-"""A hyperparameter value: a float, or a bool for switches (``nesterov``, ``amsgrad``)."""
+Hyper = float | bool | ScheduleSpec
+"""A hyperparameter value: a float, a bool for switches (``nesterov``, ``amsgrad``), or the
+schedule of a scheduled one (``momentum``, ``b1``, ``weight_decay``)."""
 
 _ADAM: dict[str, Hyper] = {"b1": 0.9, "b2": 0.999, "eps": 1e-8, "amsgrad": False}
 _RMS: dict[str, Hyper] = {"alpha": 0.99, "eps": 1e-8}
@@ -68,13 +84,22 @@ _RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "initial_accumulator_value": (0.0, math.inf, True, False),
 }
 _NEEDS_MOMENTUM = frozenset({"sgd_momentum", "nesterov", "rmsprop_momentum"})
+SCHEDULABLE = frozenset({"momentum", "b1", "weight_decay"})
+"""The hyperparameters that may be schedules (a ramp mapping or a schedule config)."""
+_ADAM_PAIRS = frozenset({"adam", "adam_l2", "adamw"})
+_BUFFER_PAIRS = frozenset({"sgd", "sgd_momentum", "nesterov", "sgd_l2", "rmsprop", "rmsprop_momentum",
+                           "rmsprop_centered"})
+"""Pairs whose torch optimizer keeps a momentum buffer only while the momentum is not 0."""
 
 
 # --------------------------------------------------------------------------- spec
 
 
 def _check_value(name: str, key: str, value: Any) -> Hyper:
-    """Validates one hyperparameter and returns it as a ``float`` (or ``bool`` for a switch)."""
+    """Validates one hyperparameter and returns it as a ``float`` (``bool`` for a switch, the
+    spec of a scheduled one)."""
+    if key in SCHEDULABLE and isinstance(value, (Mapping, ScheduleSpec, Specified)):
+        return _check_schedule(name, key, value)
     if key in _BOOL_KEYS:
         if not isinstance(value, bool):
             raise ValueError(f"{name}: {key} must be a bool, got {value!r}")
@@ -87,6 +112,16 @@ def _check_value(name: str, key: str, value: Any) -> Hyper:
         interval = f"{'[' if lo_ok else '('}{lo:g}, {hi:g}{']' if hi_ok else ')'}"
         raise ValueError(f"{name}: {key} must be in {interval}, got {value!r}")
     return x
+
+
+def _check_schedule(name: str, key: str, value: Any) -> ScheduleSpec:
+    """A scheduled hyperparameter: its spec, with the ends of a ramp in the key's range."""
+    spec = hyper_spec(f"{name}: {key}", value)
+    ends = bounds(spec)
+    lo, hi, _, hi_ok = _RANGES[key]
+    if ends is not None and not (ends[0] >= lo and (ends[1] < hi or (hi_ok and ends[1] == hi))):
+        raise c.fail(name, key, hyper_config(spec), f"a schedule within [{lo:g}, {hi:g}{']' if hi_ok else ')'}")
+    return spec
 
 
 def _resolve(name: str, given: Mapping[str, Any]) -> dict[str, Hyper]:
@@ -196,11 +231,19 @@ class OptimizerSpec:
 
     def describe(self) -> dict[str, Any]:
         """The resolved pair for a report: name, every hyperparameter, exactness and reasons."""
-        return {"name": self.name, **self._values, "exact": self.exact, "reasons": list(self.reasons)}
+        return {"name": self.name, **self._plain(), "exact": self.exact, "reasons": list(self.reasons)}
+
+    def scheduled(self) -> dict[str, ScheduleSpec]:
+        """The hyperparameters given as schedules: ``{key: spec}``."""
+        return {k: v for k, v in self._values.items() if isinstance(v, ScheduleSpec)}
+
+    def _plain(self) -> dict[str, Any]:
+        """The hyperparameters with each schedule as its config (JSON-serialisable)."""
+        return {k: hyper_config(v) if isinstance(v, ScheduleSpec) else v for k, v in self._values.items()}
 
     def to_config(self) -> dict[str, Any]:
         """The config mapping that rebuilds this spec (every hyperparameter spelled out)."""
-        cfg: dict[str, Any] = {"name": self.name, **self._values}
+        cfg: dict[str, Any] = {"name": self.name, **self._plain()}
         if self.approximate:
             cfg["approximate"] = True
         return cfg
@@ -240,6 +283,68 @@ def _as_spec(spec: SpecLike) -> OptimizerSpec:
     return spec if isinstance(spec, OptimizerSpec) else optimizer_from_config(spec)
 
 
+# --------------------------------------------------------------------------- scheduled hyperparameters
+
+
+def _momentum_key(name: str) -> str | None:
+    """The pair's hyperparameter an lr schedule's momentum drives: ``b1`` for the Adam pairs,
+    ``momentum`` for SGD and RMSprop (as torch's scheduler writes ``betas[0]`` or ``momentum``)."""
+    if name in _ADAM_PAIRS:
+        return "b1"
+    return "momentum" if name in _BUFFER_PAIRS else None
+
+
+def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, ScheduleSpec]:
+    """The pair's hyperparameters that follow a schedule, by the pair's keys.
+
+    Those given as schedules in the pair's config, and the momentum / ``b1`` that the lr
+    schedule drives (torch's ``OneCycleLR`` and ``CyclicLR`` with ``cycle_momentum=True``,
+    ``one_cycle``). Both sides of a pair read this, so they refuse the same configurations
+    with the same text.
+
+    Args:
+        spec: an :class:`OptimizerSpec` or its config.
+        schedule: the lr schedule: a config, a spec, an Optax schedule of ``warmup_jax``
+            (which carries its spec) or ``None``.
+
+    Returns:
+        ``{"momentum" | "b1" | "weight_decay": spec}`` (empty when nothing is scheduled).
+
+    Raises:
+        ValueError: the lr schedule cycles the momentum of a pair without one (``adagrad``:
+            torch's ``OneCycleLR`` refuses Adagrad), or of a pair that also schedules it, or
+            a momentum that reaches 0 for the SGD and RMSprop pairs (torch then skips and
+            later restarts its momentum buffer, which no Optax trace does).
+
+    Example:
+        >>> cfg = {"schedule": "one_cycle", "total_steps": 100, "peak_value": 0.1}
+        >>> sorted(scheduled_hyperparams({"name": "adamw"}, cfg))
+        ['b1']
+    """
+    spec = _as_spec(spec)
+    out = spec.scheduled()
+    implied = momentum_of(spec_of(schedule) if isinstance(schedule, Mapping) else schedule)
+    if implied is not None:
+        key = _momentum_key(spec.name)
+        who = implied.schedule.name
+        if key is None:
+            raise c.fail(who, "cycle_momentum", True,
+                         f"False with optimizer pair {spec.name!r} (it has no momentum or b1; torch's "
+                         "OneCycleLR and CyclicLR refuse such an optimizer)")
+        if key in out:
+            raise c.fail(spec.name, key, hyper_config(out[key]),
+                         f"a number: {who} cycles the {key} itself (cycle_momentum=True)")
+        out[key] = implied
+    momentum = out.get("momentum")
+    if spec.name in _BUFFER_PAIRS and momentum is not None:
+        ends = bounds(momentum)
+        if ends is not None and ends[0] <= 0.0:
+            raise c.fail(spec.name, "momentum", hyper_config(momentum),
+                         "a schedule > 0 at every step (at momentum 0 torch's SGD and RMSprop skip their "
+                         "buffer and restart it later; no Optax trace does)")
+    return out
+
+
 # --------------------------------------------------------------------------- optax side
 
 
@@ -253,30 +358,45 @@ def _x64_dtype(dtype: Any) -> Any | None:
     return jnp.float64 if jnp.dtype(dtype) == jnp.float64 else None
 
 
-def _decay_rates(spec: OptimizerSpec, dtype: Any) -> tuple[Any, Any]:
-    """``b1, b2``: Python floats, or float64 arrays so that ``b ** count`` is float64."""
+def _decay_rates(hp: Mapping[str, Any], dtype: Any) -> tuple[Any, Any]:
+    """``b1, b2``: Python floats, or float64 arrays so that ``b ** count`` is float64 (a
+    scheduled ``b1`` is already an array of the run's dtype)."""
     import jax.numpy as jnp
 
-    b1, b2 = spec["b1"], spec["b2"]
     f64 = _x64_dtype(dtype)
-    if f64 is None:
-        return b1, b2
-    return jnp.asarray(b1, f64), jnp.asarray(b2, f64)
+
+    def rate(b: Any) -> Any:
+        return jnp.asarray(b, f64) if f64 is not None and isinstance(b, float) else b
+
+    return rate(hp["b1"]), rate(hp["b2"])
 
 
-def _optax_sgd(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
+def _lr_stage(schedule: Any) -> optax.GradientTransformation:
+    """``scale_by_learning_rate(schedule)``, or ``schedule`` itself when it is an lr
+    transformation (:func:`warmup_jax.plateau.reduce_lr_on_plateau`)."""
     import optax
 
-    hp = spec.params
-    momentum = hp.get("momentum", 0.0) or None  # trace(0) is the identity: leave it out
+    return schedule if isinstance(schedule, optax.GradientTransformation) else optax.scale_by_learning_rate(schedule)
+
+
+def _optax_sgd(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
+    import optax
+
+    momentum = hp.get("momentum")
+    if isinstance(momentum, float) and momentum == 0.0:
+        momentum = None  # trace(0) is the identity: leave it out
     nesterov = spec.name == "nesterov" or bool(hp.get("nesterov", False))
-    sgd = optax.sgd(schedule, momentum=momentum, nesterov=nesterov)
+    if isinstance(schedule, optax.GradientTransformation):  # optax.sgd's own chain, another lr stage
+        trace = optax.trace(momentum, nesterov=nesterov) if momentum is not None else optax.identity()
+        sgd = optax.chain(trace, schedule)
+    else:
+        sgd = optax.sgd(schedule, momentum=momentum, nesterov=nesterov)
     if spec.name != "sgd_l2":
         return sgd
     return optax.chain(optax.add_decayed_weights(hp["weight_decay"]), sgd)  # coupled L2: decay first
 
 
-def _amsgrad_core(spec: OptimizerSpec, dtype: Any) -> optax.GradientTransformation:
+def _amsgrad_core(hp: Mapping[str, Any], dtype: Any) -> optax.GradientTransformation:
     """Torch's amsgrad direction in optax: exact when ``eps == 0``, else eps differs.
 
     torch: ``m_hat / (sqrt(max v) / sqrt(1 - b2**t) + eps)``; here:
@@ -285,59 +405,65 @@ def _amsgrad_core(spec: OptimizerSpec, dtype: Any) -> optax.GradientTransformati
     """
     import optax
 
-    b1, b2 = _decay_rates(spec, dtype)
+    b1, b2 = _decay_rates(hp, dtype)
 
     def sqrt_bias_correction(count: Any) -> Any:
         return (1 - b2 ** (count + 1)) ** 0.5  # torch's sqrt(1 - b2**t), t = count + 1
 
     return optax.chain(
-        optax.scale_by_amsgrad(b1, b2, spec["eps"], eps_root=0.0, bias_correction_nu=False),
+        optax.scale_by_amsgrad(b1, b2, hp["eps"], eps_root=0.0, bias_correction_nu=False),
         optax.scale_by_schedule(sqrt_bias_correction),
     )
 
 
-def _optax_adam(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
+def _optax_adam(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any
+                ) -> optax.GradientTransformation:
     import optax
 
-    b1, b2, eps = *_decay_rates(spec, dtype), spec["eps"]
-    if spec["amsgrad"]:
-        direction = _amsgrad_core(spec, dtype)
+    b1, b2, eps = *_decay_rates(hp, dtype), hp["eps"]
+    if hp["amsgrad"]:
+        direction = _amsgrad_core(hp, dtype)
     else:
         direction = optax.scale_by_adam(b1, b2, eps, eps_root=0.0)
-    lr = optax.scale_by_learning_rate(schedule)
+    lr = _lr_stage(schedule)
     if spec.name == "adam":
         return optax.chain(direction, lr)  # = optax.adam(schedule, b1, b2, eps)
-    decay = optax.add_decayed_weights(spec["weight_decay"])
+    decay = optax.add_decayed_weights(hp["weight_decay"])
     if spec.name == "adam_l2":
         return optax.chain(decay, direction, lr)  # coupled: the decay joins the gradient
     return optax.chain(direction, decay, lr)  # adamw: -lr(k) * (adam + wd * p) = optax.adamw
 
 
-def _optax_rmsprop(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
+def _optax_rmsprop(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any
+                   ) -> optax.GradientTransformation:
     import optax
 
-    alpha, eps = spec["alpha"], spec["eps"]
+    alpha, eps = hp["alpha"], hp["eps"]
     if spec.name == "rmsprop_centered":
         direction = optax.scale_by_stddev(alpha, eps, initial_scale=0.0, eps_in_sqrt=False)
     else:
         direction = optax.scale_by_rms(alpha, eps, initial_scale=0.0, eps_in_sqrt=False)
-    momentum = spec.params.get("momentum", 0.0)
+    momentum = hp.get("momentum", 0.0)
     # torch: buf = m * buf + g / avg; p -= lr * buf. The trace comes BEFORE the lr;
     # optax.rmsprop(momentum=...) puts it after, which differs whenever the lr changes.
-    trace = [optax.trace(momentum)] if momentum else []
-    return optax.chain(direction, *trace, optax.scale_by_learning_rate(schedule))
+    trace = [optax.trace(momentum)] if not isinstance(momentum, float) or momentum else []
+    return optax.chain(direction, *trace, _lr_stage(schedule))
 
 
-def _optax_adagrad(spec: OptimizerSpec, schedule: Any, dtype: Any) -> optax.GradientTransformation:
+def _optax_adagrad(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any
+                   ) -> optax.GradientTransformation:
     import optax
 
     # eps == 0: exact. Otherwise (approximate) optax's eps goes inside the sqrt; eps**2 there
     # gives torch's bound 1/eps on a zero accumulator and a relative error ~ eps/sqrt(s) elsewhere.
-    start = spec["initial_accumulator_value"]
-    return optax.adagrad(schedule, initial_accumulator_value=start, eps=spec["eps"] ** 2)
+    start, eps = hp["initial_accumulator_value"], hp["eps"] ** 2
+    if isinstance(schedule, optax.GradientTransformation):  # optax.adagrad's own chain, another lr stage
+        return optax.chain(optax.scale_by_rss(initial_accumulator_value=start, eps=eps), schedule)
+    return optax.adagrad(schedule, initial_accumulator_value=start, eps=eps)
 
 
-_OPTAX_BUILDERS: dict[str, Callable[[OptimizerSpec, Any, Any], optax.GradientTransformation]] = {
+_Builder = Callable[[OptimizerSpec, Mapping[str, Any], Any, Any], "optax.GradientTransformation"]
+_OPTAX_BUILDERS: dict[str, _Builder] = {
     "sgd": _optax_sgd,
     "sgd_momentum": _optax_sgd,
     "nesterov": _optax_sgd,
@@ -352,36 +478,63 @@ _OPTAX_BUILDERS: dict[str, Callable[[OptimizerSpec, Any, Any], optax.GradientTra
 }
 
 
+def _is_config(schedule: Any) -> bool:
+    return isinstance(schedule, (Mapping, ScheduleSpec, Specified))
+
+
 def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> optax.GradientTransformation:
     """The Optax side of a pair.
 
     Args:
         spec: an :class:`OptimizerSpec` or its config mapping.
-        schedule: an Optax schedule ``count -> lr`` (e.g. ``warmup_jax.from_config(cfg)``), or
-            a constant lr. The k-th update uses ``schedule(k)``.
+        schedule: the lr: an Optax schedule ``count -> lr`` (e.g. ``warmup_jax.from_config(cfg)``),
+            a schedule config or spec (built with ``warmup_jax.from_config``), a constant lr,
+            or an lr transformation (:func:`warmup_jax.plateau.reduce_lr_on_plateau`). The
+            k-th update uses ``schedule(k)``. A schedule that cycles the momentum (torch's
+            ``OneCycleLR``, given as a config or as ``warmup_jax``'s schedule, which carries
+            its spec) drives the pair's momentum or ``b1`` too, as torch's scheduler does.
         dtype: the parameters' float dtype. ``None``: float64 when x64 is enabled, else float32.
             With float64, ``b1``/``b2`` are passed as float64 arrays so that the bias
             corrections ``1 - b ** count`` are float64 too. Pass ``jnp.float32`` to train
             float32 parameters under x64 (the arrays would promote the optimizer state).
 
     Returns:
-        The ``optax.GradientTransformation`` matching :func:`torch_optimizer`'s optimizer.
+        The ``optax.GradientTransformation`` matching :func:`torch_optimizer`'s optimizer. With
+        scheduled hyperparameters (:func:`scheduled_hyperparams`) it is
+        :func:`warmup_jax.hyper.with_schedules` over the pair's chain (state:
+        ``ScheduledState(count, inner)``, ``inner`` the chain's usual state).
 
     Raises:
-        ValueError: an invalid config (see :func:`optimizer_from_config`).
+        ValueError: an invalid config (see :func:`optimizer_from_config`, :func:`scheduled_hyperparams`).
     """
     spec = _as_spec(spec)
-    return _OPTAX_BUILDERS[spec.name](spec, schedule, dtype)
+    hyper = scheduled_hyperparams(spec, schedule)
+    if _is_config(schedule):
+        import warmup_jax
+
+        schedule = warmup_jax.from_config(spec_of(schedule))
+    build = _OPTAX_BUILDERS[spec.name]
+    if not hyper:
+        return build(spec, spec.params, schedule, dtype)
+    from warmup_jax.hyper import hyper_schedules, with_schedules
+
+    hp = spec.params
+
+    def factory(**values: Any) -> optax.GradientTransformation:
+        return build(spec, {**hp, **values}, schedule, dtype)
+
+    return with_schedules(factory, hyper_schedules(hyper), dtype=dtype)
 
 
 # --------------------------------------------------------------------------- torch side
 
 
-def _torch_optimizer_only(spec: OptimizerSpec, params: Iterable[Any]) -> torch.optim.Optimizer:
+def _torch_optimizer_only(spec: OptimizerSpec, params: Iterable[Any], hp: Mapping[str, Any]
+                          ) -> torch.optim.Optimizer:
     """The torch optimizer of a pair, with ``lr=1.0`` (the scheduler sets the real lr)."""
     import torch
 
-    hp, name = spec.params, spec.name
+    name = spec.name
     if name in ("sgd", "sgd_momentum", "nesterov", "sgd_l2"):
         return torch.optim.SGD(
             params, lr=1.0, momentum=hp.get("momentum", 0.0), dampening=0.0,
@@ -405,24 +558,37 @@ def torch_optimizer(
     """The torch side of a pair: the optimizer and its scheduler.
 
     Call ``scheduler.step()`` after every ``optimizer.step()``; the k-th step then uses
-    ``schedule(k)``, the same lr as the k-th Optax update.
+    ``schedule(k)``, the same lr as the k-th Optax update, and the same scheduled momentum,
+    ``b1`` and weight decay (written into the param groups by the scheduler).
 
     Args:
         spec: an :class:`OptimizerSpec` or its config mapping.
         params: the parameters (tensors), or param groups; the optimizer is built with
-            ``lr=1.0``, so a group's own ``"lr"`` becomes its multiplier of the schedule.
+            ``lr=1.0``, so a group's own ``"lr"`` becomes its multiplier of the schedule; with
+            a scheduled weight decay it is built with ``weight_decay=1.0`` too, so a group's
+            own ``"weight_decay"`` is its multiplier of that schedule (0: no decay).
         schedule_cfg: anything ``warmup_torch.from_config`` takes (a config mapping, ...).
 
     Returns:
         ``(optimizer, scheduler)``.
 
     Raises:
-        ValueError: an invalid optimizer or schedule config.
+        ValueError: an invalid optimizer or schedule config (the same text as :func:`optax_transform`).
     """
     import warmup_torch
 
-    optimizer = _torch_optimizer_only(_as_spec(spec), params)
-    return optimizer, warmup_torch.from_config(optimizer, schedule_cfg)
+    spec = _as_spec(spec)
+    single = not isinstance(schedule_cfg, (list, tuple))
+    if single:
+        schedule_cfg = spec_of(schedule_cfg)
+    scheduled_hyperparams(spec, schedule_cfg if single else None)  # the Optax side's checks and errors
+    given = spec.scheduled()
+    nominal = {k: 1.0 if k == "weight_decay" else Schedule(v)(0) for k, v in given.items()}
+    optimizer = _torch_optimizer_only(spec, params, {**spec.params, **nominal})
+    if not given:
+        return optimizer, warmup_torch.from_config(optimizer, schedule_cfg)
+    hyper = {"momentum" if k == "b1" else k: v for k, v in given.items()}
+    return optimizer, warmup_torch.ScheduleLR(optimizer, schedule_cfg, hyper=hyper)
 
 
 # --------------------------------------------------------------------------- the table
@@ -527,11 +693,13 @@ __all__ = [
     "DEFAULTS",
     "MAPPING",
     "PAIR_NAMES",
+    "SCHEDULABLE",
     "MappingRow",
     "OptimizerSpec",
     "inexact_reasons",
     "mapping_table_markdown",
     "optax_transform",
     "optimizer_from_config",
+    "scheduled_hyperparams",
     "torch_optimizer",
 ]

@@ -466,6 +466,10 @@ def one_cycle(
     div_factor: float = 25.0,
     final_div_factor: float = 10000.0,
     anneal: AnnealShape = "cos",
+    *,
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
 ) -> Schedule:
     r"""torch ``OneCycleLR`` (two-phase) semantics, held from ``total_steps - 1``.
 
@@ -475,6 +479,13 @@ def one_cycle(
     anneals with ``anneal`` (``"cos"`` or ``"linear"``). Unlike torch, steps past
     the end hold the final value instead of raising. (optax's ``cosine_onecycle_schedule``
     peaks and ends one step later.)
+
+    As torch does by default (``cycle_momentum=True``), the momentum (SGD, RMSprop) or
+    Adam's ``beta1`` cycles inversely: ``max_momentum`` at step 0, ``base_momentum`` at
+    the peak step ``a``, back to ``max_momentum`` at ``total_steps - 1``, with the same
+    anneal; ``warmup_torch``'s scheduler writes it into the param groups beside the lr and
+    the matched optimizer pairs of ``warmup_parity`` apply it on the Optax side
+    (``docs/hyperparameters.md``). ``cycle_momentum=False`` moves the lr only.
 
     .. math::
         f(t) = \begin{cases} i + (p - i)\, r(t / a) & t \le a \\
@@ -488,6 +499,9 @@ def one_cycle(
         div_factor: ``peak_value / initial value``, ``> 0``.
         final_div_factor: ``initial value / final value``, ``> 0``.
         anneal: ``"cos"`` or ``"linear"``.
+        cycle_momentum: cycle the momentum / ``beta1`` (keyword-only; torch's default True).
+        base_momentum: the momentum at the peak lr, in ``[0, 1)`` (torch's 0.85).
+        max_momentum: the momentum at the lowest lrs, in ``[0, 1)`` (torch's 0.95).
 
     Returns:
         A float64 :class:`~warmup_spec.Schedule` ``step -> lr`` (picklable; any step size).
@@ -500,7 +514,17 @@ def one_cycle(
     References:
         torch ``OneCycleLR``; Smith & Topin, Super-Convergence (2018).
     """
-    spec = C.OneCycle(total_steps, peak_value, pct_start, div_factor, final_div_factor, anneal)
+    spec = C.OneCycle(
+        total_steps,
+        peak_value,
+        pct_start,
+        div_factor,
+        final_div_factor,
+        anneal,
+        cycle_momentum=cycle_momentum,
+        base_momentum=base_momentum,
+        max_momentum=max_momentum,
+    )
     return Schedule(spec)
 
 
@@ -550,6 +574,73 @@ def tri_stage(
         init_scale,
         final_scale,
         warmup_shape=warmup_shape,
+    )
+    return Schedule(spec)
+
+
+def warmup_stable_decay_cycles(
+    peak_values: Sequence[float],
+    warmup_steps: Sequence[int],
+    stable_steps: Sequence[int],
+    decay_steps: Sequence[int],
+    end_values: Sequence[float],
+    decay_shape: DecayShape = "linear",
+    *,
+    init_value: float = 0.0,
+    warmup_shape: WarmupShape = "linear",
+    zero_tail: bool = False,
+) -> Schedule:
+    r"""Warmup-stable-decay cycles (continued pre-training): cycle ``c`` warms up from the
+    previous cycle's end value (``init_value`` for the first) to ``peak_values[c]``, holds it,
+    then decays to ``end_values[c]``; the next cycle starts from there.
+
+    Cycle ``c`` starts at ``s_c`` (the lengths of the cycles before it summed), with
+    ``w, S, D, p, e = warmup_steps[c], stable_steps[c], decay_steps[c], peak_values[c],
+    end_values[c]``, ``i = end_values[c - 1]`` (``init_value`` for ``c = 0``) and ``x = t - s_c``:
+
+    .. math::
+        f(t) = \begin{cases} \mathrm{warmup}_{i \to p}(x) & x < w \\
+        e + (p - e)\, g(v), \; v = \mathrm{clip}\left(\frac{x - w - S}{D}, 0, 1\right) & x \ge w \end{cases}
+
+    with ``g(v)`` = ``1 - v`` (linear), ``(1 + cos(pi v)) / 2`` (cosine) or ``1 - sqrt(v)``
+    (``"1-sqrt"``). After the last cycle (``t >= T``, the lengths summed) the schedule holds
+    ``end_values[-1]``, or 0 with ``zero_tail``. One cycle is ``warmup_stable_decay``.
+
+    Args:
+        peak_values: each cycle's stable value, ``>= 0`` (their number is the number of cycles).
+        warmup_steps: each cycle's warmup (re-warmup) length, ``>= 0``.
+        stable_steps: each cycle's steps at its peak after the warmup, ``>= 0``.
+        decay_steps: each cycle's decay length, ``>= 1``.
+        end_values: each cycle's end value, in ``[0, peak_values[c]]``; the next cycle's warmup
+            starts there.
+        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+        init_value: value at step 0, in ``[0, peak_values[0]]``.
+        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"`` (then every warmup's start,
+            ``init_value`` and the end values before the last, must be ``> 0``).
+        zero_tail: 0 instead of ``end_values[-1]`` from ``T`` on (a run past its plan stops moving).
+
+    Returns:
+        A float64 :class:`~warmup_spec.Schedule` ``step -> lr`` (picklable; any step size).
+
+    Example:
+        >>> f = warmup_stable_decay_cycles([1.0, 0.8], [2, 2], [1, 1], [2, 2], [0.4, 0.0])
+        >>> [round(float(f(t)), 6) for t in range(12)]
+        [0.0, 0.5, 1.0, 1.0, 0.7, 0.4, 0.6, 0.8, 0.8, 0.4, 0.0, 0.0]
+
+    References:
+        Hu et al., MiniCPM (2024); Ibrahim et al., Simple and Scalable Strategies to Continually
+        Pre-train Large Language Models (2024): re-warming and re-decaying.
+    """
+    spec = C.WarmupStableDecayCycles(
+        peak_values,
+        warmup_steps,
+        stable_steps,
+        decay_steps,
+        end_values,
+        decay_shape,
+        init_value=init_value,
+        warmup_shape=warmup_shape,
+        zero_tail=zero_tail,
     )
     return Schedule(spec)
 
@@ -665,11 +756,122 @@ def join(
     return Schedule(spec)
 
 
+def decay_from(
+    base: BaseLike,
+    base_steps: int,
+    decay_steps: int,
+    end_value: float = 0.0,
+    decay_shape: DecayShape = "linear",
+    *,
+    zero_tail: bool = False,
+) -> Schedule:
+    r"""Runs ``base`` for ``base_steps`` steps, then cools down from the value the base has at
+    that step (``v = base(k)``, ``k = base_steps``) to ``end_value`` over ``decay_steps``: "decay
+    now, from this checkpoint", on top of any schedule (a WSD's stable phase, a cosine halfway, a
+    constant, another library's schedule).
+
+    .. math::
+        f(t) = \begin{cases} \mathrm{base}(t) & t < k \\
+        e + (v - e)\, g(u), \; u = \mathrm{clip}\left(\frac{t - k}{D}, 0, 1\right) & t \ge k \end{cases}
+
+    with ``g(u)`` = ``1 - u`` (linear), ``(1 + cos(pi u)) / 2`` (cosine) or ``1 - sqrt(u)``
+    (``"1-sqrt"``). ``f(k) = base(k)``: the update that would have run at the base's lr still
+    does, and the cooldown reaches ``end_value`` at ``k + D``, held after (0 with ``zero_tail``).
+
+    Args:
+        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
+            function (traceable for JAX; called once with ``base_steps`` when built).
+        base_steps: the step ``k`` at which the cooldown starts, ``>= 0``.
+        decay_steps: the cooldown's length ``D``, ``>= 1``.
+        end_value: the value from ``k + D`` on, in ``[0, base(k)]``.
+        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+        zero_tail: 0 instead of ``end_value`` from ``k + D`` on.
+
+    Returns:
+        A float64 :class:`~warmup_spec.Schedule` ``step -> lr`` (picklable; any step size).
+
+    Example:
+        >>> f = decay_from(lambda t: 1.0, 2, 4, end_value=0.2)
+        >>> [round(float(f(t)), 6) for t in range(8)]
+        [1.0, 1.0, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2]
+
+    References:
+        Hägele et al., Scaling Laws and Compute-Optimal Training Beyond Fixed Training
+        Durations (2024): cooldowns from any point of a constant-lr run.
+    """
+    spec = C.DecayFrom(base, base_steps, decay_steps, end_value, decay_shape, zero_tail=zero_tail)
+    return Schedule(spec)
+
+
+def sample_clock(
+    base: BaseLike,
+    batch_size: int,
+    tokens_per_sample: int = 1,
+    *,
+    rampup_start: int | None = None,
+    rampup_increment: int | None = None,
+    rampup_samples: int | None = None,
+) -> Schedule:
+    r"""Runs ``base`` on the samples (or tokens) seen instead of the updates: the lr of update
+    ``k`` is ``base(n(k))``, with ``n(k)`` the samples consumed by the updates before it
+    (times ``tokens_per_sample`` for a token count) under a constant or ramped global batch size,
+    as Megatron-LM counts ``--lr-warmup-samples`` / ``--lr-decay-samples`` and tokens-based
+    recipes count tokens.
+
+    .. math::
+        f(k) = \mathrm{base}\left(\tau \sum_{j < k} B_j\right)
+
+    with ``tau = tokens_per_sample`` and ``B_j`` the global batch size of update ``j``:
+    ``batch_size``, or Megatron's ramp (``--rampup-batch-size start increment samples``): with
+    ``c`` the samples consumed before update ``j``, ``B_j = batch_size`` if ``c > rampup_samples``,
+    else ``rampup_start + int(c / (rampup_samples / n)) * rampup_increment``,
+    ``n = (batch_size - rampup_start) / rampup_increment``.
+
+    The base's step parameters are in samples (tokens): ``warmup_steps=375_000_000`` is a warmup
+    over 375M tokens with ``tokens_per_sample=2048``. In JAX the clock is an integer of the step's
+    dtype: int64 under ``jax_enable_x64``; without x64 it is int32, so a base must end within
+    ``2**31 - 1`` samples or tokens (else a ``ValueError`` says what to do), and a sample clock
+    over a base that never ends holds from there, as optax's own count does.
+
+    Args:
+        base: a schedule whose step counts samples (tokens): a spec, config or ``Schedule``, or a
+            user's own ``step -> lr`` function.
+        batch_size: the global batch size in samples (after the ramp), ``>= 1``.
+        tokens_per_sample: tokens a sample (the sequence length) for a token clock; 1 counts samples.
+        rampup_start: the first global batch size of a ramp, in ``[1, batch_size)``; ``None``: no ramp.
+        rampup_increment: the ramp's step, ``>= 1``, dividing ``batch_size - rampup_start``.
+        rampup_samples: the samples over which the ramp reaches ``batch_size``, ``>= 1``.
+
+    Returns:
+        A float64 :class:`~warmup_spec.Schedule` ``step -> lr`` (picklable; any step size).
+
+    Example:
+        >>> f = sample_clock(lambda s: s / 16, 8, rampup_start=2, rampup_increment=2, rampup_samples=12)
+        >>> [round(float(f(t)), 6) for t in range(7)]
+        [0.0, 0.125, 0.25, 0.5, 0.875, 1.375, 1.875]
+
+    References:
+        Megatron-LM ``megatron/core/num_microbatches_calculator.py`` (the ramp) and
+        ``optimizer_param_scheduler.py`` (``step(increment=batch size)``).
+    """
+    spec = C.SampleClock(
+        base,
+        batch_size,
+        tokens_per_sample,
+        rampup_start=rampup_start,
+        rampup_increment=rampup_increment,
+        rampup_samples=rampup_samples,
+    )
+    return Schedule(spec)
+
+
 __all__ = [
+    "decay_from",
     "join",
     "legacy_noam",
     "noam",
     "one_cycle",
+    "sample_clock",
     "scale",
     "tri_stage",
     "untuned_warmup",
@@ -681,5 +883,6 @@ __all__ = [
     "warmup_linear_decay",
     "warmup_polynomial_decay",
     "warmup_stable_decay",
+    "warmup_stable_decay_cycles",
     "with_warmup",
 ]

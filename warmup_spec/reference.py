@@ -120,12 +120,70 @@ def _(spec: S.WarmupStableDecay, t: int) -> float:
     if t < w + spec.stable_steps:
         return p
     v = min(max((t - w - spec.stable_steps) / spec.decay_steps, 0.0), 1.0)
-    g = {
+    return e + (p - e) * _decay_weight(spec.decay_shape, v)
+
+
+def _decay_weight(shape: str, v: float) -> float:
+    """WSD's decay weight ``g(v)``: ``1 - v``, ``(1 + cos(pi v)) / 2`` or ``1 - sqrt(v)``."""
+    return {
         "linear": lambda: 1 - v,
         "cosine": lambda: 0.5 * (1 + math.cos(math.pi * v)),
         "1-sqrt": lambda: 1 - math.sqrt(v),
-    }[spec.decay_shape]()
-    return e + (p - e) * g
+    }[shape]()
+
+
+@reference.register
+def _(spec: S.WarmupStableDecayCycles, t: int) -> float:
+    start, previous = 0, spec.init_value
+    cycles = zip(spec.peak_values, spec.warmup_steps, spec.stable_steps, spec.decay_steps, spec.end_values)
+    for p, w, s, d, e in cycles:
+        if t < start + w + s + d:
+            x = t - start
+            if x < w:
+                return _warmup(spec.warmup_shape, previous, p, x, w)
+            v = min(max((x - w - s) / d, 0.0), 1.0)
+            return e + (p - e) * _decay_weight(spec.decay_shape, v)
+        start, previous = start + w + s + d, e
+    return 0.0 if spec.zero_tail else spec.end_values[-1]
+
+
+@reference.register
+def _(spec: S.DecayFrom, t: int) -> float:
+    k, d, e = spec.base_steps, spec.decay_steps, spec.end_value
+    if t < k:
+        return reference(spec.base, t)
+    if spec.zero_tail and t >= k + d:
+        return 0.0
+    v = reference(spec.base, k)
+    return e + (v - e) * _decay_weight(spec.decay_shape, min((t - k) / d, 1.0))
+
+
+def _megatron_batch(spec: S.SampleClock, consumed: int) -> int:
+    """Megatron's global batch size after ``consumed`` samples (its ramp, written out)."""
+    start, increment, samples = spec.rampup_start, spec.rampup_increment, spec.rampup_samples
+    if start is None or increment is None or samples is None or consumed > samples:
+        return spec.batch_size
+    n = (spec.batch_size - start) // increment
+    return start + int(consumed / (samples / n)) * increment
+
+
+_SEEN: dict[S.SampleClock, list[int]] = {}
+
+
+def _samples_seen(spec: S.SampleClock, k: int) -> int:
+    """The samples consumed before update ``k``, one update at a time until the batch size is
+    the last one for good, then whole batches."""
+    seen = _SEEN.setdefault(spec, [0])
+    while len(seen) <= k and (len(seen) == 1 or seen[-1] <= (spec.rampup_samples or 0)):
+        seen.append(seen[-1] + _megatron_batch(spec, seen[-1]))
+    if k < len(seen):
+        return seen[k]
+    return seen[-1] + (k - len(seen) + 1) * spec.batch_size
+
+
+@reference.register
+def _(spec: S.SampleClock, t: int) -> float:
+    return reference(spec.base, _samples_seen(spec, t) * spec.tokens_per_sample)
 
 
 def _cycle_start(spec: S.WarmupCosineRestarts, k: int) -> float:
@@ -156,11 +214,24 @@ def _(spec: S.WarmupCosineRestarts, t: int) -> float:
 @reference.register
 def _(spec: S.OneCycle, t: int) -> float:
     # torch OneCycleLR.get_lr, two phases, literally; held from total_steps - 1.
-    step = min(t, spec.total_steps - 1)
     initial = spec.peak_value / spec.div_factor
+    return _one_cycle(spec, t, (initial, spec.peak_value, initial / spec.final_div_factor))
+
+
+def momentum_reference(spec: S.OneCycle, t: int) -> float:
+    """The float64 momentum / beta1 of ``one_cycle`` at step ``t`` (``cycle_momentum=True``):
+    torch ``OneCycleLR.get_lr``'s ``computed_momentum``, literally; held from ``total_steps - 1``."""
+    if not spec.cycle_momentum:
+        raise ValueError("cycle_momentum=False: the schedule does not set the momentum")
+    return _one_cycle(spec, t, (spec.max_momentum, spec.base_momentum, spec.max_momentum))
+
+
+def _one_cycle(spec: S.OneCycle, t: int, values: tuple[float, float, float]) -> float:
+    step = min(t, spec.total_steps - 1)
+    first, middle, last = values
     phases = [
-        (float(spec.pct_start * spec.total_steps) - 1, initial, spec.peak_value),
-        (float(spec.total_steps - 1), spec.peak_value, initial / spec.final_div_factor),
+        (float(spec.pct_start * spec.total_steps) - 1, first, middle),
+        (float(spec.total_steps - 1), middle, last),
     ]
     start_step = 0.0
     for k, (end, lo, hi) in enumerate(phases):

@@ -77,7 +77,10 @@ def epoch_keys(schedule: str) -> dict[str, str]:
         if f.name.endswith("_steps")
     }
     for name in cls.step_lists:  # join's "boundaries": "boundary_epochs"
-        keys[name.removesuffix("ies") + "y_epochs"] = name
+        if name.endswith("_steps"):  # a list of *_steps: its *_epochs key is above
+            continue
+        singular = name[: -len("ies")] + "y" if name.endswith("ies") else name.removesuffix("s")
+        keys[singular + "_epochs"] = name
     return keys
 
 
@@ -125,6 +128,10 @@ def _convert(cfg: Any, upe: int, rounding: str) -> Any:
         else:
             out[target] = _epochs_to_steps(name, key, value, upe, rounding)
     if isinstance(out.get("base"), Mapping):
+        if name == "sample_clock" and any(k.endswith("_epochs") for k in out["base"]):
+            # its base counts samples or tokens, not updates: an epoch has no fixed number of them
+            raise c.fail(name, "base", out["base"], "a base in samples or tokens (no *_epochs keys inside a "
+                         "sample_clock)")
         out["base"] = _convert(out["base"], upe, rounding)
     if isinstance(out.get("schedules"), (list, tuple)):
         out["schedules"] = [_convert(s, upe, rounding) for s in out["schedules"]]

@@ -8,6 +8,7 @@
 - :func:`from_config` / :func:`schedule_from_config` / :func:`resume`; :func:`to_config`, the
   config of a live scheduler (torch's, HF's, timm's or ours), so a torch recipe ports to JAX
   in one line: ``warmup_jax.from_config(warmup_torch.to_config(scheduler))``;
+- :func:`param_groups`: a parameter-group rule list as the optimizer's param groups;
 - :func:`adjust_learning_rate`, the copied snippet.
 
 Imports torch and :mod:`warmup_spec` only (never jax).
@@ -31,6 +32,7 @@ from warmup_torch._catalogue import *  # noqa: F403  (the generated LRScheduler 
 from warmup_torch.config import from_config, resume, schedule_from_config, scheduler_for
 from warmup_torch.legacy import adjust_learning_rate
 from warmup_torch.live import to_config
+from warmup_torch.param_rules import param_groups
 from warmup_torch.scheduler import ScheduleLR
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "ScheduleLR",
     "adjust_learning_rate",
     "from_config",
+    "param_groups",
     "resume",
     "schedule_from_config",
     "scheduler_for",

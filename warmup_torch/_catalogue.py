@@ -536,6 +536,9 @@ class OneCycleLR(ScheduleLR):
         div_factor: ``peak_value / initial value``, ``> 0``.
         final_div_factor: ``initial value / final value``, ``> 0``.
         anneal: ``"cos"`` or ``"linear"``.
+        cycle_momentum: cycle the momentum / ``beta1`` (keyword-only; torch's default True).
+        base_momentum: the momentum at the peak lr, in ``[0, 1)`` (torch's 0.85).
+        max_momentum: the momentum at the lowest lrs, in ``[0, 1)`` (torch's 0.95).
         last_epoch: the index of the last step taken; ``-1`` (default) to start.
 
     Example:
@@ -561,6 +564,9 @@ class OneCycleLR(ScheduleLR):
         final_div_factor: float = 10000.0,
         anneal: AnnealShape = "cos",
         *,
+        cycle_momentum: bool = True,
+        base_momentum: float = 0.85,
+        max_momentum: float = 0.95,
         last_epoch: int = -1,
     ) -> None:
         spec = C.OneCycle(
@@ -570,6 +576,9 @@ class OneCycleLR(ScheduleLR):
             div_factor=div_factor,
             final_div_factor=final_div_factor,
             anneal=anneal,
+            cycle_momentum=cycle_momentum,
+            base_momentum=base_momentum,
+            max_momentum=max_momentum,
         )
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
@@ -625,6 +634,71 @@ class TriStageLR(ScheduleLR):
             init_scale=init_scale,
             final_scale=final_scale,
             warmup_shape=warmup_shape,
+        )
+        super().__init__(optimizer, spec, last_epoch=last_epoch)
+
+
+class WarmupStableDecayCyclesLR(ScheduleLR):
+    r"""Warmup-stable-decay cycles (continued pre-training): cycle ``c`` warms up from the
+    previous cycle's end value (``init_value`` for the first) to ``peak_values[c]``, holds it,
+    then decays to ``end_values[c]``; the next cycle starts from there.
+
+    As a torch ``LRScheduler``: the lr of the ``k``-th ``optimizer.step()`` is ``f(k)``, with
+    ``scheduler.step()`` after it (formula and notes: :func:`warmup_torch.warmup_stable_decay_cycles`).
+
+    Args:
+        optimizer: the wrapped optimizer.
+        peak_values: each cycle's stable value, ``>= 0`` (their number is the number of cycles).
+        warmup_steps: each cycle's warmup (re-warmup) length, ``>= 0``.
+        stable_steps: each cycle's steps at its peak after the warmup, ``>= 0``.
+        decay_steps: each cycle's decay length, ``>= 1``.
+        end_values: each cycle's end value, in ``[0, peak_values[c]]``; the next cycle's warmup
+            starts there.
+        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+        init_value: value at step 0, in ``[0, peak_values[0]]``.
+        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"`` (then every warmup's start,
+            ``init_value`` and the end values before the last, must be ``> 0``).
+        zero_tail: 0 instead of ``end_values[-1]`` from ``T`` on (a run past its plan stops moving).
+        last_epoch: the index of the last step taken; ``-1`` (default) to start.
+
+    Example:
+        >>> import torch
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+        >>> sched = WarmupStableDecayCyclesLR(opt, [1.0, 0.8], [2, 2], [1, 1], [2, 2], [0.4, 0.0])
+        >>> lrs = []
+        >>> for _ in range(12):
+        ...     lrs.append(opt.param_groups[0]["lr"])
+        ...     opt.step()
+        ...     sched.step()
+        >>> [round(lrs[t], 6) for t in range(12)]
+        [0.0, 0.5, 1.0, 1.0, 0.7, 0.4, 0.6, 0.8, 0.8, 0.4, 0.0, 0.0]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        peak_values: Sequence[float],
+        warmup_steps: Sequence[int],
+        stable_steps: Sequence[int],
+        decay_steps: Sequence[int],
+        end_values: Sequence[float],
+        decay_shape: DecayShape = "linear",
+        *,
+        init_value: float = 0.0,
+        warmup_shape: WarmupShape = "linear",
+        zero_tail: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        spec = C.WarmupStableDecayCycles(
+            peak_values=peak_values,
+            warmup_steps=warmup_steps,
+            stable_steps=stable_steps,
+            decay_steps=decay_steps,
+            end_values=end_values,
+            decay_shape=decay_shape,
+            init_value=init_value,
+            warmup_shape=warmup_shape,
+            zero_tail=zero_tail,
         )
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
@@ -791,6 +865,119 @@ class JoinLR(ScheduleLR):
         super().__init__(optimizer, spec, last_epoch=last_epoch)
 
 
+class DecayFromLR(ScheduleLR):
+    r"""Runs ``base`` for ``base_steps`` steps, then cools down from the value the base has at
+    that step (``v = base(k)``, ``k = base_steps``) to ``end_value`` over ``decay_steps``: "decay
+    now, from this checkpoint", on top of any schedule (a WSD's stable phase, a cosine halfway, a
+    constant, another library's schedule).
+
+    As a torch ``LRScheduler``: the lr of the ``k``-th ``optimizer.step()`` is ``f(k)``, with
+    ``scheduler.step()`` after it (formula and notes: :func:`warmup_torch.decay_from`).
+
+    Args:
+        optimizer: the wrapped optimizer.
+        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
+            function (traceable for JAX; called once with ``base_steps`` when built).
+        base_steps: the step ``k`` at which the cooldown starts, ``>= 0``.
+        decay_steps: the cooldown's length ``D``, ``>= 1``.
+        end_value: the value from ``k + D`` on, in ``[0, base(k)]``.
+        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+        zero_tail: 0 instead of ``end_value`` from ``k + D`` on.
+        last_epoch: the index of the last step taken; ``-1`` (default) to start.
+
+    Example:
+        >>> import torch
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+        >>> sched = DecayFromLR(opt, lambda t: 1.0, 2, 4, end_value=0.2)
+        >>> lrs = []
+        >>> for _ in range(8):
+        ...     lrs.append(opt.param_groups[0]["lr"])
+        ...     opt.step()
+        ...     sched.step()
+        >>> [round(lrs[t], 6) for t in range(8)]
+        [1.0, 1.0, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base: BaseLike,
+        base_steps: int,
+        decay_steps: int,
+        end_value: float = 0.0,
+        decay_shape: DecayShape = "linear",
+        *,
+        zero_tail: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        spec = C.DecayFrom(
+            base=base,
+            base_steps=base_steps,
+            decay_steps=decay_steps,
+            end_value=end_value,
+            decay_shape=decay_shape,
+            zero_tail=zero_tail,
+        )
+        super().__init__(optimizer, spec, last_epoch=last_epoch)
+
+
+class SampleClockLR(ScheduleLR):
+    r"""Runs ``base`` on the samples (or tokens) seen instead of the updates: the lr of update
+    ``k`` is ``base(n(k))``, with ``n(k)`` the samples consumed by the updates before it
+    (times ``tokens_per_sample`` for a token count) under a constant or ramped global batch size,
+    as Megatron-LM counts ``--lr-warmup-samples`` / ``--lr-decay-samples`` and tokens-based
+    recipes count tokens.
+
+    As a torch ``LRScheduler``: the lr of the ``k``-th ``optimizer.step()`` is ``f(k)``, with
+    ``scheduler.step()`` after it (formula and notes: :func:`warmup_torch.sample_clock`).
+
+    Args:
+        optimizer: the wrapped optimizer.
+        base: a schedule whose step counts samples (tokens): a spec, config or ``Schedule``, or a
+            user's own ``step -> lr`` function.
+        batch_size: the global batch size in samples (after the ramp), ``>= 1``.
+        tokens_per_sample: tokens a sample (the sequence length) for a token clock; 1 counts samples.
+        rampup_start: the first global batch size of a ramp, in ``[1, batch_size)``; ``None``: no ramp.
+        rampup_increment: the ramp's step, ``>= 1``, dividing ``batch_size - rampup_start``.
+        rampup_samples: the samples over which the ramp reaches ``batch_size``, ``>= 1``.
+        last_epoch: the index of the last step taken; ``-1`` (default) to start.
+
+    Example:
+        >>> import torch
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+        >>> sched = SampleClockLR(opt, lambda s: s / 16, 8, rampup_start=2, rampup_increment=2, rampup_samples=12)
+        >>> lrs = []
+        >>> for _ in range(7):
+        ...     lrs.append(opt.param_groups[0]["lr"])
+        ...     opt.step()
+        ...     sched.step()
+        >>> [round(lrs[t], 6) for t in range(7)]
+        [0.0, 0.125, 0.25, 0.5, 0.875, 1.375, 1.875]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base: BaseLike,
+        batch_size: int,
+        tokens_per_sample: int = 1,
+        *,
+        rampup_start: int | None = None,
+        rampup_increment: int | None = None,
+        rampup_samples: int | None = None,
+        last_epoch: int = -1,
+    ) -> None:
+        spec = C.SampleClock(
+            base=base,
+            batch_size=batch_size,
+            tokens_per_sample=tokens_per_sample,
+            rampup_start=rampup_start,
+            rampup_increment=rampup_increment,
+            rampup_samples=rampup_samples,
+        )
+        super().__init__(optimizer, spec, last_epoch=last_epoch)
+
+
 SCHEDULERS: dict[type, type[ScheduleLR]] = {
     C.WarmupConstant: WarmupConstantLR,
     C.WarmupLinearDecay: WarmupLinearDecayLR,
@@ -804,19 +991,24 @@ SCHEDULERS: dict[type, type[ScheduleLR]] = {
     C.WarmupCosineRestarts: WarmupCosineRestartsLR,
     C.OneCycle: OneCycleLR,
     C.TriStage: TriStageLR,
+    C.WarmupStableDecayCycles: WarmupStableDecayCyclesLR,
     C.WithWarmup: WithWarmupLR,
     C.UntunedWarmup: UntunedWarmupLR,
     C.Scale: ScaleLR,
     C.Join: JoinLR,
+    C.DecayFrom: DecayFromLR,
+    C.SampleClock: SampleClockLR,
 }
 """Definition class -> its scheduler class."""
 
 __all__ = [
+    "DecayFromLR",
     "JoinLR",
     "LegacyNoamLR",
     "NoamLR",
     "OneCycleLR",
     "SCHEDULERS",
+    "SampleClockLR",
     "ScaleLR",
     "TriStageLR",
     "UntunedWarmupLR",
@@ -827,6 +1019,7 @@ __all__ = [
     "WarmupInverseSqrtLR",
     "WarmupLinearDecayLR",
     "WarmupPolynomialDecayLR",
+    "WarmupStableDecayCyclesLR",
     "WarmupStableDecayLR",
     "WithWarmupLR",
 ]

@@ -20,12 +20,17 @@ ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]", ScheduleSpec, Sch
 """A config mapping, a path to a ``.json``/``.toml`` file, a JSON string, a spec or a Schedule."""
 
 
-def scheduler_for(optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1) -> ScheduleLR:
+def scheduler_for(
+    optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1, hyper: Mapping[str, Any] | None = None
+) -> ScheduleLR:
     """The scheduler of ``schedule``: its generated class (``WarmupCosineDecayLR``, ...), or
-    :class:`ScheduleLR` for a list of schedules (one per param group)."""
+    :class:`ScheduleLR` for a list of schedules (one per param group) or with scheduled
+    hyperparameters (``hyper``: see :class:`ScheduleLR`)."""
     if isinstance(schedule, (list, tuple)):
-        return ScheduleLR(optimizer, [spec_of(f) for f in schedule], last_epoch=last_epoch)
+        return ScheduleLR(optimizer, [spec_of(f) for f in schedule], last_epoch=last_epoch, hyper=hyper)
     spec = spec_of(schedule)
+    if hyper:
+        return ScheduleLR(optimizer, spec, last_epoch=last_epoch, hyper=hyper)
     cls = SCHEDULERS.get(type(spec), ScheduleLR)
     return cls._from_spec(optimizer, spec, last_epoch)
 
@@ -106,7 +111,8 @@ def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
             "resume: state has no schedule config; expected a warmup_torch scheduler's state_dict() "
             "(a schedule over a user function saves none: rebuild it and call load_state_dict)"
         )
-    scheduler = scheduler_for(optimizer, [spec_of(c) for c in saved] if per_group else spec_of(saved))
+    scheduler = scheduler_for(optimizer, [spec_of(c) for c in saved] if per_group else spec_of(saved),
+                              hyper=state.get("hyper"))
     scheduler.load_state_dict(state)
     scheduler.write_lrs()
     return scheduler

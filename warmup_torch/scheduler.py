@@ -21,7 +21,11 @@ Conventions:
   ``load_state_dict``); the call-order warning uses the optimizer's public step hook;
 - a tensor lr (``SGD(params, lr=torch.tensor(0.1))``) is updated in place with ``fill_``
   and nothing else is allocated per step, which keeps ``torch.compile`` from recompiling;
-  ``get_last_lr()`` returns Python floats (the float64 values computed).
+  ``get_last_lr()`` returns Python floats (the float64 values computed);
+- beside the lr it writes the hyperparameters the schedule drives (torch's ``OneCycleLR``
+  and ``CyclicLR`` cycle the momentum / ``beta1`` by default, and so do their ports and
+  ``one_cycle``) and those given as ``hyper`` (a weight-decay ramp, ...), at the same step
+  (:mod:`warmup_torch.hyper`).
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.hyper import hyper_config, hyper_spec, momentum_of
 from warmup_spec.registry import spec_to_config
 from warmup_spec.schedule import Schedule
+from warmup_torch.hyper import HyperWriter, describe
 
 __all__ = ["ScheduleLR", "group_ratios"]
 
@@ -129,6 +135,36 @@ def _per_group_schedules(optimizer: Optimizer, schedules: Sequence[Any]) -> list
     return [f if isinstance(f, Schedule) else Schedule(f) for f in schedules]
 
 
+def _hyper_writer(
+    optimizer: Optimizer, schedules: Sequence[Schedule], hyper: Mapping[str, Any] | None, fresh: bool
+) -> tuple[dict[str, Any] | None, HyperWriter | None]:
+    """The configs of the given hyperparameter schedules (``None`` without), and the writer of
+    every group's hyperparameters (``None`` when nothing is scheduled)."""
+    given: dict[str, ScheduleSpec] = {}
+    if hyper is not None:
+        if not isinstance(hyper, Mapping):
+            raise ValueError(f"ScheduleLR: hyper={hyper!r} is invalid; expected a mapping {{name: schedule}}")
+        given = {str(k): hyper_spec(f"ScheduleLR: hyper[{k!r}]", v) for k, v in hyper.items()}
+    per_group: list[dict[str, Schedule]] = []
+    for f in schedules:
+        implied = momentum_of(f.spec)
+        if implied is not None and "momentum" in given:
+            raise ValueError(
+                f"ScheduleLR: hyper['momentum'] is invalid with {f.spec.name}, which cycles the momentum "
+                "itself (cycle_momentum=True); expected one of them"
+            )
+        group = {k: Schedule(v) for k, v in given.items()}
+        if implied is not None:
+            group["momentum"] = Schedule(implied)
+        per_group.append(group)
+    config = {k: hyper_config(v) for k, v in given.items()} or None
+    if not any(per_group):
+        return config, None
+    cycling = next((f.spec.name for f in schedules if momentum_of(f.spec) is not None), None)
+    return config, HyperWriter(optimizer, per_group, owner=cycling or "ScheduleLR", fresh=fresh,
+                               cycled=cycling is not None)
+
+
 def _watch_optimizer(scheduler: ScheduleLR) -> Any:
     """Registers a step hook that tells ``scheduler`` the optimizer has stepped (public API)."""
     ref = weakref.ref(scheduler)
@@ -153,6 +189,12 @@ class ScheduleLR(LRScheduler):
             with one schedule per label).
         last_epoch: the index of the last step taken; ``-1`` (default) to start.
             Resuming with ``last_epoch >= 0`` needs ``initial_lr`` in every group.
+        hyper: hyperparameter schedules written beside the lr, ``{"momentum": ...,
+            "weight_decay": ...}``, each a ramp mapping ``{"start", "end", "steps", "style"}``
+            (Megatron's ``get_wd``), a schedule config or a spec (keyword-only). A weight
+            decay is multiplied by each group's ratio to ``defaults["weight_decay"]``; the
+            momentum goes to ``betas[0]`` for an optimizer with betas. A schedule that
+            cycles the momentum itself (``cycle_momentum=True``) takes no ``"momentum"``.
 
     Attributes:
         schedule: the :class:`~warmup_spec.Schedule` being followed (``None`` with one
@@ -164,7 +206,9 @@ class ScheduleLR(LRScheduler):
     ``state_dict()`` holds only plain Python values: the schedule's config (a list of
     them with one per group; ``None`` when a combinator's base is a user function, like
     ``LambdaLR`` saves ``None`` for a function; such a schedule cannot be checked on
-    load), the ratios, ``last_epoch``, ``_step_count``, ``_last_lr`` and ``base_lrs``. It
+    load), the ratios, ``last_epoch``, ``_step_count``, ``_last_lr`` and ``base_lrs``, and
+    with ``hyper`` its configs and the weight-decay ratios (``"hyper"``,
+    ``"hyper_ratios"``; a momentum the schedule cycles is part of its config). It
     loads with ``torch.load(weights_only=True)``. ``load_state_dict`` raises ``ValueError``
     if the saved config differs from this scheduler's. As with every torch scheduler,
     restore the optimizer's state too: loading does not write lrs into the optimizer
@@ -188,7 +232,9 @@ class ScheduleLR(LRScheduler):
     _step_count: int
     _last_lr: list[float]
 
-    def __init__(self, optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1, hyper: Mapping[str, Any] | None = None
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self._config: dict[str, Any] | list[dict[str, Any] | None] | None
@@ -202,6 +248,7 @@ class ScheduleLR(LRScheduler):
             self._config = _config_or_none(self.schedule.spec)
             self.ratios = group_ratios(optimizer)
             self.schedules = [self.schedule] * len(self.ratios)
+        self._hyper_config, self._hyper = _hyper_writer(optimizer, self.schedules, hyper, last_epoch == -1)
         self._optimizer_stepped = False
         self.optimizer = optimizer
         self._hook: Any = _watch_optimizer(self)
@@ -266,6 +313,8 @@ class ScheduleLR(LRScheduler):
             lr = schedule(self.last_epoch) * self.ratios[0]
             _write_lr(groups[0], lr)
             self._last_lr = [lr]
+            if self._hyper is not None:
+                self._hyper.write(self.last_epoch)
             return
         values = self.lrs_at(self.last_epoch)
         if len(values) != len(groups):
@@ -276,10 +325,12 @@ class ScheduleLR(LRScheduler):
         for group, lr in zip(groups, values):
             _write_lr(group, lr)
         self._last_lr = values
+        if self._hyper is not None:
+            self._hyper.write(self.last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state as plain Python values (see the class docstring)."""
-        return {
+        state = {
             "schedule": copy.deepcopy(self._config),  # never aliases the scheduler's own
             "ratios": list(self.ratios),
             "last_epoch": int(self.last_epoch),
@@ -287,6 +338,10 @@ class ScheduleLR(LRScheduler):
             "_last_lr": [float(x) for x in self._last_lr],
             "base_lrs": [float(x) for x in self.base_lrs],
         }
+        if self._hyper_config is not None:
+            state["hyper"] = copy.deepcopy(self._hyper_config)
+            state["hyper_ratios"] = list(self._hyper.weight_decay_ratios) if self._hyper is not None else []
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restores a state from :meth:`state_dict`.
@@ -305,6 +360,11 @@ class ScheduleLR(LRScheduler):
                 f"scheduler runs {_describe(self._config)}; resume the saved one with "
                 "warmup_torch.resume(optimizer, state)"
             )
+        if state_dict.get("hyper") != self._hyper_config:
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state has {describe(state_dict.get('hyper'))}, but this "
+                f"scheduler has {describe(self._hyper_config)}; build it with the saved hyper"
+            )
         ratios = [float(r) for r in state_dict["ratios"]]
         if len(ratios) != len(self.optimizer.param_groups):
             raise ValueError(
@@ -312,6 +372,8 @@ class ScheduleLR(LRScheduler):
                 f"the optimizer has {len(self.optimizer.param_groups)}"
             )
         self.ratios = ratios
+        if self._hyper is not None and "hyper_ratios" in state_dict:
+            self._hyper.set_ratios(state_dict["hyper_ratios"])
         self.last_epoch = int(state_dict["last_epoch"])
         self._step_count = int(state_dict["_step_count"])
         self._last_lr = [float(x) for x in state_dict["_last_lr"]]

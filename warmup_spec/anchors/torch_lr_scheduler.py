@@ -238,11 +238,13 @@ class CosineAnnealingLR(Relative):
 @register
 @dataclass(frozen=True)
 class CyclicLR(ScheduleSpec):
-    """torch ``CyclicLR`` (lr only; its momentum cycling is not ported): triangles from
-    ``base_lr`` up to ``max_lr`` over ``step_size_up`` steps and back over ``step_size_down``;
-    ``"triangular2"`` halves the amplitude every cycle, ``"exp_range"`` scales it by
-    ``gamma ** t``. It sets absolute lrs (no ``lr``). A custom ``scale_fn`` is a function:
-    write the schedule as a composition instead."""
+    """torch ``CyclicLR``: triangles from ``base_lr`` up to ``max_lr`` over ``step_size_up``
+    steps and back over ``step_size_down``; ``"triangular2"`` halves the amplitude every
+    cycle, ``"exp_range"`` scales it by ``gamma ** t``. It sets absolute lrs (no ``lr``). A
+    custom ``scale_fn`` is a function: write the schedule as a composition instead. With
+    ``cycle_momentum=True`` (torch's default) the momentum / ``beta1`` runs the same cycle
+    inversely, from ``max_momentum`` down to ``base_momentum`` at ``max_lr`` (its amplitude
+    scaled as the lr's): :meth:`momentum_node`."""
 
     name: ClassVar[str] = "torch.CyclicLR"
     base_lr: float
@@ -278,9 +280,9 @@ class CyclicLR(ScheduleSpec):
     def nominal_peak(self) -> tuple[str, float] | None:
         return "max_lr", self.max_lr
 
-    def compose(self) -> Node:
+    def _cycle(self, base: float, top: float) -> Node:
+        """``base`` to ``top`` and back, every cycle, scaled as ``mode`` says."""
         up, down = self.step_size_up, int(self.step_size_down or self.step_size_up)
-        base, top = self.base_lr, self.max_lr
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
             gamma_t = Exponential(1.0, self.gamma, 1, bound=growth_ceiling(1.0, self.gamma))
@@ -289,17 +291,28 @@ class CyclicLR(ScheduleSpec):
         decay = 0.5 if self.mode == "triangular2" else 1.0
         return Periodic(triangle, up + down, amplitude_decay=decay, baseline=base)
 
+    def compose(self) -> Node:
+        return self._cycle(self.base_lr, self.max_lr)
+
+    def momentum_node(self) -> Node | None:
+        """torch's momentum: ``max_momentum - (max_momentum - base_momentum) * scale``, the lr's
+        cycle with ``max_momentum`` as its base and ``base_momentum`` as its top (``None``
+        with ``cycle_momentum=False``)."""
+        return self._cycle(self.max_momentum, self.base_momentum) if self.cycle_momentum else None
+
 
 @register
 @dataclass(frozen=True)
 class OneCycleLR(ScheduleSpec):
-    """torch ``OneCycleLR`` (lr only; its momentum cycling is not ported): from
-    ``max_lr / div_factor`` to ``max_lr`` at step ``pct_start * total_steps - 1``, then to
-    ``max_lr / div_factor / final_div_factor`` at ``total_steps - 1`` (``three_phase``: down
-    to the initial lr at ``2 pct_start total_steps - 2`` first). At step ``total_steps``
-    torch extends the last phase one step (a cosine rises back by ``sin(pi / 2L)**2`` of its
-    span, a linear anneal overshoots) and raises after; the port holds that value. It sets
-    absolute lrs (no ``lr``)."""
+    """torch ``OneCycleLR``: from ``max_lr / div_factor`` to ``max_lr`` at step
+    ``pct_start * total_steps - 1``, then to ``max_lr / div_factor / final_div_factor`` at
+    ``total_steps - 1`` (``three_phase``: down to the initial lr at
+    ``2 pct_start total_steps - 2`` first). At step ``total_steps`` torch extends the last
+    phase one step (a cosine rises back by ``sin(pi / 2L)**2`` of its span, a linear anneal
+    overshoots) and raises after; the port holds that value. It sets absolute lrs (no
+    ``lr``). With ``cycle_momentum=True`` (torch's default) the momentum / ``beta1`` follows
+    the same phases from ``max_momentum`` to ``base_momentum`` and back (``three_phase``:
+    then held at ``max_momentum``), step ``total_steps`` included: :meth:`momentum_node`."""
 
     name: ClassVar[str] = "torch.OneCycleLR"
     max_lr: float
@@ -354,12 +367,18 @@ class OneCycleLR(ScheduleSpec):
                     (T - 1, initial, low)]
         return [(float(p * T) - 1, initial, self.max_lr), (T - 1, self.max_lr, low)]
 
+    def _momentum_phases(self) -> list[tuple[float, float, float]]:
+        """torch's phases for the momentum: (end step, start momentum, end momentum)."""
+        hi, lo = self.max_momentum, self.base_momentum
+        ends = [end for end, _, _ in self._phases()]
+        values = [(hi, lo), (lo, hi), (hi, hi)] if self.three_phase else [(hi, lo), (lo, hi)]
+        return [(end, a, b) for end, (a, b) in zip(ends, values)]
+
     def nominal_peak(self) -> tuple[str, float] | None:
         return "max_lr", self.max_lr
 
-    def _torch_value(self, t: int, k: int) -> float:
-        """torch's ``get_lr`` at step ``t`` in phase ``k`` (its own arithmetic)."""
-        phases = self._phases()
+    def _torch_value(self, t: int, k: int, phases: list[tuple[float, float, float]]) -> float:
+        """torch's ``get_lr`` at step ``t`` in phase ``k`` of ``phases`` (its own arithmetic)."""
         end, a, b = phases[k]
         start = phases[k - 1][0] if k else 0.0
         pct = (t - start) / (end - start)
@@ -371,15 +390,30 @@ class OneCycleLR(ScheduleSpec):
         T, p = self.steps, self.pct_start
         if self.three_phase or not (T >= 2 and 1.0 / T < p < 1.0 and float(p * T) - 1.0 > 0.0):
             return None
-        return {"schedule": "one_cycle", "total_steps": T, "peak_value": self.max_lr, "pct_start": p,
-                "div_factor": self.div_factor, "final_div_factor": self.final_div_factor,
-                "anneal": self.anneal_strategy}
+        momenta = (self.base_momentum, self.max_momentum)
+        if self.cycle_momentum and not all(0.0 <= m < 1.0 for m in momenta):
+            return None  # the catalogue's momenta are in [0, 1)
+        eq: dict[str, Any] = {"schedule": "one_cycle", "total_steps": T, "peak_value": self.max_lr, "pct_start": p,
+                              "div_factor": self.div_factor, "final_div_factor": self.final_div_factor,
+                              "anneal": self.anneal_strategy}
+        if not self.cycle_momentum:
+            eq["cycle_momentum"] = False
+        elif momenta != (0.85, 0.95):  # torch's defaults are the catalogue's
+            eq["base_momentum"], eq["max_momentum"] = momenta
+        return eq
 
     def compose(self) -> Node:
+        return self._curve(self._phases())
+
+    def momentum_node(self) -> Node | None:
+        """The momentum / ``beta1`` torch writes beside the lr (``None`` with ``cycle_momentum=False``)."""
+        return self._curve(self._momentum_phases()) if self.cycle_momentum else None
+
+    def _curve(self, phases: list[tuple[float, float, float]]) -> Node:
         # torch picks, at step t, the first phase with t <= its end (the last phase beyond);
         # its pct runs from the previous phase's end. Steps 0..total_steps (then it raises).
         shape = "cosine" if self.anneal_strategy == "cos" else "linear"
-        T, phases = self.steps, self._phases()
+        T = self.steps
         pieces: list[Node] = []
         firsts: list[int] = []
         labels: list[str] = []
@@ -396,7 +430,7 @@ class OneCycleLR(ScheduleSpec):
             reached, start = max(reached, end), end
         # step T (the last torch computes, often past the last phase's end), held after
         k_T = next((k for k, (end, _, _) in enumerate(phases) if T <= end), len(phases) - 1)
-        pieces.append(Constant(self._torch_value(T, k_T)))
+        pieces.append(Constant(self._torch_value(T, k_T, phases)))
         firsts.append(T)
         labels.append("total_steps (torch raises past it)")
         return Join(pieces, firsts[1:], labels[1:], shift=False)

@@ -5,10 +5,12 @@ float64 reference in :mod:`warmup_spec.reference`, configs in ``parity_tests/cas
 and ``make generate`` for the front ends.
 """
 
+from warmup_spec.catalogue.decay_from import DecayFrom
 from warmup_spec.catalogue.join import Join
 from warmup_spec.catalogue.legacy_noam import LegacyNoam
 from warmup_spec.catalogue.noam import Noam
 from warmup_spec.catalogue.one_cycle import OneCycle
+from warmup_spec.catalogue.sample_clock import SampleClock
 from warmup_spec.catalogue.scale import Scale
 from warmup_spec.catalogue.tri_stage import TriStage
 from warmup_spec.catalogue.untuned_warmup import UntunedWarmup
@@ -20,20 +22,22 @@ from warmup_spec.catalogue.warmup_inverse_sqrt import WarmupInverseSqrt
 from warmup_spec.catalogue.warmup_linear_decay import WarmupLinearDecay
 from warmup_spec.catalogue.warmup_polynomial_decay import WarmupPolynomialDecay
 from warmup_spec.catalogue.warmup_stable_decay import WarmupStableDecay
+from warmup_spec.catalogue.warmup_stable_decay_cycles import WarmupStableDecayCycles
 from warmup_spec.catalogue.with_warmup import WithWarmup
 
 SCHEDULES = (
     WarmupConstant, WarmupLinearDecay, WarmupCosineDecay, WarmupPolynomialDecay, WarmupExponentialDecay,
     WarmupInverseSqrt, Noam, LegacyNoam, WarmupStableDecay, WarmupCosineRestarts, OneCycle, TriStage,
+    WarmupStableDecayCycles,
 )
 """The named schedules, in catalogue order."""
-COMBINATORS = (WithWarmup, UntunedWarmup, Scale, Join)
+COMBINATORS = (WithWarmup, UntunedWarmup, Scale, Join, DecayFrom, SampleClock)
 """The definitions that take other schedules."""
 CATALOGUE = SCHEDULES + COMBINATORS
 
 __all__ = [
     "CATALOGUE", "COMBINATORS", "SCHEDULES",
-    "Join", "LegacyNoam", "Noam", "OneCycle", "Scale", "TriStage", "UntunedWarmup", "WarmupConstant",
-    "WarmupCosineDecay", "WarmupCosineRestarts", "WarmupExponentialDecay", "WarmupInverseSqrt",
-    "WarmupLinearDecay", "WarmupPolynomialDecay", "WarmupStableDecay", "WithWarmup",
+    "DecayFrom", "Join", "LegacyNoam", "Noam", "OneCycle", "SampleClock", "Scale", "TriStage", "UntunedWarmup",
+    "WarmupConstant", "WarmupCosineDecay", "WarmupCosineRestarts", "WarmupExponentialDecay", "WarmupInverseSqrt",
+    "WarmupLinearDecay", "WarmupPolynomialDecay", "WarmupStableDecay", "WarmupStableDecayCycles", "WithWarmup",
 ]

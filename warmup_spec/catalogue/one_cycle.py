@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from warmup_spec import _checks as c
@@ -24,6 +24,13 @@ class OneCycle(ScheduleSpec):
     the end hold the final value instead of raising. (optax's ``cosine_onecycle_schedule``
     peaks and ends one step later.)
 
+    As torch does by default (``cycle_momentum=True``), the momentum (SGD, RMSprop) or
+    Adam's ``beta1`` cycles inversely: ``max_momentum`` at step 0, ``base_momentum`` at
+    the peak step ``a``, back to ``max_momentum`` at ``total_steps - 1``, with the same
+    anneal; ``warmup_torch``'s scheduler writes it into the param groups beside the lr and
+    the matched optimizer pairs of ``warmup_parity`` apply it on the Optax side
+    (``docs/hyperparameters.md``). ``cycle_momentum=False`` moves the lr only.
+
     .. math::
         f(t) = \begin{cases} i + (p - i)\, r(t / a) & t \le a \\
         e + (p - e)\, r\left(\frac{T - 1 - t}{T - 1 - a}\right) & a < t < T - 1 \end{cases}
@@ -36,6 +43,9 @@ class OneCycle(ScheduleSpec):
         div_factor: ``peak_value / initial value``, ``> 0``.
         final_div_factor: ``initial value / final value``, ``> 0``.
         anneal: ``"cos"`` or ``"linear"``.
+        cycle_momentum: cycle the momentum / ``beta1`` (keyword-only; torch's default True).
+        base_momentum: the momentum at the peak lr, in ``[0, 1)`` (torch's 0.85).
+        max_momentum: the momentum at the lowest lrs, in ``[0, 1)`` (torch's 0.95).
 
     Example:
         >>> f = one_cycle(10, 1.0, pct_start=0.3, div_factor=10.0, final_div_factor=10.0)
@@ -54,6 +64,9 @@ class OneCycle(ScheduleSpec):
     div_factor: float = 25.0
     final_div_factor: float = 1e4
     anneal: AnnealShape = "cos"
+    cycle_momentum: bool = field(default=True, kw_only=True)
+    base_momentum: float = field(default=0.85, kw_only=True)
+    max_momentum: float = field(default=0.95, kw_only=True)
 
     def __post_init__(self) -> None:
         n = self.name
@@ -66,20 +79,35 @@ class OneCycle(ScheduleSpec):
         self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
         self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
         self._set("anneal", c.choice(n, "anneal", self.anneal, ("cos", "linear")))
+        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
+        for key in ("base_momentum", "max_momentum"):
+            self._set(key, c.number(n, key, getattr(self, key), 0.0, 1.0, hi_open=True))
 
     def _peak_step(self) -> float:
         return float(self.pct_start * self.total_steps) - 1.0  # torch's end of phase 1
 
+    def _two_phases(self, first: float, middle: float, last_value: float) -> Node:
+        """``first`` at step 0 to ``middle`` at the peak step, then to ``last_value`` at
+        ``total_steps - 1``, both phases on the same clock."""
+        a, last = self._peak_step(), self.total_steps - 1
+        shape = "cosine" if self.anneal == "cos" else "linear"
+        one = Interp(shape, first, middle, a)
+        two = Interp(shape, middle, last_value, last, start=a)
+        return Join([one, two], [math.floor(a) + 1], shift=False)
+
     def compose(self) -> Node:
         a, last = self._peak_step(), self.total_steps - 1
-        hi = self.peak_value
-        lo = hi / self.div_factor
-        shape = "cosine" if self.anneal == "cos" else "linear"
-        up = Interp(shape, lo, hi, a)
-        down = Interp(shape, hi, lo / self.final_div_factor, last, start=a)
-        curve = Join([up, down], [math.floor(a) + 1], shift=False)  # both on the same clock
+        lo = self.peak_value / self.div_factor
+        curve = self._two_phases(lo, self.peak_value, lo / self.final_div_factor)
         peaks = sorted({max(math.floor(a), 0), max(math.ceil(a), 0)})
         return Described(curve, events=[*((s, "peak") for s in peaks), (last, "end")])
+
+    def momentum_node(self) -> Node | None:
+        """The momentum / ``beta1``: ``max_momentum -> base_momentum -> max_momentum`` over
+        the lr's two phases (``None`` with ``cycle_momentum=False``)."""
+        if not self.cycle_momentum:
+            return None
+        return self._two_phases(self.max_momentum, self.base_momentum, self.max_momentum)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         a = self._peak_step()
