@@ -661,9 +661,30 @@ def test_unhashable_schedule_name_is_value_error(name):
     _raises_everywhere({"schedule": name, "peak_value": 1.0})
 
 
-@pytest.mark.parametrize("cfg", [None, 3, ["warmup_constant"]], ids=["None", "int", "list"])
+@pytest.mark.parametrize("cfg", [None, 3], ids=["None", "int"])
 def test_non_mapping_config_is_value_error(cfg):
     _raises_everywhere(cfg)
+
+
+def test_a_list_is_one_config_per_torch_param_group():
+    """A list is not a config, but warmup_torch.from_config takes one config per param group
+    (what to_config returns for groups with different base lrs); each entry point says so."""
+    cfg = ["warmup_constant"]
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    expected = {
+        spec_from_config: 'config: cfg=[\'warmup_constant\'] is invalid; expected a mapping {"schedule": NAME, **parameters}',
+        warmup_torch.schedule_from_config: 'config: cfg=[\'warmup_constant\'] is invalid; expected a mapping '
+                                           '{"schedule": NAME, **parameters}',
+        warmup_jax.from_config: "warmup_jax.from_config: a list of configs is one config per torch param group; in "
+                                "optax give each group's label its schedule: optax.multi_transform({label: "
+                                "optax.adamw(from_config(cfg))}, labels)",
+        lambda c: warmup_torch.from_config(opt, c): "config: warmup_constant has no extension; expected a .json or "
+                                                   ".toml file",  # each entry of the list is a config: a path here
+    }
+    for build, message in expected.items():
+        with pytest.raises(ValueError) as e:
+            build(cfg)
+        assert str(e.value) == message
 
 
 def test_one_cycle_pct_start_rounding_to_zero_peak_step():
