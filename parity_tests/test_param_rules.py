@@ -8,6 +8,7 @@ for one group, float64 to 1e-9 and float32 to 1e-5 (``rule_pair`` builds both si
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jax
@@ -314,3 +315,33 @@ def test_each_rule_alone_with_more_pairs(optimizer: dict[str, Any], rules: Any, 
     schedule = {**SCHEDULE, "peak_value": 0.05} if optimizer["name"].startswith("sgd") else SCHEDULE
     max_rel, norm_rel = _worst(train_both(rules, optimizer, {**schedule, "total_steps": 300}, dtype, 300, hidden=32))
     assert (max_rel if dtype == "float64" else norm_rel) <= TOL[dtype], (max_rel, norm_rel)
+
+
+def test_warmup_parity_run_takes_param_rules():
+    """``param_rules`` in a run config: no decay on biases, a frozen layer, a multiplier."""
+    from warmup_parity.runner import run
+
+    report = run({"schedule": {"schedule": "warmup_cosine_decay", "peak_value": 0.01, "warmup_steps": 5,
+                               "total_steps": 40},
+                  "optimizer": {"name": "adamw", "weight_decay": 0.1}, "dtype": "float64", "steps": 40,
+                  "param_rules": [{"match": "*.bias", "weight_decay": 0.0}, {"match": "l2.*", "frozen": True},
+                                  {"match": "l3.weight", "lr_mult": 0.5}]})
+    assert report.passed, str(report)
+    assert report.summary["param_max_rel_diff"] <= 1e-9
+
+
+@pytest.mark.parametrize("extra,message", [
+    ({"param_rules": [{"match": "nothing.*", "lr_mult": 2.0}]}, "expected a glob matching at least one parameter name"),
+    ({"param_rules": [{"match": "*.bias", "weight_decay": 0.0}], "lr_driver": "adjust_learning_rate",
+      "schedule": {"schedule": "legacy_noam", "max_lr": 0.01, "warmup_steps": 5}},
+     "param_rules need lr_driver='scheduler'"),
+    ({"stepping": "epoch", "schedule": {"schedule": "one_cycle", "total_steps": 10, "peak_value": 0.01}},
+     "stepping='epoch' with one_cycle, which cycles the momentum per update"),
+])
+def test_run_config_refuses(extra, message):
+    from warmup_parity.runner import run
+
+    cfg = {"schedule": {"schedule": "warmup_constant", "peak_value": 0.01, "warmup_steps": 5},
+           "optimizer": {"name": "adamw"}, "steps": 5, **extra}
+    with pytest.raises(ValueError, match=re.escape(message) if "'" in message else message):
+        run(cfg)

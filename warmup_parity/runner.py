@@ -1,31 +1,29 @@
 """Train matched Flax NNX and torch models side by side and record where they differ.
 
-Per step: the lr each side used, each side's loss, and the parameter difference
-(max abs, and norm-relative ``||jax - torch|| / ||torch||`` over all parameters).
-Before any update the step-0 loss and gradients are compared, so a model mismatch
-is told apart from an optimizer mismatch.
+A run config names the model (a built-in pair, or ``"module.path:factory"`` for your own:
+see :func:`warmup_parity.models.user_factory`), the data, the schedule and the optimizer
+pair; :func:`run` trains both sides with :func:`warmup_parity.comparison.train_pair` and
+returns its :class:`~warmup_parity.comparison.Report`. Per step: the lr each side used, each
+side's loss, and the parameter difference (max abs, and norm-relative ``||jax - torch|| /
+||torch||`` over all parameters). Before any update the step-0 loss and gradients are
+compared, so a model mismatch is told apart from an optimizer mismatch, and the first
+divergence is placed (``report.first_divergence``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from warmup_parity import data as data_mod
 from warmup_parity import models
+from warmup_parity.comparison import TOLERANCES, Report
 
-# (step-0 loss and gradients, parameters after training, lr) per dtype
-TOLERANCES = {
-    "float64": {"step0": 1e-14, "params": 1e-9, "lr": 1e-12},
-    "float32": {"step0": 1e-6, "params": 1e-5, "lr": 1e-6},
-}
+__all__ = ["TOLERANCES", "Report", "RunConfig", "run"]
 
 
 @dataclass(frozen=True)
@@ -50,10 +48,15 @@ class RunConfig:
     stepping: str = "step"
     lr_driver: str = "scheduler"
     title: str = ""
+    param_rules: Any = None
+    """Parameter-group rules (:mod:`warmup_spec.param_rules`): ``[{"match": GLOB, "lr_mult": x,
+    "weight_decay": y, "schedule": cfg, "frozen": bool}, ...]``, first match wins."""
 
     def __post_init__(self) -> None:
+        if models.is_factory(self.model):
+            models.user_factory(self.model)  # importable, callable: said now, not after the data loads
         checks = [
-            ("model", self.model, models.MODELS),
+            ("model", self.model, (*models.MODELS, self.model) if models.is_factory(self.model) else models.MODELS),
             ("data", self.data, data_mod.DATASETS),
             ("dtype", self.dtype, tuple(TOLERANCES)),
             ("stepping", self.stepping, ("step", "epoch")),
@@ -68,8 +71,29 @@ class RunConfig:
                 raise ValueError(f"run: {name}={v!r} is invalid; expected an integer >= 1")
         if self.model == "cnn" and self.data != "digits":
             raise ValueError("run: model='cnn' needs data='digits' (8x8 images)")
+        if self.model in models.TRANSFORMERS and self.data != "text":
+            raise ValueError(f"run: model={self.model!r} needs data='text' (token ids)")
+        if self.data == "text" and self.model in ("mlp", "cnn"):
+            raise ValueError(f"run: data='text' needs a transformer (model='transformer' or 'transformer_post_ln' "
+                             f"or your own); got model={self.model!r}")
+        if self.model in models.TRANSFORMERS and self.hidden % models.TRANSFORMER_HEADS:
+            raise ValueError(f"run: hidden={self.hidden} is invalid for a transformer; expected a multiple of "
+                             f"{models.TRANSFORMER_HEADS} (the heads)")
         if self.lr_driver == "adjust_learning_rate" and self.schedule.get("schedule") != "legacy_noam":
             raise ValueError("run: lr_driver='adjust_learning_rate' reproduces legacy_noam only")
+        if self.param_rules is not None:
+            from warmup_spec.param_rules import parse_rules
+
+            parse_rules(self.param_rules)
+            if self.lr_driver != "scheduler":
+                raise ValueError("run: param_rules need lr_driver='scheduler' (the copied snippet sets one lr)")
+        if self.stepping == "epoch":
+            from warmup_spec.hyper import momentum_of
+            from warmup_spec.registry import spec_of
+
+            if momentum_of(spec_of(self.schedule)) is not None:
+                raise ValueError(f"run: stepping='epoch' with {self.schedule.get('schedule')}, which cycles the "
+                                 "momentum per update; expected stepping='step', or cycle_momentum=false")
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> RunConfig:
@@ -90,35 +114,6 @@ class RunConfig:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-@dataclass
-class Report:
-    """What a run measured; ``to_json()`` is the ``parity_report.json`` format."""
-
-    config: dict[str, Any]
-    steps: list[dict[str, float]] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.summary.get("passed"))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"title": self.config.get("title", ""), "config": self.config, "summary": self.summary,
-                "steps": self.steps}
-
-    def write(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_json(), indent=1))
-        return path
-
-
-def _norm_rel(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> tuple[float, float]:
-    """(max |a - b|, ||a - b|| / ||b||) over all entries of matching dicts."""
-    diff = np.concatenate([(np.asarray(a[k], np.float64) - b[k]).ravel() for k in b])
-    ref = np.concatenate([np.asarray(b[k], np.float64).ravel() for k in b])
-    return float(np.max(np.abs(diff))), float(np.linalg.norm(diff) / max(np.linalg.norm(ref), 1e-300))
-
-
 def run(cfg: RunConfig | Mapping[str, Any], on_step: Callable[[dict[str, float]], None] | None = None) -> Report:
     """Trains both sides for ``cfg.steps`` updates and returns the :class:`Report`."""
     cfg = cfg if isinstance(cfg, RunConfig) else RunConfig.from_mapping(cfg)
@@ -129,30 +124,28 @@ def run(cfg: RunConfig | Mapping[str, Any], on_step: Callable[[dict[str, float]]
 
 
 def _run(cfg: RunConfig, on_step: Callable[[dict[str, float]], None] | None) -> Report:
-    import jax
-    import jax.numpy as jnp
     import torch
-    from flax import nnx
 
     import warmup_jax
     import warmup_torch
+    from warmup_parity.comparison import TorchLR, prepare, train_pair
     from warmup_parity.optimizers import optax_transform, optimizer_from_config, torch_optimizer
 
-    t_start = time.perf_counter()
-    tol = TOLERANCES[cfg.dtype]
     torch.set_num_threads(1)
     ds = data_mod.load(cfg.data)
     n_in = int(np.prod(ds.x.shape[1:]))
-    batches = data_mod.batch_indices(len(ds.x), cfg.batch_size, cfg.steps, cfg.seed)
+    indices = data_mod.batch_indices(len(ds.x), cfg.batch_size, cfg.steps, cfg.seed)
     steps_per_epoch = max(1, len(ds.x) // cfg.batch_size)
-    tdt = torch.float64 if cfg.dtype == "float64" else torch.float32
-    x_all = ds.x.astype(cfg.dtype)
-    y_all = ds.y if ds.task == "classification" else ds.y.astype(cfg.dtype)
+    batches = [(ds.x[idx], ds.y[idx]) for idx in indices]
 
     # --- the two models, same weights --------------------------------------------
-    fmodel = models.build_flax(cfg.model, n_in, ds.n_out, cfg.dtype, cfg.seed, cfg.hidden)
-    tmodel = models.build_torch(cfg.model, models.flax_weights(fmodel), cfg.dtype)
-    jloss, tloss = models.losses(ds.task)
+    if models.is_factory(cfg.model):
+        fmodel, tmodel, mapping = models.call_factory(cfg.model, cfg.dtype, cfg.seed, ds)
+        wmap = prepare(fmodel, tmodel, cfg.dtype, True, mapping)
+    else:
+        fmodel = models.build_flax(cfg.model, n_in, ds.n_out, cfg.dtype, cfg.seed, cfg.hidden)
+        tmodel = models.build_torch(cfg.model, models.flax_weights(fmodel), cfg.dtype)
+        wmap = prepare(fmodel, tmodel, cfg.dtype, False)  # build_torch loaded the weights
 
     # --- the two optimizers, one description -------------------------------------
     base = warmup_jax.from_config(cfg.schedule)
@@ -162,79 +155,31 @@ def _run(cfg: RunConfig, on_step: Callable[[dict[str, float]], None] | None) -> 
     else:
         schedule = base
     ospec = optimizer_from_config(cfg.optimizer)
-    optimizer = nnx.Optimizer(fmodel, optax_transform(ospec, schedule), wrt=nnx.Param)
-    topt, tsched = torch_optimizer(ospec, tmodel.parameters(), cfg.schedule)
+    if cfg.param_rules:
+        from flax import nnx
 
-    graphdef, state = nnx.split((fmodel, optimizer))
+        from warmup_parity.param_rules import rule_pair
 
-    @jax.jit
-    def jax_step(state, x, y):
-        model, opt = nnx.merge(graphdef, state)
-        lr = schedule(opt.step[...])
-        loss, grads = nnx.value_and_grad(lambda m: jloss(m(x), y))(model)
-        opt.update(model, grads)
-        params = models.to_torch_layout(nnx.state(model, nnx.Param))
-        return nnx.state((model, opt)), loss, lr, params
+        wrap = (lambda f: (lambda count: f(count // steps_per_epoch))) if cfg.stepping == "epoch" else None
+        pair = rule_pair(ospec, cfg.schedule, cfg.param_rules, nnx.state(fmodel, nnx.Param), tmodel, wrap=wrap)
+        tx, topt, tsched, schedule = pair.transform, pair.optimizer, pair.scheduler, pair.lr_schedule
+    else:
+        tx = optax_transform(ospec, schedule)
+        topt, tsched = torch_optimizer(ospec, tmodel.parameters(), cfg.schedule)
 
-    # --- step 0: loss and gradients before any update ----------------------------
-    x0, y0 = x_all[batches[0]], y_all[batches[0]]
-    loss0_j, grads0 = nnx.value_and_grad(lambda m: jloss(m(jnp.asarray(x0)), jnp.asarray(y0)))(fmodel)
-    g_j = {k: np.asarray(v) for k, v in models.to_torch_layout(grads0).items()}
-    out0 = tmodel(torch.as_tensor(x0, dtype=tdt))
-    loss0_t = tloss(out0, torch.as_tensor(y0))
-    tmodel.zero_grad()
-    loss0_t.backward()
-    g_t = {k: p.grad.detach().numpy().copy() for k, p in tmodel.named_parameters()}
-    tmodel.zero_grad()
-    step0_loss = abs(float(loss0_j) - loss0_t.item()) / max(abs(loss0_t.item()), 1e-300)
-    _, step0_grad = _norm_rel(g_j, g_t)
-
-    # --- training ----------------------------------------------------------------
-    report = Report(config={**cfg.to_dict(), "optimizer_resolved": ospec.describe()
-                            if hasattr(ospec, "describe") else dict(cfg.optimizer)})
-    worst_lr = 0.0
-    for k, idx in enumerate(batches):
-        x, y = x_all[idx], y_all[idx]
-        # torch: the lr in effect at the k-th optimizer.step()
-        if cfg.lr_driver == "adjust_learning_rate" and k % steps_per_epoch == 0:
+    def before(k: int) -> None:  # the copied recipe sets the lr at the start of every epoch
+        if k % steps_per_epoch == 0:
             warmup_torch.adjust_learning_rate(topt, k // steps_per_epoch, cfg.schedule["warmup_steps"],
                                               cfg.schedule["max_lr"])
-        lr_t = float(topt.param_groups[0]["lr"])
-        topt.zero_grad()
-        loss_t = tloss(tmodel(torch.as_tensor(x, dtype=tdt)), torch.as_tensor(y))
-        loss_t.backward()
-        topt.step()
-        if cfg.lr_driver == "scheduler" and (cfg.stepping == "step" or (k + 1) % steps_per_epoch == 0):
-            tsched.step()
-        # jax
-        state, loss_j, lr_j, params = jax_step(state, jnp.asarray(x), jnp.asarray(y))
-        params = jax.device_get(params)
-        max_abs, rel = _norm_rel(params, models.torch_weights(tmodel))
-        lr_j = float(lr_j)
-        if lr_t != 0.0 or lr_j != 0.0:
-            worst_lr = max(worst_lr, abs(lr_j - lr_t) / max(abs(lr_t), 1e-300))
-        rec = {"step": k, "lr_jax": lr_j, "lr_torch": lr_t, "loss_jax": float(loss_j),
-               "loss_torch": loss_t.item(), "param_max_abs_diff": max_abs, "param_rel_diff": rel}
-        report.steps.append(rec)
-        if on_step is not None:
-            on_step(rec)
 
-    worst_rel = max(r["param_rel_diff"] for r in report.steps)
-    checks = {
-        "step0_loss_rel_diff": (step0_loss, tol["step0"]),
-        "step0_grad_rel_diff": (step0_grad, tol["step0"]),
-        "lr_max_rel_diff": (worst_lr, tol["lr"]),
-        "param_max_rel_diff": (worst_rel, tol["params"]),
-    }
-    report.summary = {
-        **{name: value for name, (value, _) in checks.items()},
-        "param_max_abs_diff": max(r["param_max_abs_diff"] for r in report.steps),
-        "tolerances": {name: t for name, (_, t) in checks.items()},
-        "failed": [name for name, (value, t) in checks.items() if not value <= t],
-        "approximate_mapping": bool(getattr(ospec, "approximate", False)),
-        "final_loss_jax": report.steps[-1]["loss_jax"],
-        "final_loss_torch": report.steps[-1]["loss_torch"],
-        "elapsed_s": round(time.perf_counter() - t_start, 3),
-    }
-    report.summary["passed"] = not report.summary["failed"]
+    def after(k: int) -> None:  # scheduler.step() after optimizer.step(), per step or per epoch
+        if cfg.stepping == "step" or (k + 1) % steps_per_epoch == 0:
+            tsched.step()
+
+    torch_lr = TorchLR(before, None) if cfg.lr_driver == "adjust_learning_rate" else TorchLR(None, after)
+    config = {**cfg.to_dict(), "optimizer_resolved": ospec.describe()}
+    report = train_pair(fmodel, tmodel, wmap, batches, losses=models.losses(ds.task),
+                        tx=tx, schedule=schedule, torch_opt=topt, torch_lr=torch_lr,
+                        dtype=cfg.dtype, config=config, on_step=on_step)
+    report.summary["approximate_mapping"] = bool(getattr(ospec, "approximate", False))
     return report
