@@ -18,11 +18,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/warmup-parity demo
 
+# the suite on every core (pytest-xdist); `pytest` alone runs it in one process
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-all: $(STAMP)
-	$(PY) -m pytest -m ""
+	$(PY) -m pytest -n auto -m ""
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check
