@@ -189,3 +189,13 @@ def test_plot_training(tmp_path):
     out = plot.plot_training({"title": "synthetic", "steps": recs}, tmp_path / "train.png")
     w, h = (int(round(v * plot.DPI)) for v in plot.TRAINING_FIGSIZE)
     assert _png_size(out) == (w, h)
+
+
+@pytest.mark.parametrize("cfg,what", [
+    ({"schedule": "warmup_constant", "peak_value": 0.0}, "peak_value = 0"),
+    ({"schedule": "torch.StepLR", "lr": 0.0, "step_size": 3}, "lr = 0"),
+])
+def test_inspect_flags_an_lr_of_0_everywhere(cfg, what):
+    d = diagnose(cfg)
+    assert d.warnings == (f"the lr is 0 at every step up to {default_horizon(cfg)} ({what}): no update moves the "
+                          "parameters",)

@@ -230,7 +230,10 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     joins = _check_joins(values, _joins(spec, h), peak_abs)
 
     warnings: list[str] = []
-    if values[0] == 0.0:
+    if peak_abs == 0.0:
+        what = f"{nominal[0]} = 0" if nominal is not None and nominal[1] == 0 else "its peak is 0"
+        warnings.append(f"the lr is 0 at every step up to {h} ({what}): no update moves the parameters")
+    elif values[0] == 0.0:
         warnings.append(
             "lr is 0 at step 0: the first update does nothing (an init_value > 0 avoids it)"
         )
@@ -284,7 +287,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
                 f"the horizon {h} stops before the schedule ends at step {end}; "
                 f"lr at step {h} is {_fmt(end_value)}{frac}"
             )
-    elif end_value == 0.0:
+    elif end_value == 0.0 and peak_abs > 0.0:
         warnings.append(
             f"end value is 0: from step {end} on the lr is 0 and updates do nothing "
             "(an end_value > 0 avoids it)"
