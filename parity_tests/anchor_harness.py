@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from parity_tests.conftest import errors
+from warmup_parity.lr_table import errors
 
 TOL_F64 = 1e-12
 TOL_F32 = 1e-6
