@@ -8,7 +8,9 @@ Times are never asserted in unit tests; targets are only reported (``met``).
 
 from __future__ import annotations
 
+import argparse
 import gc
+import json
 import operator
 import statistics
 import time
@@ -105,3 +107,22 @@ def row(
         "met": meets(value, target),
         "note": note,
     }
+
+
+def main(run: Callable[[bool], list[dict]], doc: str) -> None:
+    """The command line of a benchmark module: ``--out rows.json`` and ``--quick``; prints a
+    line a row (value, spread, target) and the time taken."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--out", help="write the rows as JSON to this path")
+    parser.add_argument("--quick", action="store_true", help="few rounds: a smoke test (< 30 s)")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    rows = run(args.quick)
+    for r in rows:
+        span = "" if r["min"] is None else f" [{r['min']:.4g}, {r['max']:.4g}]"
+        met = "" if r["met"] is None else (" ok" if r["met"] else " MISSED")
+        print(f"{r['id']:<62} {r['value']:.4g} {r['unit']}{span} {r['target']}{met}")
+    print(f"# {len(rows)} rows in {time.perf_counter() - t0:.1f} s")
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(json.dumps(rows))

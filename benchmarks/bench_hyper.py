@@ -10,15 +10,13 @@ Run: ``python -m benchmarks.bench_hyper --out rows.json [--quick]`` (``make benc
 
 from __future__ import annotations
 
-import argparse
-import json
-import time
 from typing import Any
 
 import jax
 import optax
 
 from benchmarks._timing import interleave, ratios, stats
+from benchmarks._timing import main as timing_main
 from benchmarks._timing import row as _row
 from benchmarks.bench_jax import MODELS, fusion_count, ratio_row, row, train_runner
 from warmup_jax import from_config
@@ -137,22 +135,5 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", help="write the rows as JSON to this path")
-    parser.add_argument("--quick", action="store_true", help="few rounds: a smoke test")
-    args = parser.parse_args()
-    t0 = time.perf_counter()
-    rows = run(quick=args.quick)
-    for r in rows:
-        span = "" if r["min"] is None else f" [{r['min']:.4g}, {r['max']:.4g}]"
-        met = "" if r["met"] is None else (" ok" if r["met"] else " MISSED")
-        print(f"{r['id']:<62} {r['value']:.4g} {r['unit']}{span} {r['target']}{met}")
-    print(f"# {len(rows)} rows in {time.perf_counter() - t0:.1f} s")
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(json.dumps(rows))
-
-
 if __name__ == "__main__":
-    main()
+    timing_main(run, __doc__)

@@ -42,10 +42,7 @@ the whole table with NumPy: ``warmup_spec.tables.lr_table(cfg, range(total_steps
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +53,7 @@ import optax
 
 import warmup_jax
 from benchmarks._timing import interleave, ratios, stats, time_call
+from benchmarks._timing import main as timing_main
 from benchmarks._timing import row as _row
 from warmup_spec import Schedule
 from warmup_spec.tables import lr_table, numpy_schedule
@@ -580,22 +578,5 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", help="write the rows as JSON to this path")
-    parser.add_argument("--quick", action="store_true", help="few rounds: a smoke test (< 30 s)")
-    args = parser.parse_args()
-    t0 = time.perf_counter()
-    rows = run(quick=args.quick)
-    for r in rows:
-        span = "" if r["min"] is None else f" [{r['min']:.4g}, {r['max']:.4g}]"
-        met = "" if r["met"] is None else (" ok" if r["met"] else " MISSED")
-        print(f"{r['id']:<62} {r['value']:.4g} {r['unit']}{span} {r['target']}{met}")
-    print(f"# {len(rows)} rows in {time.perf_counter() - t0:.1f} s")
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(json.dumps(rows))
-
-
 if __name__ == "__main__":
-    main()
+    timing_main(run, __doc__)
