@@ -21,7 +21,7 @@ takes them and produces negative or infinite lrs). The optimizer's momentum, whi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
@@ -47,6 +47,17 @@ def _check_warmup(spec: ScheduleSpec) -> None:
     n = spec.name
     spec._set("warmup_num_steps", c.integer(n, "warmup_num_steps", spec.warmup_num_steps, 1))  # type: ignore[attr-defined]
     spec._set("warmup_type", c.choice(n, "warmup_type", spec.warmup_type, WARMUP_TYPES))  # type: ignore[attr-defined]
+
+
+def _bumped(spec: Any) -> int:
+    """DeepSpeed's ``W = max(2, warmup_num_steps)``."""
+    return max(2, spec.warmup_num_steps)
+
+
+def _warmup_fact(spec: Any) -> tuple[int | None, tuple[int, ...]]:
+    """The warmup's length in updates: the log warmup peaks at update ``W``, the linear one at ``W + 1``."""
+    w = _bumped(spec) + (spec.warmup_type == "linear")
+    return w, (w,)
 
 
 @register
@@ -91,11 +102,10 @@ class WarmupLR(ScheduleSpec):
         return "warmup_max_lr", self.warmup_max_lr
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = max(2, self.warmup_num_steps) + (self.warmup_type == "linear")
-        return w, (w,)
+        return _warmup_fact(self)
 
     def compose(self) -> Node:
-        w = max(2, self.warmup_num_steps)
+        w = _bumped(self)
         return _warmup(self.warmup_type, self.warmup_min_lr, self.warmup_max_lr, w)
 
 
@@ -141,11 +151,10 @@ class WarmupDecayLR(ScheduleSpec):
         return "warmup_max_lr", self.warmup_max_lr
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = max(2, self.warmup_num_steps) + (self.warmup_type == "linear")
-        return w, (w,)
+        return _warmup_fact(self)
 
     def compose(self) -> Node:
-        w, T = max(2, self.warmup_num_steps), self.total_num_steps
+        w, T = _bumped(self), self.total_num_steps
         lo, hi = self.warmup_min_lr, self.warmup_max_lr
         warm = _warmup(self.warmup_type, lo, hi, w)
         decay: Node = Interp("linear", hi, lo, T + 1, start=w + 1, label="decay") if T > w else Constant(lo)
@@ -197,11 +206,10 @@ class WarmupCosineLR(Relative):
         _check_warmup(self)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = max(2, self.warmup_num_steps) + (self.warmup_type == "linear")
-        return w, (w,)
+        return _warmup_fact(self)
 
     def compose(self) -> Node:
-        w, T, lr = max(2, self.warmup_num_steps), self.total_num_steps, self.lr
+        w, T, lr = _bumped(self), self.total_num_steps, self.lr
         warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
         end = lr * self.cos_min_ratio
         cos: Node = Interp("cosine", lr, end, T, start=w, label="cosine") if T > w else Constant(end)
