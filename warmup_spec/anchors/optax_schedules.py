@@ -174,6 +174,16 @@ def _peak(spec: Any, *names: str) -> tuple[str, float] | None:
 
 
 
+def _check_exponential(spec: Any) -> None:
+    """``exponential_decay``'s parameters (also those of its warmup variant)."""
+    _int32(spec, "transition_steps")
+    spec._set("decay_rate", c.number(spec.name, "decay_rate", spec.decay_rate, 0.0))
+    _int32(spec, "transition_begin")
+    spec._set("staircase", c.flag(spec.name, "staircase", spec.staircase))
+    if spec.end_value is not None:
+        _value(spec, "end_value")
+
+
 def _exponential_equivalent(peak: float, warmup: int, init: float, spec: Any) -> dict[str, Any] | None:
     """The catalogue's ``warmup_exponential_decay`` equal to an optax exponential decay after
     a warmup, where there is one (no ``transition_begin``, a real decay or growth)."""
@@ -300,12 +310,7 @@ class ExponentialDecay(ScheduleSpec):
 
     def __post_init__(self) -> None:
         _value(self, "init_value")
-        _int32(self, "transition_steps")
-        self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0))
-        _int32(self, "transition_begin")
-        self._set("staircase", c.flag(self.name, "staircase", self.staircase))
-        if self.end_value is not None:
-            _value(self, "end_value")
+        _check_exponential(self)
 
     def equivalent(self) -> dict[str, Any] | None:
         return _exponential_equivalent(self.init_value, 0, 0.0, self)
@@ -435,12 +440,7 @@ class WarmupExponentialDecaySchedule(ScheduleSpec):
         _value(self, "init_value")
         _value(self, "peak_value")
         _int32(self, "warmup_steps", 0)
-        _int32(self, "transition_steps")
-        self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0))
-        _int32(self, "transition_begin")
-        self._set("staircase", c.flag(self.name, "staircase", self.staircase))
-        if self.end_value is not None:
-            _value(self, "end_value")
+        _check_exponential(self)
 
     def equivalent(self) -> dict[str, Any] | None:
         return _exponential_equivalent(self.peak_value, self.warmup_steps, self.init_value, self)
