@@ -488,6 +488,13 @@ def _child(parent: str, key: str, lr: float, cfg: Any) -> ScheduleSpec:
     return spec_of(cfg)
 
 
+def _children(spec: Any) -> list[Any]:
+    """A composite's ``schedulers``: a non-empty list of configs, each taking the parent's ``lr``."""
+    if not isinstance(spec.schedulers, (list, tuple)) or not spec.schedulers:
+        raise c.fail(spec.name, "schedulers", spec.schedulers, "a non-empty list of scheduler configs")
+    return [_child(spec.name, f"schedulers[{k}]", spec.lr, s) for k, s in enumerate(spec.schedulers)]
+
+
 @register
 @dataclass(frozen=True)
 class SequentialLR(Relative):
@@ -501,9 +508,7 @@ class SequentialLR(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
-        if not isinstance(self.schedulers, (list, tuple)) or not self.schedulers:
-            raise c.fail(n, "schedulers", self.schedulers, "a non-empty list of scheduler configs")
-        children = [_child(n, f"schedulers[{k}]", self.lr, s) for k, s in enumerate(self.schedulers)]
+        children = _children(self)
         for k, child in enumerate(children[1:], 1):  # torch re-enters them with get_lr(), which these lack
             if child.name in ("torch.SequentialLR", "torch.ChainedScheduler"):
                 raise c.fail(n, f"schedulers[{k}]", child.name,
@@ -540,9 +545,7 @@ class ChainedScheduler(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
-        if not isinstance(self.schedulers, (list, tuple)) or not self.schedulers:
-            raise c.fail(n, "schedulers", self.schedulers, "a non-empty list of scheduler configs")
-        children = [_child(n, f"schedulers[{k}]", self.lr, s) for k, s in enumerate(self.schedulers)]
+        children = _children(self)
         for k, child in enumerate(children):
             if child.name not in MULTIPLICATIVE:
                 raise c.fail(n, f"schedulers[{k}]", child.name,
