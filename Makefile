@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e ".[all,test]"
 	$(PY) -m pip install -q -c constraints.txt --no-build-isolation deepspeed
+	$(PY) -m pip install -q -c constraints.txt --no-deps timm
 	touch $(STAMP)
 
 install: $(STAMP)
