@@ -9,11 +9,14 @@ hand, by torch's own schedulers, or (as a sanity check) by the float64 reference
 from __future__ import annotations
 
 import copy
+import gc
 import inspect
 import io
 import json
 import math
 import pickle
+import types
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +24,7 @@ import pytest
 import torch
 from torch.optim import SGD
 from torch.optim.lr_scheduler import (
+    EPOCH_DEPRECATION_WARNING,
     ChainedScheduler,
     ConstantLR,
     CosineAnnealingWarmRestarts,
@@ -28,6 +32,7 @@ from torch.optim.lr_scheduler import (
     LambdaLR,
     OneCycleLR,
     SequentialLR,
+    StepLR,
 )
 from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -157,8 +162,11 @@ def test_get_last_lr_is_the_next_steps_lr() -> None:
 def test_deprecated_step_with_epoch_uses_the_closed_form() -> None:
     opt = make_opt()
     sched = W.WarmupLinearDecayLR(opt, 1.0, warmup_steps=2, total_steps=6)
-    with pytest.warns(UserWarning):
+    opt.step()
+    with warnings.catch_warnings(record=True) as ws:  # torch's _check_warning_is_epoch_deprecation_warning
+        warnings.simplefilter("always")
         sched.step(4)
+    assert [str(w.message) for w in ws] == [EPOCH_DEPRECATION_WARNING]
     assert opt.param_groups[0]["lr"] == 0.5 and sched.last_epoch == 4
 
 
@@ -393,6 +401,105 @@ def test_chained_scheduler() -> None:
     chain = ChainedScheduler([W.ScheduleLR(opt, f), ExponentialLR(opt, gamma=0.9)])
     assert seen_lrs(opt, chain, 8) == [f(0)] + [f(k) * 0.9 for k in range(1, 8)]
     assert chain.get_last_lr() == [f(8) * 0.9]
+
+
+# --- torch's own lr-scheduler test patterns (test/optim/test_lrscheduler.py) ---------
+
+
+def _momentum_opt() -> SGD:
+    return SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9, weight_decay=0.1)
+
+
+def _ours() -> dict[str, Callable[[SGD], Any]]:
+    """Schedulers of ours over every kind of state: a generated class, scheduled hyperparameters,
+    one schedule per group, a cycled momentum."""
+    return {
+        "generated": lambda opt: W.WarmupCosineDecayLR(opt, 0.3, 3, 20),
+        "hyper": lambda opt: W.ScheduleLR(opt, W.warmup_linear_decay(0.3, 2, 20),
+                                          hyper={"weight_decay": {"start": 0.0, "end": 0.1, "steps": 6}}),
+        "per-group": lambda opt: W.ScheduleLR(opt, [W.warmup_constant(0.3, 4)]),
+        "cycled momentum": lambda opt: W.OneCycleLR(opt, total_steps=20, peak_value=0.3),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_ours()))
+def test_state_dict_round_trip_restores_every_attribute(kind: str) -> None:
+    """torch's ``_check_scheduler_state_dict``: after ``load_state_dict`` every entry of
+    ``__dict__`` but the optimizer equals the saved scheduler's."""
+    build = _ours()[kind]
+    opt = _momentum_opt()
+    sched = build(opt)
+    for _ in range(7):
+        opt.step()
+        sched.step()
+    copy_ = build(_momentum_opt())
+    copy_.load_state_dict(sched.state_dict())
+    assert set(copy_.__dict__) == set(sched.__dict__)
+    for key in sched.__dict__:
+        if key != "optimizer":
+            assert copy_.__dict__[key] == sched.__dict__[key], key
+    assert copy_.get_last_lr() == sched.get_last_lr()
+
+
+def _warnings_of(make: Callable[[SGD], Any], scenario: str) -> list[str]:
+    opt = _momentum_opt()
+    sched = make(opt)
+    with warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter("always")
+        if scenario == "overridden optimizer.step":
+            opt.step = types.MethodType(lambda self, closure=None: None, opt)  # type: ignore[method-assign]
+        if scenario != "scheduler first":
+            opt.step()
+        sched.step(3) if scenario == "step(epoch)" else sched.step()
+        opt.step()
+        sched.step()
+    return [str(w.message) for w in ws]
+
+
+@pytest.mark.parametrize("scenario", ["optimizer first", "scheduler first", "overridden optimizer.step",
+                                      "step(epoch)"])
+def test_step_warnings_are_torchs(scenario: str) -> None:
+    """Each warning of torch's ``LRScheduler.step`` (call order, a replaced ``optimizer.step``,
+    the epoch deprecation), with torch's exact text, where torch's ``StepLR`` gives it."""
+    theirs = _warnings_of(lambda opt: StepLR(opt, step_size=2), scenario)
+    assert len(theirs) == (0 if scenario == "optimizer first" else 1)
+    for make in _ours().values():
+        assert _warnings_of(make, scenario) == theirs
+
+
+def test_no_cyclic_references() -> None:
+    """torch's ``test_no_cyclic_references``: a dropped scheduler leaves nothing referring to the optimizer."""
+    opts = [_momentum_opt() for _ in _ours()]
+    for opt, make in zip(opts, _ours().values()):
+        make(opt)  # dropped at once
+    gc.collect()
+    assert not [r for r in gc.get_referrers(*opts) if r is not opts and not isinstance(r, types.FrameType)]
+
+
+@pytest.mark.parametrize("kind", [*_ours(), "SequentialLR"])
+@pytest.mark.parametrize("how", ["pickle", "torch.save"])
+@pytest.mark.parametrize("steps", [0, 5])
+def test_whole_scheduler_pickles_and_goes_on(kind: str, how: str, steps: int) -> None:
+    """torch's ``test_*_pickle``: the whole scheduler (its optimizer inside) pickles, new or
+    stepped, and the copy goes on with the same lrs and hyperparameters."""
+    build = (lambda opt: SequentialLR(opt, [ConstantLR(opt, 0.5, 3), W.WarmupConstantLR(opt, 0.3, 2)], [3])
+             ) if kind == "SequentialLR" else _ours()[kind]
+    opt = _momentum_opt()
+    sched = build(opt)
+    seen_lrs(opt, sched, steps)
+    if how == "pickle":
+        again = pickle.loads(pickle.dumps(sched))
+    else:
+        buf = io.BytesIO()
+        torch.save(sched, buf)
+        buf.seek(0)
+        again = torch.load(buf, weights_only=False)
+    assert again.optimizer is not opt
+    with warnings.catch_warnings():  # new, the copy's optimizer.step is not torch's wrapper: it warns as torch's
+        warnings.simplefilter("ignore")
+        assert seen_lrs(again.optimizer, again, 12) == seen_lrs(opt, sched, 12)
+    hyper = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+    assert [{k: v for k, v in g.items() if k != "params"} for g in again.optimizer.param_groups] == hyper
 
 
 # --- pickling ----------------------------------------------------------------------

@@ -19,7 +19,8 @@ JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 class SpecSchedule:
     """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
-    matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from)."""
+    matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from);
+    it pickles as its spec."""
 
     __slots__ = ("_fn", "spec", "__weakref__")
 
@@ -28,6 +29,10 @@ class SpecSchedule:
 
     def __call__(self, count: Any) -> jax.Array:
         return self._fn(count)
+
+    def __reduce__(self) -> tuple[Callable[[ScheduleSpec], SpecSchedule], tuple[ScheduleSpec]]:
+        """Pickles as its spec (the traced function is rebuilt), as a host ``Schedule`` does."""
+        return (build, (self.spec,))
 
     def __repr__(self) -> str:
         return f"<Optax schedule of {self.spec!r}>"

@@ -116,8 +116,27 @@ class HyperWriter:
         self.weight_decay_ratios: list[float] = (
             _weight_decay_ratios(optimizer, owner, fresh) if "weight_decay" in names else [1.0] * len(groups))
         self._schedules = [dict(s) for s in schedules]
-        self._plan = [(k, self._momentum if name == "momentum" else name, f.spec.compose().closed())
-                      for k, fs in enumerate(self._schedules) for name, f in fs.items()]
+        self._plan = self._closed_forms()
+
+    def _closed_forms(self) -> list[tuple[int, str | None, Any]]:
+        """``(group, key, closed form)`` of every schedule: what :meth:`write` runs."""
+        return [(k, self._momentum if name == "momentum" else name, f.spec.compose().closed())
+                for k, fs in enumerate(self._schedules) for name, f in fs.items()]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the closed forms (local functions): they are rebuilt on unpickling."""
+        return {k: v for k, v in self.__dict__.items() if k != "_plan"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._plan = self._closed_forms()
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when it writes the same values where the other writes them (any optimizer)."""
+        return (isinstance(other, HyperWriter) and other._schedules == self._schedules
+                and other._momentum == self._momentum and other.weight_decay_ratios == self.weight_decay_ratios)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def write(self, step: int) -> None:
         """Writes every group's values at ``step`` (an integer ``>= 0``: the scheduler's ``last_epoch``)."""

@@ -17,8 +17,13 @@ Conventions:
   ``f_g(k)`` itself;
 - every lr is computed from ``last_epoch`` alone (no recursive update, no lambda), so the
   scheduler composes with ``SequentialLR`` and resumes exactly from its ``state_dict``;
-- it overrides only torch's public API (``step``, ``get_lr``, ``state_dict``,
-  ``load_state_dict``); the call-order warning uses the optimizer's public step hook;
+- it keeps torch's scheduler contract: ``step``, ``get_lr``, ``state_dict`` and
+  ``load_state_dict`` are overridden, and the checks of torch's ``LRScheduler.step``
+  are torch's own (the step-order warning, the warning when ``optimizer.step`` is
+  replaced after the scheduler is built, the ``step(epoch)`` deprecation, each with
+  torch's exact text, read from the optimizer step torch's constructor wraps); a
+  scheduler pickles and ``torch.save``-s whole, and a ``state_dict`` round trip restores
+  every attribute but the optimizer;
 - a tensor lr (``SGD(params, lr=torch.tensor(0.1))``) is updated in place with ``fill_``
   and nothing else is allocated per step, which keeps ``torch.compile`` from recompiling;
   ``get_last_lr()`` returns Python floats (the float64 values computed);
@@ -33,13 +38,12 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from torch import Tensor
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler
+from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.hyper import hyper_config, hyper_spec, momentum_of
@@ -58,10 +62,13 @@ ORDER_WARNING = (
     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
 )
 """torch's own text (``LRScheduler.step``), so a user sees the warning they know."""
-EPOCH_WARNING = (
-    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
-    "Please use `scheduler.step()` to step the scheduler."
+OVERRIDDEN_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
 )
+"""torch's own text too: ``optimizer.step`` was replaced after the scheduler wrapped it."""
 
 
 def _config_or_none(spec: ScheduleSpec) -> dict[str, Any] | None:
@@ -165,18 +172,6 @@ def _hyper_writer(
                                cycled=cycling is not None)
 
 
-def _watch_optimizer(scheduler: ScheduleLR) -> Any:
-    """Registers a step hook that tells ``scheduler`` the optimizer has stepped (public API)."""
-    ref = weakref.ref(scheduler)
-
-    def hook(optimizer: Optimizer, args: Any, kwargs: Any) -> None:
-        s = ref()
-        if s is not None:
-            s._optimizer_stepped = True
-
-    return scheduler.optimizer.register_step_post_hook(hook)
-
-
 class ScheduleLR(LRScheduler):
     """Sets each param group's lr to a schedule's value at ``last_epoch``, in closed form.
 
@@ -249,9 +244,6 @@ class ScheduleLR(LRScheduler):
             self.ratios = group_ratios(optimizer)
             self.schedules = [self.schedule] * len(self.ratios)
         self._hyper_config, self._hyper = _hyper_writer(optimizer, self.schedules, hyper, last_epoch == -1)
-        self._optimizer_stepped = False
-        self.optimizer = optimizer
-        self._hook: Any = _watch_optimizer(self)
         super().__init__(optimizer, last_epoch)
 
     @classmethod
@@ -286,23 +278,25 @@ class ScheduleLR(LRScheduler):
     def step(self, epoch: int | None = None) -> None:
         """Moves to the next step (or to ``epoch``, deprecated as in torch) and writes its lrs.
 
-        Call it after ``optimizer.step()``; called first, it warns with torch's own text.
+        Call it after ``optimizer.step()``; called first, or with an ``optimizer.step``
+        replaced after the scheduler was built, or with ``epoch``, it warns as torch's
+        ``LRScheduler.step`` does, with torch's own text.
         """
-        if self._hook is not None:  # until the optimizer has stepped once
+        if self._step_count == 1:
             self._check_order()
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
         else:
-            warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
             self.last_epoch = epoch
         self.write_lrs()
 
     def _check_order(self) -> None:
-        if self._optimizer_stepped:
-            self._hook.remove()  # its job is done: no cost on later optimizer steps
-            self._hook = None
-        elif self._step_count == 1:
+        """torch's check, on the marks its constructor's wrapper of ``optimizer.step`` leaves."""
+        if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+            warnings.warn(OVERRIDDEN_WARNING, UserWarning, stacklevel=3)
+        elif not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(ORDER_WARNING, UserWarning, stacklevel=3)
 
     def write_lrs(self) -> None:
