@@ -85,3 +85,46 @@ def test_table_and_bad_config(capsys):
 def test_console_script_entry_point():
     out = subprocess.run([sys.executable, "-m", "warmup_parity.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "demo" in out.stdout and "inspect" in out.stdout
+
+
+@pytest.mark.parametrize("cfg", [
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 10},
+    {"schedule": "keras.CosineDecay", "initial_learning_rate": 0.1, "decay_steps": 20, "warmup_target": 0.2,
+     "warmup_steps": 5},
+    {"schedule": "join", "schedules": [{"schedule": "torch.StepLR", "lr": 0.1, "step_size": 3},
+                                       {"schedule": "warmup_constant", "peak_value": 0.1}], "boundaries": [8]},
+], ids=["torch port", "keras port", "join holding a port"])
+def test_table_of_a_port_checks_its_float64_host_form(cfg, capsys):
+    assert main(["table", json.dumps(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "checked against: the float64 host form" in out and out.rstrip().endswith("PASS")
+
+
+def test_table_of_a_run_config_holding_a_port(tmp_path, capsys):
+    run = tmp_path / "run.toml"
+    run.write_text('model = "mlp"\n[schedule]\nschedule = "transformers.get_linear_schedule_with_warmup"\n'
+                   'lr = 0.001\nnum_warmup_steps = 3\nnum_training_steps = 20\n[optimizer]\nname = "adamw"\n')
+    assert main(["table", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "checked against: the float64 host form" in out and out.rstrip().endswith("PASS")
+    # at step 10 of 20 after a 3-step warmup: 0.001 * (20 - 10) / (20 - 3)
+    row = next(line for line in out.splitlines() if line.split()[:1] == ["10"])
+    assert float(row.split()[1]) == pytest.approx(0.001 * 10 / 17, rel=1e-15)
+
+
+def test_table_of_our_schedule_checks_the_literal_reference(capsys):
+    assert main(["table", '{"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 4}']) == 0
+    assert "checked against: the float64 reference" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_quietly():
+    """``warmup-parity inspect ... | head`` with the reader gone before the output: no traceback,
+    no "Broken pipe: None"; the exit status of a command a closed pipe stops (141)."""
+    proc = subprocess.Popen([sys.executable, "-m", "warmup_parity.cli", "inspect",
+                             '{"schedule": "torch.StepLR", "lr": 0.1, "step_size": 3}'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the command writes
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert err == b""

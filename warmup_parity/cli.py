@@ -15,7 +15,8 @@
 A CONFIG is the path of a .json or .toml file, or an inline JSON object ('{"schedule": ...}').
 plot, inspect, table and diff take a schedule config or a run config (they use its
 [schedule]). Exit status: 0 when every check passes (diff: when the schedules agree),
-1 when one fails, 2 for a mistake in the command or a config (one line on stderr).
+1 when one fails, 2 for a mistake in the command or a config (one line on stderr), 141
+when the reader of the output went away (| head), quietly.
 """
 
 from __future__ import annotations
@@ -229,7 +230,8 @@ def cmd_table(args: argparse.Namespace) -> int:
     end = default_horizon_spec(spec)[0] if end is None else end
     tab = lr_tables(cfg, np.arange(end + 11))
     print(f"config: {cfg}")
-    print(f"{'step':>6} {'reference (f64)':>16} {'jax f32':>16} {'jax x64':>16} {'torch':>16}")
+    print(f"checked against: the {tab.reference_name}")
+    print(f"{'step':>6} {'float64':>16} {'jax f32':>16} {'jax x64':>16} {'torch':>16}")
     for t in sorted({t for t in (0, 1, end // 10, end // 2, end - 1, end, end + 10) if t >= 0}):
         print(f"{t:6d} {tab.reference[t]:16.9e} {tab.jax_f32[t]:16.9e} {tab.jax_f64[t]:16.9e} {tab.torch[t]:16.9e}")
     ok = True
@@ -381,16 +383,35 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+PIPE_CLOSED = 141
+"""The exit status when the reader of the output went away (``warmup-parity table | head``):
+128 + SIGPIPE, what the shell reports for a command that a closed pipe stops."""
+
+
+def _pipe_closed() -> int:
+    """Ends quietly when stdout's reader is gone: nothing more is written to it (Python's advice)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return PIPE_CLOSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        return _pipe_closed()
     except ImportError as err:  # installed without the [parity] extra
         print(f"warmup-parity: this command needs {err.name or 'a missing package'}: install the [parity] extra: "
               "pip install 'warmup-schedules[parity]'", file=sys.stderr)
         return 2
     except (ValueError, OSError) as err:  # a user's mistake: one clear line, exit 2
-        text = str(err) if isinstance(err, ValueError) else f"{err.strerror}: {err.filename}"
+        text = str(err) if isinstance(err, ValueError) else ": ".join(
+            str(part) for part in (err.strerror or err, err.filename) if part is not None)
         print(f"warmup-parity: {text}".replace("warmup-parity: warmup-parity", "warmup-parity"), file=sys.stderr)
         return 2
 

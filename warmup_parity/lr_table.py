@@ -1,4 +1,5 @@
-"""Learning-rate tables of one config in JAX, torch and the float64 reference."""
+"""Learning-rate tables of one config in JAX, torch and float64: the literal reference where
+it has the schedule's formulas, else the port's float64 host form."""
 
 from __future__ import annotations
 
@@ -25,15 +26,49 @@ def errors(got: Any, ref: Any, peak: float | None = None, floor: float = FLOOR) 
 
 @dataclass(frozen=True)
 class LrTables:
+    """One config's lrs at ``steps``: the float64 values checked against, and each front end's.
+
+    Attributes:
+        reference_name: what ``reference`` holds: ``"float64 reference"`` (the catalogue
+            formulas written literally) where it covers every part of the schedule, else
+            ``"float64 host form"`` (a port, or a combination holding one: the port's
+            ``warmup_spec.Schedule``, the closed form proven equal to its library by the
+            anchor tests).
+    """
+
     steps: np.ndarray
     reference: np.ndarray
     jax_f32: np.ndarray
     jax_f64: np.ndarray
     torch: np.ndarray
+    reference_name: str = "float64 reference"
 
     def worst(self, name: str, floor: float = FLOOR) -> tuple[float, float]:
         """(max |x - ref| / peak, max pointwise relative error where ref >= floor * peak)."""
         return errors(getattr(self, name), self.reference, floor=floor)
+
+
+def _has_reference(spec: Any) -> bool:
+    """Whether the literal float64 reference has a formula for ``spec`` and every schedule in it."""
+    from warmup_spec.definition import ScheduleSpec
+    from warmup_spec.reference import reference
+
+    if reference.dispatch(type(spec)) is reference.dispatch(object):
+        return False
+    parts = [v for value in spec.params().values()
+             for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, ScheduleSpec)]
+    return all(_has_reference(p) for p in parts)
+
+
+def float64_table(spec: Any, steps: Any) -> tuple[np.ndarray, str]:
+    """The float64 values to check a front end against, and their name (see :class:`LrTables`)."""
+    from warmup_spec.reference import reference_table
+    from warmup_spec.schedule import Schedule
+
+    if _has_reference(spec):
+        return np.asarray(reference_table(spec, steps), np.float64), "float64 reference"
+    f = Schedule(spec)
+    return np.asarray([f(int(t)) for t in steps], np.float64), "float64 host form"
 
 
 def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
@@ -45,10 +80,9 @@ def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
     import warmup_jax
     import warmup_torch
     from warmup_spec import spec_from_config
-    from warmup_spec.reference import reference_table
 
     steps_np = np.asarray(steps, dtype=np.int64)
-    ref = np.asarray(reference_table(spec_from_config(cfg), steps_np), dtype=np.float64)
+    ref, name = float64_table(spec_from_config(cfg), steps_np)
     sched = warmup_jax.from_config(cfg)
     f32 = np.asarray(jax.jit(jax.vmap(sched))(jnp.asarray(steps_np, jnp.int32)), np.float64)
     with jax.enable_x64(True):
@@ -64,4 +98,4 @@ def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
                 scheduler.step()
             last += 1
         torch_lrs.append(opt.param_groups[0]["lr"])
-    return LrTables(steps_np, ref, f32, f64, np.asarray(torch_lrs, np.float64))
+    return LrTables(steps_np, ref, f32, f64, np.asarray(torch_lrs, np.float64), name)
