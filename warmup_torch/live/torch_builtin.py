@@ -90,15 +90,21 @@ def _cyclic(s: Any) -> Config | list[Config]:
     return configs[0] if all(c == configs[0] for c in configs) else configs
 
 
-def _child(s: Any) -> Config:
-    """A nested scheduler's config, without ``lr`` (it shares the parent's)."""
-    cfg = config_of(s)
-    if isinstance(cfg, list):
-        raise ValueError("to_config: a nested scheduler over param groups with different base lrs; "
-                         "give each group its own scheduler")
-    if cfg is None:
-        raise ValueError(f"to_config: cannot read the nested {type(s).__name__}")
-    return {k: v for k, v in cfg.items() if k != "lr"}
+def _nested(name: str, s: Any, params: dict[str, Any]) -> Config | list[Config]:
+    """A ``SequentialLR`` / ``ChainedScheduler``: for each param group, its base lr and its
+    children's configs for that group (without ``lr``: they share the parent's); one config
+    when the groups agree, else one per group."""
+    groups = s.optimizer.param_groups
+    children: list[list[Config]] = []
+    for child in s._schedulers:
+        cfg = config_of(child)
+        if cfg is None:
+            raise ValueError(f"to_config: cannot read the nested {type(child).__name__}")
+        children.append([{k: v for k, v in c.items() if k != "lr"} for c in (cfg if isinstance(cfg, list)
+                                                                             else [cfg] * len(groups))])
+    configs = [{"schedule": name, "lr": float(g["initial_lr"]), "schedulers": [c[k] for c in children], **params}
+               for k, g in enumerate(groups)]
+    return configs[0] if all(c == configs[0] for c in configs) else configs
 
 
 def config_of(scheduler: Any) -> Config | list[Config] | None:
@@ -110,14 +116,9 @@ def config_of(scheduler: Any) -> Config | list[Config] | None:
     if kind is L.CyclicLR:
         return _cyclic(scheduler)
     if kind is L.SequentialLR:
-        children = [_child(s) for s in scheduler._schedulers]
-        base = [float(g["initial_lr"]) for g in scheduler.optimizer.param_groups]
-        return _per_group("torch.SequentialLR", base, "lr",
-                          {"schedulers": children, "milestones": list(scheduler._milestones)})
+        return _nested("torch.SequentialLR", scheduler, {"milestones": list(scheduler._milestones)})
     if kind is L.ChainedScheduler:
-        children = [_child(s) for s in scheduler._schedulers]
-        base = [float(g["initial_lr"]) for g in scheduler.optimizer.param_groups]
-        return _per_group("torch.ChainedScheduler", base, "lr", {"schedulers": children})
+        return _nested("torch.ChainedScheduler", scheduler, {})
     if kind is L.LambdaLR:
         return _lambda(scheduler)
     if isinstance(scheduler, L.ReduceLROnPlateau):
