@@ -17,7 +17,7 @@ except ImportError as err:  # pragma: no cover - only without the extra
     ) from err
 
 from warmup_jax import _catalogue
-from warmup_jax._build import Schedule, build
+from warmup_jax._build import CycledMomentumWarning, Schedule, build
 from warmup_jax._catalogue import *  # noqa: F403  (the generated front ends)
 from warmup_jax.config import from_config
 from warmup_jax.param_rules import param_labels, rules_transform
@@ -25,6 +25,7 @@ from warmup_jax.precision import scale_by_learning_rate_f32, scale_by_schedule_f
 from warmup_spec.steps import steps_from_epochs
 
 __all__ = [
+    "CycledMomentumWarning",
     "Schedule",
     "build",
     "from_config",

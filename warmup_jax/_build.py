@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import jax.numpy as jnp
 
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.hyper import MomentumOf, momentum_of
 
 Schedule = Callable[[Any], jax.Array]
 """An Optax schedule: ``count -> lr`` (float32, or float64 under ``jax_enable_x64``)."""
@@ -17,17 +19,51 @@ Schedule = Callable[[Any], jax.Array]
 JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
+class CycledMomentumWarning(UserWarning):
+    """A schedule that cycles the momentum (torch's ``OneCycleLR``/``CyclicLR`` and their
+    ports, ``one_cycle``, with ``cycle_momentum=True``) is used as a plain lr schedule: the
+    optimizer's momentum stays fixed where torch cycles it, so the two runs part."""
+
+
+def _cycled_momentum_message(spec: ScheduleSpec) -> str:
+    return (
+        f"{spec.name} cycles the momentum (cycle_momentum=True) as well as the lr, and this optax schedule is "
+        "the lr alone: in a plain optax optimizer (optax.sgd(schedule, momentum=0.9), optax.adamw(schedule)) "
+        "the momentum stays fixed while torch cycles it. Apply both with the matched optimizer pair "
+        "(warmup_parity.optimizers.optax_transform(pair, schedule)) or the schedule-driven transformation "
+        "(warmup_jax.hyper.with_schedules(lambda momentum: optax.sgd(schedule, momentum=momentum), "
+        "warmup_jax.hyper.hyper_schedules({'momentum': warmup_spec.hyper.momentum_of(schedule)}))), "
+        "or build it with cycle_momentum=False"
+    )
+
+
+_MOMENTUM_BUILT: set[ScheduleSpec] = set()
+"""The lr schedules whose momentum was built as an Optax schedule (``build(MomentumOf(spec))``,
+what the matched optimizer pairs and ``hyper_schedules`` do): their momentum is applied."""
+
+
 class SpecSchedule:
     """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
     matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from);
-    it pickles as its spec."""
+    it pickles as its spec.
 
-    __slots__ = ("_fn", "spec", "__weakref__")
+    A schedule that cycles the momentum warns once (:class:`CycledMomentumWarning`), at its
+    first call, unless the momentum it implies was built too (by a matched optimizer pair,
+    or ``warmup_jax.hyper.hyper_schedules({"momentum": momentum_of(schedule)})``): then it
+    is applied, and nothing is dropped.
+    """
+
+    __slots__ = ("_fn", "_momentum_unchecked", "spec", "__weakref__")
 
     def __init__(self, spec: ScheduleSpec, fn: Callable[[Any], jax.Array]) -> None:
         self.spec, self._fn = spec, fn
+        self._momentum_unchecked = momentum_of(spec) is not None
 
     def __call__(self, count: Any) -> jax.Array:
+        if self._momentum_unchecked:
+            self._momentum_unchecked = False
+            if self.spec not in _MOMENTUM_BUILT:
+                warnings.warn(CycledMomentumWarning(_cycled_momentum_message(self.spec)), stacklevel=2)
         return self._fn(count)
 
     def __reduce__(self) -> tuple[Callable[[ScheduleSpec], SpecSchedule], tuple[ScheduleSpec]]:
@@ -40,6 +76,8 @@ class SpecSchedule:
 
 def build(spec: ScheduleSpec) -> SpecSchedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
+    if isinstance(spec, MomentumOf):
+        _MOMENTUM_BUILT.add(spec.schedule)
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
     as_step, name = JAX_OPS.as_step, spec.name
     return SpecSchedule(spec, lambda count: f(as_step(count, name)))

@@ -9,6 +9,7 @@ or ``1e-16``), and the axis label says at which value.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,9 @@ def _jax_curve(cfg: Mapping[str, Any], steps: np.ndarray) -> np.ndarray:
     import warmup_jax
 
     f = jax.jit(jax.vmap(warmup_jax.from_config(cfg)))
-    return np.asarray(f(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)
+    with warnings.catch_warnings():  # the lr alone is plotted: a momentum it cycles is not dropped here
+        warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)
+        return np.asarray(f(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)
 
 
 def _torch_curve(cfg: Mapping[str, Any], steps: np.ndarray) -> np.ndarray:
