@@ -1,7 +1,8 @@
 """PyTorch back end: every schedule as a closed-form ``LRScheduler`` and as a callable.
 
 - ``warmup_torch.warmup_cosine_decay(...)`` (every schedule of :mod:`warmup_spec.catalogue`):
-  the float64 ``step -> lr`` :class:`~warmup_spec.Schedule` (picklable; ``LambdaLR``-ready);
+  the float64 ``step -> lr`` :class:`~warmup_spec.Schedule` (picklable; an absolute lr: as a
+  ``LambdaLR`` lambda, a factor of the optimizer's lr, so build that optimizer at ``lr=1.0``);
 - ``warmup_torch.WarmupCosineDecayLR(optimizer, ...)``: the ``LRScheduler`` of each
   schedule, generated from its definition; :class:`ScheduleLR` drives any schedule (or
   one per param group);
