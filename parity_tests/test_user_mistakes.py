@@ -144,3 +144,141 @@ def test_huge_parameters_and_float_steps():
         with pytest.raises(ValueError, match=r"^warmup_cosine_decay: a non-integer step is invalid; expected an "
                                              r"integer >= 0$"):
             g(5.5)
+
+
+# --- names that are almost right: did you mean --------------------------------------
+
+SUGGESTED = [
+    ("StepLR", "did you mean 'torch.StepLR'?"),
+    ("pytorch.StepLR", "did you mean 'torch.StepLR'?"),
+    ("torch.optim.lr_scheduler.StepLR", "did you mean 'torch.StepLR'?"),
+    ("steplr", "did you mean 'torch.StepLR'?"),
+    ("warmup_cosine", "did you mean 'warmup_cosine_decay' or 'warmup_cosine_restarts'"),
+    ("optax.warmup_cosine_decay", "did you mean 'optax.warmup_cosine_decay_schedule'"),
+    ("cosine", "'cosine' is HF's lr_scheduler_type: did you mean 'transformers.get_cosine_schedule_with_warmup', "
+               "i.e. {'schedule': 'transformers.get_scheduler', 'name': 'cosine', ...} or 'fairseq.cosine'?"),
+    ("linear", "did you mean 'transformers.get_linear_schedule_with_warmup'"),
+    ("cosine_with_restarts", "did you mean 'transformers.get_cosine_with_hard_restarts_schedule_with_warmup'"),
+    ("cosine_with_min_lr", "did you mean 'transformers.get_cosine_with_min_lr_schedule_with_warmup'"),
+    ("reduce_lr_on_plateau", "(ReduceLROnPlateau follows a metric, not the step, and has no schedule config; in JAX "
+                             "it is warmup_jax.plateau.reduce_lr_on_plateau)"),
+]
+
+
+@pytest.mark.parametrize("name,hint", SUGGESTED, ids=[n for n, _ in SUGGESTED])
+def test_an_unknown_name_suggests_the_registered_one(name, hint, capsys):
+    with pytest.raises(ValueError) as err:
+        warmup_jax.from_config({"schedule": name})
+    text = str(err.value)
+    assert text.startswith(f"config: schedule={name!r} is invalid; expected one of the schedule names (")
+    assert hint in text.split(": decay_from")[0], text  # before the list of names
+    assert main(["inspect", json.dumps({"schedule": name})]) == 2
+    assert capsys.readouterr().err == f"warmup-parity: {text}\n"
+
+
+def test_every_hf_scheduler_type_points_to_its_port():
+    from transformers import SchedulerType
+
+    from warmup_spec import REGISTRY
+
+    # "warmup_stable_decay" is a catalogue name too: the catalogue's
+    ported = [t for t in SchedulerType if t.value not in ("reduce_lr_on_plateau", "greedy", "warmup_stable_decay")]
+    assert len(ported) >= 9
+    for kind in ported:  # the enum member itself, as transformers' TrainingArguments holds it
+        with pytest.raises(ValueError) as err:
+            warmup_jax.from_config({"schedule": kind})
+        port = str(err.value).split("did you mean '")[1].split("'")[0]
+        assert port.startswith("transformers.") and port in REGISTRY, (kind, port)
+    cfg = {"schedule": "transformers.get_scheduler", "name": "cosine", "lr": 1.0, "num_warmup_steps": 2,
+           "num_training_steps": 10}
+    ref = {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 1.0, "num_warmup_steps": 2,
+           "num_training_steps": 10}
+    import warmup_torch
+
+    assert [warmup_torch.schedule_from_config(cfg)(t) for t in range(12)] == \
+        [warmup_torch.schedule_from_config(ref)(t) for t in range(12)]
+
+
+# --- a run config wherever a schedule config goes ------------------------------------
+
+
+@pytest.mark.parametrize("ext", ["json", "toml"])
+def test_a_run_config_builds_its_schedule_in_every_front_end(ext, tmp_path):
+    import torch
+
+    import warmup_torch
+
+    if ext == "json":
+        path = _write(tmp_path, "run.json", json.dumps(RUN))
+    else:
+        path = _write(tmp_path, "run.toml", 'model = "mlp"\nsteps = 5\n[schedule]\nschedule = "warmup_cosine_decay"\n'
+                      "peak_value = 1e-3\nwarmup_steps = 10\ntotal_steps = 100\n[optimizer]\nname = \"adamw\"\n")
+    want = [warmup_torch.schedule_from_config(GOOD)(t) for t in (0, 5, 10, 50, 100)]
+    assert [float(warmup_jax.from_config(path)(t)) for t in (0, 5, 10, 50, 100)] == pytest.approx(want, rel=1e-6)
+    assert [warmup_torch.schedule_from_config(path)(t) for t in (0, 5, 10, 50, 100)] == want
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+    sched = warmup_torch.from_config(opt, path)
+    assert type(sched).__name__ == "WarmupCosineDecayLR" and sched.spec == warmup_torch.schedule_from_config(GOOD).spec
+    assert warmup_jax.from_config(RUN).spec == sched.spec  # a run config mapping too
+
+
+# --- other messages that guide -------------------------------------------------------
+
+
+def test_to_config_of_reduce_lr_on_plateau_points_to_warmup_jax_plateau():
+    import torch
+
+    import warmup_torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match=r"^to_config: ReduceLROnPlateau follows a metric, not the step, and has no "
+                                         r"schedule config; in JAX it is warmup_jax\.plateau\.reduce_lr_on_plateau$"):
+        warmup_torch.to_config(torch.optim.lr_scheduler.ReduceLROnPlateau(opt))
+    import warmup_jax.plateau
+
+    assert callable(warmup_jax.plateau.reduce_lr_on_plateau)  # the name the message gives exists
+
+
+@pytest.mark.parametrize("cfg,start,end", [
+    ({"schedule": "warmup_cosine_decay", "peak_value": 0.1, "warmup_steps": 3, "total_steps": 10},
+     "an init_value > 0 avoids it", "an end_value > 0 avoids it"),
+    ({"schedule": "timm.CosineLRScheduler", "lr": 0.1, "t_initial": 10, "warmup_t": 3},
+     "a warmup_lr_init > 0 avoids it", "a lr_min > 0 avoids it"),
+    ({"schedule": "deepspeed.WarmupDecayLR", "warmup_max_lr": 0.1, "warmup_num_steps": 3, "total_num_steps": 10},
+     "a warmup_min_lr > 0 avoids it", "deepspeed.WarmupDecayLR has no parameter that changes it"),
+    ({"schedule": "transformers.get_linear_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 3,
+      "num_training_steps": 10}, "transformers.get_linear_schedule_with_warmup has no parameter that changes it",
+     "transformers.get_linear_schedule_with_warmup has no parameter that changes it"),
+], ids=["ours", "timm", "deepspeed", "HF"])
+def test_inspect_hints_name_the_ports_own_parameters(cfg, start, end, capsys):
+    assert main(["inspect", json.dumps(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert f"lr is 0 at step 0: the first update does nothing ({start})" in out
+    assert f"the lr is 0 and updates do nothing ({end})" in out
+    assert "init_value" not in out or "init_value" in cfg or cfg["schedule"] == "warmup_cosine_decay"
+
+
+def test_every_public_module_lists_its_public_names():
+    """``__all__`` in every public module of the packages (the ports' folders excepted, see the
+    report), each name in it defined, and ``dir(warmup_parity)`` shows its lazy names."""
+    import importlib
+    import pkgutil
+
+    import warmup_parity
+
+    skip = ("warmup_spec.anchors", "warmup_spec.catalogue", "warmup_spec.primitives", "warmup_spec.definition")
+    checked = []
+    for package in ("warmup_spec", "warmup_jax", "warmup_torch", "warmup_parity"):
+        pkg = importlib.import_module(package)
+        names = [package] + [m.name for m in pkgutil.walk_packages(pkg.__path__, package + ".")]
+        for name in names:
+            if any(part.startswith("_") for part in name.split(".")) or name.startswith(skip):
+                continue
+            if name in ("warmup_parity.recipes",):  # a folder of TOML files
+                continue
+            module = importlib.import_module(name)
+            assert isinstance(getattr(module, "__all__", None), list), name
+            assert [n for n in module.__all__ if not hasattr(module, n)] == [], name
+            checked.append(name)
+    assert len(checked) >= 30
+    assert {"compare", "copy_weights", "testing"} <= set(dir(warmup_parity))

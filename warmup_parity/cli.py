@@ -28,6 +28,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+__all__ = ["UserError", "main", "parser", "recipe", "run_config", "schedule_config"]
+
 RUN_EXAMPLE = """\
 A run config (TOML; JSON with the same keys works too):
 
@@ -74,12 +76,12 @@ def _load(source: str) -> dict[str, Any]:
 
 def schedule_config(source: str) -> dict[str, Any]:
     """The schedule of ``source``: a schedule config, or a run config's ``[schedule]``."""
+    from warmup_spec.registry import schedule_config as of
+
     cfg = _load(source)
-    if isinstance(cfg.get("schedule"), Mapping):  # a run config
-        return dict(cfg["schedule"])
     if not cfg:
         raise UserError(f"{source}: an empty config; expected a schedule config (schedule = NAME, ...)")
-    return cfg
+    return of(cfg)
 
 
 def run_config(source: str) -> dict[str, Any]:

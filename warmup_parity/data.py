@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["DATASETS", "TEXT_SEQ_LEN", "Dataset", "batch_indices", "digits", "load", "synthetic", "text", "text_corpus"]
+
 DATASETS = ("digits", "synthetic", "text")
 TEXT_SEQ_LEN = 32
 """The sequence length of the ``text`` data set (the transformer's context)."""

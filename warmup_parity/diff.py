@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["RTOL", "Diff", "diff"]
+
 RTOL = 1e-9
 """Default tolerance, relative to the larger peak: far above float64 rounding (1e-16),
 far below any difference a training run could feel."""

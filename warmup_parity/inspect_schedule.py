@@ -15,7 +15,7 @@ horizon of a schedule that never ends) is a fact of the schedule's definition
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -187,6 +187,23 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+START_PARAMS = ("init_value", "start_factor", "warmup_lr_init", "warmup_init_lr", "warmup_min_lr", "warmup_min_ratio",
+                "warmup_lr_rate", "init_scale", "init_lr")
+"""The parameters that set a schedule's first lr (ours and the ports'), in the order looked for."""
+END_PARAMS = ("end_value", "eta_min", "lr_min", "min_lr", "min_lr_rate", "min_lr_ratio", "min_lr_factor", "lr_end",
+              "end_factor", "end_learning_rate", "alpha", "final_scale", "cos_min_ratio")
+"""The parameters that set a schedule's final lr."""
+
+
+def _avoided_by(spec: Any, params: tuple[str, ...]) -> str:
+    """`` (a P > 0 avoids it)`` with the schedule's own parameter P, or nothing when it has none."""
+    own = {f.name for f in fields(spec)} if is_dataclass(spec) else set()
+    name = next((p for p in params if p in own), None)
+    if name is None:
+        return f" ({spec.name} has no parameter that changes it)"
+    return f" ({'an' if name[0] in 'aeiou' else 'a'} {name} > 0 avoids it)"
+
+
 def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     """Evaluates ``cfg`` in float64 over steps ``0..H`` and reports what a user should know.
 
@@ -234,9 +251,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
         what = f"{nominal[0]} = 0" if nominal is not None and nominal[1] == 0 else "its peak is 0"
         warnings.append(f"the lr is 0 at every step up to {h} ({what}): no update moves the parameters")
     elif values[0] == 0.0:
-        warnings.append(
-            "lr is 0 at step 0: the first update does nothing (an init_value > 0 avoids it)"
-        )
+        warnings.append("lr is 0 at step 0: the first update does nothing" + _avoided_by(spec, START_PARAMS))
     if nominal is not None:
         what, nom = nominal
         if nom > 0 and peak < nom * (1 - PEAK_SHORTFALL):
@@ -289,9 +304,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
             )
     elif end_value == 0.0 and peak_abs > 0.0:
         warnings.append(
-            f"end value is 0: from step {end} on the lr is 0 and updates do nothing "
-            "(an end_value > 0 avoids it)"
-        )
+            f"end value is 0: from step {end} on the lr is 0 and updates do nothing" + _avoided_by(spec, END_PARAMS))
     total = getattr(spec, "total_steps", None) or (end if ended else None)
     if n_warm and total and not never_decays and n_warm > WARMUP_FRACTION * total:
         warnings.append(

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["FLOOR", "LrTables", "errors", "float64_table", "lr_tables"]
+
 FLOOR = 1e-3
 """Pointwise relative errors count where the lr is at least this fraction of the peak."""
 

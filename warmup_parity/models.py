@@ -24,6 +24,10 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["MODELS", "TRANSFORMERS", "TRANSFORMER_HEADS", "TRANSFORMER_LAYERS", "build_flax", "build_torch",
+           "call_factory", "flax_weights", "is_factory", "losses", "to_torch_layout", "torch_weights",
+           "transformer_config", "user_factory"]
+
 MODELS = ("mlp", "cnn", "transformer", "transformer_post_ln")
 TRANSFORMERS = {"transformer": "pre", "transformer_post_ln": "post"}
 TRANSFORMER_HEADS = 4

@@ -8,6 +8,8 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+__all__ = ["LOG_INTERVAL_S", "Progress"]
+
 LOG_INTERVAL_S = 5.0
 """Seconds between two progress lines when the output is not a terminal."""
 

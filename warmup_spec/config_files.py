@@ -29,6 +29,8 @@ from typing import Any
 
 from warmup_spec import _checks as c
 
+__all__ = ["EXTENSIONS", "MAPPING", "load_config", "parse_text", "read_file"]
+
 MAPPING = 'a mapping {"schedule": NAME, **parameters}'
 EXTENSIONS = (".json", ".toml")
 

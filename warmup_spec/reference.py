@@ -20,6 +20,8 @@ from collections.abc import Iterable
 
 from warmup_spec import catalogue as S
 
+__all__ = ["momentum_reference", "reference", "reference_table"]
+
 
 def _warmup(shape: str, i: float, p: float, t: int, w: int) -> float:
     r = t / w

@@ -10,13 +10,19 @@ themselves through :func:`base_of`, so a config and a direct call take the same 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import enum
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from warmup_spec import _checks as c
 from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec, Specified
+
+__all__ = ["LIBRARY_ALIASES", "PLATEAU", "REGISTRY", "base_of", "register", "schedule_config", "spec_from_config",
+           "spec_of", "spec_to_config", "suggestions", "unknown_name"]
 
 REGISTRY: dict[str, type[ScheduleSpec]] = {}
 """Schedule name -> its definition class, in registration order."""
@@ -41,6 +47,69 @@ def _names() -> str:
     return ", ".join(sorted(REGISTRY))
 
 
+def _leaf(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+PLATEAU = ("ReduceLROnPlateau follows a metric, not the step, and has no schedule config; in JAX it is "
+           "warmup_jax.plateau.reduce_lr_on_plateau")
+
+
+LIBRARY_ALIASES = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras", "hf": "transformers"}
+"""A library's other spellings in a name (``pytorch.StepLR``, ``tf.keras...``) -> its prefix here."""
+
+
+def _hf_scheduler_types() -> Mapping[str, str]:
+    """HF's ``lr_scheduler_type`` -> its port: the table that the registered
+    ``transformers.get_scheduler`` port checks its ``name`` with (read from that port's
+    module, which registering it imported; the registry imports no port)."""
+    port = REGISTRY.get("transformers.get_scheduler")
+    table = getattr(sys.modules.get(port.__module__), "SCHEDULER_TYPES", None) if port is not None else None
+    return table if isinstance(table, Mapping) else {}
+
+
+def suggestions(name: str) -> list[str]:
+    """Registered names close to ``name``: the same name under its library's prefix (``StepLR``,
+    ``pytorch.StepLR``, ``torch.optim.lr_scheduler.StepLR`` -> ``torch.StepLR``), HF's
+    ``lr_scheduler_type`` (``"cosine"``, a ``SchedulerType``) -> its ``transformers.*`` port,
+    else the closest spellings, in the library the name gives first (:mod:`difflib`)."""
+    hf = _hf_scheduler_types()
+    names = list(REGISTRY)
+    leaf = _leaf(name)
+    first = name.split(".", 1)[0]
+    lib = LIBRARY_ALIASES.get(first.lower(), first) if "." in name else None
+    in_lib = [n for n in names if lib is not None and n.startswith(lib + ".")]
+    same_leaf = [n for n in names if _leaf(n) == leaf] or [n for n in names if _leaf(n).lower() == leaf.lower()]
+    found = [hf[name]] if name in hf else []
+    found += ([n for n in same_leaf if n in in_lib]
+              or difflib.get_close_matches(f"{lib}.{leaf}", in_lib, n=3, cutoff=0.6)
+              or same_leaf
+              or difflib.get_close_matches(name, names, n=3, cutoff=0.6))
+    if not found:
+        by_leaf = {_leaf(n).lower(): n for n in names}
+        found = [by_leaf[m] for m in difflib.get_close_matches(leaf.lower(), list(by_leaf), n=3, cutoff=0.6)]
+    return list(dict.fromkeys(found))
+
+
+def _hint(name: str) -> str:
+    if _leaf(name).lower() in ("reducelronplateau", "reduce_lr_on_plateau"):
+        return f" ({PLATEAU})"
+    close = suggestions(name)
+    if name in _hf_scheduler_types():
+        also = "".join(f" or {n!r}" for n in close[1:])
+        return (f" ({name!r} is HF's lr_scheduler_type: did you mean {close[0]!r}, i.e. "
+                f"{{'schedule': 'transformers.get_scheduler', 'name': {name!r}, ...}}{also}?)")
+    return " (did you mean " + " or ".join(map(repr, close)) + "?)" if close else ""
+
+
+def unknown_name(name: Any) -> ValueError:
+    """The error for a schedule name that is not registered, with the names it may mean."""
+    if isinstance(name, enum.Enum) and isinstance(name.value, str):  # transformers' SchedulerType
+        name = name.value
+    hint = _hint(name) if isinstance(name, str) else ""
+    return c.fail("config", "schedule", name, f"one of the schedule names{hint}: " + _names())
+
+
 def spec_from_config(cfg: Mapping[str, Any] | ScheduleSpec) -> ScheduleSpec:
     """Builds (and so validates) the spec a config describes.
 
@@ -56,7 +125,7 @@ def spec_from_config(cfg: Mapping[str, Any] | ScheduleSpec) -> ScheduleSpec:
         raise ValueError("config: missing key 'schedule'; expected one of " + _names())
     name = cfg["schedule"]
     if not isinstance(name, str) or name not in REGISTRY:
-        raise c.fail("config", "schedule", name, "one of " + _names())
+        raise unknown_name(name)
     cls = REGISTRY[name]
     fields = _fields(cls)
     valid = {f.name for f in fields}
@@ -86,15 +155,23 @@ def spec_to_config(spec: ScheduleSpec) -> dict[str, Any]:
     return {"schedule": spec.name, **{k: conv(v) for k, v in spec.params().items()}}
 
 
+def schedule_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The schedule config in ``cfg``: ``cfg`` itself, or a run config's ``[schedule]`` table
+    (a run config is taken wherever a schedule config is)."""
+    inner = cfg.get("schedule")
+    return dict(inner) if isinstance(inner, Mapping) else dict(cfg)
+
+
 def spec_of(schedule: Any) -> ScheduleSpec:
     """The spec of a spec, a host ``Schedule``, a config mapping, a JSON string or the path
-    of a ``.json``/``.toml`` file (validated; anything else is a ``ValueError``)."""
+    of a ``.json``/``.toml`` file, a schedule config or a run config (its ``[schedule]``)
+    (validated; anything else is a ``ValueError``)."""
     if isinstance(schedule, ScheduleSpec):
         return schedule
     if isinstance(schedule, Specified):
         return schedule.spec
     if isinstance(schedule, (Mapping, str, os.PathLike)):
-        return spec_from_config(load_config(schedule))
+        return spec_from_config(schedule_config(load_config(schedule)))
     raise c.fail("config", "cfg", schedule, MAPPING)
 
 

@@ -22,6 +22,8 @@ from warmup_spec._array_ops import numpy_ops
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.registry import spec_of
 
+__all__ = ["CHUNK", "lr_table", "numpy_schedule"]
+
 
 @functools.lru_cache(maxsize=1)
 def _ops():

@@ -13,6 +13,8 @@ from typing import Any
 
 from warmup_torch.live import hf_transformers, ours, timm_scheduler, torch_builtin
 
+__all__ = ["READERS", "Reader", "to_config"]
+
 Reader = Callable[[Any], "dict[str, Any] | list[dict[str, Any]] | None"]
 READERS: tuple[Reader, ...] = (ours.config_of, hf_transformers.config_of, timm_scheduler.config_of,
                                torch_builtin.config_of)

@@ -15,6 +15,8 @@ from typing import Any
 
 from torch.optim.lr_scheduler import LambdaLR
 
+__all__ = ["MODULE", "PREFIX", "READERS", "config_of"]
+
 MODULE = "transformers.optimization"
 PREFIX = "transformers."
 

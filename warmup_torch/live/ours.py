@@ -7,6 +7,8 @@ from typing import Any
 
 from warmup_torch.scheduler import ScheduleLR
 
+__all__ = ["config_of"]
+
 
 def config_of(scheduler: Any) -> dict[str, Any] | list[dict[str, Any]] | None:
     if not isinstance(scheduler, ScheduleLR):

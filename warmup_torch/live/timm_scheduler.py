@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["CYCLES", "INTEGERS", "NOT_PORTED", "PARAMS", "WARMUP", "config_of"]
+
 CYCLES = ("t_initial", "lr_min", "cycle_mul", "cycle_decay", "cycle_limit")
 WARMUP = ("warmup_t", "warmup_lr_init", "warmup_prefix", "t_in_epochs")
 PARAMS: dict[str, tuple[str, ...]] = {

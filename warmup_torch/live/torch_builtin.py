@@ -14,7 +14,9 @@ from typing import Any
 from torch.optim import lr_scheduler as L
 
 from warmup_spec.definition import Specified
-from warmup_spec.registry import spec_to_config
+from warmup_spec.registry import PLATEAU, spec_to_config
+
+__all__ = ["config_of"]
 
 Config = dict[str, Any]
 
@@ -122,7 +124,7 @@ def config_of(scheduler: Any) -> Config | list[Config] | None:
     if kind is L.LambdaLR:
         return _lambda(scheduler)
     if isinstance(scheduler, L.ReduceLROnPlateau):
-        raise ValueError("to_config: ReduceLROnPlateau follows a metric, not the step: it has no schedule config")
+        raise ValueError(f"to_config: {PLATEAU}")
     if isinstance(scheduler, L.LRScheduler) and kind.__module__ == L.__name__:
         raise ValueError(f"to_config: torch's {kind.__name__} steps by a user's function; write the schedule "
                          "as a config instead")
