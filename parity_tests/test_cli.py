@@ -128,3 +128,20 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 141
     assert err == b""
+
+
+def test_every_verb_takes_a_run_config_holding_a_join_of_ports(tmp_path, capsys):
+    """inspect, table, plot and diff of a run config whose schedule joins two libraries' ports."""
+    run = tmp_path / "run.json"
+    sched = {"schedule": "join", "boundaries": [5], "schedules": [
+        {"schedule": "torch.LinearLR", "lr": 0.1, "start_factor": 0.1, "total_iters": 5},
+        {"schedule": "optax.cosine_decay_schedule", "init_value": 0.1, "decay_steps": 20}]}
+    run.write_text(json.dumps({"model": "mlp", "schedule": sched, "optimizer": {"name": "sgd"}}))
+    assert main(["inspect", str(run)]) == 0
+    assert "schedule: join" in capsys.readouterr().out
+    assert main(["table", str(run)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("PASS")
+    assert main(["plot", str(run), "-o", str(tmp_path / "p.png")]) == 0
+    assert (tmp_path / "p.png").read_bytes()[:8] == PNG
+    assert main(["diff", str(run), json.dumps(sched)]) == 0
+    assert "SAME" in capsys.readouterr().out
