@@ -2,7 +2,9 @@
 anything a user may pass as a schedule (:func:`spec_of`).
 
 Strings exist only here: each definition registers its class under its name
-(:func:`register`), and unknown names and keys raise ``ValueError`` listing the valid ones.
+(:func:`register`), and unknown names and keys raise ``ValueError`` listing the valid ones
+(an unknown name first the registered names it may mean: :func:`suggestions`). A run
+config is taken wherever a schedule config is (:func:`schedule_config`).
 Nested configs (a combinator's ``base`` or ``schedules``) are coerced by the combinators
 themselves through :func:`base_of`, so a config and a direct call take the same path.
 """
