@@ -39,6 +39,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 import warmup_torch as W
 from warmup_spec import catalogue as S
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.hyper import momentum_of
 from warmup_spec.reference import reference
 
 torch.set_num_threads(1)
@@ -390,6 +391,23 @@ def test_sequential_lr_of_ours_and_resume() -> None:
         assert head + seen_lrs(opt2, seq2, 10 - stop) == full
 
 
+def test_sequential_lr_restarts_our_scheduler_with_its_momentum() -> None:
+    """At a milestone torch restarts the next child with ``_update_lr(0)``: ours writes its
+    cycled momentum there too, not only its lr."""
+    opt = _momentum_opt()
+    a = W.OneCycleLR(opt, total_steps=10, peak_value=0.1)
+    b = W.OneCycleLR(opt, total_steps=20, peak_value=0.2, base_momentum=0.5, max_momentum=0.6)
+    seq = SequentialLR(opt, [a, b], milestones=[4])
+    ma, mb = (W.Schedule(momentum_of(s.spec)) for s in (a, b))
+    seen = []
+    for _ in range(8):
+        seen.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        seq.step()
+    assert seen == [ma(k) for k in range(4)] + [mb(k) for k in range(4)]
+    assert seen[4] == 0.6  # b's max_momentum at its step 0
+
+
 def test_chained_scheduler() -> None:
     f = W.warmup_linear_decay(1.0, warmup_steps=2, total_steps=6)
     # ours last: it sets the absolute lr, whatever ran before it
@@ -447,7 +465,7 @@ def _warnings_of(make: Callable[[SGD], Any], scenario: str) -> list[str]:
     with warnings.catch_warnings(record=True) as ws:
         warnings.simplefilter("always")
         if scenario == "overridden optimizer.step":
-            opt.step = types.MethodType(lambda self, closure=None: None, opt)  # type: ignore[method-assign]
+            opt.step = types.MethodType(lambda self, closure=None: None, opt)
         if scenario != "scheduler first":
             opt.step()
         sched.step(3) if scenario == "step(epoch)" else sched.step()

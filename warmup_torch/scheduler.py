@@ -299,6 +299,13 @@ class ScheduleLR(LRScheduler):
         elif not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(ORDER_WARNING, UserWarning, stacklevel=3)
 
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """torch's internal step (``SequentialLR`` calls ``_update_lr(0)`` at a milestone to
+        restart a child): the lrs and the scheduled hyperparameters at that step, as
+        :meth:`step` writes them (torch's own writes the lrs alone)."""
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        self.write_lrs()
+
     def write_lrs(self) -> None:
         """Writes the lrs at ``last_epoch`` (the next update's) into the optimizer's groups."""
         groups = self.optimizer.param_groups
