@@ -59,4 +59,24 @@ join = front_end(C.Join)
 decay_from = front_end(C.DecayFrom)
 sample_clock = front_end(C.SampleClock)
 
-__all__ = [cls.name for cls in C.CATALOGUE]
+__all__ = [
+    "decay_from",
+    "join",
+    "legacy_noam",
+    "noam",
+    "one_cycle",
+    "sample_clock",
+    "scale",
+    "tri_stage",
+    "untuned_warmup",
+    "warmup_constant",
+    "warmup_cosine_decay",
+    "warmup_cosine_restarts",
+    "warmup_exponential_decay",
+    "warmup_inverse_sqrt",
+    "warmup_linear_decay",
+    "warmup_polynomial_decay",
+    "warmup_stable_decay",
+    "warmup_stable_decay_cycles",
+    "with_warmup",
+]
