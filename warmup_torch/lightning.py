@@ -41,8 +41,8 @@ def scheduler_config(optimizer: Optimizer, cfg: ConfigLike, trainer: Any = None)
             ``estimated_stepping_batches`` is the run's length.
 
     Returns:
-        ``{"scheduler": ScheduleLR, "interval": "step", "frequency": 1}``: in
-        ``configure_optimizers``, ``return {"optimizer": opt, "lr_scheduler": scheduler_config(opt, cfg, self.trainer)}``.
+        ``{"scheduler": ScheduleLR, "interval": "step", "frequency": 1}``; in ``configure_optimizers``:
+        ``return {"optimizer": opt, "lr_scheduler": scheduler_config(opt, cfg, self.trainer)}``.
     """
     if trainer is not None:
         cfg = fill_sizes(cfg, total_steps=int(trainer.estimated_stepping_batches),
