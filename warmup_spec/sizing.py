@@ -7,7 +7,8 @@ accumulation, Lightning's ``estimated_stepping_batches``). A config may leave ou
 - its length: ``total_steps`` (ours, torchtitan's), ``num_training_steps`` (HF's) or
   ``total_num_steps`` (DeepSpeed's);
 - its warmup: ``warmup_steps``, ``num_warmup_steps`` or ``warmup_num_steps``;
-- the base lr of a port of a relative schedule (``lr``: HF's, torch's, timm's);
+- its base lr: ``lr`` of a port of a relative schedule (HF's, torch's, timm's) or
+  ``peak_value`` of a catalogue schedule (the optimizer's lr, as HF's ``learning_rate`` is the peak);
 
 and :func:`fill_sizes` writes in the trainer's numbers under the schedule's own name for
 them. Given parameters are kept; a parameter the schedule does not have is not added; a
@@ -26,26 +27,29 @@ from warmup_spec.registry import REGISTRY, spec_from_config, spec_to_config
 
 TOTAL_NAMES = ("total_steps", "num_training_steps", "total_num_steps")
 WARMUP_NAMES = ("warmup_steps", "num_warmup_steps", "warmup_num_steps")
+LR_NAMES = ("lr", "peak_value")
 
 
-def fill_sizes(cfg: Any, *, total_steps: int, warmup_steps: int | None = None,
+def fill_sizes(cfg: Any, *, total_steps: int | None, warmup_steps: int | None = None,
                lr: float | None = None) -> dict[str, Any]:
     """``cfg`` with the length, warmup and base lr it leaves out taken from the trainer.
 
     Args:
         cfg: a config mapping ``{"schedule": NAME, **parameters}``, a JSON string, the path of a
             ``.json``/``.toml`` file, or a spec (complete: nothing to fill).
-        total_steps: the optimizer updates of the run, as the trainer counts them.
+        total_steps: the optimizer updates of the run, as the trainer counts them (``None``: unknown).
         warmup_steps: the trainer's warmup (HF's ``args.get_warmup_steps(total)``); ``None``
             leaves the schedule's own default.
-        lr: the optimizer's lr, for a port of a relative schedule (``lr``); ``None`` leaves it out.
+        lr: the optimizer's lr, for ``lr`` or ``peak_value``; ``None`` leaves them out.
 
     Returns:
         The config, validated (``ValueError`` naming the parameter otherwise).
 
     Example:
-        >>> fill_sizes({"schedule": "warmup_cosine_decay", "peak_value": 1e-3}, total_steps=1000, warmup_steps=30)
-        {'schedule': 'warmup_cosine_decay', 'peak_value': 0.001, 'total_steps': 1000, 'warmup_steps': 30}
+        >>> fill_sizes({"schedule": "warmup_cosine_decay", "end_value": 1e-5}, total_steps=1000, warmup_steps=30,
+        ...            lr=1e-3)  # doctest: +NORMALIZE_WHITESPACE
+        {'schedule': 'warmup_cosine_decay', 'end_value': 1e-05, 'total_steps': 1000, 'warmup_steps': 30,
+         'peak_value': 0.001}
         >>> fill_sizes({"schedule": "transformers.get_linear_schedule_with_warmup"}, total_steps=10, warmup_steps=2,
         ...            lr=0.1)  # doctest: +NORMALIZE_WHITESPACE
         {'schedule': 'transformers.get_linear_schedule_with_warmup', 'num_training_steps': 10, 'num_warmup_steps': 2,
@@ -61,14 +65,12 @@ def fill_sizes(cfg: Any, *, total_steps: int, warmup_steps: int | None = None,
     if clash:
         raise ValueError(f"{out['schedule']}: {clash[0]}={out[clash[0]]!r} in the config and the trainer's warmup of "
                          f"{warmup_steps} steps disagree; give the warmup in one place")
-    for names, value in ((TOTAL_NAMES, total_steps), (WARMUP_NAMES, warmup_steps)):
+    for names, value in ((TOTAL_NAMES, total_steps), (WARMUP_NAMES, warmup_steps), (LR_NAMES, lr)):
         for name in names:
             if name in fields and name not in out and value is not None:
                 out[name] = value
-    if lr is not None and "lr" in fields and "lr" not in out:
-        out["lr"] = lr
     spec_from_config(out)
     return out
 
 
-__all__ = ["TOTAL_NAMES", "WARMUP_NAMES", "fill_sizes"]
+__all__ = ["LR_NAMES", "TOTAL_NAMES", "WARMUP_NAMES", "fill_sizes"]
