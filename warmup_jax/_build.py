@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.display import Displayed
 
 Schedule = Callable[[Any], jax.Array]
 """An Optax schedule: ``count -> lr`` (float32, or float64 under ``jax_enable_x64``)."""
@@ -17,7 +18,7 @@ Schedule = Callable[[Any], jax.Array]
 JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
-class SpecSchedule:
+class SpecSchedule(Displayed):
     """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
     matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from)."""
 

@@ -10,13 +10,14 @@ import keras
 
 from warmup_keras._ops import KERAS_OPS
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.display import Displayed
 from warmup_spec.registry import REGISTRY, spec_of, spec_to_config
 
 ConfigLike = Union[Mapping[str, Any], ScheduleSpec, str, "os.PathLike[str]"]
 
 
 @keras.saving.register_keras_serializable(package="warmup_keras")
-class SpecSchedule(keras.optimizers.schedules.LearningRateSchedule):
+class SpecSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
     """A Keras ``LearningRateSchedule`` of any schedule of ours: ``step -> lr`` in ``keras.ops``.
 
     Runs on every Keras back end (traced under ``jit`` on JAX, eager on torch), in Keras's
