@@ -73,7 +73,7 @@ def test_torchtitan_total_steps_overrides_training_steps_and_unknown_keys_are_re
         from_torchtitan({"lr_scheduler": {}})
 
 
-@pytest.mark.parametrize("shape", ["linear", "cosine"])
+@pytest.mark.parametrize("shape", ["linear", "cosine", "1-sqrt"])
 def test_a_warmup_stable_decay_torchtitan_can_run_is_written_as_torchtitan_and_runs_the_same_lrs(shape):
     peak, w = 2e-3, 4
     ours = {"schedule": "warmup_stable_decay", "peak_value": peak, "warmup_steps": w, "init_value": peak / (w + 1),
@@ -115,6 +115,16 @@ def test_maxtext_defaults_are_its_documented_ones():
 def test_maxtext_keys_round_trip(keys):
     out = to_maxtext(from_maxtext({**keys, "per_device_batch_size": 8, "model_name": "llama2-7b"}))
     assert {k: out[k] for k in keys} == keys
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine"])
+def test_a_warmup_stable_decay_is_written_as_maxtexts_wsd_and_runs_the_same_lrs(shape):
+    ours = {"schedule": "warmup_stable_decay", "peak_value": 1e-3, "warmup_steps": 10, "stable_steps": 60,
+            "decay_steps": 30, "end_value": 1e-4, "decay_shape": shape}
+    keys = to_maxtext(ours)
+    assert (keys["lr_schedule_type"], keys["wsd_decay_style"], keys["steps"]) == ("wsd", shape, 101)
+    theirs, mine = Schedule(from_maxtext(keys)), Schedule(ours)
+    assert all(math.isclose(theirs(k), mine(k), rel_tol=1e-12) for k in range(101))
 
 
 def test_a_warmup_cosine_decay_is_written_as_maxtext_and_runs_the_same_lrs_over_its_steps():

@@ -64,17 +64,32 @@ def _cannot(trainer: str, spec: ScheduleSpec, why: str) -> ValueError:
     return ValueError(f"{trainer} cannot express {spec.name}: {why}")
 
 
-def _expressed(trainer: str, spec: ScheduleSpec, candidate: dict[str, Any] | None, updates: int,
+def _expressed(trainer: str, spec: ScheduleSpec, candidates: list[dict[str, Any]], updates: int,
                why: str) -> ScheduleSpec:
-    """The trainer's spec for ``spec``: ``candidate`` when it builds and runs the same lrs, else ``ValueError``."""
-    if candidate is not None:
+    """The first candidate that builds and runs ``spec``'s lrs over ``updates`` updates, else ``ValueError``."""
+    for candidate in candidates:
         try:
             theirs = spec_from_config(candidate)
         except ValueError:
-            theirs = None
-        if theirs is not None and _same_run(spec, theirs, updates):
+            continue
+        if _same_run(spec, theirs, updates):
             return theirs
     raise _cannot(trainer, spec, why)
+
+
+def _shape(spec: ScheduleSpec, trainer: str) -> tuple[list[float], float, int, int]:
+    """``spec``'s lrs over ``0 .. end``, its peak, and the first and last update at the peak:
+    what a trainer's own parameters are read from (then checked lr for lr)."""
+    from warmup_spec.schedule import Schedule
+
+    end = spec.end_step
+    if end is None or end < 1:
+        raise _cannot(trainer, spec, "it has no end, and the trainer sizes its schedule by its run")
+    f = Schedule(spec)
+    lrs = [f(k) for k in range(end + 1)]
+    peak = max(lrs)
+    at_peak = [k for k, v in enumerate(lrs) if math.isclose(v, peak, rel_tol=TOL)]
+    return lrs, peak, at_peak[0], at_peak[-1]
 
 
 # --- torchtitan ----------------------------------------------------------------------------
@@ -117,10 +132,9 @@ def to_torchtitan(cfg: Any) -> dict[str, Any]:
     """A torchtitan job config (``optimizer``, ``training`` and ``lr_scheduler`` sections) for a schedule.
 
     Args:
-        cfg: our port of torchtitan's schedule, or a ``warmup_stable_decay`` (or
-            ``warmup_linear_decay``) that torchtitan runs identically: its warmup reaches the
-            peak one update early from ``peak / W`` (``init_value = peak / (warmup_steps + 1)``
-            here), linear.
+        cfg: our port of torchtitan's schedule, or any schedule torchtitan runs identically
+            over its ``total_steps`` updates (e.g. a ``warmup_stable_decay`` with
+            ``init_value = peak_value / (warmup_steps + 1)``: torchtitan's warmup starts at ``lr / W``).
 
     Returns:
         ``{"optimizer": {"lr": ...}, "training": {"steps": ...}, "lr_scheduler": {...}}``, the
@@ -136,7 +150,7 @@ def to_torchtitan(cfg: Any) -> dict[str, Any]:
     """
     spec = spec_of(cfg)
     if spec.name != TITAN:
-        spec = _expressed("torchtitan", spec, _titan_candidate(spec), _length(spec),
+        spec = _expressed("torchtitan", spec, _titan_candidates(spec), spec.end_step or 0,
                           "its schedule is a linear warmup from lr / W reaching lr at update W - 1, a stable lr, "
                           "then a linear, sqrt or cosine decay to min_lr_factor * lr at update total_steps")
     params = spec_to_config(spec)
@@ -145,26 +159,16 @@ def to_torchtitan(cfg: Any) -> dict[str, Any]:
     return {"optimizer": {"lr": params["lr"]}, "training": {"steps": params["total_steps"]}, "lr_scheduler": section}
 
 
-def _length(spec: ScheduleSpec) -> int:
-    end = spec.end_step
-    if end is None:
-        raise _cannot("a trainer", spec, "it has no end, and a trainer's schedule is sized by its run")
-    return end
-
-
-def _titan_candidate(spec: ScheduleSpec) -> dict[str, Any] | None:
-    p = spec.params()
-    if spec.name == "warmup_linear_decay":
-        p = {**p, "stable_steps": 0, "decay_steps": p["total_steps"] - p["warmup_steps"], "decay_shape": "linear"}
-    elif spec.name != "warmup_stable_decay":
-        return None
-    peak, w = p["peak_value"], p["warmup_steps"]
-    total = w + p["stable_steps"] + p["decay_steps"]
-    if p.get("decay_shape") not in ("linear", "cosine") or peak <= 0 or total <= 0:
-        return None
-    return {"schedule": TITAN, "lr": peak, "warmup_steps": w + 1, "total_steps": total,
-            "decay_ratio": p["decay_steps"] / total, "decay_type": p["decay_shape"],
-            "min_lr_factor": p["end_value"] / peak}
+def _titan_candidates(spec: ScheduleSpec) -> list[dict[str, Any]]:
+    """torchtitan's parameters read off ``spec``'s lrs: the lr its peak, the warmup ending one
+    update after the first peak, the decay starting after the last, reaching its floor at the end."""
+    lrs, peak, first, last = _shape(spec, "torchtitan")
+    total = len(lrs) - 1
+    if peak <= 0:
+        return []
+    common = {"schedule": TITAN, "lr": peak, "warmup_steps": first + 1 if first > 0 else 0, "total_steps": total,
+              "decay_ratio": (total - last) / total, "min_lr_factor": min(1.0, lrs[-1] / peak)}
+    return [{**common, "decay_type": kind} for kind in ("linear", "sqrt", "cosine")]
 
 
 # --- MaxText ---------------------------------------------------------------------------------
@@ -192,8 +196,8 @@ def from_maxtext(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_maxtext(cfg: Any) -> dict[str, Any]:
-    """MaxText's schedule keys for a schedule: our port of MaxText's, or a ``warmup_cosine_decay``
-    with a linear warmup from 0 that MaxText runs identically over its ``steps``.
+    """MaxText's schedule keys for a schedule: our port of MaxText's, or any schedule MaxText runs
+    identically over its ``steps`` (e.g. a ``warmup_cosine_decay`` with a linear warmup from 0).
 
     Raises:
         ValueError: a schedule MaxText cannot express, saying why.
@@ -207,24 +211,24 @@ def to_maxtext(cfg: Any) -> dict[str, Any]:
     """
     spec = spec_of(cfg)
     if spec.name != MAXTEXT:
-        candidate = _maxtext_candidate(spec)
-        spec = _expressed("MaxText", spec, candidate, candidate["steps"] if candidate else 0,
+        spec = _expressed("MaxText", spec, _maxtext_candidates(spec), (spec.end_step or 0) + 1,
                           "its schedules are a linear warmup from 0, then a cosine (or stable and WSD decay) "
                           "to learning_rate_final_fraction of the peak at the last step")
     params = spec_to_config(spec)
     return {k: params[k] for k in MAXTEXT_KEYS}
 
 
-def _maxtext_candidate(spec: ScheduleSpec) -> dict[str, Any] | None:
-    if spec.name != "warmup_cosine_decay":
-        return None
-    p = spec.params()
-    peak, w, T = p["peak_value"], p["warmup_steps"], p["total_steps"]
-    if peak <= 0 or p["exponent"] != 1.0 or p["init_value"] != 0.0:
-        return None
-    L = T + 1  # MaxText's cosine reaches its floor at its last step L - 1
-    return {"schedule": MAXTEXT, "learning_rate": peak, "learning_rate_final_fraction": p["end_value"] / peak,
-            "warmup_steps_fraction": round((w + 0.5) / L, 12), "learning_rate_schedule_steps": L, "steps": L}
+def _maxtext_candidates(spec: ScheduleSpec) -> list[dict[str, Any]]:
+    """MaxText's keys read off ``spec``'s lrs: its warmup ends at the first peak, its decay (after
+    the last) reaches its floor at the schedule's last step, which is the run's last (``steps``)."""
+    lrs, peak, first, last = _shape(spec, "MaxText")
+    n = len(lrs)  # MaxText's learning_rate_schedule_steps: its floor at update n - 1
+    if peak <= 0:
+        return []
+    common = {"schedule": MAXTEXT, "learning_rate": peak, "learning_rate_final_fraction": lrs[-1] / peak,
+              "warmup_steps_fraction": round((first + 0.5) / n, 12), "learning_rate_schedule_steps": n, "steps": n}
+    wsd = {**common, "lr_schedule_type": "wsd", "wsd_decay_steps_fraction": round((n - last + 0.5) / n, 12)}
+    return [common, {**wsd, "wsd_decay_style": "linear"}, {**wsd, "wsd_decay_style": "cosine"}]
 
 
 # --- torchtune -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ schedule named in the YAML::
 
     lr_scheduler:
       _component_: warmup_torch.torchtune_component.lr_scheduler
-      schedule: warmup_cosine_decay
+      schedule: warmup_cosine_decay   # any of our schedules or ports
       num_warmup_steps: 100
       end_value: 2.0e-6
 
@@ -30,7 +30,7 @@ from warmup_torch.scheduler import ScheduleLR
 
 
 def lr_scheduler(optimizer: Optimizer, num_warmup_steps: int | None = None, num_training_steps: int | None = None,
-                 schedule: str = "warmup_cosine_decay", last_epoch: int = -1, **params: Any) -> ScheduleLR:
+                 *, schedule: str, last_epoch: int = -1, **params: Any) -> ScheduleLR:
     """Our scheduler, called as torchtune calls its ``lr_scheduler`` component.
 
     Args:
