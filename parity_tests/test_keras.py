@@ -144,6 +144,20 @@ def test_front_ends_take_the_definitions_parameters_and_errors():
         warmup_keras.port("keras.CosineDecayy")
 
 
+def test_warmup_keras_imports_no_other_front_end():
+    """Keras is its own front end: ``warmup_jax``, ``warmup_torch`` and ``warmup_parity`` are never
+    imported (anywhere in a module), nor jax (Keras brings its back end; torch only for the torch
+    back end's step tensor)."""
+    import ast
+
+    for path in sorted((ROOT / "warmup_keras").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            for name in names:
+                assert name.split(".")[0] not in ("warmup_jax", "warmup_torch", "warmup_parity", "jax"), (path, name)
+
+
 # --- Keras's own schedule tests, against our ports -------------------------------------------
 
 KERAS_NAMES = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",
