@@ -89,12 +89,12 @@ def from_config(cfg: ConfigLike) -> SpecSchedule:
     return SpecSchedule(cfg)
 
 
-def port(name: str) -> Callable[..., SpecSchedule]:
+def port(schedule: str) -> Callable[..., SpecSchedule]:
     """The constructor of a port by its library's name, taking the library's own arguments
     (positional in its order, and Keras's ``name``).
 
     Args:
-        name: a registered port, e.g. ``"keras.CosineDecay"``, ``"optax.warmup_cosine_decay_schedule"``.
+        schedule: a registered port, e.g. ``"keras.CosineDecay"``, ``"optax.warmup_cosine_decay_schedule"``.
 
     Returns:
         ``make(*args, name=None, **kwargs) -> SpecSchedule``.
@@ -105,14 +105,14 @@ def port(name: str) -> Callable[..., SpecSchedule]:
         >>> [round(float(sched(t)), 6) for t in (0, 2, 3, 6)]
         [0.1, 0.1, 0.05, 0.025]
     """
-    if name not in REGISTRY:
-        spec_of({"schedule": name})  # the config edge's ValueError, listing the valid names
-    cls = REGISTRY[name]
+    if schedule not in REGISTRY:
+        spec_of({"schedule": schedule})  # the config edge's ValueError, listing the valid names
+    cls = REGISTRY[schedule]
 
     def make(*args: Any, name: str | None = None, **kwargs: Any) -> SpecSchedule:
         return SpecSchedule(cls(*args, **kwargs), name=name)
 
-    make.__name__ = make.__qualname__ = name.rpartition(".")[2]
+    make.__name__ = make.__qualname__ = schedule.rpartition(".")[2]
     make.__doc__ = cls.__doc__
     return make
 
