@@ -13,10 +13,9 @@ loads it back:
 - ``Trainer(..., optimizers=(optimizer, warmup_torch.from_config(optimizer, cfg)))`` with a
   complete config.
 
-Example:
-    >>> from warmup_torch.hf_trainer import ScheduleTrainer
-    >>> ScheduleTrainer.create_scheduler.__doc__.splitlines()[0]
-    "HF's scheduler hook: our schedule, sized from ``num_training_steps`` and ``self.args``."
+A config that leaves out its warmup while ``args.warmup_steps`` is 0 (HF's default) is a
+``ValueError`` naming the missing parameter. Tested in ``parity_tests/test_hf_trainer.py``;
+guide: ``docs/integrations.md``.
 """
 
 from __future__ import annotations
@@ -68,6 +67,8 @@ class ScheduleTrainerMixin:
     Example:
         >>> class MyTrainer(ScheduleTrainerMixin, Trainer):  # or ScheduleTrainer
         ...     pass
+        >>> [c.__name__ for c in MyTrainer.__mro__[:3]]
+        ['MyTrainer', 'ScheduleTrainerMixin', 'Trainer']
     """
 
     args: Any
