@@ -13,9 +13,9 @@ loads it back:
 - ``Trainer(..., optimizers=(optimizer, warmup_torch.from_config(optimizer, cfg)))`` with a
   complete config.
 
-A config that leaves out its warmup while ``args.warmup_steps`` is 0 (HF's default) is a
-``ValueError`` naming the missing parameter. Tested in ``parity_tests/test_hf_trainer.py``;
-guide: ``docs/integrations.md``.
+A config that leaves out its warmup while ``args.warmup_steps`` is 0 (HF's default) keeps
+the schedule's default warmup, or, where the schedule has none, is a ``ValueError`` naming
+it. Tested in ``parity_tests/test_hf_trainer.py``; guide: ``docs/integrations.md``.
 """
 
 from __future__ import annotations
