@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import types
@@ -142,6 +143,20 @@ def test_front_ends_take_the_definitions_parameters_and_errors():
         s(1.5)
     with pytest.raises(ValueError, match="unknown schedule|is invalid; expected one of"):
         warmup_keras.port("keras.CosineDecayy")
+
+
+def test_mypy_sees_the_definitions_signatures(tmp_path):
+    """Typed like the other front ends: a misspelled keyword or an unknown shape is a type error."""
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text("import warmup_keras\n"
+                       "warmup_keras.warmup_cosine_decay(1.0, warmup_steps=10, total_steps=100)\n"
+                       "warmup_keras.warmup_cosine_decay(peak_vale=1.0, warmup_steps=10, total_steps=100)\n"
+                       "warmup_keras.warmup_constant(1.0, warmup_shape='cosin')\n")
+    out = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                          "--no-incremental", str(snippet)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    errors = {int(m[1]): m[2] for m in re.finditer(r"snippet\.py:(\d+): error: (.*)", out.stdout)}
+    assert errors.keys() == {3, 4}, out.stdout + out.stderr
+    assert 'Unexpected keyword argument "peak_vale"' in errors[3] and "'cosin'" in errors[4], errors
 
 
 def test_warmup_keras_imports_no_other_front_end():

@@ -1,7 +1,8 @@
 """Cross-framework tooling: the ``warmup-parity`` command (imports both frameworks).
 
-``copy_weights``, ``compare`` and ``testing`` are loaded on first use, so that importing
-the package (and ``warmup-parity --help``, ``inspect``) needs NumPy alone.
+``copy_weights``, ``compare``, ``figure`` (a notebook's matplotlib Figure of schedules or
+reports) and ``testing`` are loaded on first use, so that importing the package (and
+``warmup-parity --help``, ``inspect``) needs NumPy alone.
 """
 
 from __future__ import annotations
