@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-all lint generate bench clean
+.PHONY: install demo test test-all lint generate bench figures clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ generate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# the README's and docs' figures (docs/figures/*.png); parity_tests/test_figures.py fails when one is stale
+figures: $(STAMP)
+	$(PY) -m warmup_parity.doc_figures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -4,7 +4,13 @@ torch front ends run the same example under their framework."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Keras reads its back end at its first import (collecting warmup_keras's doctests included);
+# TensorFlow, its default, is not installed: the suite runs Keras on JAX (and on torch in a subprocess)
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 @pytest.fixture(autouse=True)

@@ -53,3 +53,17 @@ def test_shown_commands_exist():
     make = re.findall(r"^make (\w+)", "\n".join(b for _, lang, b in BLOCKS if lang == "sh"), flags=re.M)
     targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), flags=re.M))
     assert set(make) <= targets
+
+
+def test_python_fragments_parse():
+    """``python fragment`` blocks (the "Where you train" section) use the reader's own model:
+    they are not run (each integration is run by its own test), but they parse."""
+    fragments = re.findall(r"^```python fragment\n(.*?)^```", README, flags=re.S | re.M)
+    assert len(fragments) >= 4
+    for k, code in enumerate(fragments):
+        compile(code, f"README.md fragment {k}", "exec")
+
+
+def test_the_figures_shown_exist():
+    shown = re.findall(r"!\[[^]]*\]\(([^)]+\.png)\)", README)
+    assert len(shown) >= 3 and all((ROOT / p).exists() for p in shown), shown

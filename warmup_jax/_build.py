@@ -11,6 +11,7 @@ import jax.numpy as jnp
 
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.display import Displayed
 from warmup_spec.hyper import MomentumOf, momentum_of
 
 Schedule = Callable[[Any], jax.Array]
@@ -42,7 +43,7 @@ _MOMENTUM_BUILT: set[ScheduleSpec] = set()
 what the matched optimizer pairs and ``hyper_schedules`` do): their momentum is applied."""
 
 
-class SpecSchedule:
+class SpecSchedule(Displayed):
     """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
     matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from);
     it pickles as its spec.

@@ -1,7 +1,8 @@
 """Cross-framework tooling: the ``warmup-parity`` command (imports both frameworks).
 
-``copy_weights``, ``compare`` and ``testing`` are loaded on first use, so that importing
-the package (and ``warmup-parity --help``, ``inspect``) needs NumPy alone.
+``copy_weights``, ``compare``, ``figure`` (a notebook's matplotlib Figure of schedules or
+reports) and ``testing`` are loaded on first use, so that importing the package (and
+``warmup-parity --help``, ``inspect``) needs NumPy alone.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from warmup_parity import testing
     from warmup_parity.comparison import compare
+    from warmup_parity.plot import figure
     from warmup_parity.weights import copy_weights
 
-__all__ = ["compare", "copy_weights", "testing"]
+__all__ = ["compare", "copy_weights", "figure", "testing"]
 
 _LAZY = {"compare": ("warmup_parity.comparison", "compare"), "copy_weights": ("warmup_parity.weights", "copy_weights"),
-         "testing": ("warmup_parity.testing", None)}
+         "figure": ("warmup_parity.plot", "figure"), "testing": ("warmup_parity.testing", None)}
 
 
 def __getattr__(name: str) -> Any:

@@ -189,6 +189,12 @@ class Report:
     def __repr__(self) -> str:
         return f"<Report {str(self).splitlines()[0]!r}>"
 
+    def _repr_png_(self) -> bytes:
+        """In a notebook: the lr, loss and parameter difference per step (``warmup_parity.figure``)."""
+        from warmup_parity.plot import png, training_figure
+
+        return png(training_figure(self.to_json()))
+
     def __str__(self) -> str:
         s = self.summary
         n, dtype = len(self.steps), self.config.get("dtype", "?")

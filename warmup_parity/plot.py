@@ -19,8 +19,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-__all__ = ["DPI", "FORMATS", "SCHEDULES_FIGSIZE", "TRAINING_FIGSIZE", "plot_schedules", "plot_training"]
+__all__ = ["DPI", "FORMATS", "SCHEDULES_FIGSIZE", "TRAINING_FIGSIZE", "figure", "plot_schedules", "plot_training",
+           "png", "training_figure"]
 
 FORMATS = (".png", ".pdf", ".svg")
 """The image formats written, chosen by the output's extension."""
@@ -192,6 +194,20 @@ def _tag(report: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> str:
 
 
 def plot_training(reports: Mapping[str, Any] | Sequence[Mapping[str, Any]], out_path: str | os.PathLike[str]) -> Path:
+    """A 3-panel figure of one or several training-parity runs (:func:`training_figure`), written to a file.
+
+    Args:
+        reports: a run's ``Report.to_json()``, or a list of them.
+        out_path: the image to write (``.png``, ``.pdf`` or ``.svg``; parent folders are created).
+
+    Returns:
+        ``Path(out_path)``.
+    """
+    _check_format(out_path)
+    return _save(training_figure(reports), out_path)
+
+
+def training_figure(reports: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Figure:
     """A 3-panel figure of one or several training-parity runs: lr, loss, parameter difference.
 
     Each run has a colour: its JAX curve solid, its torch curve dashed; the title has one
@@ -201,16 +217,15 @@ def plot_training(reports: Mapping[str, Any] | Sequence[Mapping[str, Any]], out_
         reports: a run's ``Report.to_json()`` (``{"title", "config", "summary", "steps":
             [{"step", "lr_jax", "lr_torch", "loss_jax", "loss_torch", "param_max_abs_diff",
             "param_rel_diff"}, ...]}``), or a list of them.
-        out_path: the image to write (``.png``, ``.pdf`` or ``.svg``; parent folders are created).
 
     Returns:
-        ``Path(out_path)``.
+        A matplotlib ``Figure`` (not registered with pyplot: a notebook shows it once).
     """
     runs = [reports] if isinstance(reports, Mapping) else list(reports)
-    _check_format(out_path)
     if not runs or any(not r.get("steps") for r in runs):
         raise ValueError("plot_training: a report has no steps")
-    fig, (ax_lr, ax_loss, ax_d) = plt.subplots(3, 1, figsize=TRAINING_FIGSIZE, sharex=True)
+    fig = Figure(figsize=TRAINING_FIGSIZE)
+    ax_lr, ax_loss, ax_d = fig.subplots(3, 1, sharex=True)
     fig.suptitle("\n".join(_run_title(r) for r in runs), fontsize=10)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     floors, all_losses = [], []
@@ -244,4 +259,106 @@ def plot_training(reports: Mapping[str, Any] | Sequence[Mapping[str, Any]], out_
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, out_path)
+    return fig
+
+
+# --------------------------------------------------------------------------- notebooks
+
+NOTEBOOK_FIGSIZE = (7.0, 3.6)
+"""inches: :func:`figure` of schedules."""
+
+
+def _step_range(steps: int | range | None, specs: Sequence[Any]) -> range:
+    from warmup_parity.horizon import default_horizon
+
+    if steps is None:
+        return range(max(default_horizon(s) for s in specs) + 1)
+    if isinstance(steps, range):
+        if len(steps) == 0 or steps.start < 0:
+            raise ValueError(f"figure: steps={steps!r} is invalid; expected a non-empty range of steps >= 0")
+        return steps
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"figure: steps={steps!r} is invalid; expected an integer >= 1 (steps 0..steps) or a range")
+    return range(steps + 1)
+
+
+def _is_report(item: Any) -> bool:
+    return hasattr(item, "to_json") and hasattr(item, "first_divergence") or (
+        isinstance(item, Mapping) and isinstance(item.get("steps"), list))
+
+
+def _spec(item: Any) -> Any:
+    """The spec of anything standing for a schedule: a spec, a config, a host ``Schedule``, an
+    Optax or Keras schedule of ours (``.spec``), or a torch ``ScheduleLR`` (``.schedule``)."""
+    from warmup_spec.registry import spec_of
+
+    inner = getattr(item, "schedule", None)  # warmup_torch.ScheduleLR
+    if inner is not None and hasattr(inner, "spec"):
+        return inner.spec
+    if hasattr(item, "spec"):
+        return item.spec
+    return spec_of(item)
+
+
+def figure(*items: Any, steps: int | range | None = None, labels: Sequence[str] | None = None,
+           log: bool = False) -> Figure:
+    """A matplotlib ``Figure`` for a notebook: one or more schedules, or one or more parity reports.
+
+    Args:
+        *items: schedules (configs, specs, ``warmup_spec.Schedule``, ``warmup_jax``/``warmup_keras``
+            schedules, ``warmup_torch.ScheduleLR``), each drawn as its float64 lr per step; or
+            reports (``compare``'s ``Report`` or its JSON), drawn as :func:`training_figure`.
+        steps: the step range of schedules: ``N`` for steps ``0..N``, or a ``range``;
+            default the longest default horizon (the end plus 10%).
+        labels: one legend label per schedule; default the name and main parameters.
+        log: a logarithmic lr axis.
+
+    Returns:
+        The ``Figure`` (not registered with pyplot: a notebook shows it once; ``fig.savefig``
+        writes it).
+
+    Example:
+        >>> fig = figure({"schedule": "warmup_cosine_decay", "peak_value": 1e-3, "warmup_steps": 10,
+        ...               "total_steps": 100}, steps=120)
+        >>> [int(line.get_xdata()[-1]) for line in fig.axes[0].lines]
+        [120]
+    """
+    if not items:
+        raise ValueError("figure: nothing to draw; expected schedules or reports")
+    reports = [_is_report(i) for i in items]
+    if all(reports):
+        return training_figure([i.to_json() if hasattr(i, "to_json") else i for i in items])
+    if any(reports):
+        raise ValueError("figure: schedules and reports together; expected one kind")
+    from warmup_spec.registry import spec_to_config
+    from warmup_spec.tables import lr_table
+
+    specs = [_spec(i) for i in items]
+    if labels is not None and len(labels) != len(specs):
+        raise ValueError(f"figure: {len(labels)} labels for {len(specs)} schedules")
+    x = _step_range(steps, specs)
+    fig = Figure(figsize=NOTEBOOK_FIGSIZE)
+    ax = fig.subplots()
+    for k, spec in enumerate(specs):
+        try:
+            label = labels[k] if labels is not None else _short_label(spec_to_config(spec))
+        except ValueError:  # a user's function inside: no config
+            label = spec.name
+        ax.plot(np.asarray(x), lr_table(spec, x), lw=1.6, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step (optimizer update)")
+    ax.set_ylabel("learning rate")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def png(fig: Figure, dpi: int = DPI, metadata: Mapping[str, str] | None = None) -> bytes:
+    """The PNG bytes of a figure (what a notebook's ``_repr_png_`` returns)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata=dict(metadata or {}))
+    return buf.getvalue()

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from warmup_spec.definition import ScheduleSpec, Specified
+from warmup_spec.display import Displayed
 from warmup_spec.registry import spec_of, spec_to_config
 
 __all__ = ["Schedule"]
 
 
-class Schedule(Specified):
+class Schedule(Displayed, Specified):
     """A schedule ``step -> lr`` in float64, built from a spec (or anything :func:`spec_of` takes).
 
     It evaluates the float64 closed form of the spec's composition: step arithmetic on

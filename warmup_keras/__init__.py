@@ -1,0 +1,29 @@
+"""Learning-rate schedules as Keras 3 ``LearningRateSchedule``s, on every Keras back end.
+
+Every schedule of :mod:`warmup_spec.catalogue` as a typed function
+(``warmup_keras.warmup_cosine_decay(3e-4, 1000, 100_000)``), with the same names,
+parameters, defaults and error messages as ``warmup_jax`` and ``warmup_torch``;
+:func:`from_config` for any config, ports included (``{"schedule": "keras.CosineDecay", ...}``);
+:func:`port` for a port by its library's name. Each returns a :class:`SpecSchedule`,
+computed in ``keras.ops`` (the composition ``warmup_jax`` evaluates in ``jax.numpy``),
+serialisable with ``get_config`` and registered for ``keras.saving``.
+
+Keras reads its back end when first imported: set ``KERAS_BACKEND`` (``"jax"``, ``"torch"``,
+``"tensorflow"``) before importing this module. Imports neither ``warmup_jax`` nor ``warmup_torch``.
+"""
+
+try:
+    import keras  # noqa: F401
+except ImportError as err:  # pragma: no cover - only without the extra or without a Keras back end
+    raise ImportError(
+        f"warmup_keras needs keras 3 and its back end ({err}); install them with: "
+        "pip install 'warmup-schedules[keras]' and set KERAS_BACKEND (jax, torch or tensorflow)",
+        name=err.name,
+    ) from err
+
+from warmup_keras import catalogue as _catalogue
+from warmup_keras.catalogue import *  # noqa: F403  (the typed front ends)
+from warmup_keras.schedule import ConfigLike, SpecSchedule, from_config, port
+
+__all__ = ["ConfigLike", "SpecSchedule", "from_config", "port"]
+__all__ += _catalogue.__all__
