@@ -12,7 +12,7 @@ import torch
 from flax import nnx
 
 from warmup_parity import copy_weights, models
-from warmup_parity.weights import torch_layout, weight_map
+from warmup_parity.twin import torch_layout, weight_map
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((2, 5, 6))

@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from warmup_parity.weights import Link, WeightMap, flax_arrays, torch_arrays, weight_map, write_torch
+from warmup_parity.twin import Link, WeightMap, flax_arrays, torch_arrays, weight_map, write_torch
 
 __all__ = ["KINDS", "LOSSES", "TOLERANCES", "Divergence", "Report", "compare", "loss_pair"]
 
@@ -657,7 +657,7 @@ def cast_models(flax_model: Any, torch_model: Any, dtype: str) -> None:
     import torch
     from flax import nnx
 
-    from warmup_parity.weights import flax_variables
+    from warmup_parity.twin import flax_variables
 
     torch_model.to(torch.float64 if dtype == "float64" else torch.float32)
     target = jnp.float64 if dtype == "float64" else jnp.float32
