@@ -930,8 +930,13 @@ def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Uni
         t = torch.as_tensor(np.array(v))
         return t.to(dtype) if t.is_floating_point() else t
 
-    handles = [u.module.register_forward_pre_hook(
-        lambda m, a, name=u.name: torder.setdefault(name, len(torder))) for u in tunits]
+    def hook(name: str) -> Callable[..., None]:
+        def first_call(module: Any, args: Any) -> None:  # a pre-hook returning a value would replace the input
+            torder.setdefault(name, len(torder))
+
+        return first_call
+
+    handles = [u.module.register_forward_pre_hook(hook(u.name)) for u in tunits]
     try:
         with torch.no_grad():
             x = _as_input(example, tensor)
