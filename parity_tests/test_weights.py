@@ -564,3 +564,23 @@ def test_regex_mapping_with_groups():
     assert _max_diff(_out(t(torch.as_tensor(X))), f(jnp.asarray(X))) < 1e-13
     with pytest.raises(ValueError, match=r"mapping key '\(' is invalid; expected a regular expression"):
         copy_weights(f, t, mapping={"(": "x"})
+
+
+@pytest.mark.slow
+def test_compare_pairs_by_structure_in_the_first_batchs_call_order():
+    from warmup_parity import compare
+
+    cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 2, "total_steps": 4}
+    batches = [(RNG.standard_normal((3, 4)), RNG.standard_normal((3, 2))) for _ in range(4)]
+    report = compare(FlaxMLP(), _torch_mlp(), batches, loss="mse", optimizer={"name": "adamw"}, schedule=cfg)
+    assert report.passed, str(report)
+
+
+def test_compare_takes_converters():
+    from warmup_parity import compare
+
+    cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 2, "total_steps": 4}
+    x = RNG.standard_normal((2, 5, 8))
+    report = compare(EinsumAttention(8, 4, 2), HFAttention(8, 4, 2, False), [(x, x)] * 3, loss="mse",
+                     optimizer={"name": "adamw"}, schedule=cfg, converters=_gemma_converters(8, 4, 2))
+    assert report.passed, str(report)
