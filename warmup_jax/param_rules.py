@@ -74,7 +74,7 @@ def leaf_name(path: tuple[Any, ...], module_types: Mapping[tuple[Any, ...], str]
 def _tree_and_types(params: Any) -> tuple[Any, Mapping[tuple[Any, ...], str] | None]:
     """The parameter tree and the module types: an NNX model gives its ``nnx.Param`` state and
     the type of every submodule; any other tree is itself, without types."""
-    if not type(params).__module__.startswith("flax."):
+    if not any(c.__module__.startswith("flax.") for c in type(params).__mro__):  # flax not imported for a dict
         return params, None
     from flax import nnx
 
@@ -107,8 +107,8 @@ def _labels_of(label: dict[tuple[Any, ...], str], names: Mapping[tuple[Any, ...]
         def one(path: tuple[Any, ...], _: Any) -> str:
             parts = _parts(path)
             if parts not in label:
-                raise ValueError(f"param_rules: parameter {'.'.join(map(str, parts))!r} is not in the tree the rules "
-                                 f"were compiled for ({', '.join(sorted(names.values()))})")
+                raise ValueError(f"param_rules: parameter {leaf_name(path)!r} is not in the tree the rules were "
+                                 f"compiled for ({', '.join(sorted(names.values()))})")
             return label[parts]
 
         return jax.tree_util.tree_map_with_path(one, tree)
