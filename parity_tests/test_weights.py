@@ -584,3 +584,45 @@ def test_compare_takes_converters():
     report = compare(EinsumAttention(8, 4, 2), HFAttention(8, 4, 2, False), [(x, x)] * 3, loss="mse",
                      optimizer={"name": "adamw"}, schedule=cfg, converters=_gemma_converters(8, 4, 2))
     assert report.passed, str(report)
+
+
+# --------------------------------------------------------------------------- Flax Linen through nnx.bridge
+
+
+def test_a_linen_model_through_nnx_bridge():
+    """Linen layers stand for their NNX kinds: by the automatic names (``Dense_0``), and by one
+    traced call (``example=``) for the layers a model names itself."""
+    from flax import linen
+
+    class LinenNet(linen.Module):
+        name_first: bool = False
+
+        @linen.compact
+        def __call__(self, x):
+            x = linen.Conv(4, (3, 3), padding="VALID", name="stem" if self.name_first else None,
+                           param_dtype=jnp.float64)(x)
+            x = linen.GroupNorm(num_groups=2, epsilon=1e-5, param_dtype=jnp.float64)(x)
+            return linen.Dense(3, param_dtype=jnp.float64)(x.reshape(x.shape[0], -1))
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.Conv_0, self.GroupNorm_0, self.Dense_0 = (torch.nn.Conv2d(2, 4, 3), torch.nn.GroupNorm(2, 4),
+                                                           torch.nn.Linear(36, 3))
+
+        def forward(self, x):  # NHWC in, flattened in NHWC order as Linen does
+            h = self.GroupNorm_0(self.Conv_0(x.permute(0, 3, 1, 2))).permute(0, 2, 3, 1)
+            return self.Dense_0(h.reshape(h.shape[0], -1))
+
+    x = RNG.standard_normal((2, 5, 5, 2))
+    f = _randomised(nnx.bridge.ToNNX(LinenNet(), rngs=nnx.Rngs(0)).lazy_init(jnp.asarray(x)))
+    t = TorchNet().double()
+    wmap = copy_weights(f, t)
+    assert wmap.links[0].layout == "conv kernel (*k, in, out) -> (out, in, *k)"
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+    named = _randomised(nnx.bridge.ToNNX(LinenNet(name_first=True), rngs=nnx.Rngs(0)).lazy_init(jnp.asarray(x)))
+    with pytest.raises(ValueError, match=r"Flax 'stem.kernel' belongs to a Linen layer of a type the twin does not "
+                                         r"know"):
+        copy_weights(named, t, mapping={"stem": "Conv_0"})
+    copy_weights(named, t, mapping={"stem": "Conv_0"}, example=x)
+    assert _max_diff(_out(t(torch.as_tensor(x))), named(jnp.asarray(x))) < 1e-13

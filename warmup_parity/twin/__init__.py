@@ -21,6 +21,9 @@ parameter-group rules in JAX). Where names differ:
 - an attention projection named ``query``/``key``/``value``/``out`` on one side and
   ``q_proj``/``k_proj``/``v_proj``/``o_proj`` (or another name of :data:`ROLES`) on the other.
 
+A Flax Linen model is the Flax side through ``nnx.bridge.ToNNX(module, rngs=...).lazy_init(x)``:
+each Linen layer converts as the NNX layer of its kind (:mod:`warmup_parity.twin.linen`).
+
 Layouts converted, by layer (Flax -> torch):
 
 - ``nnx.Linear`` -> ``nn.Linear``: ``kernel (in, out)`` -> ``weight (out, in)``, ``bias``.

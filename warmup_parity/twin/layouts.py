@@ -129,6 +129,9 @@ def join(prefix: str, name: str) -> str:
 
 
 def type_name(obj: Any) -> str:
+    linen_type = getattr(obj, "linen_type", None) if type(obj).__name__ == "LinenLayer" else None
+    if linen_type is not None:
+        return f"linen.{linen_type}"
     mod = type(obj).__module__
     prefix = "nnx." if mod.startswith("flax.") else ("nn." if mod.startswith("torch.nn") else "")
     return prefix + type(obj).__name__
@@ -190,8 +193,9 @@ def _conv_transpose(fmod: Any, arrays: Mapping[str, Any], tmod: Any) -> list[Spe
 
 
 def _norm(fmod: Any, arrays: Mapping[str, Any], tmod: Any) -> list[Spec] | str:
-    if tmod is not None and hasattr(tmod, "num_groups") and fmod is not None and tmod.num_groups != fmod.num_groups:
-        return f"num_groups={fmod.num_groups}; torch has num_groups={tmod.num_groups}"
+    groups = getattr(fmod, "num_groups", None)
+    if tmod is not None and hasattr(tmod, "num_groups") and groups is not None and tmod.num_groups != groups:
+        return f"num_groups={groups}; torch has num_groups={tmod.num_groups}"
     return [Spec("weight", ("scale",), AS_IS, fill=1.0), _bias()]
 
 

@@ -30,6 +30,7 @@ from warmup_parity.twin.layouts import (
     type_name,
     under,
 )
+from warmup_parity.twin.linen import bridged, flax_modules, is_kind
 from warmup_parity.twin.links import Link, ModulePair, WeightMap
 from warmup_parity.twin.pairing import structural_pairing
 from warmup_parity.twin.rules import compile_converters, compile_mapping
@@ -47,10 +48,12 @@ class _Matcher:
     own layers would have."""
 
     def __init__(self, fmodel: Any, tmodel: Any, mapping: Mapping[str, str] | None,
-                 converters: Converters | None, who: str) -> None:
+                 converters: Converters | None, who: str, example: Any = None,
+                 flax_forward: Callable[[Any, Any], Any] | None = None) -> None:
         from flax import nnx
 
-        modules = list(nnx.iter_modules(fmodel))
+        modules = flax_modules(fmodel, example, flax_forward)
+        self.linen_roots = [p for p, _ in bridged(fmodel)]
         self.fmodules = {dotted(p): (tuple(p), m) for p, m in modules}
         self.types = {tuple(p): type(m).__name__ for p, m in modules}
         nodes = [(tuple(path), node) for path, node in nnx.iter_graph(fmodel)
@@ -185,7 +188,7 @@ class _Matcher:
                 self.claimed_t.add(torch_full)
                 continue
             self.add(torch_full, fpaths if have_f else (), spec, have_t)
-        if type_name(fmod) == "nnx.BatchNorm":
+        if getattr(fmod, "kind", type(fmod).__name__) == "BatchNorm":
             self.claimed_t.add(join(tname, "num_batches_tracked"))
         for k in own:  # a variable the layer does not know (a LoRA adapter, qk-norm, ...)
             full = join(fpath, k)
@@ -212,7 +215,7 @@ class _Matcher:
             if any(under(w, fpath) for w in whole):
                 continue
             own = [k for k in self.fvars if under(fpath, k) and k not in self.claimed_f]
-            found = next(((tt, fn) for ft, tt, fn in layers if isinstance(fmod, ft)), None)
+            found = next(((tt, fn) for ft, tt, fn in layers if is_kind(fmod, ft)), None)
             if found is None:
                 direct = [k for k in own if "." not in (k[len(fpath) + 1:] if fpath else k)]
                 if direct and not is_container(fmod):
@@ -258,6 +261,13 @@ class _Matcher:
             if fpath in self.claimed_f:
                 continue
             kind: Literal["param", "stat"] = "stat" if isinstance(var, nnx.BatchStat) else "param"
+            root = next((r for r in self.linen_roots if tuple(self.fvar_paths[fpath][:len(r)]) == r), None)
+            if root is not None:
+                self.problems.append(f"Flax {fpath!r} belongs to a Linen layer of a type the twin does not know "
+                                     "(Linen layers are known by the type one traced call shows, example=, or by "
+                                     "their automatic names, Dense_0, ...)")
+                self.claimed_f.add(fpath)
+                continue
             tname = self.torch_name(self.fvar_paths[fpath])
             if not self.has_torch(tname, kind, True):
                 self.unnamed = True
@@ -283,8 +293,8 @@ class _Matcher:
 
 
 def _match(flax_model: Any, torch_model: Any, mapping: Mapping[str, str] | None, converters: Converters | None,
-           who: str) -> tuple[_Matcher, WeightMap]:
-    m = _Matcher(flax_model, torch_model, mapping, converters, who)
+           who: str, example: Any, flax_forward: Callable[[Any, Any], Any] | None) -> tuple[_Matcher, WeightMap]:
+    m = _Matcher(flax_model, torch_model, mapping, converters, who, example, flax_forward)
     modules, names = m.run()
     order = {name: k for k, name in enumerate([*m.tparams, *m.tbuffers])}  # virtual: as the layers list them
     links = sorted(m.links, key=lambda link: (link.kind != "param", not link.in_torch, order.get(link.torch_name, 0)))
@@ -326,7 +336,7 @@ def weight_map(flax_model: Any, torch_model: Any, mapping: Mapping[str, str] | N
         ValueError: one line naming every unmatched parameter, type or shape mismatch, unused
             mapping or converter key, and (names that differ) why the structural pairing failed.
     """
-    m, wmap = _match(flax_model, torch_model, mapping, converters, who)
+    m, wmap = _match(flax_model, torch_model, mapping, converters, who, example, flax_forward)
     if not m.problems:
         return wmap
     if mapping is not None or torch_model is None or not m.unnamed:
@@ -336,7 +346,8 @@ def weight_map(flax_model: Any, torch_model: Any, mapping: Mapping[str, str] | N
                                      flax_forward=flax_forward, torch_forward=torch_forward)
     except ValueError as e:
         raise ValueError(f"{who}: by name: " + "; ".join(m.problems) + f"; by structure: {str(e)}") from None
-    m2, wmap = _match(flax_model, torch_model, {re.escape(f): t for f, t in pairing.items()}, converters, who)
+    m2, wmap = _match(flax_model, torch_model, {re.escape(f): t for f, t in pairing.items()}, converters, who,
+                      example, flax_forward)
     if m2.problems:
         raise ValueError(f"{who}: by name: " + "; ".join(m.problems) + "; by structure (" + ", ".join(
             f"{f!r} -> {t!r}" for f, t in pairing.items()) + "): " + "; ".join(m2.problems))

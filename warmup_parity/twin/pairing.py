@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from warmup_parity.twin.layouts import Converters, dotted, flax_arrays, layer_table, projections, show, under
+from warmup_parity.twin.linen import LinenLayer, flax_modules, is_kind
 from warmup_parity.twin.rules import compile_converters
 
 # --------------------------------------------------------------------------- pairing by structure
@@ -37,11 +38,11 @@ def _flax_units(fmodel: Any, claimed: set[str]) -> list[_Unit]:
     arrays = flax_arrays(fmodel)
     layers = layer_table()
     units: list[_Unit] = []
-    for path, fmod in sorted(nnx.iter_modules(fmodel), key=lambda pm: len(pm[0])):
+    for path, fmod in sorted(flax_modules(fmodel), key=lambda pm: len(pm[0])):
         fpath = dotted(path)
         if any(under(u.name, fpath) for u in units):
             continue
-        found = next(((ft, fn) for ft, _, fn in layers if isinstance(fmod, ft)), None)
+        found = next(((ft, fn) for ft, _, fn in layers if is_kind(fmod, ft)), None)
         own = {k[len(fpath) + 1:] if fpath else k: v for k, v in arrays.items()
                if under(fpath, k) and k not in claimed}
         if found is None or not own:
@@ -90,8 +91,9 @@ def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Uni
     import torch
 
     forder: dict[str, int] = {}
-    names = {id(u.module): u.name for u in funits}
-    classes = {c for u in funits for c in type(u.module).__mro__[:1]}
+    native = [u for u in funits if not isinstance(u.module, LinenLayer)]  # Linen layers: not traced
+    names = {id(u.module): u.name for u in native}
+    classes = {type(u.module) for u in native}
     saved = []
 
     def wrap(original: Any) -> Any:
