@@ -210,15 +210,14 @@ def _batchnorm(fmod: Any, arrays: Mapping[str, Any], tmod: Any) -> list[Spec] | 
 
 def projections(tmod: Any) -> dict[str, str] | None:
     """The names of the four ``nn.Linear`` projections of a torch attention module (role ->
-    name in the module, :data:`ROLES`), or None when it has not exactly one Linear per role."""
+    name in the module, :data:`ROLES`), or None unless its ``nn.Linear``\\ s are exactly one per
+    role, children or grandchildren (``q_proj``; ``self.query`` and ``output.dense``)."""
     import torch
 
-    found: dict[str, list[str]] = {role: [] for role in ROLES}
-    for name, module in tmod.named_modules():
-        if name and isinstance(module, torch.nn.Linear):
-            for role, names in ROLES.items():
-                if name.rsplit(".", 1)[-1] in names[1:] + names[:1]:
-                    found[role].append(name)
+    linears = [name for name, m in tmod.named_modules() if name and isinstance(m, torch.nn.Linear)]
+    if len(linears) != len(ROLES) or any(name.count(".") > 1 for name in linears):
+        return None
+    found = {role: [n for n in linears if n.rsplit(".", 1)[-1] in names] for role, names in ROLES.items()}
     if any(len(names) != 1 for names in found.values()):
         return None
     return {role: names[0] for role, names in found.items()}
