@@ -284,20 +284,24 @@ def test_group_norm_needs_no_mapping():
         copy_weights(f, torch.nn.GroupNorm(2, 6))
 
 
-CONV_PADDINGS = [  # (Flax padding, torch keyword arguments)
-    ("VALID", {"padding": 0}), ("SAME", {"padding": "same"}), (1, {"padding": 1}),
-    ("CIRCULAR", {"padding": 1, "padding_mode": "circular"}),
+CONV_PADDINGS = [  # (rank, Flax padding, torch keyword arguments): every rank and every padding form once
+    (1, "VALID", {"padding": 0}), (2, "SAME", {"padding": "same"}), (3, 1, {"padding": 1}),
+    (2, "CIRCULAR", {"padding": 1, "padding_mode": "circular"}), (1, [(2, 0)], {"padding": 0}),
 ]
 
 
-@pytest.mark.parametrize("dims", [1, 2, 3])
-@pytest.mark.parametrize("padding,torch_kw", CONV_PADDINGS, ids=[str(p[0]) for p in CONV_PADDINGS])
+@pytest.mark.parametrize("dims,padding,torch_kw", CONV_PADDINGS, ids=[f"{p[0]}d-{p[1]}" for p in CONV_PADDINGS])
 def test_convolutions_of_every_rank_groups_and_padding(dims, padding, torch_kw):
+    """The kernel copies the same whatever the padding (an asymmetric one is torch's padding
+    layer before the convolution)."""
     f = _randomised(nnx.Conv(4, 6, kernel_size=(3,) * dims, feature_group_count=2, padding=padding, **_kw()))
     t = getattr(torch.nn, f"Conv{dims}d")(4, 6, 3, groups=2, **torch_kw).double()
     copy_weights(f, t)
     x = RNG.standard_normal((2, *(5,) * dims, 4))
-    got = np.moveaxis(_out(t(torch.as_tensor(np.moveaxis(x, -1, 1)))), 1, -1)
+    xt = torch.as_tensor(np.moveaxis(x, -1, 1))
+    if isinstance(padding, list):  # (2, 0): two before, none after
+        xt = torch.nn.functional.pad(xt, (2, 0))
+    got = np.moveaxis(_out(t(xt)), 1, -1)
     assert _max_diff(got, f(jnp.asarray(x))) < 1e-13
 
 
