@@ -630,3 +630,11 @@ def test_a_linen_model_through_nnx_bridge():
         copy_weights(named, t, mapping={"stem": "Conv_0"})
     copy_weights(named, t, mapping={"stem": "Conv_0"}, example=x)
     assert _max_diff(_out(t(torch.as_tensor(x))), named(jnp.asarray(x))) < 1e-13
+    # a Linen variables dict, through from_linen and back
+    from warmup_parity.twin.linen import from_linen, linen_variables
+
+    variables = LinenNet().init(jax.random.key(1), jnp.asarray(x))
+    model = from_linen(LinenNet(), variables)
+    copy_weights(model, t, to="flax")
+    got = LinenNet().apply(linen_variables(model), jnp.asarray(x))
+    assert _max_diff(_out(t(torch.as_tensor(x))), got) < 1e-13

@@ -98,3 +98,34 @@ def flax_modules(model: Any, example: Any = None, flax_forward: Callable[[Any, A
 def is_kind(module: Any, cls: type) -> bool:
     """Whether a Flax module (or a Linen layer standing for one) is of the NNX layer ``cls``."""
     return module.kind == cls.__name__ if isinstance(module, LinenLayer) else isinstance(module, cls)
+
+
+def from_linen(module: Any, variables: Any) -> Any:
+    """A Linen module and its variables dict (``module.init(...)``) as the NNX model the twin
+    takes (``nnx.bridge.ToNNX``), the variables its own; :func:`linen_variables` gives them back.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> from flax import linen
+        >>> variables = linen.Dense(2).init(jax.random.key(0), jnp.ones((1, 3)))
+        >>> model = from_linen(linen.Dense(2), variables)
+        >>> jax.tree.map(jnp.shape, linen_variables(model))
+        {'params': {'bias': (2,), 'kernel': (3, 2)}}
+    """
+    from flax import nnx
+    from flax.nnx.bridge import variables as bridge_variables
+    from flax.nnx.bridge.wrappers import _set_initializing
+
+    model = nnx.bridge.ToNNX(module, rngs=nnx.Rngs(0))
+    for name, value in bridge_variables.linen_vars_to_nnx_attrs(dict(variables)).items():
+        setattr(model, name, nnx.data(value))
+    _set_initializing(model, False)  # as lazy_init leaves it: a call applies these variables
+    return model
+
+
+def linen_variables(model: Any) -> dict[str, Any]:
+    """The Linen variables dict of a ``ToNNX`` model (after ``copy_weights(..., to="flax")``)."""
+    from flax.nnx.bridge import variables as bridge_variables
+
+    attrs = {k: v for k, v in vars(model).items() if not k.startswith(("to_nnx__", "_pytree__"))}
+    return dict(bridge_variables.nnx_attrs_to_linen_vars(attrs))
