@@ -241,11 +241,13 @@ def test_dropout_on_in_one_side_is_placed_at_the_dropout():
     assert "dropout is active: torch 'drop' (Dropout p=0.2, training mode)" in d.hint
 
 
-def test_names_that_do_not_match_are_a_value_error_naming_both():
+def test_names_that_do_not_match_are_paired_by_structure_or_a_value_error_naming_both():
+    report = _compare(FlaxNet(), TorchNet(first="proj"))  # one Linear of its shapes on each side: 'inp' is 'proj'
+    assert report.passed, str(report)
     with pytest.raises(ValueError, match=r"Flax nnx.Linear 'inp' has no torch module 'inp'.*"
-                                         r"torch 'proj.weight' has no Flax counterpart"):
-        _compare(FlaxNet(), TorchNet(first="proj"))
-    report = _compare(FlaxNet(), TorchNet(first="proj"), mapping={"inp": "proj"})  # the mapping fixes it
+                                         r"torch 'proj.weight' has no Flax counterpart.*; by structure: "):
+        _compare(FlaxNet(), TorchNet(first="proj", use_bias=False))  # and the structures differ too
+    report = _compare(FlaxNet(), TorchNet(first="proj"), mapping={"inp": "proj"})  # a mapping says it
     assert report.passed, str(report)
 
 

@@ -304,3 +304,62 @@ def test_a_run_with_parameter_group_rules_crosses_too(tmp_path: Path) -> None:
     assert max(_max_rel(a, b) for a, b in zip(jax_snaps, torch_snaps)) <= TOL_F64
     frozen = [n for n in initial if n.startswith("l2.")]
     assert _same({n: jax_snaps[-1][n] for n in frozen}, {n: initial[n] for n in frozen})
+
+
+# --------------------------------------------------------------------------- the twin's names and layouts
+
+
+def _round_trip(fmodel: Any, tmodel: Any, x: np.ndarray, y: np.ndarray, tmp_path: Path, **twin: Any) -> None:
+    """Two torch AdamW steps -> JAX (parameters and moments equal torch's, in Flax layout) -> torch
+    (the same checkpoint, bit for bit); then one more step on each side agrees."""
+    from warmup_parity.twin import torch_layout
+
+    cfg = _schedule("adamw")
+    topt, tsched = torch_optimizer(PAIRS["adamw"][0], tmodel.parameters(), cfg)
+    tx, ty = torch.as_tensor(x), torch.as_tensor(y)
+    for _ in range(2):
+        topt.zero_grad()
+        torch.nn.functional.mse_loss(tmodel(tx), ty).backward()
+        topt.step()
+        tsched.step()
+    ckpt = _checkpoint(tmodel, topt, tsched, tmp_path / "ckpt.pt")
+    fopt = nnx.Optimizer(fmodel, optax_transform(PAIRS["adamw"][0], warmup_jax.from_config(cfg)), wrt=nnx.Param)
+    torch_to_jax(ckpt, tmodel, fmodel, fopt, schedule=cfg, **twin)
+    if not twin:
+        got = torch_layout(fmodel)
+        assert all(got[n].tobytes() == ckpt["model"][n].numpy().tobytes() for n in got), "parameters"
+    back = jax_to_torch(fmodel, fopt, tmodel, topt, tsched, **twin)
+    _same_checkpoint(back, ckpt)
+
+    @nnx.jit
+    def step(model: Any, opt: Any) -> None:
+        opt.update(model, nnx.grad(lambda m: jnp.mean((m(jnp.asarray(x)) - jnp.asarray(y)) ** 2))(model))
+
+    step(fmodel, fopt)
+    topt.zero_grad()
+    torch.nn.functional.mse_loss(tmodel(tx), ty).backward()
+    topt.step()
+    want = jax_to_torch(fmodel, fopt, tmodel, topt, tsched, **twin)["model"]
+    assert max(float((want[n] - p).abs().max()) for n, p in tmodel.state_dict().items()) < 1e-14
+
+
+def test_the_readme_sequential_pair_crosses_both_ways(tmp_path: Path) -> None:
+    """Today: "only in JAX ['layers.0.bias', ...], only in torch ['0.bias', ...]"."""
+    with jax.enable_x64(True):
+        fmodel = nnx.Sequential(nnx.Linear(4, 8, param_dtype=jnp.float64, rngs=nnx.Rngs(0)), nnx.tanh,
+                                nnx.Linear(8, 1, param_dtype=jnp.float64, rngs=nnx.Rngs(1)))
+        tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+        rng = np.random.default_rng(0)
+        _round_trip(fmodel, tmodel, rng.random((16, 4)), rng.random((16, 1)), tmp_path)
+
+
+def test_attention_and_converters_cross_both_ways(tmp_path: Path) -> None:
+    """Gemma-style einsum kernels against transformers-style projections through ``converters``
+    (one Flax kernel -> two torch tensors included): the moments converted as the parameters are."""
+    from parity_tests.test_weights import EinsumAttention, HFAttention, _gemma_converters
+
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(1)
+        x = rng.standard_normal((2, 5, 8))
+        _round_trip(EinsumAttention(8, 4, 2), HFAttention(8, 4, 2, False).double(), x, x, tmp_path,
+                    converters=_gemma_converters(8, 4, 2))

@@ -126,6 +126,38 @@ def test_flax_paths_convert_to_torch_names() -> None:
     assert torch_style_name(("l1", "kernel")) == "l1.weight"
     assert torch_style_name(("blocks", 3, "attn", "out", "bias")) == "blocks.3.attn.out.bias"
     assert torch_style_name(("ln", "scale")) == torch_style_name(("emb", "embedding")).replace("emb", "ln")
+    types = {(): "Sequential", ("layers", 0): "BatchNorm", ("layers", 1): "Block", ("layers", 1, "seq"): "Sequential"}
+    assert [torch_style_name(p, types) for p in [("layers", 0, "mean"), ("layers", 0, "scale"),
+                                                 ("layers", 1, "kernel"), ("layers", 1, "seq", "layers", 0, "w")]] \
+        == ["0.running_mean", "0.weight", "1.kernel", "1.seq.0.w"]
+
+
+def _readme_pair() -> tuple[Any, Any]:
+    flax_model = nnx.Sequential(nnx.Linear(4, 8, rngs=nnx.Rngs(0)), nnx.tanh, nnx.Linear(8, 1, rngs=nnx.Rngs(1)))
+    torch_model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    return flax_model, torch_model
+
+
+def test_a_rule_selects_the_same_parameters_of_the_readme_sequential_pair_in_both_frameworks() -> None:
+    """Today: ``{"match": "2.*"}`` built torch groups and was refused by ``warmup_jax.param_labels``."""
+    flax_model, torch_model = _readme_pair()
+    rules = [{"match": "2.*", "lr_mult": 0.1}]
+    groups = warmup_torch.param_groups(torch_model, rules, schedule=SCHEDULE)
+    assert [g["param_names"] for g in groups] == [["0.weight", "0.bias"], ["2.weight", "2.bias"]]
+    labels = warmup_jax.param_labels(flax_model, rules)
+    assert jax.tree_util.tree_leaves(labels) == ["default", "default", "param_rules[0]", "param_rules[0]"]
+    assert warmup_jax.param_rules.param_names(flax_model) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    tx = warmup_jax.rules_transform(flax_model, [{"match": "2.*", "frozen": True}], lambda s, wd: optax.sgd(s),
+                                    schedule=SCHEDULE)
+    opt = nnx.Optimizer(flax_model, tx, wrt=nnx.Param)
+    before = np.asarray(flax_model.layers[2].kernel[...]).copy()
+    grads = jax.tree.map(jnp.ones_like, nnx.state(flax_model, nnx.Param))
+    opt.update(flax_model, grads)
+    np.testing.assert_array_equal(np.asarray(flax_model.layers[2].kernel[...]), before)  # frozen
+    # a parameter tree without its model has no module types: the Sequential's level stays
+    with pytest.raises(ValueError, match=r"param_rules\[0\]: match='2.\*' is invalid; expected a glob matching at "
+                                         r"least one parameter name; the names are: layers.0.bias"):
+        warmup_jax.param_labels(nnx.state(flax_model, nnx.Param), rules)
 
 
 class _FlaxNet(nnx.Module):
@@ -149,8 +181,10 @@ class _TorchNet(torch.nn.Module):
         self.head = torch.nn.Linear(2, 3, bias=False)
 
 
-def test_the_nnx_names_are_the_torch_twins_names_and_group_alike() -> None:
-    flax_params = nnx.state(_FlaxNet(nnx.Rngs(0)), nnx.Param)
+@pytest.mark.parametrize("given", ["model", "state"])
+def test_the_nnx_names_are_the_torch_twins_names_and_group_alike(given: str) -> None:
+    flax_model = _FlaxNet(nnx.Rngs(0))
+    flax_params = flax_model if given == "model" else nnx.state(flax_model, nnx.Param)
     torch_model = _TorchNet()
     assert sorted(warmup_jax.param_rules.param_names(flax_params)) == sorted(n for n, _ in torch_model.named_parameters())
     rules = [{"match": "layers.0.*", "frozen": True}, {"match": "*norm.*", "weight_decay": 0.0},

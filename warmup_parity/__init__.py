@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from warmup_parity import testing
     from warmup_parity.comparison import compare
     from warmup_parity.plot import figure
-    from warmup_parity.weights import copy_weights
+    from warmup_parity.twin import copy_weights
 
 __all__ = ["compare", "copy_weights", "figure", "testing"]
 
-_LAZY = {"compare": ("warmup_parity.comparison", "compare"), "copy_weights": ("warmup_parity.weights", "copy_weights"),
+_LAZY = {"compare": ("warmup_parity.comparison", "compare"), "copy_weights": ("warmup_parity.twin", "copy_weights"),
          "figure": ("warmup_parity.plot", "figure"), "testing": ("warmup_parity.testing", None)}
 
 

@@ -5,7 +5,7 @@ The built-in pairs, by name (:data:`MODELS`): ``mlp`` (two tanh hidden layers), 
 Transformer of :mod:`warmup_parity.transformer` (``transformer``: pre-LN;
 ``transformer_post_ln``: post-LN), for the character-level ``text`` data. The torch model is
 built from the Flax one's weights in torch layout (:func:`flax_weights`, the conversion of
-:mod:`warmup_parity.weights`); the CNN flattens in NHWC order on both sides so the dense
+:mod:`warmup_parity.twin`); the CNN flattens in NHWC order on both sides so the dense
 layer after it needs no permutation.
 
 Your own pair: a run config's ``model = "module.path:factory"`` names a function (see
@@ -105,12 +105,12 @@ def to_torch_layout(state: Any) -> dict[str, Any]:
     A ``State`` does not say which layer a variable belongs to, so the layer is read from the
     variable names (``kernel`` 2-d: a dense layer, more: a convolution, ``scale``: a norm,
     ``embedding``, ``query/key/value/out``: attention) and converted by the same table as
-    :func:`warmup_parity.weights.copy_weights`; with the model at hand, use
+    :func:`warmup_parity.twin.copy_weights`; with the model at hand, use
     :func:`flax_weights` (or ``copy_weights``), which read the layer types.
     """
     from flax import nnx
 
-    from warmup_parity.weights import layout_by_names
+    from warmup_parity.twin import layout_by_names
 
     return layout_by_names({tuple(path): v.get_value() if hasattr(v, "get_value") else v
                             for path, v in nnx.to_flat_state(state)})
@@ -118,7 +118,7 @@ def to_torch_layout(state: Any) -> dict[str, Any]:
 
 def flax_weights(model: Any) -> dict[str, np.ndarray]:
     """The Flax model's parameters (and batch statistics) in torch layout, by torch name."""
-    from warmup_parity.weights import torch_layout
+    from warmup_parity.twin import torch_layout
 
     return {k: np.asarray(v) for k, v in torch_layout(model).items()}
 

@@ -77,14 +77,15 @@ def rule_pair(
     wrap: Callable[[Any], Any] | None = None,
 ) -> RulePair:
     """Builds both sides of a rule list for a model pair whose parameters have the same
-    torch-style names (Flax ``l1.kernel`` is torch ``l1.weight``).
+    torch-style names (Flax ``l1.kernel`` is torch ``l1.weight``; see ``warmup_jax.param_rules``).
 
     Args:
         spec: the optimizer pair (:func:`~warmup_parity.optimizers.optimizer_from_config`'s input).
             Its weight decay is the default; a rule's ``weight_decay`` needs a pair that has one.
         schedule: the run's schedule config.
         rules: the rule list.
-        flax_params: the Flax parameters (``nnx.state(model, nnx.Param)``).
+        flax_params: the Flax NNX model (its parameters named as its torch twin's, an
+            ``nnx.Sequential``'s included) or its parameters (``nnx.state(model, nnx.Param)``).
         torch_model: the torch twin.
         dtype: passed to :func:`~warmup_parity.optimizers.optax_transform`.
         wrap: applied to every group's Optax schedule (e.g. a per-epoch clock ``count -> f(count // n)``).

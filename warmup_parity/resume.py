@@ -16,10 +16,11 @@ On the JAX side a run is saved and restored with orbax-checkpoint (:func:`save_j
 schedule is refused, as ``ScheduleLR.load_state_dict`` refuses it in torch. The lr of the next
 update is the schedule at the same step on both sides (the step is carried exactly).
 
-Names and layouts: a Flax parameter path is its torch name by
-:func:`warmup_spec.param_rules.torch_style_name` (``l1.kernel`` is ``l1.weight``); kernels are
-transposed to torch's layout (``(in, out)`` -> ``(out, in)``, convolutions
-``(*spatial, in, out)`` -> ``(out, in, *spatial)``), other parameters are copied as they are.
+Names and layouts: the twin's (:func:`warmup_parity.twin.weight_map` of the two models, the one
+``copy_weights`` and ``compare`` use): ``l1.kernel`` is ``l1.weight`` transposed, an
+``nnx.Sequential``'s ``layers.0`` is torch's ``0``, attention projections are packed or split
+as the torch model holds them, and ``mapping``/``converters`` name and convert what differs;
+the moments of a parameter are converted as the parameter is.
 
 Moments (the state of the matched pairs of :mod:`warmup_parity.optimizers`), Optax field -> torch key:
 
@@ -46,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from warmup_spec.param_rules import torch_style_name
+from warmup_parity.twin import Converters, refuse_one_sided, weight_map
 from warmup_spec.registry import spec_of, spec_to_config
 
 if TYPE_CHECKING:
@@ -92,21 +93,6 @@ def _check_schedule(who: str, saved: Any, schedule: Any) -> None:
         )
 
 
-# --------------------------------------------------------------------------- layouts
-
-
-def _to_torch_layout(leaf: Any, a: np.ndarray) -> np.ndarray:
-    if leaf != "kernel" or a.ndim < 2:
-        return a
-    return a.T if a.ndim == 2 else np.transpose(a, (a.ndim - 1, a.ndim - 2, *range(a.ndim - 2)))
-
-
-def _to_flax_layout(leaf: Any, a: np.ndarray) -> np.ndarray:
-    if leaf != "kernel" or a.ndim < 2:
-        return a
-    return a.T if a.ndim == 2 else np.transpose(a, (*range(2, a.ndim), 1, 0))
-
-
 # --------------------------------------------------------------------------- the JAX side
 
 
@@ -130,15 +116,47 @@ def _is_array(x: Any) -> bool:
 
 
 class _JaxRun:
-    """A Flax NNX model and its ``nnx.Optimizer`` as pure dicts, by torch name."""
+    """A Flax NNX model and its ``nnx.Optimizer`` as pure dicts, with the twin's map to a torch
+    model (None: only the state, for :func:`save_jax`)."""
 
-    def __init__(self, model: Any, optimizer: Any) -> None:
+    def __init__(self, model: Any, optimizer: Any, torch_model: Any = None, who: str = "",
+                 mapping: Mapping[str, str] | None = None, converters: Converters | None = None) -> None:
         from flax import nnx
 
         self.model, self.optimizer = model, optimizer
         self.params = nnx.to_pure_dict(nnx.state(model, nnx.Param))
         self.opt = nnx.to_pure_dict(nnx.state(optimizer))
-        self.param_paths = {p: torch_style_name(p) for p, _ in _walk(self.params)}
+        self.flax_paths = {p: ".".join(map(str, p)) for p, _ in _walk(self.params)}
+        """Each parameter's path in the pure dict -> its dotted Flax path."""
+        self.param_paths: dict[Path_, str] = {}
+        """Each parameter's path -> the torch tensor holding it (the first, when a converter makes several)."""
+        if torch_model is not None:
+            wmap = weight_map(model, torch_model, mapping, converters=converters, who=who)
+            refuse_one_sided(wmap, who)
+            self.links = [link for link in wmap.params() if link.flax_paths]
+            self.wmap = wmap
+            by_flax = {p: link.torch_name for link in reversed(self.links) for p in link.flax_paths}
+            self.param_paths = {p: by_flax[f] for p, f in self.flax_paths.items() if f in by_flax}
+
+    def to_torch(self, leaves: Mapping[Path_, Any]) -> dict[str, np.ndarray]:
+        """Flax-layout arrays of the parameters (parameters, or one moment of each) by path ->
+        torch-layout arrays by torch name (for the tensors whose Flax parameters are all given)."""
+        by_flax = {self.flax_paths[p]: np.asarray(v) for p, v in leaves.items()}
+        links = [link for link in self.links if all(f in by_flax for f in link.flax_paths)]
+        return {k: np.asarray(v) for k, v in self.wmap.to_torch(by_flax, links).items()}
+
+    def from_torch(self, who: str, ppath: Path_, torch_array: Any, like: Any) -> Any:
+        """The Flax-layout value of the parameter at ``ppath`` (or a moment of it, ``like`` its
+        Flax array) from the torch tensors holding it, ``torch_array(name) -> array``."""
+        import jax.numpy as jnp
+
+        fpath = self.flax_paths[ppath]
+        link = next(link for link in self.links if link.to_flax is not None and fpath in link.flax_paths)
+        value = self.wmap.to_flax({s: torch_array(s) for s in link.reads}, [link])[fpath]
+        if tuple(np.shape(value)) != tuple(like.shape):
+            raise ValueError(f"{who}: {fpath!r} has shape {tuple(np.shape(value))} from torch "
+                             f"{', '.join(map(repr, link.reads))} and {tuple(like.shape)} in JAX")
+        return jnp.asarray(value, dtype=like.dtype)
 
     def moments(self) -> Iterator[tuple[Path_, str, Path_, Any]]:
         """``(optimizer state path, field, parameter path, array)`` of every moment."""
@@ -211,7 +229,7 @@ def _array(t: Any) -> np.ndarray:
 
 
 def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, model: Any, optimizer: Any, *,
-                 schedule: Any) -> Any:
+                 schedule: Any, mapping: Mapping[str, str] | None = None, converters: Converters | None = None) -> Any:
     """Continues a torch run in JAX: loads a torch checkpoint into a Flax NNX model and its optimizer.
 
     Args:
@@ -225,6 +243,9 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
         optimizer: its ``nnx.Optimizer``, built with the matched Optax side and the run's schedule
             (``optax_transform(spec, warmup_jax.from_config(schedule))``); its state is overwritten.
         schedule: the schedule the JAX side runs (a config, or a list for per-group schedules).
+        mapping: ``{flax path regex: torch name}`` where the names differ (``copy_weights``'s).
+        converters: ``{flax variable regex: (torch name templates, to_torch, to_flax)}`` for layers of
+            your own (``copy_weights``'s); the moments are converted as the parameters are.
 
     Returns:
         ``optimizer``, now at the torch run's step: its next update uses ``schedule(k)``,
@@ -246,15 +267,14 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
     scheduler = checkpoint["scheduler"]
     _check_schedule("torch_to_jax", scheduler.get("schedule"), schedule)
     k = int(scheduler["last_epoch"])
-    run = _JaxRun(model, optimizer)
-    torch_params = {n: _array(checkpoint["model"][n]) for n, _ in torch_model.named_parameters()}
-    by_name = {name: path for path, name in run.param_paths.items()}
-    if set(by_name) != set(torch_params):
-        raise ValueError(f"torch_to_jax: the parameters differ: only in JAX {sorted(set(by_name) - set(torch_params))},"
-                         f" only in torch {sorted(set(torch_params) - set(by_name))}")
+    run = _JaxRun(model, optimizer, torch_model, "torch_to_jax", mapping, converters)
+    saved = checkpoint["model"]
+    missing = sorted({s for link in run.links for s in link.reads if s not in saved})
+    if missing:
+        raise ValueError(f"torch_to_jax: the checkpoint's model state has no {', '.join(map(repr, missing))}")
     params = dict(_walk(run.params))
-    for name, path in by_name.items():
-        _put(run.params, path, _converted(name, path, torch_params[name], params[path]))
+    for path in run.flax_paths:
+        _put(run.params, path, run.from_torch("torch_to_jax", path, lambda n: _array(saved[n]), params[path]))
     state = checkpoint["optimizer"]
     names = _torch_names(torch_model, state)
     family = _family(state["param_groups"][0])
@@ -274,7 +294,8 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
             continue  # torch has not updated it yet: the Optax initial state is torch's
         if key not in per_name[name]:
             raise ValueError(f"torch_to_jax: torch's state of {name!r} has no {key!r} for the Optax {field!r}")
-        _put(run.opt, opath, _converted(name, ppath, _array(per_name[name][key]), leaf))
+        value = run.from_torch("torch_to_jax", ppath, lambda n, key=key: _array(per_name[n][key]), leaf)
+        _put(run.opt, opath, value)
     opt_leaves = dict(_walk(run.opt))
     for path in run.counts():
         _put(run.opt, path, np.asarray(k, dtype=np.asarray(opt_leaves[path]).dtype))
@@ -282,18 +303,9 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
     return optimizer
 
 
-def _converted(name: str, ppath: Path_, torch_value: np.ndarray, like: Any) -> Any:
-    import jax.numpy as jnp
-
-    value = _to_flax_layout(ppath[-1], torch_value)
-    if tuple(value.shape) != tuple(like.shape):
-        raise ValueError(f"cross-framework resume: {name!r} has shape {tuple(torch_value.shape)} in torch and "
-                         f"{tuple(like.shape)} in JAX, which the layout conversion does not match")
-    return jnp.asarray(value, dtype=like.dtype)
-
-
 def jax_to_torch(model: Any, optimizer: Any, torch_model: torch.nn.Module, torch_optimizer: torch.optim.Optimizer,
-                 torch_scheduler: Any) -> dict[str, Any]:
+                 torch_scheduler: Any, *, mapping: Mapping[str, str] | None = None,
+                 converters: Converters | None = None) -> dict[str, Any]:
     """Continues a JAX run in torch: the torch checkpoint of a Flax NNX model and its optimizer.
 
     Args:
@@ -303,6 +315,9 @@ def jax_to_torch(model: Any, optimizer: Any, torch_model: torch.nn.Module, torch
         torch_optimizer: the torch side's optimizer over ``torch_model`` (its param groups give the
             hyperparameters; its state is not read).
         torch_scheduler: its ``ScheduleLR`` (the schedule, and any scheduled hyperparameters, to resume).
+        mapping: ``{flax path regex: torch name}`` where the names differ (``copy_weights``'s).
+        converters: ``{flax variable regex: (torch name templates, to_torch, to_flax)}`` for layers of
+            your own (``copy_weights``'s).
 
     Returns:
         ``{"model": ..., "optimizer": ..., "scheduler": ...}``: the three ``state_dict()``\\ s the
@@ -321,32 +336,32 @@ def jax_to_torch(model: Any, optimizer: Any, torch_model: torch.nn.Module, torch
     """
     import torch
 
-    run = _JaxRun(model, optimizer)
+    run = _JaxRun(model, optimizer, torch_model, "jax_to_torch", mapping, converters)
     k = run.step()
     torch_params = dict(torch_model.named_parameters())
-    names = set(run.param_paths.values())
-    if names != set(torch_params):
-        raise ValueError(f"jax_to_torch: the parameters differ: only in JAX {sorted(names - set(torch_params))}, "
-                         f"only in torch {sorted(set(torch_params) - names)}")
-    leaves = dict(_walk(run.params))
+    aliases: dict[str, list[str]] = {}  # a tensor tied to another (an output layer sharing the embedding)
+    first = {id(p): n for n, p in reversed(list(torch_model.named_parameters(remove_duplicate=False)))}
+    for n, p in torch_model.named_parameters(remove_duplicate=False):
+        aliases.setdefault(first[id(p)], []).append(n)
 
-    def tensor(name: str, ppath: Path_, value: Any) -> torch.Tensor:
+    def tensor(name: str, value: np.ndarray) -> torch.Tensor:
         target = torch_params[name]
-        a = _to_torch_layout(ppath[-1], np.asarray(value))
-        if tuple(a.shape) != tuple(target.shape):
-            raise ValueError(f"jax_to_torch: {name!r} has shape {tuple(a.shape)} from JAX and "
+        if tuple(value.shape) != tuple(target.shape):
+            raise ValueError(f"jax_to_torch: {name!r} has shape {tuple(value.shape)} from JAX and "
                              f"{tuple(target.shape)} in torch")
-        return torch.as_tensor(np.array(a), dtype=target.dtype)
+        return torch.as_tensor(np.array(value), dtype=target.dtype)
 
     model_state = dict(torch_model.state_dict())
-    for ppath, name in run.param_paths.items():
-        model_state[name] = tensor(name, ppath, leaves[ppath])
+    for name, value in run.to_torch(dict(_walk(run.params))).items():
+        for alias in aliases.get(name, [name]):
+            model_state[alias] = tensor(name, value)
     opt_state = torch_optimizer.state_dict()
     index = {name: i for i, name in _torch_names(torch_model, torch_optimizer=torch_optimizer).items()}
     family = _family(torch_optimizer.param_groups[0])
     fields = FIELDS[family]
     if k > 0:
         state: dict[int, dict[str, Any]] = {}
+        moments: dict[str, dict[Path_, Any]] = {}
         for _, field, ppath, leaf in run.moments():
             name = run.param_paths[ppath]
             if field not in fields:
@@ -354,7 +369,10 @@ def jax_to_torch(model: Any, optimizer: Any, torch_model: torch.nn.Module, torch
                                  f"torch's {family} state")
             if name not in index:
                 raise ValueError(f"jax_to_torch: {name!r} has Optax moments but is not in the torch optimizer")
-            state.setdefault(index[name], {})[fields[field]] = tensor(name, ppath, leaf)
+            moments.setdefault(field, {})[ppath] = leaf
+        for field, leaves in moments.items():
+            for name, value in run.to_torch(leaves).items():
+                state.setdefault(index[name], {})[fields[field]] = tensor(name, value)
         if family in _COUNTED:
             scalar = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
             for i in index.values():
