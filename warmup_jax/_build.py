@@ -36,5 +36,5 @@ class SpecSchedule:
 def build(spec: ScheduleSpec) -> SpecSchedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
-    as_step, name = JAX_OPS.as_step, spec.name
-    return SpecSchedule(spec, lambda count: f(as_step(count, name)))
+    as_step, name, floats = JAX_OPS.as_step, spec.name, spec.float_steps()
+    return SpecSchedule(spec, lambda count: f(as_step(count, name, floats)))
