@@ -21,9 +21,7 @@ any finite value (``init_value=-0.1``, ``end_value=-3.0``, ``alpha=-0.5``), any 
 step parameter (``decay_steps=10**10``, ``warmup_steps=-3``), and float counts (``2.5``),
 computed as optax computes them.
 
-A polynomial rise (``init_value < end_value``, ``power != 1``) is the primitive
-:class:`~warmup_spec.primitives.power_rise.PowerRise` (``Interp``'s polynomial cancels in
-float32 when it rises); everything else is a composition of the shared primitives.
+Every schedule is a composition of the shared primitives.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ from warmup_spec import _checks as c
 from warmup_spec.anchors._base import growth_ceiling
 from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
-from warmup_spec.primitives.power_rise import PowerRise
 from warmup_spec.registry import base_of, register, spec_from_config
 
 # --- checks --------------------------------------------------------------------------
@@ -95,8 +92,6 @@ def _polynomial(init: float, end: float, power: float, steps: int, begin: int) -
     if steps <= 0 or power == 0.0 or init == end:  # optax's constant; frac ** 0 == 1 even at the end
         return Constant(init)
     begin = max(begin, 0)
-    if init < end and power != 1.0:  # a rise: its own float32-careful form
-        return PowerRise(init, end, begin + steps, start=begin, power=power, label="transition")
     return Interp("linear", init, end, begin + steps, start=begin, power=power, label="transition")
 
 

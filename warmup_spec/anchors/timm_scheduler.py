@@ -85,9 +85,10 @@ def _check_cycles(spec: Any) -> None:
         raise c.fail(n, "cycle_limit", spec.cycle_limit, problem)
 
 
-def _timm_warmup(spec: Any, main: Node, target: float) -> Node:
+def _timm_warmup(spec: Any, main: Node, target: float, raises: int | None = None) -> Node:
     """timm's warmup before ``main`` (on its own clock from ``warmup_t`` with ``warmup_prefix``,
-    else on the same clock); without a warmup, the base lr at step 0 (timm's construction)."""
+    else on the same clock); without a warmup, the base lr at step 0 (timm's construction).
+    ``raises``: the step from which ``main`` (shrinking cycles) makes timm raise, if any."""
     w, lr = spec.warmup_t, spec.lr
     if w == 0:
         v0 = main.closed(0)(0)
@@ -95,7 +96,6 @@ def _timm_warmup(spec: Any, main: Node, target: float) -> Node:
             return main
         return Join([Constant(lr), main], [1], ["first update"], shift=False)
     warm = Interp("linear", spec.warmup_lr_init, target, w, label="warmup")
-    raises = main.geometry.singular if isinstance(main, TimmCycles) else None
     if raises is not None and not spec.warmup_prefix and w >= raises:
         # shrinking cycles that end before the warmup does: timm raises at every step from
         # warmup_t on, and the warmup's last lr stays
@@ -200,7 +200,7 @@ class CosineLRScheduler(_Timm):
     def compose(self) -> Node:
         main = TimmCycles("cosine", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
                           self.cycle_limit, k_decay=self.k_decay)
-        return _timm_warmup(self, main, self.lr)
+        return _timm_warmup(self, main, self.lr, main.geometry.singular)
 
 
 @register
@@ -263,7 +263,7 @@ class TanhLRScheduler(_Timm):
         main = TimmCycles("tanh", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
                           self.cycle_limit, lb=self.lb, ub=self.ub)
         target = self.lr if self.warmup_prefix else main.closed(0)(self.warmup_t)
-        return _timm_warmup(self, main, target)
+        return _timm_warmup(self, main, target, main.geometry.singular)
 
 
 @register
@@ -441,4 +441,4 @@ class PolyLRScheduler(_Timm):
     def compose(self) -> Node:
         main = TimmCycles("poly", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
                           self.cycle_limit, k_decay=self.k_decay, power=self.power)
-        return _timm_warmup(self, main, self.lr)
+        return _timm_warmup(self, main, self.lr, main.geometry.singular)
