@@ -192,3 +192,16 @@ def test_float_step_nan_and_negative_are_refused():
         host(-0.5)
     with pytest.raises(ValueError, match="a non-integer step is invalid; expected a finite number >= 0"):
         host(float("nan"))
+
+
+@pytest.mark.parametrize("cfg", [
+    o("exponential_decay", init_value=-0.1, transition_steps=10, decay_rate=2.0),
+    o("warmup_constant_schedule", init_value=-0.1, peak_value=0.1, warmup_steps=5),
+    k("CosineDecay", initial_learning_rate=-0.1, decay_steps=10),
+])
+def test_no_catalogue_equivalent_outside_the_catalogue_domain(cfg):
+    """``inspect`` compares a port with its catalogue equivalent: none where the catalogue
+    refuses the values (it would raise), one for the same schedule within it."""
+    assert spec_from_config(cfg).equivalent() is None
+    positive = {key: abs(v) if isinstance(v, float) else v for key, v in cfg.items()}
+    assert spec_from_config(spec_from_config(positive).equivalent()) is not None

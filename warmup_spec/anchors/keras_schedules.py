@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import ArrayOps
-from warmup_spec.anchors._base import growth_ceiling
+from warmup_spec.anchors._base import checked, growth_ceiling
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
@@ -116,9 +116,9 @@ class ExponentialDecay(_Keras):
         p, rate = self.initial_learning_rate, self.decay_rate
         if rate == 1.0:
             return None
-        return {"schedule": "warmup_exponential_decay", "peak_value": p, "warmup_steps": 0,
-                "transition_steps": self.decay_steps, "decay_rate": rate, "staircase": self.staircase,
-                "end_value": growth_ceiling(p, rate)}
+        return checked({"schedule": "warmup_exponential_decay", "peak_value": p, "warmup_steps": 0,
+                        "transition_steps": self.decay_steps, "decay_rate": rate, "staircase": self.staircase,
+                        "end_value": growth_ceiling(p, rate)})
 
     def compose(self) -> Node:
         p, rate = self.initial_learning_rate, self.decay_rate
@@ -271,8 +271,9 @@ class PolynomialDecay(_Keras):
     def equivalent(self) -> dict[str, Any] | None:
         if self.cycle or self.power <= 0.0:
             return None
-        return {"schedule": "warmup_polynomial_decay", "peak_value": self.initial_learning_rate, "warmup_steps": 0,
-                "total_steps": self.decay_steps, "end_value": self.end_learning_rate, "power": self.power}
+        return checked({"schedule": "warmup_polynomial_decay", "peak_value": self.initial_learning_rate,
+                        "warmup_steps": 0, "total_steps": self.decay_steps, "end_value": self.end_learning_rate,
+                        "power": self.power})
 
     def float_steps(self) -> bool:
         return not self.cycle  # the cycles are composed on integer steps
@@ -337,9 +338,9 @@ class CosineDecay(_Keras):
         w = self.warmup_steps if warm else 0
         if self.initial_learning_rate > peak:
             return None
-        return {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w,
-                "init_value": self.initial_learning_rate if w else 0.0, "total_steps": w + self.decay_steps,
-                "end_value": self.alpha * peak}
+        return checked({"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w,
+                        "init_value": self.initial_learning_rate if w else 0.0, "total_steps": w + self.decay_steps,
+                        "end_value": self.alpha * peak})
 
     def compose(self) -> Node:
         top = self._start()
@@ -427,8 +428,9 @@ class CosineDecayRestarts(_Keras):
         # restarts agree where Keras's float log puts them exactly (t_mul 1 and 2, see above)
         if self.alpha != 0.0 or self.t_mul not in (1.0, 2.0) or self.m_mul > 1.0:
             return None
-        return {"schedule": "warmup_cosine_restarts", "peak_value": self.initial_learning_rate, "warmup_steps": 0,
-                "cycle_steps": self.first_decay_steps, "cycle_mul": self.t_mul, "cycle_decay": self.m_mul}
+        return checked({"schedule": "warmup_cosine_restarts", "peak_value": self.initial_learning_rate,
+                        "warmup_steps": 0, "cycle_steps": self.first_decay_steps, "cycle_mul": self.t_mul,
+                        "cycle_decay": self.m_mul})
 
     def compose(self) -> Node:
         p, a, m = self.initial_learning_rate, self.alpha, self.m_mul

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import growth_ceiling
+from warmup_spec.anchors._base import checked, growth_ceiling
 from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
 from warmup_spec.registry import base_of, register, spec_from_config
@@ -192,8 +192,9 @@ def _exponential_equivalent(peak: float, warmup: int, init: float, spec: Any) ->
         end = growth_ceiling(peak, rate)
     elif (rate < 1.0 and end > peak) or (rate > 1.0 and end < peak):
         return None
-    return {"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": warmup, "init_value": init,
-            "transition_steps": steps, "decay_rate": rate, "staircase": spec.staircase, "end_value": end}
+    return checked({"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": warmup,
+                    "init_value": init, "transition_steps": steps, "decay_rate": rate, "staircase": spec.staircase,
+                    "end_value": end})
 
 class _Optax(ScheduleSpec):
     """A port of optax's: optax takes float steps and computes at them."""
@@ -356,8 +357,9 @@ class CosineDecaySchedule(_Optax):
     def equivalent(self) -> dict[str, Any] | None:
         if self.decay_steps <= 0 or not 0.0 <= self.alpha <= 1.0:
             return None
-        return {"schedule": "warmup_cosine_decay", "peak_value": self.init_value, "warmup_steps": 0,
-                "total_steps": self.decay_steps, "end_value": self.alpha * self.init_value, "exponent": self.exponent}
+        return checked({"schedule": "warmup_cosine_decay", "peak_value": self.init_value, "warmup_steps": 0,
+                        "total_steps": self.decay_steps, "end_value": self.alpha * self.init_value,
+                        "exponent": self.exponent})
 
     def compose(self) -> Node:
         return _cosine(self.init_value, self.decay_steps, self.alpha, self.exponent)
@@ -408,8 +410,9 @@ class WarmupCosineDecaySchedule(_Optax):
         p, w = self.peak_value, self.warmup_steps
         if not (self.init_value <= p and self.end_value <= p):
             return None
-        return {"schedule": "warmup_cosine_decay", "peak_value": p, "warmup_steps": w, "init_value": self.init_value,
-                "total_steps": self.decay_steps, "end_value": self.end_value, "exponent": self.exponent}
+        return checked({"schedule": "warmup_cosine_decay", "peak_value": p, "warmup_steps": w,
+                        "init_value": self.init_value, "total_steps": self.decay_steps, "end_value": self.end_value,
+                        "exponent": self.exponent})
 
     def compose(self) -> Node:
         p = self.peak_value
@@ -479,8 +482,8 @@ class WarmupConstantSchedule(_Optax):
     def equivalent(self) -> dict[str, Any] | None:
         if self.warmup_steps <= 0 or self.init_value > self.peak_value:
             return None
-        return {"schedule": "warmup_constant", "peak_value": self.peak_value, "warmup_steps": self.warmup_steps,
-                "init_value": self.init_value}
+        return checked({"schedule": "warmup_constant", "peak_value": self.peak_value,
+                        "warmup_steps": self.warmup_steps, "init_value": self.init_value})
 
     def compose(self) -> Node:
         return _polynomial(self.init_value, self.peak_value, 1.0, self.warmup_steps, 0)

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
+from warmup_spec.anchors._base import Relative, checked
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
 from warmup_spec.primitives.timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
-from warmup_spec.registry import register, spec_from_config
+from warmup_spec.registry import register
 
 NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
 FLOAT32_MAX = 3.4028234663852886e38
@@ -115,15 +115,6 @@ class _Timm(Relative):
         return getattr(self, "warmup_t") == 0 or bool(getattr(self, "warmup_prefix"))  # noqa: B009
 
 
-def _valid(cfg: dict[str, Any]) -> dict[str, Any] | None:
-    """``cfg`` if the catalogue accepts it, else None."""
-    try:
-        spec_from_config(cfg)
-    except ValueError:
-        return None
-    return cfg
-
-
 # --- the schedulers ----------------------------------------------------------------------------
 
 
@@ -191,11 +182,11 @@ class CosineLRScheduler(_Timm):
             return None
         warm = {"peak_value": self.lr, "warmup_steps": self.warmup_t, "init_value": self.warmup_lr_init}
         if self.cycle_limit == 1:
-            return _valid({"schedule": "warmup_cosine_decay", **warm, "total_steps": self.warmup_t + self.t_initial,
-                           "end_value": self.lr_min})
-        return _valid({"schedule": "warmup_cosine_restarts", **warm, "cycle_steps": self.t_initial,
-                       "cycle_mul": self.cycle_mul, "cycle_decay": self.cycle_decay, "cycle_limit": self.cycle_limit,
-                       "end_value": self.lr_min})
+            return checked({"schedule": "warmup_cosine_decay", **warm, "total_steps": self.warmup_t + self.t_initial,
+                            "end_value": self.lr_min})
+        return checked({"schedule": "warmup_cosine_restarts", **warm, "cycle_steps": self.t_initial,
+                        "cycle_mul": self.cycle_mul, "cycle_decay": self.cycle_decay, "cycle_limit": self.cycle_limit,
+                        "end_value": self.lr_min})
 
     def compose(self) -> Node:
         main = TimmCycles("cosine", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
@@ -315,9 +306,9 @@ class StepLRScheduler(_Timm):
     def equivalent(self) -> dict[str, Any] | None:
         if not float(self.decay_t).is_integer() or self.decay_rate == 0.0 or not self._prefixed():
             return None
-        return _valid({"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
-                       "init_value": self.warmup_lr_init, "transition_steps": int(self.decay_t),
-                       "decay_rate": self.decay_rate, "staircase": True})
+        return checked({"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
+                        "init_value": self.warmup_lr_init, "transition_steps": int(self.decay_t),
+                        "decay_rate": self.decay_rate, "staircase": True})
 
     def compose(self) -> Node:
         lr, rate, d = self.lr, self.decay_rate, self.decay_t
@@ -434,9 +425,9 @@ class PolyLRScheduler(_Timm):
     def equivalent(self) -> dict[str, Any] | None:
         if self.k_decay != 1.0 or self.cycle_limit != 1 or not self._prefixed():
             return None
-        return _valid({"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
-                       "init_value": self.warmup_lr_init, "total_steps": self.warmup_t + self.t_initial,
-                       "end_value": self.lr_min, "power": self.power})
+        return checked({"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
+                        "init_value": self.warmup_lr_init, "total_steps": self.warmup_t + self.t_initial,
+                        "end_value": self.lr_min, "power": self.power})
 
     def compose(self) -> Node:
         main = TimmCycles("poly", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
