@@ -35,8 +35,8 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, checked
+from warmup_spec.anchors._timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
-from warmup_spec.primitives.timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
 from warmup_spec.registry import register
 
 NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
@@ -151,7 +151,7 @@ class CosineLRScheduler(_Timm):
     ``warmup_lr_init < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
     start), a ``cycle_decay > 1`` whose last peak overflows float32, and, for
     ``cycle_mul`` below 1.001, more cycles than start within 1000 of their own lengths
-    (``timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
+    (``_timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
     position in a cycle is rounding noise.
     """
 
