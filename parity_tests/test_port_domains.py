@@ -205,3 +205,38 @@ def test_no_catalogue_equivalent_outside_the_catalogue_domain(cfg):
     assert spec_from_config(cfg).equivalent() is None
     positive = {key: abs(v) if isinstance(v, float) else v for key, v in cfg.items()}
     assert spec_from_config(spec_from_config(positive).equivalent()) is not None
+
+
+def _torch_lrs(make: Any, n: int) -> np.ndarray:
+    """The lr of each of ``n`` updates of a scheduler stepped as users step it."""
+    import torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, out = make(opt), []
+    for _ in range(n):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("StepLR", dict(step_size=3, gamma=0.0)),
+    ("ExponentialLR", dict(gamma=0.0)),
+    ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.0)),
+    ("MultiStepLR", dict(milestones=[2, 5, 9], gamma=-0.5)),
+])
+def test_torch_gamma_domain_equals_torch(name, kw):
+    """torch takes ``gamma=0`` (0 after the first decay) and a negative ``MultiStepLR`` gamma."""
+    import torch
+
+    import warmup_torch
+
+    n = 14
+    truth = _torch_lrs(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), n)
+    cfg = {"schedule": f"torch.{name}", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    assert [host(t) for t in range(n)] == truth.tolist()
+    assert _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n).tolist() == truth.tolist()
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, truth, rtol=1e-7, atol=0)
