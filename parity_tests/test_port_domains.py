@@ -185,9 +185,11 @@ def test_what_gives_the_library_inf_or_nan_is_refused(cfg, match):
         spec_from_config(cfg)
 
 
-def test_float_step_nan_and_negative_are_refused():
+def test_float_steps_of_any_type_and_what_is_refused():
+    import torch
+
     host = Schedule(o("linear_schedule", init_value=1.0, end_value=0.0, transition_steps=10))
-    assert host(2.5) == 0.75
+    assert host(2.5) == host(np.float32(2.5)) == host(torch.tensor(2.5)) == host(jnp.float32(2.5)) == 0.75
     with pytest.raises(ValueError, match=r"step=-0.5 is invalid; expected a finite number >= 0"):
         host(-0.5)
     with pytest.raises(ValueError, match="a non-integer step is invalid; expected a finite number >= 0"):
