@@ -242,3 +242,16 @@ def test_torch_gamma_domain_equals_torch(name, kw):
     assert _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n).tolist() == truth.tolist()
     ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
     np.testing.assert_allclose(ours32, truth, rtol=1e-7, atol=0)
+
+
+@pytest.mark.parametrize("cfg", [
+    k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10**10, decay_rate=0.5),
+    k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=3 * 10**9, power=2.0),
+    k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=10**10, decay_rate=0.5, staircase=True),
+    k("PiecewiseConstantDecay", boundaries=[10**6, 3 * 10**9], values=[1.0, 0.5, 0.1]),
+    o("exponential_decay", init_value=0.1, transition_steps=10**10, decay_rate=0.5, staircase=True),
+    o("cosine_decay_schedule", init_value=1000.0, decay_steps=10**10),
+])
+def test_step_parameters_beyond_int32_equal_the_library(cfg):
+    """Step parameters past int32 (the libraries take any Python int), on int32 steps up to 2**31 - 1."""
+    _check(cfg, np.array([0, 1, 10**6, 10**9, 2**31 - 1]))
