@@ -80,5 +80,5 @@ def build(spec: ScheduleSpec) -> SpecSchedule:
     if isinstance(spec, MomentumOf):
         _MOMENTUM_BUILT.add(spec.schedule)
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
-    as_step, name = JAX_OPS.as_step, spec.name
-    return SpecSchedule(spec, lambda count: f(as_step(count, name)))
+    as_step, name, floats = JAX_OPS.as_step, spec.name, spec.float_steps()
+    return SpecSchedule(spec, lambda count: f(as_step(count, name, floats)))

@@ -40,12 +40,15 @@ class ArrayOps:
         self.xp = xp
         self.float_dtype = float_dtype
 
-    def as_step(self, count: Any, name: str = "schedule") -> Any:
-        """The step as an integer array (kept exact); a float step is the library's ``ValueError``,
-        the same text as the host ``Schedule``'s."""
+    def as_step(self, count: Any, name: str = "schedule", floats: bool = False) -> Any:
+        """The step as an integer array (kept exact), or as a float array where the schedule's
+        library takes float steps (``floats``); any other float step is the library's
+        ``ValueError``, the same text as the host ``Schedule``'s."""
         t = self.xp.asarray(count)
         if t.dtype == self.xp.bool_:
             return t.astype(self.xp.int32)
+        if floats and self.xp.issubdtype(t.dtype, self.xp.floating):
+            return self.to_float(t)
         if not self.is_integer(t):
             raise ValueError(f"{name}: a non-integer step is invalid; expected an integer >= 0")
         return t
@@ -65,7 +68,9 @@ class ArrayOps:
         return x.astype(self.float_dtype())
 
     def fits(self, t: Any, value: int) -> bool:
-        """Whether the Python int ``value`` is representable in ``t``'s integer dtype."""
+        """Whether the Python int ``value`` is representable in ``t``'s integer dtype (always for a float step)."""
+        if not self.is_integer(t):
+            return True
         info = self.xp.iinfo(t.dtype)
         return int(info.min) <= value <= int(info.max)
 

@@ -55,6 +55,11 @@ class ScheduleSpec:
         """The schedule as a composition of primitives."""
         raise NotImplementedError
 
+    def float_steps(self) -> bool:
+        """Whether a float step is computed as the schedule's library computes it (a port of
+        Keras or optax, which take float steps); else a non-integer step is refused."""
+        return False
+
     # --- facts (one home; a definition overrides what its composition cannot tell) ---
 
     @property

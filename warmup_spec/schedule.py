@@ -10,6 +10,7 @@ with it without ``optax.inject_hyperparams`` (no framework imported):
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -49,13 +50,18 @@ class Schedule(Displayed, Specified):
         self._fn: Callable[[int], float] = self.spec.compose().closed()
 
     def __call__(self, step: int) -> float:
+        floats = self.spec.float_steps()
+        expected = "a finite number >= 0" if floats else "an integer >= 0"
+        t: float
         try:
             t = operator.index(step)
         except TypeError:
-            raise ValueError(f"{self.spec.name}: a non-integer step is invalid; expected an integer >= 0") from None
+            t = _float(step) if floats else math.nan  # a port of a library that computes at float steps
+            if not math.isfinite(t):
+                raise ValueError(f"{self.spec.name}: a non-integer step is invalid; expected {expected}") from None
         if t < 0:
-            raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected an integer >= 0")
-        return self._fn(t)
+            raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected {expected}")
+        return self._fn(t)  # type: ignore[arg-type]  # the closed forms compute at floats too
 
     @property
     def name(self) -> str:
@@ -77,3 +83,11 @@ class Schedule(Displayed, Specified):
 
     def __repr__(self) -> str:
         return f"Schedule({self.spec!r})"
+
+
+def _float(step: Any) -> float:
+    """A float step (a Python, NumPy or 0-d tensor float) as a float; NaN for anything else."""
+    try:
+        return float(step)
+    except (TypeError, ValueError):
+        return math.nan

@@ -8,9 +8,11 @@ Megatron-LM and DeepSpeed give absolute values and take no ``lr``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.registry import spec_from_config
 
 GROWTH_CEILING = 3e38
 """Where a schedule that grows without end (an exponential with a rate above 1: an lr range
@@ -22,6 +24,16 @@ def growth_ceiling(value: float, rate: float) -> float | None:
     """The bound of ``value * rate ** q``: ``max(value, GROWTH_CEILING)`` when it grows,
     none (it decays to 0) otherwise."""
     return max(value, GROWTH_CEILING) if rate > 1.0 else None
+
+
+def checked(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """``cfg`` if the catalogue accepts it, else None: a port's :meth:`~ScheduleSpec.equivalent`
+    where the port's domain (negative values, say) is wider than the catalogue's."""
+    try:
+        spec_from_config(cfg)
+    except ValueError:
+        return None
+    return cfg
 
 
 @dataclass(frozen=True)

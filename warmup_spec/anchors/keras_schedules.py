@@ -19,15 +19,16 @@ cycle 4, not the start of cycle 5), reproduced step for step.
 
 What Keras refuses (``decay_steps <= 0``, ``len(boundaries) != len(values) - 1``, an
 empty ``boundaries``, which fails at the first call) is refused with our ``ValueError``;
-so is what gives Keras ``inf``/``NaN`` or negative rates (a ``decay_rate < 0``, a
-``power < 0``, ``t_mul < 1``). Learning rates are finite numbers ``>= 0`` and ratios
-(``alpha``, ``m_mul``) lie in ``[0, 1]``; step counts are integers (Keras takes floats
-too). Not reproduced: a Python ``int`` ``initial_learning_rate`` makes Keras compute in
-int32 (``ExponentialDecay(1, 10, 0.5)`` casts ``decay_rate`` to 0: 0 from step 1;
+so is what gives Keras ``inf``/``NaN`` (a ``decay_rate < 0``, a ``power < 0``, ``t_mul < 1``).
+Learning rates and ratios are any finite numbers (``initial_learning_rate=-0.1``,
+``alpha=1.7``, ``m_mul=1.3``). Steps are floats, as Keras's (``Variable(1.0)``, ``2.5``),
+except for ``PolynomialDecay(cycle=True)`` and ``CosineDecayRestarts``, whose cycles are
+found on integer steps (a float step is refused); step parameters are integers. Not
+reproduced: a Python ``int`` ``initial_learning_rate`` makes Keras compute in int32
+(``ExponentialDecay(1, 10, 0.5)`` casts ``decay_rate`` to 0: 0 from step 1;
 ``CosineDecay(1, 10)`` casts pi to 3); here every value is a float, as with ``1.0`` in
 Keras. Keras evaluates in float32 (``floatx``); the ports are exact float64 closed forms
-and float32 array forms of the formulas Keras writes.
-"""
+and float32 array forms of the formulas Keras writes."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import growth_ceiling
+from warmup_spec._array_ops import ArrayOps
+from warmup_spec.anchors._base import checked, growth_ceiling
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
@@ -55,6 +57,7 @@ from warmup_spec.primitives import (
     Scale,
     Sum,
 )
+from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
 from warmup_spec.primitives.stairs import Stairs
 from warmup_spec.registry import register
 
@@ -69,23 +72,25 @@ FLOAT32_TINY = 2.0**-126
 float32 forms would read it as 0."""
 
 
-def _lr(spec: ScheduleSpec, name: str) -> None:
-    """A learning rate: finite and ``>= 0``."""
-    spec._set(name, c.number(spec.name, name, getattr(spec, name), 0.0))
-
-
-def _ratio(spec: ScheduleSpec, name: str, *, zero: bool = True) -> None:
-    """A ratio in ``[0, 1]`` (``(0, 1]`` without ``zero``)."""
-    spec._set(name, c.number(spec.name, name, getattr(spec, name), 0.0, 1.0, lo_open=not zero))
+def _value(spec: ScheduleSpec, name: str) -> None:
+    """A learning rate or a ratio: any finite number (Keras takes any)."""
+    spec._set(name, c.number(spec.name, name, getattr(spec, name)))
 
 
 def _steps(spec: ScheduleSpec, name: str, lo: int = 1) -> None:
     spec._set(name, c.integer(spec.name, name, getattr(spec, name), lo))
 
 
+class _Keras(ScheduleSpec):
+    """A port of keras's: keras takes float steps and computes at them."""
+
+    def float_steps(self) -> bool:
+        return True
+
+
 @register
 @dataclass(frozen=True)
-class ExponentialDecay(ScheduleSpec):
+class ExponentialDecay(_Keras):
     """Keras ``ExponentialDecay``: ``initial_learning_rate * decay_rate ** (t / decay_steps)``,
     the exponent floored with ``staircase``.
 
@@ -102,7 +107,7 @@ class ExponentialDecay(ScheduleSpec):
     staircase: bool = False
 
     def __post_init__(self) -> None:
-        _lr(self, "initial_learning_rate")
+        _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
         self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0, lo_open=True))
         self._set("staircase", c.flag(self.name, "staircase", self.staircase))
@@ -111,9 +116,9 @@ class ExponentialDecay(ScheduleSpec):
         p, rate = self.initial_learning_rate, self.decay_rate
         if rate == 1.0:
             return None
-        return {"schedule": "warmup_exponential_decay", "peak_value": p, "warmup_steps": 0,
-                "transition_steps": self.decay_steps, "decay_rate": rate, "staircase": self.staircase,
-                "end_value": growth_ceiling(p, rate)}
+        return checked({"schedule": "warmup_exponential_decay", "peak_value": p, "warmup_steps": 0,
+                        "transition_steps": self.decay_steps, "decay_rate": rate, "staircase": self.staircase,
+                        "end_value": growth_ceiling(p, rate)})
 
     def compose(self) -> Node:
         p, rate = self.initial_learning_rate, self.decay_rate
@@ -126,7 +131,7 @@ class ExponentialDecay(ScheduleSpec):
 
 @register
 @dataclass(frozen=True)
-class InverseTimeDecay(ScheduleSpec):
+class InverseTimeDecay(_Keras):
     """Keras ``InverseTimeDecay``: ``initial_learning_rate / (1 + decay_rate * p)`` with
     ``p = t / decay_steps`` (``floor(t / decay_steps)`` with ``staircase``).
 
@@ -145,7 +150,7 @@ class InverseTimeDecay(ScheduleSpec):
     staircase: bool = False
 
     def __post_init__(self) -> None:
-        _lr(self, "initial_learning_rate")
+        _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
         self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0))
         self._set("staircase", c.flag(self.name, "staircase", self.staircase))
@@ -165,9 +170,22 @@ class InverseTimeDecay(ScheduleSpec):
         return "initial_learning_rate", self.initial_learning_rate
 
 
+class _AtCeiling(Described):
+    """``inner`` (a function of integer steps) at ``ceil(t)``: a value that holds on ``(b, b + 1]``
+    at a float step, as Keras's ``t <= boundary`` comparisons give."""
+
+    def closed(self, offset: int = 0) -> ClosedForm:
+        f = self.inner.closed(offset)
+        return lambda t: f(math.ceil(t))
+
+    def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
+        f, ceil = self.inner.array(ops, offset, within), ops.xp.ceil
+        return lambda t: f(t if ops.is_integer(t) else ceil(t))
+
+
 @register
 @dataclass(frozen=True)
-class PiecewiseConstantDecay(ScheduleSpec):
+class PiecewiseConstantDecay(_Keras):
     """Keras ``PiecewiseConstantDecay``: ``values[0]`` while ``t <= boundaries[0]``,
     ``values[k]`` while ``boundaries[k-1] < t <= boundaries[k]``, ``values[-1]`` after
     ``boundaries[-1]``.
@@ -190,7 +208,7 @@ class PiecewiseConstantDecay(ScheduleSpec):
         n = self.name
         if not isinstance(self.values, (list, tuple)) or len(self.values) < 2:
             raise c.fail(n, "values", self.values, "a list of at least 2 learning rates")
-        vs = tuple(c.number(n, f"values[{k}]", v, 0.0) for k, v in enumerate(self.values))
+        vs = tuple(c.number(n, f"values[{k}]", v) for k, v in enumerate(self.values))
         m = len(vs) - 1
         if not isinstance(self.boundaries, (list, tuple)) or len(self.boundaries) != m:
             raise c.fail(n, "boundaries", self.boundaries, f"a list of {m} integers (one fewer than values)")
@@ -202,7 +220,8 @@ class PiecewiseConstantDecay(ScheduleSpec):
 
     def compose(self) -> Node:
         labels = [f"step after boundaries[{k}]" for k in range(len(self.boundaries))]
-        return Join([Constant(v) for v in self.values], [b + 1 for b in self.boundaries], labels, shift=False)
+        return _AtCeiling(Join([Constant(v) for v in self.values], [b + 1 for b in self.boundaries], labels,
+                               shift=False))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         k = max(range(len(self.values)), key=lambda i: self.values[i])
@@ -211,7 +230,7 @@ class PiecewiseConstantDecay(ScheduleSpec):
 
 @register
 @dataclass(frozen=True)
-class PolynomialDecay(ScheduleSpec):
+class PolynomialDecay(_Keras):
     """Keras ``PolynomialDecay``: ``(initial_learning_rate - end_learning_rate) (1 - t / D) **
     power + end_learning_rate``; without ``cycle``, ``t`` is clipped to ``D = decay_steps``
     (``end_learning_rate`` from ``decay_steps`` on); with ``cycle``,
@@ -240,10 +259,9 @@ class PolynomialDecay(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        _lr(self, "initial_learning_rate")
+        _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
-        p = self.initial_learning_rate
-        self._set("end_learning_rate", c.number(n, "end_learning_rate", self.end_learning_rate, 0.0, p))
+        _value(self, "end_learning_rate")
         power = c.number(n, "power", self.power, 0.0)
         if 0.0 < power < FLOAT32_TINY:  # float32 would read it as 0: 0 ** 0 = 1 at the end
             raise c.fail(n, "power", self.power, f"0.0 or a finite number >= {FLOAT32_TINY!r}")
@@ -253,8 +271,12 @@ class PolynomialDecay(ScheduleSpec):
     def equivalent(self) -> dict[str, Any] | None:
         if self.cycle or self.power <= 0.0:
             return None
-        return {"schedule": "warmup_polynomial_decay", "peak_value": self.initial_learning_rate, "warmup_steps": 0,
-                "total_steps": self.decay_steps, "end_value": self.end_learning_rate, "power": self.power}
+        return checked({"schedule": "warmup_polynomial_decay", "peak_value": self.initial_learning_rate,
+                        "warmup_steps": 0, "total_steps": self.decay_steps, "end_value": self.end_learning_rate,
+                        "power": self.power})
+
+    def float_steps(self) -> bool:
+        return not self.cycle  # the cycles are composed on integer steps
 
     def compose(self) -> Node:
         p, e, n, k = self.initial_learning_rate, self.end_learning_rate, self.decay_steps, self.power
@@ -274,7 +296,7 @@ class PolynomialDecay(ScheduleSpec):
 
 @register
 @dataclass(frozen=True)
-class CosineDecay(ScheduleSpec):
+class CosineDecay(_Keras):
     """Keras ``CosineDecay``: with ``warmup_target = None``, ``initial_learning_rate ((1 -
     alpha) (1 + cos(pi min(t, decay_steps) / decay_steps)) / 2 + alpha)``; else a linear
     warmup ``initial_learning_rate + (warmup_target - initial_learning_rate) t /
@@ -300,11 +322,11 @@ class CosineDecay(ScheduleSpec):
     warmup_steps: int = 0
 
     def __post_init__(self) -> None:
-        _lr(self, "initial_learning_rate")
+        _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
-        _ratio(self, "alpha")
+        _value(self, "alpha")
         if self.warmup_target is not None:
-            _lr(self, "warmup_target")
+            _value(self, "warmup_target")
         _steps(self, "warmup_steps", 0)
 
     def _start(self) -> float:
@@ -316,9 +338,9 @@ class CosineDecay(ScheduleSpec):
         w = self.warmup_steps if warm else 0
         if self.initial_learning_rate > peak:
             return None
-        return {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w,
-                "init_value": self.initial_learning_rate if w else 0.0, "total_steps": w + self.decay_steps,
-                "end_value": self.alpha * peak}
+        return checked({"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w,
+                        "init_value": self.initial_learning_rate if w else 0.0, "total_steps": w + self.decay_steps,
+                        "end_value": self.alpha * peak})
 
     def compose(self) -> Node:
         top = self._start()
@@ -365,7 +387,7 @@ def _rounded_restarts(first: int, t_mul: float) -> tuple[tuple[int, int, int], .
 
 @register
 @dataclass(frozen=True)
-class CosineDecayRestarts(ScheduleSpec):
+class CosineDecayRestarts(_Keras):
     """Keras ``CosineDecayRestarts`` (SGDR): cycle ``i`` lasts ``first_decay_steps * t_mul**i``
     steps; at its fraction ``u``, ``initial_learning_rate ((1 - alpha) m_mul**i (1 + cos(pi
     u)) / 2 + alpha)``. Keras finds ``i = floor(log(1 - (t / first_decay_steps) (1 - t_mul)) /
@@ -393,18 +415,22 @@ class CosineDecayRestarts(ScheduleSpec):
     alpha: float = 0.0
 
     def __post_init__(self) -> None:
-        _lr(self, "initial_learning_rate")
+        _value(self, "initial_learning_rate")
         _steps(self, "first_decay_steps")
         self._set("t_mul", c.number_or(self.name, "t_mul", self.t_mul, 1.0, MIN_T_MUL, MAX_T_MUL))
-        _ratio(self, "m_mul", zero=False)
-        _ratio(self, "alpha")
+        self._set("m_mul", c.number(self.name, "m_mul", self.m_mul, 0.0, lo_open=True))
+        _value(self, "alpha")
+
+    def float_steps(self) -> bool:
+        return False  # the cycles are found on integer steps (Keras's own are not late at float steps)
 
     def equivalent(self) -> dict[str, Any] | None:
         # restarts agree where Keras's float log puts them exactly (t_mul 1 and 2, see above)
         if self.alpha != 0.0 or self.t_mul not in (1.0, 2.0) or self.m_mul > 1.0:
             return None
-        return {"schedule": "warmup_cosine_restarts", "peak_value": self.initial_learning_rate, "warmup_steps": 0,
-                "cycle_steps": self.first_decay_steps, "cycle_mul": self.t_mul, "cycle_decay": self.m_mul}
+        return checked({"schedule": "warmup_cosine_restarts", "peak_value": self.initial_learning_rate,
+                        "warmup_steps": 0, "cycle_steps": self.first_decay_steps, "cycle_mul": self.t_mul,
+                        "cycle_decay": self.m_mul})
 
     def compose(self) -> Node:
         p, a, m = self.initial_learning_rate, self.alpha, self.m_mul

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
+from warmup_spec.anchors._base import Relative, checked
+from warmup_spec.anchors._timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
-from warmup_spec.primitives.timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
-from warmup_spec.registry import register, spec_from_config
+from warmup_spec.registry import register
 
 NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
 FLOAT32_MAX = 3.4028234663852886e38
@@ -85,9 +85,10 @@ def _check_cycles(spec: Any) -> None:
         raise c.fail(n, "cycle_limit", spec.cycle_limit, problem)
 
 
-def _timm_warmup(spec: Any, main: Node, target: float) -> Node:
+def _timm_warmup(spec: Any, main: Node, target: float, raises: int | None = None) -> Node:
     """timm's warmup before ``main`` (on its own clock from ``warmup_t`` with ``warmup_prefix``,
-    else on the same clock); without a warmup, the base lr at step 0 (timm's construction)."""
+    else on the same clock); without a warmup, the base lr at step 0 (timm's construction).
+    ``raises``: the step from which ``main`` (shrinking cycles) makes timm raise, if any."""
     w, lr = spec.warmup_t, spec.lr
     if w == 0:
         v0 = main.closed(0)(0)
@@ -95,7 +96,6 @@ def _timm_warmup(spec: Any, main: Node, target: float) -> Node:
             return main
         return Join([Constant(lr), main], [1], ["first update"], shift=False)
     warm = Interp("linear", spec.warmup_lr_init, target, w, label="warmup")
-    raises = main.geometry.singular if isinstance(main, TimmCycles) else None
     if raises is not None and not spec.warmup_prefix and w >= raises:
         # shrinking cycles that end before the warmup does: timm raises at every step from
         # warmup_t on, and the warmup's last lr stays
@@ -113,15 +113,6 @@ class _Timm(Relative):
     def _prefixed(self) -> bool:
         """Whether the decay starts at ``warmup_t`` (as the catalogue's do)."""
         return getattr(self, "warmup_t") == 0 or bool(getattr(self, "warmup_prefix"))  # noqa: B009
-
-
-def _valid(cfg: dict[str, Any]) -> dict[str, Any] | None:
-    """``cfg`` if the catalogue accepts it, else None."""
-    try:
-        spec_from_config(cfg)
-    except ValueError:
-        return None
-    return cfg
 
 
 # --- the schedulers ----------------------------------------------------------------------------
@@ -160,7 +151,7 @@ class CosineLRScheduler(_Timm):
     ``warmup_lr_init < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
     start), a ``cycle_decay > 1`` whose last peak overflows float32, and, for
     ``cycle_mul`` below 1.001, more cycles than start within 1000 of their own lengths
-    (``timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
+    (``_timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
     position in a cycle is rounding noise.
     """
 
@@ -191,16 +182,16 @@ class CosineLRScheduler(_Timm):
             return None
         warm = {"peak_value": self.lr, "warmup_steps": self.warmup_t, "init_value": self.warmup_lr_init}
         if self.cycle_limit == 1:
-            return _valid({"schedule": "warmup_cosine_decay", **warm, "total_steps": self.warmup_t + self.t_initial,
-                           "end_value": self.lr_min})
-        return _valid({"schedule": "warmup_cosine_restarts", **warm, "cycle_steps": self.t_initial,
-                       "cycle_mul": self.cycle_mul, "cycle_decay": self.cycle_decay, "cycle_limit": self.cycle_limit,
-                       "end_value": self.lr_min})
+            return checked({"schedule": "warmup_cosine_decay", **warm, "total_steps": self.warmup_t + self.t_initial,
+                            "end_value": self.lr_min})
+        return checked({"schedule": "warmup_cosine_restarts", **warm, "cycle_steps": self.t_initial,
+                        "cycle_mul": self.cycle_mul, "cycle_decay": self.cycle_decay, "cycle_limit": self.cycle_limit,
+                        "end_value": self.lr_min})
 
     def compose(self) -> Node:
         main = TimmCycles("cosine", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
                           self.cycle_limit, k_decay=self.k_decay)
-        return _timm_warmup(self, main, self.lr)
+        return _timm_warmup(self, main, self.lr, main.geometry.singular)
 
 
 @register
@@ -263,7 +254,7 @@ class TanhLRScheduler(_Timm):
         main = TimmCycles("tanh", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
                           self.cycle_limit, lb=self.lb, ub=self.ub)
         target = self.lr if self.warmup_prefix else main.closed(0)(self.warmup_t)
-        return _timm_warmup(self, main, target)
+        return _timm_warmup(self, main, target, main.geometry.singular)
 
 
 @register
@@ -315,9 +306,9 @@ class StepLRScheduler(_Timm):
     def equivalent(self) -> dict[str, Any] | None:
         if not float(self.decay_t).is_integer() or self.decay_rate == 0.0 or not self._prefixed():
             return None
-        return _valid({"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
-                       "init_value": self.warmup_lr_init, "transition_steps": int(self.decay_t),
-                       "decay_rate": self.decay_rate, "staircase": True})
+        return checked({"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
+                        "init_value": self.warmup_lr_init, "transition_steps": int(self.decay_t),
+                        "decay_rate": self.decay_rate, "staircase": True})
 
     def compose(self) -> Node:
         lr, rate, d = self.lr, self.decay_rate, self.decay_t
@@ -434,11 +425,11 @@ class PolyLRScheduler(_Timm):
     def equivalent(self) -> dict[str, Any] | None:
         if self.k_decay != 1.0 or self.cycle_limit != 1 or not self._prefixed():
             return None
-        return _valid({"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
-                       "init_value": self.warmup_lr_init, "total_steps": self.warmup_t + self.t_initial,
-                       "end_value": self.lr_min, "power": self.power})
+        return checked({"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
+                        "init_value": self.warmup_lr_init, "total_steps": self.warmup_t + self.t_initial,
+                        "end_value": self.lr_min, "power": self.power})
 
     def compose(self) -> Node:
         main = TimmCycles("poly", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
                           self.cycle_limit, k_decay=self.k_decay, power=self.power)
-        return _timm_warmup(self, main, self.lr)
+        return _timm_warmup(self, main, self.lr, main.geometry.singular)

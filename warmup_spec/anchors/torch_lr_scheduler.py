@@ -51,10 +51,16 @@ def _any_int(name: str, key: str, value: Any) -> int:
     return c.integer(name, key, value, -(2**63), lo_text="step")
 
 
+def _zero_from(lr: float, step: int) -> Node:
+    """``lr * 0 ** (t // step)``: ``lr``, then 0 from ``step`` on (torch's ``gamma=0``)."""
+    return Join([Constant(lr), Constant(0.0)], [step], ["first decay"])
+
+
 @register
 @dataclass(frozen=True)
 class StepLR(Relative):
-    """``lr * gamma ** (t // step_size)``; a ``gamma > 1`` holds ``max(lr, 3e38)``."""
+    """``lr * gamma ** (t // step_size)``; a ``gamma > 1`` holds ``max(lr, 3e38)``, ``gamma=0`` is 0
+    from ``step_size`` on."""
 
     name: ClassVar[str] = "torch.StepLR"
     step_size: int
@@ -63,14 +69,18 @@ class StepLR(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("step_size", c.integer(self.name, "step_size", self.step_size, 1))
-        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0, lo_open=True))
+        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0))
 
     def equivalent(self) -> dict[str, Any] | None:
+        if self.gamma == 0.0:
+            return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True,
                 "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
+        if self.gamma == 0.0:
+            return _zero_from(self.lr, self.step_size)
         return Exponential(self.lr, self.gamma, self.step_size, staircase=True,
                            bound=growth_ceiling(self.lr, self.gamma))
 
@@ -91,7 +101,7 @@ class MultiStepLR(Relative):
             raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
         ms = [_any_int(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
         self._set("milestones", tuple(sorted(ms)))  # torch counts them (Counter): order is not a parameter
-        self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
+        self._set("gamma", c.number(n, "gamma", self.gamma))
 
     def compose(self) -> Node:
         counts = sorted(Counter(m for m in self.milestones if m >= 0).items())  # a negative one is never reached
@@ -162,20 +172,24 @@ class LinearLR(Relative):
 @dataclass(frozen=True)
 class ExponentialLR(Relative):
     """``lr * gamma ** t``; a ``gamma > 1`` grows until ``max(lr, 3e38)`` and holds there
-    (torch's float lr grows on to ``inf``)."""
+    (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on."""
 
     name: ClassVar[str] = "torch.ExponentialLR"
     gamma: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0, lo_open=True))
+        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0))
 
     def equivalent(self) -> dict[str, Any] | None:
+        if self.gamma == 0.0:
+            return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "transition_steps": 1, "decay_rate": self.gamma, "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
+        if self.gamma == 0.0:
+            return _zero_from(self.lr, 1)
         return Exponential(self.lr, self.gamma, 1, bound=growth_ceiling(self.lr, self.gamma))
 
 

@@ -9,14 +9,16 @@ from warmup_spec._array_ops import INT32_MAX, ArrayOps
 from warmup_spec.primitives._node import STEP_CAP, ArrayForm, ClosedForm, Node, Within
 
 MAX_HORIZON = 1_000_000
+FLOAT32_BIG = 3e38
+"""How large a growing value may get in the array form (float32 overflows at 3.4e38)."""
 
 
 class Exponential(Node):
     """``value * rate ** q`` at local step ``x``, ``q = x / every`` (``floor`` with ``staircase``).
 
-    ``bound`` is a floor when ``rate < 1`` and a ceiling when ``rate > 1`` (required then:
-    the array form evaluates exp() only up to the step where the ceiling is reached);
-    ``rate == 1`` is constant.
+    ``bound`` clips every value: ``max(v, bound)`` when ``rate < 1``, ``min(v, bound)`` when
+    ``rate > 1`` (required then: the array form evaluates exp() only up to the step where the
+    ceiling is reached, or where a negative value reaches -3e38); ``rate == 1`` is constant.
     """
 
     def __init__(
@@ -61,8 +63,9 @@ class Exponential(Node):
         log_rate = math.log(rate)
         # Past this step the value is pinned to the bound (a ceiling, rate > 1) or has
         # underflowed to 0 (rate < 1): clipping the step keeps exp() finite.
-        if rate > 1:
-            cross = math.log(e / p) / log_rate if (p > 0 and e is not None) else 0.0
+        if rate > 1 and p != 0:  # |value| grows: pinned at a ceiling above p > 0, else held finite in float32
+            cap = e / p if (p > 0 and e is not None) else FLOAT32_BIG / max(abs(p), 1.0)
+            cross = math.log(max(cap, 1.0)) / log_rate
             horizon = w + n * (math.ceil(cross) + 1)
         elif rate < 1:
             horizon = w + n * (math.ceil(800.0 / -log_rate) + 1)
@@ -90,6 +93,8 @@ class Exponential(Node):
         p, rate, e = self.value, self.rate, self.bound
         if rate == 1.0 or p == 0.0 or (e is not None and e == p):
             return 0
+        if p < 0.0:  # rises to 0 (rate < 1: held at a bound >= 0) or falls without end
+            return 0 if rate < 1 and e is not None and e >= 0.0 else None
         if e is None or e <= 0.0:
             return None
         f = self.closed(0)

@@ -18,14 +18,15 @@ exponential   ``a (b / a) ** (pos / L)``                                   ancho
 1-sqrt        ``b + (a - b) (1 - sqrt(pos / L))``                          ``(rem/L) / (1 + sqrt(pos/L))``
 ============  ===========================================================  =============================
 
-``power != 1`` makes ``linear`` the polynomial decay ``b + (a - b) (rem / L) ** power``
-and ``cosine`` the cosine decay ``b + (a - b) ((1 + cos(pi pos / L)) / 2) ** power``.
+``power != 1`` makes ``linear`` the polynomial ``b + (a - b) (rem / L) ** power`` and
+``cosine`` the cosine decay ``b + (a - b) ((1 + cos(pi pos / L)) / 2) ** power``. A
+polynomial that rises (``a < b``) would cancel near its start in that form (``power=2``
+from 0 is ``b (2u - u**2)``, 1e-5 relative off in float32 at ``u = pos / L = 1e-3``): it is
+``a + (b - a) g`` with ``g = 1 - (rem / L) ** power = -expm1(power log(rem / L))``, the
+``log`` taken from the nearer end (``log1p(-pos / L)`` in the first half), every term
+non-negative.
 
-Shapes of other libraries: ``log`` is DeepSpeed's warmup ``a + (b - a) log(1 + pos) / log(1 + L)``;
-``tanh`` is timm's ``b + (a - b) (1 - tanh(lb (1 - u) + ub u)) / 2`` with ``u = pos / L``
-(``shape_args=(lb, ub)``). ``warp = k`` replaces the progress ``u`` by ``u ** k`` (timm's
-``k_decay``) in ``linear`` (``b + (a - b) (1 - u**k) ** power``) and ``cosine``
-(``b + (a - b) (1 + cos(pi u**k)) / 2``).
+``log`` is DeepSpeed's warmup ``a + (b - a) log(1 + pos) / log(1 + L)``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 from warmup_spec._array_ops import HALF_PI, ArrayOps
 from warmup_spec.primitives._node import Array, ArrayForm, ClosedForm, Node, Within
 
-SHAPES = ("linear", "cosine", "exponential", "1-sqrt", "log", "tanh")
+SHAPES = ("linear", "cosine", "exponential", "1-sqrt", "log")
 
 
 class Constant(Node):
@@ -106,15 +107,13 @@ class Interp(Node):
     """From ``a`` at local step ``start`` to ``b`` at ``end``; see the module docstring.
 
     Args:
-        shape: ``"linear"``, ``"cosine"``, ``"exponential"`` or ``"1-sqrt"``.
+        shape: ``"linear"``, ``"cosine"``, ``"exponential"``, ``"1-sqrt"`` or ``"log"``.
         a: the value at ``start`` (and before).
         b: the value at ``end`` (and after); a :class:`Node` stands for that node's
             value at its step 0 (a warmup towards a user's own function).
         end: where ``b`` is reached, ``> start``.
         start: where the interpolation leaves ``a`` (default 0).
         power: the exponent of a polynomial (``linear``) or cosine decay weight.
-        warp: the exponent ``k`` of the progress (``u ** k``), for ``linear`` and ``cosine``.
-        shape_args: the shape's own parameters (``tanh``: ``(lb, ub)``).
         log_ratio: ``log(b / a)`` of an exponential interpolation, when the caller has it
             exactly (``log(final_scale)`` rather than ``log(peak * final_scale / peak)``).
         label: what the piece is; a diagnosis names its end ``"end of <label>"``.
@@ -129,8 +128,6 @@ class Interp(Node):
         *,
         start: float | int = 0,
         power: float = 1.0,
-        warp: float = 1.0,
-        shape_args: tuple[float, ...] = (),
         log_ratio: float | None = None,
         label: str = "",
     ) -> None:
@@ -138,10 +135,7 @@ class Interp(Node):
             raise ValueError(f"Interp: shape={shape!r} is invalid; expected one of {SHAPES}")
         if not end > start:
             raise ValueError(f"Interp: end={end!r} is invalid; expected > start ({start!r})")
-        if shape == "tanh" and len(shape_args) != 2:
-            raise ValueError(f"Interp: shape_args={shape_args!r} is invalid; expected (lb, ub) for 'tanh'")
         self.shape, self.a, self.b, self.power, self.label = shape, float(a), b, float(power), label
-        self.warp, self.shape_args = float(warp), tuple(shape_args)
         self.start, self.stop = start, end
         self.length = end - start
         self.log_ratio = log_ratio
@@ -168,8 +162,7 @@ class Interp(Node):
         e0, e_frac = _split(self.stop, up=False)
         S, E = offset + s0, offset + e0
         sin = math.sin
-        warp, args = self.warp, self.shape_args
-        if not (s_frac or e_frac) and shape in ("linear", "cosine") and power == 1.0 and warp == 1.0:
+        if not (s_frac or e_frac) and shape in ("linear", "cosine") and power == 1.0:
             return _symmetric(shape, a, b, S, E, L)  # warmups and most decays: one flat closure
         fractional = bool(s_frac or e_frac)
 
@@ -204,22 +197,15 @@ class Interp(Node):
             def value(t: int) -> float:
                 return a + (b - a) * (log1p(distances(t)[0]) * inv)
 
-        elif shape == "tanh":
-            lb, ub, tanh = args[0], args[1], math.tanh
+        elif shape == "linear" and power != 1.0 and a < b:  # a rise: see the module docstring
+            log, log1p, expm1 = math.log, math.log1p, math.expm1
 
             def value(t: int) -> float:
-                u = distances(t)[0] / L
-                return b + 0.5 * (a - b) * (1.0 - tanh(lb * (1.0 - u) + ub * u))
-
-        elif warp != 1.0:
-            cos = math.cos
-
-            def value(t: int) -> float:
-                u = (distances(t)[0] / L) ** warp
-                if shape == "linear":
-                    return b + (a - b) * (1.0 - u) ** power
-                h = cos(HALF_PI * u)  # (1 + cos(pi u)) / 2 = cos(pi u / 2) ** 2
-                return b + (a - b) * (h * h)
+                pos, rem = distances(t)
+                if rem == 0:
+                    return b
+                lr = log1p(-pos / L) if pos <= rem else log(rem / L)
+                return a + (b - a) * -expm1(power * lr)
 
         elif power != 1.0:
 
@@ -265,15 +251,15 @@ class Interp(Node):
         S, E = offset + s0, offset + e0
 
         up = None if b_static is None else a <= b_static
-        warp, args = self.warp, self.shape_args
-        symmetric = shape in ("linear", "cosine") and power == 1.0 and warp == 1.0
+        symmetric = shape in ("linear", "cosine") and power == 1.0
+        rise = shape == "linear" and power != 1.0 and up is True and a != b_static
         if symmetric:
             needs = {"pos", "rem"} if up is None else ({"pos"} if up else {"rem"})
         elif shape == "exponential":
             needs = {"pos", "rem"} if up is None else ({"rem"} if up else {"pos"})
-        elif shape == "1-sqrt":
+        elif shape == "1-sqrt" or rise:
             needs = {"pos", "rem"}
-        elif shape in ("log", "tanh") or warp != 1.0:
+        elif shape == "log":
             needs = {"pos"}
         else:
             needs = {"rem"}
@@ -328,15 +314,13 @@ class Interp(Node):
                 return b + (a - b) * (rem * inv / (1.0 + xp.sqrt(pos * inv)))
             if shape == "log":
                 return a + (b - a) * (xp.log1p(pos) * (1.0 / math.log1p(L)))
-            if shape == "tanh":
-                u = pos * (1.0 / L)
-                return b + 0.5 * (a - b) * (1.0 - xp.tanh(args[0] * (1.0 - u) + args[1] * u))
-            if warp != 1.0:
-                u = xp.power(pos * (1.0 / L), warp)
-                if shape == "linear":
-                    return b + (a - b) * xp.power(1.0 - u, power)
-                h = xp.cos(HALF_PI * u)
-                return b + (a - b) * (h * h)
+            if rise:  # each branch on safe arguments (no log(0), no log1p(-1)): the end is b itself
+                inv = 1.0 / L
+                ended, near = rem == 0, pos <= rem
+                head = xp.where(near, pos, 0.0)
+                tail = xp.where(near | ended, 1.0, rem)
+                lr = xp.where(near, xp.log1p(-(head * inv)), xp.log(tail * inv))
+                return xp.where(ended, b, a + (b - a) * -xp.expm1(lr * power))
             if shape == "linear":
                 return b + (a - b) * xp.power(rem * (1.0 / L), power)
             return b + (a - b) * ops.sin2(rem, L, power)

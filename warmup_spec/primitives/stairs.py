@@ -38,11 +38,13 @@ class Stairs(Node):
         n = self.every
         if n == 1:
             return self.node.array(ops, offset, within)
-        f = self.node.array(ops, offset)  # sampled steps lie before `within`: the inner piece sees them all
+        f, zeros = self.node.array(ops, offset), ops.xp.zeros_like  # sampled steps lie before `within`
 
         def value(t):
             x = t - offset if offset else t
-            s = x // n * n  # floor division: a masked step before the offset samples below it, never above t
+            # floor division: a masked step before the offset samples below it, never above t; a stair
+            # longer than the range of t's integer dtype is the first stair at every step
+            s = x // n * n if ops.fits(t, n) else zeros(x)
             return f(s + offset if offset else s)
 
         return value

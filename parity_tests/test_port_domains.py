@@ -1,0 +1,257 @@
+"""The ports take what their libraries take: values, step parameters and step types beyond
+what our own catalogue accepts, each computed as the library computes it, checked against
+the library itself in the host float64 form (1e-12) and the float32 JAX form (1e-6, relative
+to the largest value); and what would give the library ``inf``/``NaN`` is refused, saying so.
+
+optax is evaluated under ``jax.enable_x64`` (it then computes in float64), Keras in its
+float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 there).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+import pytest  # noqa: E402
+
+import warmup_jax  # noqa: E402
+from warmup_spec import Schedule, spec_from_config  # noqa: E402
+
+
+def _optax(cfg: dict[str, Any]) -> Any:
+    kw = {k: v for k, v in cfg.items() if k != "schedule"}
+    return getattr(optax, cfg["schedule"].removeprefix("optax."))(**kw)
+
+
+def _keras(cfg: dict[str, Any]) -> Any:
+    kw = {k: v for k, v in cfg.items() if k != "schedule"}
+    return getattr(keras.optimizers.schedules, cfg["schedule"].removeprefix("keras."))(**kw)
+
+
+def _truth(cfg: dict[str, Any], steps: np.ndarray) -> np.ndarray:
+    """The library's own float64 values at ``steps`` (int64 or float64)."""
+    with jax.enable_x64(True):
+        if cfg["schedule"].startswith("optax."):
+            out = jax.vmap(_optax(cfg))(jnp.asarray(steps))
+        else:
+            old = keras.config.floatx()
+            keras.config.set_floatx("float64")
+            try:
+                out = jax.vmap(_keras(cfg))(jnp.asarray(steps))
+            finally:
+                keras.config.set_floatx(old)
+        return np.broadcast_to(np.asarray(out, np.float64), steps.shape)
+
+
+def _check(cfg: dict[str, Any], steps: np.ndarray, tol64: float = 1e-12) -> None:
+    truth = _truth(cfg, steps)
+    scale = float(np.max(np.abs(truth)))
+    host = Schedule(cfg)
+    ours64 = np.array([host(t.item()) for t in steps])
+    step32 = jnp.asarray(steps, jnp.float32 if steps.dtype.kind == "f" else jnp.int32)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(step32), np.float64)
+    err64 = float(np.max(np.abs(ours64 - truth))) / scale
+    err32 = float(np.max(np.abs(ours32 - truth))) / scale
+    assert err64 <= tol64 and err32 <= 1e-6, (cfg, err64, err32)
+
+
+def o(name: str, **kw: Any) -> dict[str, Any]:
+    return {"schedule": f"optax.{name}", **kw}
+
+
+def k(name: str, **kw: Any) -> dict[str, Any]:
+    return {"schedule": f"keras.{name}", **kw}
+
+
+INTS = np.arange(0, 160)
+FLOATS = np.arange(0, 160, 0.37)
+
+# (config, one example value of the widened domain): each refused before
+OPTAX_DOMAIN = [
+    o("piecewise_constant_schedule", init_value=-0.1, boundaries_and_scales={5: 0.5, 50: 0.1}),
+    o("warmup_cosine_decay_schedule", init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=100,
+      end_value=-3.0),
+    o("warmup_cosine_decay_schedule", init_value=0.1, peak_value=0.0, warmup_steps=10, decay_steps=100),
+    o("cosine_decay_schedule", init_value=0.1, decay_steps=120, alpha=-0.5),
+    o("linear_schedule", init_value=-0.1, end_value=0.2, transition_steps=100, transition_begin=-20),
+    o("polynomial_schedule", init_value=-1.0, end_value=-0.01, power=2.0, transition_steps=100),
+    o("exponential_decay", init_value=-0.01, transition_steps=7, decay_rate=0.8, transition_begin=50,
+      end_value=-0.001),
+    o("exponential_decay", init_value=-0.1, transition_steps=10, decay_rate=2.0, end_value=-0.05),
+    o("warmup_exponential_decay_schedule", init_value=0.0, peak_value=-0.1, warmup_steps=-3, transition_steps=10,
+      decay_rate=0.5),
+    o("warmup_constant_schedule", init_value=0.1, peak_value=1.0, warmup_steps=-1),
+    o("warmup_cosine_decay_schedule", init_value=0.0, peak_value=1.0, warmup_steps=-3, decay_steps=100),
+    o("cosine_decay_schedule", init_value=1000.0, decay_steps=10**10),
+    o("linear_schedule", init_value=1.0, end_value=0.0, transition_steps=2**40, transition_begin=-(2**35)),
+    o("piecewise_interpolate_schedule", interpolate_type="cosine", init_value=-2.0,
+      boundaries_and_scales={40: 0.5, 3 * 10**9: 0.1}),
+    o("linear_onecycle_schedule", transition_steps=100, peak_value=-1.0, pct_start=-0.2),
+]
+
+
+@pytest.mark.parametrize("cfg", OPTAX_DOMAIN, ids=[f"{c['schedule'][6:]}-{i}" for i, c in enumerate(OPTAX_DOMAIN)])
+def test_optax_domain_equals_optax(cfg):
+    _check(cfg, INTS)
+
+
+@pytest.mark.parametrize("cfg", [
+    o("warmup_cosine_decay_schedule", init_value=0.1, peak_value=1.0, warmup_steps=10, decay_steps=100),
+    o("piecewise_constant_schedule", init_value=0.1, boundaries_and_scales={5: 0.5, 50: 0.1}),
+    o("exponential_decay", init_value=0.1, transition_steps=7, decay_rate=0.5, staircase=True),
+    o("linear_onecycle_schedule", transition_steps=100, peak_value=1.0),
+])
+def test_optax_float_counts_equal_optax(cfg):
+    _check(cfg, FLOATS)
+
+
+KERAS_DOMAIN = [
+    k("ExponentialDecay", initial_learning_rate=-0.1, decay_steps=10, decay_rate=0.96),
+    k("PiecewiseConstantDecay", boundaries=[10, 20], values=[-1.0, 0.5, -0.1]),
+    k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=100, end_learning_rate=0.5, power=2.0),
+    k("PolynomialDecay", initial_learning_rate=-1.0, decay_steps=30, end_learning_rate=-0.1, cycle=True),
+    k("InverseTimeDecay", initial_learning_rate=-0.3, decay_steps=7, decay_rate=0.5, staircase=True),
+    k("CosineDecay", initial_learning_rate=0.1, decay_steps=100, alpha=1.7),
+    k("CosineDecay", initial_learning_rate=0.0, decay_steps=100, warmup_target=-0.2, warmup_steps=10),
+    k("CosineDecayRestarts", initial_learning_rate=1.0, first_decay_steps=10, t_mul=2.0, m_mul=1.3, alpha=-0.5),
+]
+
+
+@pytest.mark.parametrize("cfg", KERAS_DOMAIN, ids=[f"{c['schedule'][6:]}-{i}" for i, c in enumerate(KERAS_DOMAIN)])
+def test_keras_domain_equals_keras(cfg):
+    _check(cfg, INTS, tol64=1e-6 if "Cosine" in cfg["schedule"] else 1e-12)
+
+
+@pytest.mark.parametrize("cfg", [
+    k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=3, decay_rate=0.96, staircase=True),
+    k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=7, decay_rate=0.5),
+    k("PiecewiseConstantDecay", boundaries=[0, 10, 11], values=[1.0, 0.5, 0.2, 0.1]),
+    k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=100, power=0.5),
+    k("CosineDecay", initial_learning_rate=0.0, decay_steps=100, warmup_target=0.1, warmup_steps=10),
+])
+def test_keras_float_steps_equal_keras(cfg):
+    _check(cfg, FLOATS, tol64=1e-6 if "Cosine" in cfg["schedule"] else 1e-12)
+
+
+def test_keras_variable_step():
+    """A Keras ``Variable`` step, as Keras's optimizers pass it (a float one in Keras's own tests)."""
+    step = keras.Variable(1.0)
+    sched = warmup_jax.from_config(k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=3, decay_rate=0.96,
+                                     staircase=True))
+    step.assign(100.0)
+    assert float(sched(step)) == pytest.approx(0.1 * 0.96**33, rel=1e-6)
+
+
+@pytest.mark.parametrize("cfg", [
+    k("CosineDecayRestarts", initial_learning_rate=1.0, first_decay_steps=10),
+    k("PolynomialDecay", initial_learning_rate=1.0, decay_steps=10, cycle=True),
+])
+def test_float_steps_of_integer_cycles_are_refused_saying_so(cfg):
+    """Their cycles are found on integer steps: a float step is refused, not rounded."""
+    match = "a non-integer step is invalid; expected an integer >= 0"
+    with pytest.raises(ValueError, match=match):
+        Schedule(cfg)(2.5)
+    with pytest.raises(ValueError, match=match):
+        warmup_jax.from_config(cfg)(jnp.float32(2.0))
+
+
+def test_catalogue_steps_stay_integers():
+    """Our own schedules count optimizer updates: a float step is still refused."""
+    cfg = {"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 4}
+    with pytest.raises(ValueError, match="warmup_constant: a non-integer step is invalid; expected an integer >= 0"):
+        Schedule(cfg)(1.5)
+    with pytest.raises(ValueError, match="a non-integer step is invalid"):
+        warmup_jax.from_config(cfg)(jnp.float32(1.0))
+
+
+@pytest.mark.parametrize("cfg,match", [
+    (o("polynomial_schedule", init_value=0.1, end_value=0.0, power=-1.0, transition_steps=10), "power=-1.0"),
+    (o("exponential_decay", init_value=0.1, transition_steps=10, decay_rate=-0.5), "decay_rate=-0.5"),
+    (o("cosine_decay_schedule", init_value=0.1, decay_steps=10, exponent=-1.0), "exponent=-1.0"),
+    (o("linear_schedule", init_value=float("nan"), end_value=0.0, transition_steps=10), "init_value=nan"),
+    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-0.5), "decay_rate=-0.5"),
+    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=-1.0), "power=-1.0"),
+    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, t_mul=0.5), "t_mul=0.5"),
+])
+def test_what_gives_the_library_inf_or_nan_is_refused(cfg, match):
+    with pytest.raises(ValueError, match=match + " is invalid; expected"):
+        spec_from_config(cfg)
+
+
+def test_float_steps_of_any_type_and_what_is_refused():
+    import torch
+
+    host = Schedule(o("linear_schedule", init_value=1.0, end_value=0.0, transition_steps=10))
+    assert host(2.5) == host(np.float32(2.5)) == host(torch.tensor(2.5)) == host(jnp.float32(2.5)) == 0.75
+    with pytest.raises(ValueError, match=r"step=-0.5 is invalid; expected a finite number >= 0"):
+        host(-0.5)
+    with pytest.raises(ValueError, match="a non-integer step is invalid; expected a finite number >= 0"):
+        host(float("nan"))
+
+
+@pytest.mark.parametrize("cfg", [
+    o("exponential_decay", init_value=-0.1, transition_steps=10, decay_rate=2.0),
+    o("warmup_constant_schedule", init_value=-0.1, peak_value=0.1, warmup_steps=5),
+    k("CosineDecay", initial_learning_rate=-0.1, decay_steps=10),
+])
+def test_no_catalogue_equivalent_outside_the_catalogue_domain(cfg):
+    """``inspect`` compares a port with its catalogue equivalent: none where the catalogue
+    refuses the values (it would raise), one for the same schedule within it."""
+    assert spec_from_config(cfg).equivalent() is None
+    positive = {key: abs(v) if isinstance(v, float) else v for key, v in cfg.items()}
+    assert spec_from_config(spec_from_config(positive).equivalent()) is not None
+
+
+def _torch_lrs(make: Any, n: int) -> np.ndarray:
+    """The lr of each of ``n`` updates of a scheduler stepped as users step it."""
+    import torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, out = make(opt), []
+    for _ in range(n):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("StepLR", dict(step_size=3, gamma=0.0)),
+    ("ExponentialLR", dict(gamma=0.0)),
+    ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.0)),
+    ("MultiStepLR", dict(milestones=[2, 5, 9], gamma=-0.5)),
+])
+def test_torch_gamma_domain_equals_torch(name, kw):
+    """torch takes ``gamma=0`` (0 after the first decay) and a negative ``MultiStepLR`` gamma."""
+    import torch
+
+    import warmup_torch
+
+    n = 14
+    truth = _torch_lrs(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), n)
+    cfg = {"schedule": f"torch.{name}", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    assert [host(t) for t in range(n)] == truth.tolist()
+    assert _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n).tolist() == truth.tolist()
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, truth, rtol=1e-7, atol=0)
+
+
+@pytest.mark.parametrize("cfg", [
+    k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10**10, decay_rate=0.5),
+    k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=3 * 10**9, power=2.0),
+    k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=10**10, decay_rate=0.5, staircase=True),
+    k("PiecewiseConstantDecay", boundaries=[10**6, 3 * 10**9], values=[1.0, 0.5, 0.1]),
+    o("exponential_decay", init_value=0.1, transition_steps=10**10, decay_rate=0.5, staircase=True),
+    o("cosine_decay_schedule", init_value=1000.0, decay_steps=10**10),
+])
+def test_step_parameters_beyond_int32_equal_the_library(cfg):
+    """Step parameters past int32 (the libraries take any Python int), on int32 steps up to 2**31 - 1."""
+    _check(cfg, np.array([0, 1, 10**6, 10**9, 2**31 - 1]))
