@@ -13,7 +13,8 @@ pytest as they are; nothing of their code is copied into this repository.
 - Keras 3.15.1 ``keras/src/optimizers/schedules/learning_rate_schedule_test.py``
   (``schedules`` -> our ``"keras.*"`` ports), on Keras's JAX back end (``KERAS_BACKEND=jax``).
   Its tests that need a Keras schedule object (``test_config``: serialization;
-  ``test_fit_lr_correctness``: ``model.fit``) are skipped with that reason.
+  ``test_fit_lr_correctness``: ``model.fit``) are skipped here: ``test_keras.py`` runs the whole
+  file, nothing deselected, against the Keras front end (``warmup_keras``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import pytest  # noqa: E402
 import warmup_jax  # noqa: E402
 from warmup_spec import REGISTRY  # noqa: E402
 
-NEEDS_KERAS_FRONT_END = "needs the Keras front end (warmup_keras)"
+NEEDS_KERAS_FRONT_END = "needs a Keras schedule object: run against warmup_keras in test_keras.py"
 NOT_A_SCHEDULE = "tests optax.inject_hyperparams itself; it builds no optax schedule"
 
 

@@ -177,15 +177,6 @@ def test_warmup_keras_imports_no_other_front_end():
 
 KERAS_NAMES = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",
                "CosineDecayRestarts"]
-FLOAT_STEPS = "Keras passes float steps (a Variable(1.0)); the keras.* ports refuse them until they take float steps"
-REFUSED = {
-    "ExponentialDecayTest.test_staircase": FLOAT_STEPS,
-    "ExponentialDecayTest.test_variables": FLOAT_STEPS,
-    "InverseTimeDecayTest.test_decay": FLOAT_STEPS,
-    "InverseTimeDecayTest.test_staircase": FLOAT_STEPS,
-    "PiecewiseConstantDecayTest.test_piecewise_values": FLOAT_STEPS + " (and a negative one, -999.0)",
-    "CosineDecayRestartsTest.test_config": "keras.CosineDecayRestarts refuses m_mul=4.0 (a ratio in (0, 1] here)",
-}
 
 
 def _keras_test_module() -> types.ModuleType:
@@ -202,9 +193,7 @@ def _keras_tests() -> list[str]:
             for m in loader.getTestCaseNames(cls)]
 
 
-@pytest.mark.parametrize("test", [
-    pytest.param(t, marks=pytest.mark.xfail(strict=True, raises=ValueError, reason=REFUSED[t])) if t in REFUSED else t
-    for t in _keras_tests()])
+@pytest.mark.parametrize("test", _keras_tests())
 def test_keras_own_schedule_tests_pass_against_our_ports(test, monkeypatch):
     mod = _keras_test_module()
     ours = types.SimpleNamespace(**{n: warmup_keras.port(f"keras.{n}") for n in KERAS_NAMES})

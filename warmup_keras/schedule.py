@@ -47,7 +47,7 @@ class SpecSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
         self.name = name
         self._fn = self.spec.compose().array(KERAS_OPS, 0, (0, None))  # steps are >= 0
         # the ports of libraries that take float steps (Keras's own) take them here too
-        self._float_steps = bool(getattr(self.spec, "float_steps", False))
+        self._float_steps = self.spec.float_steps()
 
     def __call__(self, step: Any) -> Any:
         return self._fn(KERAS_OPS.as_step(step, self.spec.name, self._float_steps))
