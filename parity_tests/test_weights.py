@@ -12,7 +12,7 @@ import torch
 from flax import nnx
 
 from warmup_parity import copy_weights, models
-from warmup_parity.weights import torch_layout, weight_map
+from warmup_parity.twin import torch_layout, weight_map
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((2, 5, 6))
@@ -244,3 +244,343 @@ def test_to_torch_layout_of_a_state_is_the_same_conversion_inside_jit():
     tokens = RNG.integers(0, 11, (2, 8))
     logits = nnx.jit(lambda m, x: m(x))(f, jnp.asarray(tokens))
     np.testing.assert_allclose(_out(t(torch.as_tensor(tokens))), np.asarray(logits), rtol=1e-11, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- issue 16: the twin's new layers
+
+
+def _max_diff(a, b):
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+@pytest.mark.parametrize("transpose_kernel", [False, True])
+@pytest.mark.parametrize("to", ["torch", "flax"])
+def test_conv_transpose_is_copied_with_its_spatial_axes_flipped(transpose_kernel, to):
+    """Today's code copied a ConvTranspose kernel as a convolution's: 0.7-2 off at stride 2."""
+    f = _randomised(nnx.ConvTranspose(2, 3, (3, 4), strides=2, padding="VALID", transpose_kernel=transpose_kernel,
+                                      **_kw()))
+    t = torch.nn.ConvTranspose2d(2, 3, (3, 4), stride=2).double()
+    if to == "flax":
+        with torch.no_grad():
+            for p in t.parameters():
+                p.copy_(torch.as_tensor(RNG.standard_normal(tuple(p.shape))))
+    wmap = copy_weights(f, t, to=to)
+    assert wmap.links[0].torch_name == "weight" and ("flipped" in wmap.links[0].layout) != transpose_kernel
+    x = RNG.standard_normal((2, 5, 4, 2))
+    got = _out(t(torch.as_tensor(x).permute(0, 3, 1, 2))).transpose(0, 2, 3, 1)
+    want = np.asarray(f(jnp.asarray(x)))
+    assert got.shape == want.shape == (2, 11, 10, 3)
+    assert _max_diff(got, want) < 1e-14, _max_diff(got, want)
+
+
+def test_group_norm_needs_no_mapping():
+    f = _randomised(nnx.GroupNorm(6, num_groups=3, epsilon=1e-5, **_kw()))
+    t = torch.nn.GroupNorm(3, 6).double()
+    copy_weights(f, t)
+    x = RNG.standard_normal((2, 4, 4, 6))
+    got = _out(t(torch.as_tensor(x).permute(0, 3, 1, 2))).transpose(0, 2, 3, 1)
+    assert _max_diff(got, f(jnp.asarray(x))) < 1e-14
+    with pytest.raises(ValueError, match=r"num_groups=3; torch has num_groups=2"):
+        copy_weights(f, torch.nn.GroupNorm(2, 6))
+
+
+CONV_PADDINGS = [  # (Flax padding, torch keyword arguments)
+    ("VALID", {"padding": 0}), ("SAME", {"padding": "same"}), (1, {"padding": 1}),
+    ("CIRCULAR", {"padding": 1, "padding_mode": "circular"}),
+]
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("padding,torch_kw", CONV_PADDINGS, ids=[str(p[0]) for p in CONV_PADDINGS])
+def test_convolutions_of_every_rank_groups_and_padding(dims, padding, torch_kw):
+    f = _randomised(nnx.Conv(4, 6, kernel_size=(3,) * dims, feature_group_count=2, padding=padding, **_kw()))
+    t = getattr(torch.nn, f"Conv{dims}d")(4, 6, 3, groups=2, **torch_kw).double()
+    copy_weights(f, t)
+    x = RNG.standard_normal((2, *(5,) * dims, 4))
+    got = np.moveaxis(_out(t(torch.as_tensor(np.moveaxis(x, -1, 1)))), 1, -1)
+    assert _max_diff(got, f(jnp.asarray(x))) < 1e-13
+
+
+def test_tied_embedding_and_output_weights():
+    class FlaxTied(nnx.Module):
+        def __init__(self):
+            self.embed = nnx.Embed(10, 4, **_kw())
+
+        def __call__(self, tokens):
+            return self.embed.attend(self.embed(tokens))
+
+    class TorchTied(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = torch.nn.Embedding(10, 4)
+            self.lm_head = torch.nn.Linear(4, 10, bias=False)
+            self.lm_head.weight = self.embed.weight
+
+        def forward(self, tokens):
+            return self.lm_head(self.embed(tokens))
+
+    f, t = _randomised(FlaxTied()), TorchTied().double()
+    wmap = copy_weights(f, t)
+    assert [(link.torch_name, link.flax_paths) for link in wmap.links] == [("embed.weight", ("embed.embedding",))]
+    tokens = RNG.integers(0, 10, (2, 3))
+    assert _max_diff(_out(t(torch.as_tensor(tokens))), f(jnp.asarray(tokens))) < 1e-13
+    with torch.no_grad():
+        t.embed.weight.mul_(2.0)
+    copy_weights(f, t, to="flax")
+    np.testing.assert_array_equal(np.asarray(f.embed.embedding[...]), t.lm_head.weight.detach().numpy())
+
+
+def test_a_flax_layer_the_twin_does_not_know_is_an_error_naming_it():
+    f = nnx.Einsum("bd,df->bf", (6, 4), (4,), **_kw())
+    with pytest.raises(ValueError, match=r"^copy_weights: Flax nnx.Einsum \(the model\) is a layer the twin does "
+                                         r"not know \(it knows nnx.MultiHeadAttention, nnx.Linear, .*nnx.GroupNorm"):
+        copy_weights(f, torch.nn.Linear(6, 4))
+
+
+# --------------------------------------------------------------------------- attention as transformers writes it
+
+
+def _exact_gqa(query, key, value, bias=None, mask=None, **kwargs):
+    """Exact softmax, each key/value head serving consecutive query heads (as HF ``repeat_kv``)."""
+    rep = query.shape[-2] // key.shape[-2]
+    key, value = jnp.repeat(key, rep, axis=-2), jnp.repeat(value, rep, axis=-2)
+    weights = jax.nn.softmax(jnp.einsum("...qhd,...khd->...hqk", query / np.sqrt(query.shape[-1]), key), axis=-1)
+    return jnp.einsum("...hqk,...khd->...qhd", weights, value)
+
+
+class HFAttention(torch.nn.Module):
+    """Attention as transformers' models write it (``LlamaAttention``, ``ViTAttention``): four
+    ``nn.Linear`` projections, grouped-query heads through transformers' own ``repeat_kv``; the
+    softmax in the inputs' dtype (transformers' eager one computes in float32)."""
+
+    def __init__(self, dim, heads, kv_heads, bias):
+        super().__init__()
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, dim // heads
+        self.q_proj = torch.nn.Linear(dim, heads * self.head_dim, bias=bias)
+        self.k_proj = torch.nn.Linear(dim, kv_heads * self.head_dim, bias=bias)
+        self.v_proj = torch.nn.Linear(dim, kv_heads * self.head_dim, bias=bias)
+        self.o_proj = torch.nn.Linear(heads * self.head_dim, dim, bias=bias)
+
+    def forward(self, x):
+        from transformers.models.llama.modeling_llama import repeat_kv
+
+        b, s, _ = x.shape
+        q, k, v = (p(x).view(b, s, -1, self.head_dim).transpose(1, 2) for p in (self.q_proj, self.k_proj, self.v_proj))
+        k, v = repeat_kv(k, self.heads // self.kv_heads), repeat_kv(v, self.heads // self.kv_heads)
+        w = torch.softmax(q @ k.transpose(2, 3) / self.head_dim ** 0.5, dim=-1)
+        return self.o_proj((w @ v).transpose(1, 2).reshape(b, s, -1))
+
+
+ATTENTION = [(2, 2, True), (4, 2, False), (4, 1, True)]  # (heads, kv heads, bias)
+
+
+@pytest.mark.parametrize("heads,kv_heads,bias", ATTENTION, ids=["mha-bias", "gqa", "mqa-bias"])
+@pytest.mark.parametrize("to", ["torch", "flax"])
+def test_hf_attention_against_nnx_multi_head_attention(heads, kv_heads, bias, to):
+    """Today: 'expected nn.MultiheadAttention'."""
+    f = _randomised(nnx.MultiHeadAttention(heads, 8, num_kv_heads=kv_heads, use_bias=bias, decode=False,
+                                           attention_fn=_exact_gqa, **_kw()))
+    t = HFAttention(8, heads, kv_heads, bias).double()
+    if to == "flax":
+        with torch.no_grad():
+            for p in t.parameters():
+                p.copy_(torch.as_tensor(RNG.standard_normal(tuple(p.shape))))
+    wmap = copy_weights(f, t, to=to)
+    assert [link.torch_name for link in wmap.links][:2] == ["q_proj.weight", "q_proj.bias"] if bias else \
+        [link.torch_name for link in wmap.links] == ["q_proj.weight", "k_proj.weight", "v_proj.weight", "o_proj.weight"]
+    x = RNG.standard_normal((2, 5, 8))
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+
+
+def test_transformers_own_attention_modules_are_recognised():
+    from transformers import LlamaConfig, ViTConfig
+    from transformers.models.llama.modeling_llama import LlamaAttention
+    from transformers.models.vit.modeling_vit import ViTAttention
+
+    vit = ViTAttention(ViTConfig(hidden_size=8, num_attention_heads=2, qkv_bias=True)).double()
+    copy_weights(_randomised(nnx.MultiHeadAttention(2, 8, decode=False, **_kw())), vit)
+    llama = LlamaAttention(LlamaConfig(hidden_size=8, num_attention_heads=4, num_key_value_heads=2), 0).double()
+    f = _randomised(nnx.MultiHeadAttention(4, 8, num_kv_heads=2, use_bias=False, decode=False, **_kw()))
+    copy_weights(f, llama)
+    np.testing.assert_array_equal(llama.k_proj.weight.detach().numpy(), np.asarray(f.key.kernel[...]).reshape(8, 4).T)
+
+
+class LinearAttention(nnx.Module):
+    """NNX attention written with four ``nnx.Linear`` (as public NNX zoos write it)."""
+
+    def __init__(self, dim, heads, kv_heads):
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, dim // heads
+        self.query = nnx.Linear(dim, dim, **_kw())
+        self.key = nnx.Linear(dim, kv_heads * self.head_dim, **_kw())
+        self.value = nnx.Linear(dim, kv_heads * self.head_dim, **_kw())
+        self.out = nnx.Linear(dim, dim, **_kw())
+
+    def __call__(self, x):
+        split = [p(x).reshape(*x.shape[:-1], -1, self.head_dim) for p in (self.query, self.key, self.value)]
+        return self.out(_exact_gqa(*split).reshape(x.shape))
+
+
+def test_hf_attention_against_nnx_attention_of_separate_linears():
+    f, t = _randomised(LinearAttention(8, 4, 2)), HFAttention(8, 4, 2, True).double()
+    wmap = copy_weights(f, t)
+    assert wmap.torch_module("query") == "q_proj" and wmap.torch_module("out") == "o_proj"
+    x = RNG.standard_normal((2, 5, 8))
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+    # and a packed torch nn.MultiheadAttention keeps working (test_attention_packs_q_k_v_and_unpacks_them)
+
+
+# --------------------------------------------------------------------------- converters: layers of your own
+
+
+class Einsum(nnx.Module):
+    """A public NNX LLM's einsum layer: one raw kernel ``w``."""
+
+    def __init__(self, shape):
+        self.w = nnx.Param(jnp.asarray(RNG.standard_normal(shape)))
+
+
+class EinsumAttention(nnx.Module):
+    """Gemma-style: ``q_einsum`` (heads, dim, head_dim), packed ``kv_einsum`` (2, kv_heads, dim,
+    head_dim), ``attn_vec_einsum`` (heads, head_dim, dim)."""
+
+    def __init__(self, dim, heads, kv_heads):
+        hd = dim // heads
+        self.q_einsum = Einsum((heads, dim, hd))
+        self.kv_einsum = Einsum((2, kv_heads, dim, hd))
+        self.attn_vec_einsum = Einsum((heads, hd, dim))
+
+    def __call__(self, x):
+        q = jnp.einsum("bsd,hdk->bshk", x, self.q_einsum.w[...])
+        k, v = jnp.einsum("bsd,chdk->cbshk", x, self.kv_einsum.w[...])
+        return jnp.einsum("bshk,hkd->bsd", _exact_gqa(q, k, v), self.attn_vec_einsum.w[...])
+
+
+def _gemma_converters(dim, heads, kv_heads):
+    hd = dim // heads
+    return {
+        r"(.*)q_einsum\.w": ([r"\1q_proj.weight"], lambda w: [w.transpose(0, 2, 1).reshape(-1, dim)],
+                             lambda ts: ts[0].reshape(heads, hd, dim).transpose(0, 2, 1)),
+        r"(.*)kv_einsum\.w": ([r"\1k_proj.weight", r"\1v_proj.weight"],
+                              lambda w: [w[i].transpose(0, 2, 1).reshape(-1, dim) for i in (0, 1)],
+                              lambda ts: np.stack([t.reshape(kv_heads, hd, dim).transpose(0, 2, 1) for t in ts])),
+        r"(.*)attn_vec_einsum\.w": ([r"\1o_proj.weight"], lambda w: [w.reshape(-1, dim).T],
+                                    lambda ts: ts[0].T.reshape(heads, hd, dim)),
+    }
+
+
+def test_converters_copy_a_custom_layer_both_ways():
+    f, t = EinsumAttention(8, 4, 2), HFAttention(8, 4, 2, False).double()
+    converters = _gemma_converters(8, 4, 2)
+    wmap = copy_weights(f, t, converters=converters)
+    assert [(link.torch_name, link.flax_paths) for link in wmap.links] == [
+        ("q_proj.weight", ("q_einsum.w",)), ("k_proj.weight", ("kv_einsum.w",)),
+        ("v_proj.weight", ("kv_einsum.w",)), ("o_proj.weight", ("attn_vec_einsum.w",))]
+    x = RNG.standard_normal((2, 5, 8))
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+    f2 = EinsumAttention(8, 4, 2)  # other weights, then torch's back
+    copy_weights(f2, t, to="flax", converters=converters)
+    for name in ("q_einsum", "kv_einsum", "attn_vec_einsum"):
+        np.testing.assert_array_equal(np.asarray(getattr(f2, name).w[...]), np.asarray(getattr(f, name).w[...]))
+    with pytest.raises(ValueError, match=r"converters\['(.*)q_einsum\\\\.w'\]: Flax 'q_einsum.w' -> torch "
+                                         r"'q_proj.kernel', which the torch model does not have"):
+        copy_weights(f, t, converters={**converters, r"(.*)q_einsum\.w": ([r"\1q_proj.kernel"], *converters[
+            r"(.*)q_einsum\.w"][1:])})
+    with pytest.raises(ValueError, match=r"converters=\{'x': 'y'\} is invalid"):
+        copy_weights(f, t, converters={"x": "y"})
+
+
+# --------------------------------------------------------------------------- mapping without a table
+
+
+class FlaxMLP(nnx.Module):
+    """Names unlike torch's; ``b`` is called before ``a`` (Flax lists its attributes sorted)."""
+
+    def __init__(self):
+        self.stem = nnx.Linear(4, 8, **_kw())
+        self.b = nnx.Linear(8, 8, **_kw())
+        self.a = nnx.Linear(8, 8, **_kw())
+        self.norm = nnx.LayerNorm(8, epsilon=1e-5, **_kw())
+        self.head = nnx.Linear(8, 2, **_kw())
+
+    def __call__(self, x):
+        return self.head(self.norm(self.a(jnp.tanh(self.b(jnp.tanh(self.stem(x)))))))
+
+
+def _torch_mlp():
+    tnn = torch.nn
+    return tnn.Sequential(tnn.Linear(4, 8), tnn.Tanh(), tnn.Linear(8, 8), tnn.Tanh(), tnn.Linear(8, 8),
+                          tnn.LayerNorm(8), tnn.Linear(8, 2)).double()
+
+
+def test_structural_mapping_pairs_by_kind_shape_and_call_order():
+    f, t = _randomised(FlaxMLP()), _torch_mlp()
+    x = RNG.standard_normal((3, 4))
+    with pytest.raises(ValueError) as err:
+        copy_weights(f, t)
+    text = str(err.value)
+    assert text.startswith("copy_weights: by name: Flax nnx.Linear 'a' has no torch module 'a'")
+    assert ("by structure: structural pairing: ambiguous: Flax 'a', 'b' and torch '2', '4' are all Linear "
+            "[(8,), (8, 8)]; pass example= (an input: they are paired in call order) or mapping=") in text
+    wmap = copy_weights(f, t, example=x)
+    assert dict(wmap.pairing) == {"stem": "0", "b": "2", "a": "4", "norm": "5", "head": "6"}
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+
+
+def test_structural_mapping_names_what_has_no_twin():
+    t = torch.nn.Sequential(*list(_torch_mlp())[:-1])  # no head
+    with pytest.raises(ValueError, match=r"by structure: structural pairing: Flax has 1 Linear \[\(2,\), \(2, 8\)\] "
+                                         r"\('head'\), torch 0 \(none\)"):
+        copy_weights(FlaxMLP(), t, example=RNG.standard_normal((3, 4)))
+
+
+def test_regex_mapping_with_groups():
+    class FlaxStages(nnx.Module):
+        def __init__(self):
+            self.blocks = nnx.List([nnx.Linear(6, 6, **_kw()) for _ in range(3)])
+
+        def __call__(self, x):
+            for b in self.blocks:
+                x = jnp.tanh(b(x))
+            return x
+
+    class Stage(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = torch.nn.Linear(6, 6)
+
+    class TorchStages(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stages = torch.nn.ModuleList([Stage() for _ in range(3)])
+
+        def forward(self, x):
+            for s in self.stages:
+                x = torch.tanh(s.dense(x))
+            return x
+
+    f, t = _randomised(FlaxStages()), TorchStages().double()
+    wmap = copy_weights(f, t, mapping={r"blocks\.(\d+)": r"stages.\1.dense"})
+    assert wmap.torch_module("blocks.2") == "stages.2.dense" and not wmap.pairing
+    assert _max_diff(_out(t(torch.as_tensor(X))), f(jnp.asarray(X))) < 1e-13
+    with pytest.raises(ValueError, match=r"mapping key '\(' is invalid; expected a regular expression"):
+        copy_weights(f, t, mapping={"(": "x"})
+
+
+@pytest.mark.slow
+def test_compare_pairs_by_structure_in_the_first_batchs_call_order():
+    from warmup_parity import compare
+
+    cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 2, "total_steps": 4}
+    batches = [(RNG.standard_normal((3, 4)), RNG.standard_normal((3, 2))) for _ in range(4)]
+    report = compare(FlaxMLP(), _torch_mlp(), batches, loss="mse", optimizer={"name": "adamw"}, schedule=cfg)
+    assert report.passed, str(report)
+
+
+def test_compare_takes_converters():
+    from warmup_parity import compare
+
+    cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 2, "total_steps": 4}
+    x = RNG.standard_normal((2, 5, 8))
+    report = compare(EinsumAttention(8, 4, 2), HFAttention(8, 4, 2, False), [(x, x)] * 3, loss="mse",
+                     optimizer={"name": "adamw"}, schedule=cfg, converters=_gemma_converters(8, 4, 2))
+    assert report.passed, str(report)

@@ -2,24 +2,26 @@
 
 The rules (``[{"match": GLOB, "lr_mult": x, "weight_decay": y, "schedule": cfg, "frozen": bool}, ...]``,
 first match wins, unmatched parameters take the defaults) are parsed, validated and matched
-by :mod:`warmup_spec.param_rules` against each leaf's torch-style name: its tree path joined
-with dots, a last part ``kernel``, ``scale`` or ``embedding`` renamed ``weight``
+by :mod:`warmup_spec.param_rules` against each leaf's torch-style name
 (:func:`~warmup_spec.param_rules.torch_style_name`); the attribute that holds a Flax
-``Variable``'s array is not part of the name. The Flax NNX parameter ``model.l1.kernel`` is
-``l1.weight``, as in the torch twin, so the same rules give the same groups in
-``warmup_torch.param_groups``.
+``Variable``'s array is not part of the name. Given the Flax NNX model itself (not only its
+parameters), the names are its torch twin's: ``model.l1.kernel`` is ``l1.weight``, an
+``nnx.Sequential``'s ``layers.2.kernel`` is ``2.weight``, a batch norm's ``mean`` is
+``running_mean``; so the same rules give the same groups in ``warmup_torch.param_groups``.
+Given a parameter tree (a ``State``, a dict), the module types are unknown: its path is joined
+with dots and a last part ``kernel``, ``scale`` or ``embedding`` renamed ``weight``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jax
 import optax
 
 from warmup_jax.config import from_config
-from warmup_spec.param_rules import DEFAULT, Group, assign, parse_rules, plan, torch_style_name
+from warmup_spec.param_rules import DEFAULT, assign, parse_rules, plan, torch_style_name
 
 __all__ = ["leaf_name", "param_labels", "param_names", "rules_transform"]
 
@@ -29,18 +31,9 @@ Factory = Callable[[Any, Any], optax.GradientTransformation]
 FROZEN = "frozen"
 
 
-def leaf_name(path: tuple[Any, ...]) -> str:
-    """The torch-style name of a leaf from its ``jax.tree_util`` key path.
-
-    Dict keys, attribute names and sequence indices are the parts; a last attribute key
-    ``value`` (how a Flax ``Variable`` holds its array) is dropped.
-
-    Example:
-        >>> import jax, numpy as np
-        >>> paths = jax.tree_util.tree_flatten_with_path({"l1": {"kernel": np.zeros(2), "bias": np.zeros(1)}})[0]
-        >>> [leaf_name(p) for p, _ in paths]
-        ['l1.bias', 'l1.weight']
-    """
+def _parts(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The parts of a ``jax.tree_util`` key path; a last attribute key ``value`` (how a Flax
+    ``Variable`` holds its array) is dropped."""
     parts: list[Any] = []
     for key in path:
         if isinstance(key, jax.tree_util.DictKey):
@@ -55,53 +48,104 @@ def leaf_name(path: tuple[Any, ...]) -> str:
             parts.append(str(key))
     if len(path) > 1 and isinstance(path[-1], jax.tree_util.GetAttrKey) and path[-1].name == "value":
         parts.pop()
-    return torch_style_name(parts)
+    return tuple(parts)
+
+
+def leaf_name(path: tuple[Any, ...], module_types: Mapping[tuple[Any, ...], str] | None = None) -> str:
+    """The torch-style name of a leaf from its ``jax.tree_util`` key path.
+
+    Dict keys, attribute names and sequence indices are the parts; a last attribute key
+    ``value`` (how a Flax ``Variable`` holds its array) is dropped.
+
+    Args:
+        path: the key path.
+        module_types: the type name of the Flax module at each path prefix (see
+            :func:`~warmup_spec.param_rules.torch_style_name`).
+
+    Example:
+        >>> import jax, numpy as np
+        >>> paths = jax.tree_util.tree_flatten_with_path({"l1": {"kernel": np.zeros(2), "bias": np.zeros(1)}})[0]
+        >>> [leaf_name(p) for p, _ in paths]
+        ['l1.bias', 'l1.weight']
+    """
+    return torch_style_name(_parts(path), module_types)
+
+
+def _tree_and_types(params: Any) -> tuple[Any, Mapping[tuple[Any, ...], str] | None]:
+    """The parameter tree and the module types: an NNX model gives its ``nnx.Param`` state and
+    the type of every submodule; any other tree is itself, without types."""
+    if not type(params).__module__.startswith("flax."):
+        return params, None
+    from flax import nnx
+
+    if not isinstance(params, nnx.Module):
+        return params, None
+    types = {tuple(path): type(module).__name__ for path, module in nnx.iter_modules(params)}
+    return nnx.state(params, nnx.Param), types
 
 
 def param_names(params: Any) -> list[str]:
-    """The torch-style name of every leaf of ``params``, in ``jax.tree_util`` order."""
-    return [leaf_name(p) for p, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
+    """The torch-style name of every leaf of ``params`` (a Flax NNX model: of its ``nnx.Param``\\ s),
+    in ``jax.tree_util`` order.
+
+    Example:
+        >>> from flax import nnx
+        >>> model = nnx.Sequential(nnx.Linear(2, 3, rngs=nnx.Rngs(0)), nnx.relu, nnx.Linear(3, 1, rngs=nnx.Rngs(1)))
+        >>> param_names(model)
+        ['0.bias', '0.weight', '2.bias', '2.weight']
+        >>> param_names(nnx.state(model, nnx.Param))  # a tree without its model: no module types
+        ['layers.0.bias', 'layers.0.weight', 'layers.2.bias', 'layers.2.weight']
+    """
+    tree, types = _tree_and_types(params)
+    return [leaf_name(p, types) for p, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
 
 
-def _labels_of(label: dict[str, str]) -> Callable[[Any], Any]:
-    """The labels function of optax's ``multi_transform``: each leaf's group, by its name."""
+def _labels_of(label: dict[tuple[Any, ...], str], names: Mapping[tuple[Any, ...], str]) -> Callable[[Any], Any]:
+    """The labels function of optax's ``multi_transform``: each leaf's group, by its path."""
 
     def labels(tree: Any) -> Any:
         def one(path: tuple[Any, ...], _: Any) -> str:
-            name = leaf_name(path)
-            if name not in label:
-                raise ValueError(f"param_rules: parameter {name!r} is not in the tree the rules were compiled "
-                                 f"for ({', '.join(sorted(label))})")
-            return label[name]
+            parts = _parts(path)
+            if parts not in label:
+                raise ValueError(f"param_rules: parameter {'.'.join(map(str, parts))!r} is not in the tree the rules "
+                                 f"were compiled for ({', '.join(sorted(names.values()))})")
+            return label[parts]
 
         return jax.tree_util.tree_map_with_path(one, tree)
 
     return labels
 
 
+def _named(params: Any) -> tuple[Any, dict[tuple[Any, ...], str]]:
+    """The parameter tree and each leaf's torch-style name by its path parts."""
+    tree, types = _tree_and_types(params)
+    return tree, {_parts(p): leaf_name(p, types) for p, _ in jax.tree_util.tree_flatten_with_path(tree)[0]}
+
+
 def param_labels(params: Any, rules: Any) -> Any:
-    """``params`` with each leaf replaced by its group's label (``"default"``,
+    """The parameter tree with each leaf replaced by its group's label (``"default"``,
     ``"param_rules[k]"`` or ``"frozen"``): optax's ``param_labels``.
+
+    Args:
+        params: the Flax NNX model (its parameters named as its torch twin names them) or a
+            parameter tree (``nnx.state(model, nnx.Param)``, a dict).
+        rules: the rule list.
 
     Raises:
         ValueError: an invalid rule, or a rule that matches no leaf (naming the rule).
     """
     parsed = parse_rules(rules)
-    names = param_names(params)
-    taken = assign(names, parsed)
-    label = {n: DEFAULT if k is None else (FROZEN if parsed[k].frozen else f"param_rules[{k}]")
-             for n, k in zip(names, taken)}
-    return _labels_of(label)(params)
+    tree, names = _named(params)
+    taken = assign(list(names.values()), parsed)
+    label = {p: DEFAULT if k is None else (FROZEN if parsed[k].frozen else f"param_rules[{k}]")
+             for p, k in zip(names, taken)}
+    return _labels_of(label, names)(tree)
 
 
 def _schedule_of(spec: Any) -> Any:
     """The group's Optax schedule; it carries its spec as ``.spec`` (what a pair reads to tell
     whether the schedule also drives the momentum)."""
     return from_config(spec)
-
-
-def _group_labels(groups: list[Group]) -> dict[str, str]:
-    return {n: (FROZEN if g.frozen else g.label) for g in groups for n in g.names}
 
 
 def rules_transform(
@@ -116,7 +160,8 @@ def rules_transform(
     per group, each under its own schedule, and ``optax.set_to_zero()`` for the frozen ones.
 
     Args:
-        params: the parameters the transformation will update (e.g. ``nnx.state(model, nnx.Param)``),
+        params: the Flax NNX model whose parameters the transformation will update (its leaves
+            named as its torch twin names them), or their tree (``nnx.state(model, nnx.Param)``),
             to name and match the leaves now: a rule that matches nothing fails here, not at ``init``.
         rules: the rule list (:mod:`warmup_spec.param_rules`).
         optimizer: ``(schedule, weight_decay) -> transformation``: one group's optimizer, given its
@@ -147,7 +192,8 @@ def rules_transform(
         >>> updates["head"]["kernel"].tolist()
         [0.0, 0.0]
     """
-    groups = plan(param_names(params), rules, schedule=schedule, weight_decay=weight_decay)
+    _, names = _named(params)
+    groups = plan(list(names.values()), rules, schedule=schedule, weight_decay=weight_decay)
     transforms: dict[str, optax.GradientTransformation] = {}
     for g in groups:
         if g.frozen:
@@ -155,4 +201,5 @@ def rules_transform(
         else:
             assert g.schedule is not None  # only a frozen group has none
             transforms[g.label] = optimizer(_schedule_of(g.schedule), g.weight_decay)
-    return optax.multi_transform(transforms, _labels_of(_group_labels(groups)))
+    by_name = {n: (FROZEN if g.frozen else g.label) for g in groups for n in g.names}
+    return optax.multi_transform(transforms, _labels_of({p: by_name[n] for p, n in names.items()}, names))

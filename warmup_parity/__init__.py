@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from warmup_parity import testing
     from warmup_parity.comparison import compare
-    from warmup_parity.weights import copy_weights
+    from warmup_parity.twin import copy_weights
 
 __all__ = ["compare", "copy_weights", "testing"]
 
-_LAZY = {"compare": ("warmup_parity.comparison", "compare"), "copy_weights": ("warmup_parity.weights", "copy_weights"),
+_LAZY = {"compare": ("warmup_parity.comparison", "compare"), "copy_weights": ("warmup_parity.twin", "copy_weights"),
          "testing": ("warmup_parity.testing", None)}
 
 

@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from warmup_parity.weights import Link, WeightMap, flax_arrays, torch_arrays, weight_map, write_torch
+from warmup_parity.twin import Converters, Link, WeightMap, flax_arrays, torch_arrays, weight_map, write_torch
 
 __all__ = ["KINDS", "LOSSES", "TOLERANCES", "Divergence", "Report", "compare", "loss_pair"]
 
@@ -657,7 +657,7 @@ def cast_models(flax_model: Any, torch_model: Any, dtype: str) -> None:
     import torch
     from flax import nnx
 
-    from warmup_parity.weights import flax_variables
+    from warmup_parity.twin import flax_variables
 
     torch_model.to(torch.float64 if dtype == "float64" else torch.float32)
     target = jnp.float64 if dtype == "float64" else jnp.float32
@@ -674,11 +674,13 @@ def cast_models(flax_model: Any, torch_model: Any, dtype: str) -> None:
 
 
 def prepare(flax_model: Any, torch_model: Any, dtype: str, copy: bool,
-            mapping: Mapping[str, str] | None = None) -> WeightMap:
-    """Casts both models to ``dtype``, matches their weights and (``copy=True``) copies the
-    Flax model's into the torch model; a tensor only torch has is set to its constant."""
+            mapping: Mapping[str, str] | None = None, *, converters: Converters | None = None,
+            example: Any = None) -> WeightMap:
+    """Casts both models to ``dtype``, matches their weights (``warmup_parity.twin.weight_map``'s
+    ``mapping``, ``converters`` and ``example``) and (``copy=True``) copies the Flax model's into
+    the torch model; a tensor only torch has is set to its constant."""
     cast_models(flax_model, torch_model, dtype)
-    wmap = weight_map(flax_model, torch_model, mapping)
+    wmap = weight_map(flax_model, torch_model, mapping, converters=converters, example=example)
     if copy:
         write_torch(wmap, flax_model, torch_model)
     return wmap
@@ -949,7 +951,7 @@ def _flax_modules(model: Any) -> list[tuple[str, Any]]:
 def compare(flax_model: Any, torch_model: Any, batches: Iterable[tuple[Any, Any]], *,
             loss: str | tuple[Callable[..., Any], Callable[..., Any]], optimizer: Any, schedule: Mapping[str, Any],
             steps: int | None = None, dtype: str = "float64", copy: bool = True,
-            mapping: Mapping[str, str] | None = None,
+            mapping: Mapping[str, str] | None = None, converters: Converters | None = None,
             on_step: Callable[[dict[str, float]], None] | None = None) -> Report:
     """Trains a Flax NNX model and a torch model side by side and reports where they part.
 
@@ -973,7 +975,11 @@ def compare(flax_model: Any, torch_model: Any, batches: Iterable[tuple[Any, Any]
         dtype: ``"float64"`` (parameters agree to 1e-9) or ``"float32"`` (1e-5).
         copy: copy the Flax model's weights into the torch model first (``copy_weights``);
             with False the weights are compared as they are.
-        mapping: ``{flax path: torch name}`` for names that differ (see ``copy_weights``).
+        mapping: ``{flax path regex: torch name}`` for names that differ; None: by name, else the
+            layers paired by structure, in the order the first batch's forward calls them (see
+            ``copy_weights``).
+        converters: ``{flax variable regex: (torch name templates, to_torch, to_flax)}`` for
+            layers of your own (see ``copy_weights``).
         on_step: called with each step's record (a progress bar).
 
     Returns:
@@ -1002,7 +1008,7 @@ def compare(flax_model: Any, torch_model: Any, batches: Iterable[tuple[Any, Any]
 
         import warmup_jax
 
-        wmap = prepare(flax_model, torch_model, dtype, copy, mapping)
+        wmap = prepare(flax_model, torch_model, dtype, copy, mapping, converters=converters, example=data[0][0])
         jax_schedule = warmup_jax.from_config(schedule)
         tx = optax_transform(spec, jax_schedule, dtype=jnp.float64 if dtype == "float64" else jnp.float32)
         topt, tsched = torch_optimizer(spec, torch_model.parameters(), schedule)

@@ -106,7 +106,7 @@ def to_torch_layout(state: Any) -> dict[str, Any]:
     """
     from flax import nnx
 
-    from warmup_parity.weights import layout_by_names
+    from warmup_parity.twin import layout_by_names
 
     return layout_by_names({tuple(path): v.get_value() if hasattr(v, "get_value") else v
                             for path, v in nnx.to_flat_state(state)})
@@ -114,7 +114,7 @@ def to_torch_layout(state: Any) -> dict[str, Any]:
 
 def flax_weights(model: Any) -> dict[str, np.ndarray]:
     """The Flax model's parameters (and batch statistics) in torch layout, by torch name."""
-    from warmup_parity.weights import torch_layout
+    from warmup_parity.twin import torch_layout
 
     return {k: np.asarray(v) for k, v in torch_layout(model).items()}
 

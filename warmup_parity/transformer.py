@@ -41,7 +41,7 @@ import torch
 from flax import nnx
 from flax.nnx.nn.attention import dot_product_attention_weights
 
-from warmup_parity.weights import copy_weights
+from warmup_parity.twin import copy_weights
 
 __all__ = ["FlaxTransformer", "TorchTransformer", "TransformerConfig", "build_pair", "exact_attention"]
 

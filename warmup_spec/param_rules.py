@@ -21,10 +21,13 @@ Keys of a rule:
 - ``frozen``: ``True`` leaves the parameters untouched (no update, no decay); it takes no other key.
 
 Names (:func:`torch_style_name`): torch's ``named_parameters()`` names as they are; a Flax NNX
-path joined with dots, its last part renamed as torch names it: ``kernel`` -> ``weight``
-(``nnx.Linear``, ``nnx.Conv``), ``scale`` -> ``weight`` (``nnx.LayerNorm``, ``nnx.RMSNorm``),
-``embedding`` -> ``weight`` (``nnx.Embed``); ``bias`` and every other part unchanged
-(``("layers", 0, "kernel")`` -> ``"layers.0.weight"``).
+path joined with dots as torch would name it: the ``layers`` level of an ``nnx.Sequential`` dropped
+(torch's ``nn.Sequential`` has none: Flax ``seq.layers.2.kernel`` is torch ``seq.2.weight``) and the
+last part renamed as torch's layer names it (``kernel`` -> ``weight``, ``scale`` -> ``weight``,
+``embedding`` -> ``weight``, a batch norm's ``mean``/``var`` -> ``running_mean``/``running_var``).
+Which module is an ``nnx.Sequential`` and which layer owns a parameter are read from the module
+types the caller passes (``warmup_jax.param_labels`` reads them from the model); without them
+only the last part is renamed (``kernel``, ``scale``, ``embedding`` -> ``weight``).
 
 A rule that matches no parameter, or only parameters that earlier rules take, changes nothing:
 it is a ``ValueError`` naming the rule (a typo must not silently train something else).
@@ -58,13 +61,27 @@ from warmup_spec.definition import ScheduleSpec
 from warmup_spec.registry import spec_of, spec_to_config
 from warmup_spec.schedule import Schedule
 
-__all__ = ["DEFAULT", "KEYS", "LEAF_NAMES", "Group", "ParamRule", "assign", "parse_rules", "plan", "torch_style_name"]
+__all__ = ["DEFAULT", "KEYS", "LEAF_NAMES", "TORCH_LEAF_NAMES", "Group", "ParamRule", "assign", "parse_rules", "plan",
+           "torch_style_name", "torch_style_parts"]
 
 KEYS = ("match", "lr_mult", "weight_decay", "schedule", "frozen")
 """The keys of a rule, ``match`` required."""
 
 LEAF_NAMES = {"kernel": "weight", "scale": "weight", "embedding": "weight"}
-"""A Flax parameter's last path part -> torch's name for it (other parts are kept)."""
+"""A Flax parameter's last path part -> torch's name for it, when the owning layer's type is unknown."""
+
+_KERNEL = {"kernel": "weight"}
+_NORM = {"scale": "weight"}
+TORCH_LEAF_NAMES: dict[str, dict[str, str]] = {
+    "Linear": _KERNEL, "LinearGeneral": _KERNEL, "Conv": _KERNEL, "ConvTranspose": _KERNEL,
+    "LayerNorm": _NORM, "RMSNorm": _NORM, "GroupNorm": _NORM,
+    "BatchNorm": {"scale": "weight", "mean": "running_mean", "var": "running_var"},
+    "Embed": {"embedding": "weight"},
+}
+"""Flax layer type name -> its variables' torch names (the parts not listed keep their name)."""
+
+SEQUENTIAL = "Sequential"
+"""The Flax container whose ``layers`` level torch's ``nn.Sequential`` does not have."""
 
 DEFAULT = "default"
 """The label of the group of the parameters no rule matches."""
@@ -73,20 +90,51 @@ _SHOWN = 12
 """How many parameter names an error message lists."""
 
 
-def torch_style_name(path: Sequence[Any]) -> str:
+def torch_style_parts(path: Sequence[Any], module_types: Mapping[tuple[Any, ...], str] | None = None,
+                      ) -> tuple[str | None, ...]:
+    """Each part of a Flax module or variable path as torch names it, ``None`` where torch has
+    no such level (the ``layers`` of an ``nnx.Sequential``); no part is renamed.
+
+    Args:
+        path: the path's parts (strings and sequence indices).
+        module_types: the type name of the module at each path prefix (``{(): "Sequential"}``).
+
+    Example:
+        >>> torch_style_parts(("layers", 2, "kernel"), {(): "Sequential", ("layers", 2): "Linear"})
+        (None, '2', 'kernel')
+    """
+    types = module_types or {}
+    path = tuple(path)
+    return tuple(None if part == "layers" and types.get(path[:i]) == SEQUENTIAL else str(part)
+                 for i, part in enumerate(path))
+
+
+def torch_style_name(path: Sequence[Any], module_types: Mapping[tuple[Any, ...], str] | None = None) -> str:
     """The dotted torch-style name of a parameter path (a Flax NNX path, or a name's parts).
 
-    The parts are joined with dots (ints as digits) and the last one is renamed by
-    :data:`LEAF_NAMES` (``kernel``, ``scale``, ``embedding`` -> ``weight``).
+    The parts are joined with dots (ints as digits, an ``nnx.Sequential``'s ``layers`` dropped:
+    :func:`torch_style_parts`) and the last one is renamed as torch's twin of the owning layer
+    names it (:data:`TORCH_LEAF_NAMES`; a layer of another type keeps its names); without
+    ``module_types`` by :data:`LEAF_NAMES`.
+
+    Args:
+        path: the parameter's path.
+        module_types: the type name of the module at each path prefix, e.g. from
+            ``{path: type(m).__name__ for path, m in nnx.iter_modules(model)}``.
 
     Example:
         >>> torch_style_name(("encoder", "layers", 0, "kernel")), torch_style_name(("norm", "scale"))
         ('encoder.layers.0.weight', 'norm.weight')
+        >>> torch_style_name(("layers", 2, "kernel"), {(): "Sequential", ("layers", 2): "Linear"})
+        '2.weight'
     """
-    parts = [str(p) for p in path]
-    if parts:
-        parts[-1] = LEAF_NAMES.get(parts[-1], parts[-1])
-    return ".".join(parts)
+    path = tuple(path)
+    parts = torch_style_parts(path, module_types)
+    names = [p for p in parts if p is not None]
+    if names and parts[-1] is not None:
+        renames = LEAF_NAMES if module_types is None else TORCH_LEAF_NAMES.get(module_types.get(path[:-1], ""), {})
+        names[-1] = renames.get(names[-1], names[-1])
+    return ".".join(names)
 
 
 @dataclass(frozen=True)
