@@ -17,10 +17,16 @@ import pytest
 from parity_tests.pairs import llama, resnet, vit
 from warmup_parity import compare, copy_weights
 
-# until branches twin and optim are merged: copy_weights pairs by names only, compare has no adapters
-PENDING = pytest.mark.xfail(strict=True, raises=(TypeError, ValueError),
-                            reason="needs mapping=None by structure and HF q/k/v/o attention (branch twin) and "
-                                   "compare(torch_forward=) (branch optim)")
+# what the branches being merged do not do yet
+PENDING = pytest.mark.xfail(strict=True, raises=TypeError, reason="needs compare(torch_forward=) from branch optim")
+VIT_PAIRING = pytest.mark.xfail(
+    strict=True, raises=(TypeError, ValueError),
+    reason="needs twin's structural pairing to find ViTAttention (branch twin): projections() takes the first module "
+           "whose subtree holds one q/k/v/o_proj each, here the whole model (one block) or a ViTLayer")
+HF_RMSNORM = pytest.mark.xfail(
+    strict=True, raises=(TypeError, ValueError),
+    reason="needs the twin to pair nnx.RMSNorm with transformers' LlamaRMSNorm (weight, variance_epsilon; not an "
+           "nn.RMSNorm) (branch twin)")
 
 STEPS = 20
 ADAMW = {"name": "adamw", "weight_decay": 0.01}
@@ -88,17 +94,22 @@ def run(pair: Pair, steps: int = STEPS, dtype: str = "float64") -> Any:
                    steps=steps, dtype=dtype, torch_forward=pair.torch_forward)
 
 
-@PENDING
-@pytest.mark.parametrize("name", sorted(PAIRS))
+def marked(names: list[str], marks: dict[str, Any]) -> list[Any]:
+    return [pytest.param(n, marks=marks[n]) if n in marks else n for n in names]
+
+
+@pytest.mark.parametrize("name", marked(sorted(PAIRS), {"vit": VIT_PAIRING}))
 def test_copy_weights_pairs_the_models_without_a_table(name: str) -> None:
-    """No mapping: every torch parameter is written, and the torch model computes the Flax
-    model's logits (float32, as built; a wrong layout or pairing is off by O(1))."""
+    """No mapping: the layers are paired by type, shapes and the order one forward on an
+    example calls them; every torch parameter is written, and the torch model computes the
+    Flax model's logits (float32, as built; a wrong layout or pairing is off by O(1))."""
     import jax.numpy as jnp
     import torch
 
     pair = PAIRS[name]()
-    copy_weights(pair.flax, pair.torch)
     x = pair.batches[0][0]
+    wmap = copy_weights(pair.flax, pair.torch, example=x, torch_forward=pair.torch_forward)
+    assert wmap.pairing  # the names differ: paired by structure
     flax_logits = np.asarray(pair.flax(jnp.asarray(x if x.dtype.kind == "i" else x.astype(np.float32))))
     with torch.no_grad():
         xt = torch.as_tensor(x) if x.dtype.kind == "i" else torch.as_tensor(x, dtype=torch.float32)
@@ -108,7 +119,7 @@ def test_copy_weights_pairs_the_models_without_a_table(name: str) -> None:
 
 
 @PENDING
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", marked(sorted(PAIRS), {"vit": VIT_PAIRING}))
 def test_pair_trains_identically_in_float64(name: str) -> None:
     """20 AdamW steps with a 5-step warmup from 0: the step-0 loss and gradients agree to
     1e-14, the parameters to 1e-9 at every step (measured: 1e-12 or better)."""
@@ -137,7 +148,7 @@ PLANTED = {  # the planted bug, its pair, and where compare must find it: (kind,
 
 
 @PENDING
-@pytest.mark.parametrize("bug", sorted(PLANTED))
+@pytest.mark.parametrize("bug", marked(sorted(PLANTED), {"exact vs tanh GELU": VIT_PAIRING}))
 def test_planted_bug_is_found_at_its_module(bug: str) -> None:
     make, kind, where = PLANTED[bug]
     report = run(make(), steps=2)
@@ -146,6 +157,7 @@ def test_planted_bug_is_found_at_its_module(bug: str) -> None:
     assert (div.kind, div.where, div.step) == (kind, where, 0), str(report)
 
 
+@HF_RMSNORM
 @PENDING
 def test_transformers_llama_computes_in_float32_inside() -> None:
     """The unmodified ``LlamaForCausalLM`` casts to float32 in ``LlamaRMSNorm`` and its rotary
@@ -157,6 +169,7 @@ def test_transformers_llama_computes_in_float32_inside() -> None:
     assert 1e-10 < div.difference < 1e-6, str(report)
 
 
+@HF_RMSNORM
 @PENDING
 def test_transformers_llama_trains_identically_in_float32() -> None:
     """As it is (float32 RMSNorm and rotary tables), in float32: parameters within float32's 1e-5."""
@@ -173,7 +186,7 @@ REALISTIC: dict[str, Callable[[], Pair]] = {
 
 @PENDING
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(REALISTIC))
+@pytest.mark.parametrize("name", marked(sorted(REALISTIC), {"vit": VIT_PAIRING}))
 def test_realistic_pair_trains_identically_in_float64(name: str) -> None:
     """ResNet-18's widths in bottleneck blocks, a ViT-S-deep ViT, a 4-block Llama of width 256."""
     report = run(REALISTIC[name]())
