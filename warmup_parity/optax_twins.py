@@ -18,7 +18,7 @@ Example:
     >>> tx = optax.chain(scale_by_torch_radam(0.9, 0.999, 1e-8), optax.scale_by_learning_rate(1e-3))
     >>> state = tx.init({"w": jnp.zeros(2)})
     >>> updates, state = tx.update({"w": jnp.ones(2)}, state)
-    >>> float(updates["w"][0])  # rho_1 <= 5: the bias-corrected momentum, times -lr
+    >>> round(float(updates["w"][0]), 6)  # rho_1 <= 5: the bias-corrected momentum, times -lr
     -0.001
 """
 
