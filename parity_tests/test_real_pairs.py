@@ -17,20 +17,26 @@ import pytest
 from parity_tests.pairs import llama, resnet, vit
 from warmup_parity import compare, copy_weights
 
-# what the branches being merged do not do yet
-PENDING = pytest.mark.xfail(strict=True, raises=TypeError, reason="needs compare(torch_forward=) from branch optim")
-VIT_PAIRING = pytest.mark.xfail(
-    strict=True, raises=(TypeError, ValueError),
-    reason="needs twin's structural pairing to find ViTAttention (branch twin): projections() takes the first module "
-           "whose subtree holds one q/k/v/o_proj each, here the whole model (one block) or a ViTLayer")
-HF_RMSNORM = pytest.mark.xfail(
-    strict=True, raises=(TypeError, ValueError),
-    reason="needs the twin to pair nnx.RMSNorm with transformers' LlamaRMSNorm (weight, variance_epsilon; not an "
-           "nn.RMSNorm) (branch twin)")
+# What the branches merged here do not do yet: (what is needed, the exception its absence raises).
+VIT_ATTENTION = ("the structural pairing to find ViTAttention (branch twin: projections() takes the first module "
+                 "whose subtree holds one q/k/v/o_proj each, here the whole one-block model, or a ViTLayer)",
+                 ValueError)
+CONTAINERS = ("the structural pairing to pair the modules that hold paired layers (Flax 'layers.0.attention' is "
+              "torch 'model.layers.0.self_attn', the common parent of its paired layers; without it compare places "
+              "a divergence computed there in the model's own forward) (branch twin)", AssertionError)
+HF_RMSNORM = ("the twin to pair nnx.RMSNorm with transformers' LlamaRMSNorm (weight, variance_epsilon; not an "
+              "nn.RMSNorm) (branch twin)", ValueError)
+
+
+def pending(*needs: tuple[str, type[Exception]]) -> Any:
+    return pytest.mark.xfail(strict=True, raises=tuple(dict.fromkeys(e for _, e in needs)),
+                             reason="needs " + "; ".join(r for r, _ in needs))
+
 
 STEPS = 20
 ADAMW = {"name": "adamw", "weight_decay": 0.01}
 WARMUP = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 5, "total_steps": STEPS}
+DISTINCT = 4  # distinct batches, cycled: step 16 sees step 0's batch again
 
 
 def channels_first_logits(model: Any, x: Any) -> Any:
@@ -42,15 +48,15 @@ def causal_lm_logits(model: Any, x: Any) -> Any:
     return model(input_ids=x).logits
 
 
-def image_batches(size: int, classes: int, steps: int = STEPS, batch: int = 4) -> list[tuple[Any, Any]]:
+def image_batches(size: int, classes: int, batch: int = 4) -> list[tuple[Any, Any]]:
     rng = np.random.default_rng(0)
-    return [(rng.standard_normal((batch, size, size, 3)), rng.integers(0, classes, batch)) for _ in range(steps)]
+    return [(rng.standard_normal((batch, size, size, 3)), rng.integers(0, classes, batch)) for _ in range(DISTINCT)]
 
 
-def token_batches(vocab: int, steps: int = STEPS, batch: int = 4, time: int = 16) -> list[tuple[Any, Any]]:
+def token_batches(vocab: int, batch: int = 4, time: int = 16) -> list[tuple[Any, Any]]:
     """Next-token prediction: ``y`` is ``x`` shifted by one."""
     rng = np.random.default_rng(0)
-    seqs = [rng.integers(0, vocab, (batch, time + 1)) for _ in range(steps)]
+    seqs = [rng.integers(0, vocab, (batch, time + 1)) for _ in range(DISTINCT)]
     return [(s[:, :-1], s[:, 1:]) for s in seqs]
 
 
@@ -82,6 +88,11 @@ def llama_pair(cfg: llama.LlamaCfg, torch_cfg: llama.LlamaCfg | None = None, *, 
                 token_batches(cfg.vocab_size, time=time), causal_lm_logits)
 
 
+def run(pair: Pair, steps: int = STEPS, dtype: str = "float64") -> Any:
+    return compare(pair.flax, pair.torch, pair.batches, loss="cross_entropy", optimizer=ADAMW, schedule=WARMUP,
+                   steps=steps, dtype=dtype, torch_forward=pair.torch_forward)
+
+
 PAIRS: dict[str, Callable[[], Pair]] = {
     "resnet": lambda: resnet_pair(resnet.ResNetCfg.tiny()),
     "vit": lambda: vit_pair(vit.ViTCfg.tiny()),
@@ -89,16 +100,7 @@ PAIRS: dict[str, Callable[[], Pair]] = {
 }
 
 
-def run(pair: Pair, steps: int = STEPS, dtype: str = "float64") -> Any:
-    return compare(pair.flax, pair.torch, pair.batches, loss="cross_entropy", optimizer=ADAMW, schedule=WARMUP,
-                   steps=steps, dtype=dtype, torch_forward=pair.torch_forward)
-
-
-def marked(names: list[str], marks: dict[str, Any]) -> list[Any]:
-    return [pytest.param(n, marks=marks[n]) if n in marks else n for n in names]
-
-
-@pytest.mark.parametrize("name", marked(sorted(PAIRS), {"vit": VIT_PAIRING}))
+@pytest.mark.parametrize("name", ["resnet", pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
 def test_copy_weights_pairs_the_models_without_a_table(name: str) -> None:
     """No mapping: the layers are paired by type, shapes and the order one forward on an
     example calls them; every torch parameter is written, and the torch model computes the
@@ -118,47 +120,46 @@ def test_copy_weights_pairs_the_models_without_a_table(name: str) -> None:
     assert rel < 1e-5, f"{name}: logits differ by {rel:.1e} after copy_weights"
 
 
-@PENDING
-@pytest.mark.parametrize("name", marked(sorted(PAIRS), {"vit": VIT_PAIRING}))
+@pytest.mark.parametrize("name", ["resnet", pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
 def test_pair_trains_identically_in_float64(name: str) -> None:
     """20 AdamW steps with a 5-step warmup from 0: the step-0 loss and gradients agree to
-    1e-14, the parameters to 1e-9 at every step (measured: 1e-12 or better)."""
+    1e-14, the parameters to 1e-9 at every step (measured: ResNet 1.1e-12, Llama 4.2e-16, the
+    ViT 1.2e-11)."""
     report = run(PAIRS[name]())
     assert report.passed and report.first_divergence is None, str(report)
     assert len(report.steps) == STEPS
     assert report.steps[0]["lr_torch"] == report.steps[0]["lr_jax"] == 0.0  # the warmup starts at 0
     assert report.steps[5]["lr_torch"] == pytest.approx(1e-2)
-    assert report.summary["param_max_rel_diff"] <= 1e-11
-    assert report.steps[-1]["loss_jax"] < report.steps[0]["loss_jax"]  # it trained
+    assert report.summary["param_max_rel_diff"] <= 1e-10
+    assert report.steps[16]["loss_jax"] < report.steps[0]["loss_jax"]  # it learnt step 0's batch
 
 
-PLANTED = {  # the planted bug, its pair, and where compare must find it: (kind, torch module)
+PLANTED = {  # the planted bug: its pair, and where compare must find it (kind, torch module), what is pending
     "exact vs tanh GELU": (lambda: vit_pair(dataclasses.replace(vit.ViTCfg.tiny(), gelu_approximate=True)),
-                           "forward", "vit.layers.0"),
+                           "forward", "vit.layers.0", (VIT_ATTENTION, CONTAINERS)),
     "rotary interleaved vs halves": (
         lambda: llama_pair(dataclasses.replace(llama.LlamaCfg.tiny(), rope="interleaved")),
-        "forward", "model.layers.0.self_attn"),
+        "forward", "model.layers.0.self_attn", (CONTAINERS,)),
     "GQA heads tiled, not repeated": (
         lambda: llama_pair(dataclasses.replace(llama.LlamaCfg.tiny(), kv_grouping="tile")),
-        "forward", "model.layers.0.self_attn"),
+        "forward", "model.layers.0.self_attn", (CONTAINERS,)),
     "RMSNorm eps 1e-6 vs 1e-5": (
         lambda: llama_pair(dataclasses.replace(llama.LlamaCfg.tiny(), norm_eps=1e-6), llama.LlamaCfg.tiny()),
-        "forward", "model.layers.0.input_layernorm"),
+        "forward", "model.layers.0.input_layernorm", ()),
 }
 
 
-@PENDING
-@pytest.mark.parametrize("bug", marked(sorted(PLANTED), {"exact vs tanh GELU": VIT_PAIRING}))
+@pytest.mark.parametrize("bug", [pytest.param(bug, marks=pending(*needs)) if needs else bug
+                                 for bug, (_, _, _, needs) in sorted(PLANTED.items())])
 def test_planted_bug_is_found_at_its_module(bug: str) -> None:
-    make, kind, where = PLANTED[bug]
+    make, kind, where, _ = PLANTED[bug]
     report = run(make(), steps=2)
     div = report.first_divergence
     assert not report.passed and div is not None, str(report)
     assert (div.kind, div.where, div.step) == (kind, where, 0), str(report)
 
 
-@HF_RMSNORM
-@PENDING
+@pending(HF_RMSNORM)
 def test_transformers_llama_computes_in_float32_inside() -> None:
     """The unmodified ``LlamaForCausalLM`` casts to float32 in ``LlamaRMSNorm`` and its rotary
     tables: in a float64 run the first such layer parts at float32's rounding level, and
@@ -169,8 +170,7 @@ def test_transformers_llama_computes_in_float32_inside() -> None:
     assert 1e-10 < div.difference < 1e-6, str(report)
 
 
-@HF_RMSNORM
-@PENDING
+@pending(HF_RMSNORM)
 def test_transformers_llama_trains_identically_in_float32() -> None:
     """As it is (float32 RMSNorm and rotary tables), in float32: parameters within float32's 1e-5."""
     report = run(llama_pair(llama.LlamaCfg.tiny(), in_dtype=False), dtype="float32")
@@ -184,9 +184,8 @@ REALISTIC: dict[str, Callable[[], Pair]] = {
 }
 
 
-@PENDING
 @pytest.mark.slow
-@pytest.mark.parametrize("name", marked(sorted(REALISTIC), {"vit": VIT_PAIRING}))
+@pytest.mark.parametrize("name", ["resnet", pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
 def test_realistic_pair_trains_identically_in_float64(name: str) -> None:
     """ResNet-18's widths in bottleneck blocks, a ViT-S-deep ViT, a 4-block Llama of width 256."""
     report = run(REALISTIC[name]())
