@@ -24,6 +24,9 @@ VIT_ATTENTION = ("the structural pairing to find ViTAttention (branch twin: proj
 CONTAINERS = ("the structural pairing to pair the modules that hold paired layers (Flax 'layers.0.attention' is "
               "torch 'model.layers.0.self_attn', the common parent of its paired layers; without it compare places "
               "a divergence computed there in the model's own forward) (branch twin)", AssertionError)
+STEP0_TOLERANCE = ("compare's float64 step-0 tolerance on the gradients (1e-14, norm-relative) to allow a deep "
+                   "model's rounding: 2.5e-14 here, every submodule's output within 1e-12 and the parameters within "
+                   "3.2e-14 after 20 steps (branch optim)", AssertionError)
 HF_RMSNORM = ("the twin to pair nnx.RMSNorm with transformers' LlamaRMSNorm (weight, variance_epsilon; not an "
               "nn.RMSNorm) (branch twin)", ValueError)
 
@@ -68,8 +71,8 @@ class Pair:
     torch_forward: Callable[[Any, Any], Any]
 
 
-def resnet_pair(cfg: resnet.ResNetCfg, size: int = 32) -> Pair:
-    return Pair(resnet.flax_model(cfg), resnet.torch_model(cfg), image_batches(size, cfg.num_classes),
+def resnet_pair(cfg: resnet.ResNetCfg, size: int = 32, batch: int = 4) -> Pair:
+    return Pair(resnet.flax_model(cfg), resnet.torch_model(cfg), image_batches(size, cfg.num_classes, batch),
                 channels_first_logits)
 
 
@@ -178,14 +181,17 @@ def test_transformers_llama_trains_identically_in_float32() -> None:
 
 
 REALISTIC: dict[str, Callable[[], Pair]] = {
-    "resnet": lambda: resnet_pair(resnet.ResNetCfg.realistic()),
+    # 64x64 images in batches of 8: the last stage's 2x2 maps give each batch norm 32 values (32x32 images
+    # in batches of 4 leave it 4 values, and rounding grows to 4.6e-6 in 20 steps)
+    "resnet": lambda: resnet_pair(resnet.ResNetCfg.realistic(), size=64, batch=8),
     "vit": lambda: vit_pair(vit.ViTCfg.realistic()),
     "llama": lambda: llama_pair(llama.LlamaCfg.realistic(), time=64),
 }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["resnet", pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
+@pytest.mark.parametrize("name", [pytest.param("resnet", marks=pending(STEP0_TOLERANCE)),
+                                  pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
 def test_realistic_pair_trains_identically_in_float64(name: str) -> None:
     """ResNet-18's widths in bottleneck blocks, a ViT-S-deep ViT, a 4-block Llama of width 256."""
     report = run(REALISTIC[name]())
