@@ -18,9 +18,11 @@ from parity_tests.pairs import llama, resnet, vit
 from warmup_parity import compare, copy_weights
 
 # What the branches merged here do not do yet: (what is needed, the exception its absence raises).
-VIT_ATTENTION = ("the structural pairing to find ViTAttention (branch twin: projections() takes the first module "
-                 "whose subtree holds one q/k/v/o_proj each, here the whole one-block model, or a ViTLayer)",
-                 ValueError)
+VIT_ATTENTION = ("the structural pairing to pair the ViT's own parameters too (Flax 'pos_embeddings.cls_token' and "
+                 "'.pos_embeddings' are torch 'vit.embeddings.cls_token' and '.position_embeddings'), or a mapping for "
+                 "them with the rest paired by structure (branch twin: at this branch's merge of it, projections() "
+                 "takes the whole one-block model for an attention; twin fae0cfd fixes that and then only these two "
+                 "are left unpaired, and a mapping turns the structural pairing off)", ValueError)
 CONTAINERS = ("the structural pairing to pair the modules that hold paired layers (Flax 'layers.0.attention' is "
               "torch 'model.layers.0.self_attn', the common parent of its paired layers; without it compare places "
               "a divergence computed there in the model's own forward) (branch twin)", AssertionError)
