@@ -6,7 +6,7 @@ Adam and post-LN Transformers (Xiong et al. 2020; Liu et al. 2020). This trains 
 post-LN Transformer (:mod:`warmup_parity.transformer`) on the character-level help text of
 the standard library (:func:`warmup_parity.data.text`) with Adam, for every peak lr of a
 grid and four schedules, each in JAX and in torch from the same weights and batches
-(:func:`warmup_parity.comparison.train_pair`):
+(:func:`warmup_parity.engine.train_pair`):
 
 - ``none``: the peak lr from step 0 (``warmup_constant``, ``warmup_steps=0``);
 - ``linear``: a linear warmup over ``warmup_steps``, then the peak (``warmup_constant``);
@@ -134,8 +134,8 @@ def run_warmup(exp: WarmupExperiment, on_step: Callable[[dict[str, float]], None
     from flax import nnx
 
     import warmup_jax
-    from warmup_parity.comparison import TorchLR, loss_pair, prepare, train_pair
     from warmup_parity.data import batch_indices, text
+    from warmup_parity.engine import TorchLR, loss_pair, prepare, train_pair
     from warmup_parity.optimizers import optax_transform, optimizer_from_config, torch_optimizer
     from warmup_parity.transformer import FlaxTransformer, TorchTransformer, TransformerConfig
 
@@ -223,7 +223,7 @@ def plot_warmup(result: Mapping[str, Any], out_path: str | os.PathLike[str]) -> 
     """Three panels: final loss vs peak lr per schedule (JAX solid, torch dashed), the loss
     curves at the largest peak lr, and the JAX-vs-torch parameter difference at every point."""
     from warmup_parity import plot as plot_mod  # matplotlib with the Agg backend
-    from warmup_parity.comparison import TOLERANCES
+    from warmup_parity.report import TOLERANCES
 
     plt = plot_mod.plt
     plot_mod._check_format(out_path)
