@@ -205,4 +205,4 @@ def _chaos_verdict(torch_model: Any, spec: Any, schedule: Any, data: Any, torch_
 
     tol = TOLERANCES[dtype]["params"]
     ulp = chaos.ulp_parting_step(torch_model, make, batches, torch_loss, tolerance=tol, forward=torch_forward)
-    return chaos.verdict(parted_at, ulp, tolerance=tol)
+    return chaos.verdict(parted_at, ulp, tolerance=tol, tried=n)

@@ -286,6 +286,8 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
                 hints += _guarded(rule, *args)
         hints += _guarded(_dropout_hint, ctx)
         hints = hints or _guarded(_float32_level_hint, ctx, difference)
+        if not hints and difference == float("inf"):  # an output of another shape
+            hints.append("padding, stride, dilation or pooling differ")
     elif kind == "parameters":
         hints += _guarded(_transposed_hint, ctx, where) + _guarded(_bias_hint, ctx, [where])
         hints += _guarded(_noise_hint, ctx, where)
