@@ -39,28 +39,32 @@ class Verdict:
         ulp_parted_at: the update after which one side parted from itself perturbed by one ulp
             (``None``: not within the steps tried).
         tolerance: the norm-relative parameter tolerance both were measured against.
+        tried: how many updates the one-ulp run trained (``None``: not said).
     """
 
     kind: str
     parted_at: int
     ulp_parted_at: int | None
     tolerance: float
+    tried: int | None = None
 
     def __str__(self) -> str:
         if self.kind == "chaos":
             return (f"chaos, not a bug: one side against itself moved by one ulp parts by {self.tolerance:.0e} after "
                     f"update {self.ulp_parted_at} (the pair after update {self.parted_at}); compare over fewer "
                     "steps or at a lower lr")
-        seen = "never" if self.ulp_parted_at is None else f"only after update {self.ulp_parted_at}"
-        return (f"a bug, not chaos: one side against itself moved by one ulp parts {seen}, the pair after update "
-                f"{self.parted_at}")
+        seen = "does not part" if self.ulp_parted_at is None else f"parts only after update {self.ulp_parted_at}"
+        within = "" if self.tried is None else f" in {self.tried} updates"
+        return (f"a bug, not chaos: one side against itself moved by one ulp {seen}{within}; the pair parted after "
+                f"update {self.parted_at}")
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "parted_at": self.parted_at, "ulp_parted_at": self.ulp_parted_at,
-                "tolerance": self.tolerance}
+                "tolerance": self.tolerance, "tried": self.tried}
 
 
-def verdict(parted_at: int, ulp_parted_at: int | None, *, tolerance: float, slack: float = SLACK) -> Verdict:
+def verdict(parted_at: int, ulp_parted_at: int | None, *, tolerance: float, slack: float = SLACK,
+            tried: int | None = None) -> Verdict:
     """Chaos when the one-ulp run parted within ``slack`` times the pair's parting step, else a bug.
 
     Args:
@@ -69,12 +73,13 @@ def verdict(parted_at: int, ulp_parted_at: int | None, *, tolerance: float, slac
             ``None`` when it did not.
         tolerance: the tolerance both parting steps were measured with (for the text).
         slack: how much later than the pair the one-ulp run may part and still count as "as fast".
+        tried: how many updates the one-ulp run trained (for the text).
 
     Returns:
         The :class:`Verdict`.
     """
     chaos = ulp_parted_at is not None and ulp_parted_at <= slack * max(parted_at, 1)
-    return Verdict("chaos" if chaos else "bug", parted_at, ulp_parted_at, tolerance)
+    return Verdict("chaos" if chaos else "bug", parted_at, ulp_parted_at, tolerance, tried)
 
 
 def parting_step(a: Sequence[Mapping[str, np.ndarray]], b: Sequence[Mapping[str, np.ndarray]],

@@ -1,10 +1,10 @@
 """Train a Flax NNX model and its torch twin side by side, and find where they part.
 
 :func:`compare` copies the Flax model's weights into the torch model (``copy=True``),
-trains both with a matched optimizer pair under one schedule on the same batches, and
-returns a :class:`Report`: per step the lr, the loss and the parameter difference of both
-sides, and ``first_divergence``, the earliest place where they differ beyond the dtype's
-tolerance, checked in this order:
+trains both (copies of them, unless ``in_place=True``) with a matched optimizer pair under
+one schedule on the same batches, and returns a :class:`Report`: per step the lr, the loss
+and the parameter difference of both sides, and ``first_divergence``, the earliest place
+where they differ beyond the dtype's tolerance, checked in this order:
 
 1. before any update: the initial parameters (they differ only with ``copy=False``);
 2. update 0: the loss; when it differs, each submodule's input and output in call order
@@ -14,7 +14,12 @@ tolerance, checked in this order:
    computed it), or, when every submodule agrees, the loss itself (``kind="loss"``);
 3. then each parameter's gradient (``"gradient"``), the lr (``"lr"``) and each parameter's
    first update (``"update"``);
-4. every later update: the lr, then the parameters (``"parameters"``).
+4. every later update: the lr, then the parameters (``"parameters"``), with a verdict, chaos
+   or bug (:mod:`warmup_parity.chaos`), in ``report.verdict``.
+
+The training engine is :mod:`warmup_parity.engine`, the forward record
+:mod:`warmup_parity.recording`, the likely causes :mod:`warmup_parity.hints` and the report
+:mod:`warmup_parity.report`.
 
 ``where`` is the torch-style dotted name of the submodule or parameter (``""`` is the
 model's own forward). ``str(report)`` is a short summary naming the divergence and, where
@@ -211,4 +216,4 @@ def _chaos_verdict(torch_model: Any, spec: Any, schedule: Any, data: Any, torch_
 
     tol = TOLERANCES[dtype]["params"]
     ulp = chaos.ulp_parting_step(torch_model, make, batches, torch_loss, tolerance=tol, forward=torch_forward)
-    return chaos.verdict(parted_at, ulp, tolerance=tol)
+    return chaos.verdict(parted_at, ulp, tolerance=tol, tried=n)

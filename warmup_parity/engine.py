@@ -401,8 +401,7 @@ def _place_forward(ctx: HintContext, flax_events: Sequence[tuple[str, str, int, 
         if d is None and shapes is not None:
             return tname, tname, float("inf"), (
                 f"the output of {tname or 'the model'!r} ({kind}){call} has shape {shapes[0]} in Flax and {shapes[1]} "
-                "in torch (no layout makes them the same); its input agreed. Likely: padding, stride, dilation or "
-                "pooling differ")
+                "in torch (no layout makes them the same); its input agreed")
         if d is None or d <= tol:
             continue
         if phase == "out":
