@@ -16,7 +16,6 @@ from warmup_spec import REGISTRY
 
 COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join", "decay_from", "sample_clock"]
 CATALOGUE = [name for name in REGISTRY if "." not in name and name not in COMBINATORS]
-CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) + "LR" for name in REGISTRY if "." not in name}
 
 
 def _spec_params(name):
@@ -49,15 +48,13 @@ def test_same_signature_in_spec_jax_and_torch(name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in REGISTRY if "." not in n))
-def test_torch_scheduler_class_signature(name):
-    cls = getattr(warmup_torch, CLASS_NAMES[name])
-    params = inspect.signature(cls).parameters
-    assert list(params)[0] == "optimizer" and list(params)[-1] == "last_epoch"
-    assert params["last_epoch"].kind is inspect.Parameter.KEYWORD_ONLY and params["last_epoch"].default == -1
-    assert _fn_params(cls, skip=("optimizer", "last_epoch")) == _spec_params(name)
+def test_torch_scheduler_signature(name):
+    params = inspect.signature(getattr(warmup_torch.schedulers, name)).parameters
+    assert list(params)[0] == "optimizer" and params["optimizer"].kind is inspect.Parameter.POSITIONAL_ONLY
+    assert _fn_params(getattr(warmup_torch.schedulers, name), skip=("optimizer",)) == _spec_params(name)
 
 
-@pytest.mark.parametrize("fn", ["ScheduleLR", "from_config", "scheduler_for"])
+@pytest.mark.parametrize("fn", ["ScheduleLR", "scheduler_from_config"])
 def test_last_epoch_is_keyword_only_everywhere(fn):
     param = inspect.signature(getattr(warmup_torch, fn)).parameters["last_epoch"]
     assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default == -1

@@ -15,7 +15,7 @@ NumPy table (the array forms JAX uses), at every step 0..end+margin:
     steps) within 1e-6 and holds its final value to float32 precision; the torch
     scheduler driving an optimizer sets exactly the closed-form lr.
 INVALID configs (a valid config with one thing broken): ``spec_from_config``,
-``warmup_jax.from_config``, ``warmup_torch.from_config`` and
+``warmup_jax.schedule_from_config``, ``warmup_torch.scheduler_from_config`` and
 ``warmup_torch.schedule_from_config`` all raise ``ValueError`` with the same message,
 never another exception and never a schedule.
 
@@ -490,7 +490,7 @@ def _jax_case(cfg):
     spec = spec_from_config(cfg)
     n = horizon(spec)
     ref = np.asarray(reference_table(spec, range(n)), np.float64)
-    got = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
+    got = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
     assert got.dtype == np.float32
     agree(got, ref, spec, TOL_F32, f"jax float32 vs reference {cfg}")
     assert np.all(got >= 0), cfg
@@ -500,7 +500,7 @@ def _jax_case(cfg):
     # the torch scheduler driving an optimizer: the k-th update uses exactly f(k)
     m = min(n, 600)
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     f = Schedule(spec)
     lrs = []
     for _ in range(m):
@@ -530,8 +530,8 @@ def _raises_everywhere(cfg) -> str:
     messages = []
     for label, build in (
         ("spec_from_config", lambda: spec_from_config(cfg)),
-        ("warmup_jax.from_config", lambda: warmup_jax.from_config(cfg)),
-        ("warmup_torch.from_config", lambda: warmup_torch.from_config(
+        ("warmup_jax.schedule_from_config", lambda: warmup_jax.schedule_from_config(cfg)),
+        ("warmup_torch.scheduler_from_config", lambda: warmup_torch.scheduler_from_config(
             torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), cfg)),
         ("warmup_torch.schedule_from_config", lambda: warmup_torch.schedule_from_config(cfg)),
     ):
@@ -667,7 +667,7 @@ def test_non_mapping_config_is_value_error(cfg):
 
 
 def test_a_list_is_one_config_per_torch_param_group():
-    """A list is not a config, but warmup_torch.from_config takes one config per param group
+    """A list is not a config, but warmup_torch.scheduler_from_config takes one config per param group
     (what to_config returns for groups with different base lrs); each entry point says so."""
     cfg = ["warmup_constant"]
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -675,10 +675,10 @@ def test_a_list_is_one_config_per_torch_param_group():
         spec_from_config: 'config: cfg=[\'warmup_constant\'] is invalid; expected a mapping {"schedule": NAME, **parameters}',
         warmup_torch.schedule_from_config: 'config: cfg=[\'warmup_constant\'] is invalid; expected a mapping '
                                            '{"schedule": NAME, **parameters}',
-        warmup_jax.from_config: "warmup_jax.from_config: a list of configs is one config per torch param group; in "
+        warmup_jax.schedule_from_config: "warmup_jax.schedule_from_config: a list of configs is one config per torch param group; in "
                                 "optax give each group's label its schedule: optax.multi_transform({label: "
-                                "optax.adamw(from_config(cfg))}, labels)",
-        lambda c: warmup_torch.from_config(opt, c): "config: warmup_constant has no extension; expected a .json or "
+                                "optax.adamw(schedule_from_config(cfg))}, labels)",
+        lambda c: warmup_torch.scheduler_from_config(opt, c): "config: warmup_constant has no extension; expected a .json or "
                                                    ".toml file",  # each entry of the list is a config: a path here
     }
     for build, message in expected.items():
@@ -723,7 +723,7 @@ def test_jax_float32_downward_interpolation(cfg):
     spec = spec_from_config(cfg)
     n = horizon(spec)
     ref = np.asarray(reference_table(spec, range(n)), np.float64)
-    got = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
+    got = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
     abs_err, _ = errors(got, ref, scale_of(spec, ref))
     assert abs_err <= TOL_F32  # fine in absolute terms
     agree(got, ref, spec, TOL_F32, f"jax float32 vs reference {cfg}")
@@ -768,7 +768,7 @@ def test_restarts_with_the_smallest_cycle_mul_build_fast_and_agree():
         agree(tab, cf, spec, tol, f"numpy table vs closed form {cfg}")
         agree(cf, ref, spec, tol, f"closed form vs reference {cfg}")
         n = len(ref)
-        got = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
+        got = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)))
         agree(got, ref, spec, TOL_F32, f"jax float32 vs reference {cfg}")
         last = jnp.asarray(2**31 - 1, jnp.int32)
-        assert np.isclose(float(warmup_jax.from_config(cfg)(last)), Schedule(spec)(2**31 - 1), rtol=1e-5, atol=1e-6)
+        assert np.isclose(float(warmup_jax.schedule_from_config(cfg)(last)), Schedule(spec)(2**31 - 1), rtol=1e-5, atol=1e-6)

@@ -11,15 +11,16 @@ import jax.numpy as jnp
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.definition import ScheduleSpec
 
-Schedule = Callable[[Any], jax.Array]
-"""An Optax schedule: ``count -> lr`` (float32, or float64 under ``jax_enable_x64``)."""
+OptaxSchedule = Callable[[Any], jax.Array]
+"""Any Optax schedule: ``count -> lr`` (what optax calls ``optax.Schedule``)."""
 
 JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
-class SpecSchedule:
-    """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
-    matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from)."""
+class JaxSchedule:
+    """An Optax schedule ``count -> lr`` (float32, or float64 under ``jax_enable_x64``) that
+    carries its definition as ``.spec`` (what the matched optimizer pairs of ``warmup_parity``
+    read the momentum a schedule cycles from): what every ``warmup_jax`` front end returns."""
 
     __slots__ = ("_fn", "spec", "__weakref__")
 
@@ -33,8 +34,8 @@ class SpecSchedule:
         return f"<Optax schedule of {self.spec!r}>"
 
 
-def build(spec: ScheduleSpec) -> SpecSchedule:
+def build(spec: ScheduleSpec) -> JaxSchedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
     as_step, name = JAX_OPS.as_step, spec.name
-    return SpecSchedule(spec, lambda count: f(as_step(count, name)))
+    return JaxSchedule(spec, lambda count: f(as_step(count, name)))

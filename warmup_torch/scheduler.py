@@ -1,8 +1,8 @@
 """``ScheduleLR``: any schedule as a ``torch.optim.lr_scheduler.LRScheduler``, in closed form.
 
 One scheduler class drives an optimizer with any schedule (a spec, a config mapping or a
-:class:`~warmup_spec.Schedule`); the per-schedule classes (``WarmupCosineDecayLR``, ...)
-are generated subclasses that take the schedule's own parameters.
+:class:`~warmup_spec.Schedule`); the per-schedule front ends (``warmup_torch.schedulers``,
+``schedulers.warmup_cosine_decay(optimizer, ...)``) build it from the schedule's own parameters.
 
 Conventions:
 
@@ -253,13 +253,6 @@ class ScheduleLR(LRScheduler):
         self.optimizer = optimizer
         self._hook: Any = _watch_optimizer(self)
         super().__init__(optimizer, last_epoch)
-
-    @classmethod
-    def _from_spec(cls, optimizer: Optimizer, spec: Any, last_epoch: int = -1) -> ScheduleLR:
-        """Builds ``cls`` from an already validated spec (``from_config``'s path)."""
-        obj = cls.__new__(cls)
-        ScheduleLR.__init__(obj, optimizer, spec, last_epoch=last_epoch)
-        return obj
 
     @property
     def spec(self) -> ScheduleSpec | list[ScheduleSpec]:

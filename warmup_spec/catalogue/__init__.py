@@ -2,7 +2,8 @@
 
 Adding a schedule: a new module here with its definition, one import line below, its
 float64 reference in :mod:`warmup_spec.reference`, configs in ``parity_tests/cases.py``,
-and ``make generate`` for the front ends.
+and one front-end line in ``warmup_spec/host.py``, ``warmup_jax/schedules.py`` and
+``warmup_torch/schedulers.py``.
 """
 
 from warmup_spec.catalogue.decay_from import DecayFrom
