@@ -4,9 +4,9 @@ library itself (or its cited formula), at every step from 0 to well past the end
 ``check(library, cfg, expected)`` evaluates ``cfg`` with
 
 - the float64 host ``Schedule`` (what ``warmup_torch`` is built on),
-- ``warmup_torch.from_config``, stepped as a user steps it (``optimizer.step()`` then
+- ``warmup_torch.scheduler_from_config``, stepped as a user steps it (``optimizer.step()`` then
   ``scheduler.step()``), reading the lr each update uses,
-- ``warmup_jax.from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
+- ``warmup_jax.schedule_from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
 
 and compares each with ``expected`` (float64; ``expected[k]`` is the lr of update ``k``):
 float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
@@ -43,26 +43,26 @@ REPORT: dict[str, LibraryReport] = {}
 
 
 def jax_values(cfg: dict[str, Any], steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(x64, float32) values of ``warmup_jax.from_config(cfg)`` under ``jit(vmap)``."""
+    """(x64, float32) values of ``warmup_jax.schedule_from_config(cfg)`` under ``jit(vmap)``."""
     import jax
     import jax.numpy as jnp
 
     import warmup_jax
 
     with jax.enable_x64(True):
-        f64 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int64)), np.float64)
-    f32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
+        f64 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int64)), np.float64)
+    f32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
     return f64, f32
 
 
 def torch_values(cfg: dict[str, Any], n: int) -> np.ndarray:
-    """The lr of each of ``n`` updates with ``warmup_torch.from_config`` stepped as users do."""
+    """The lr of each of ``n`` updates with ``warmup_torch.scheduler_from_config`` stepped as users do."""
     import torch
 
     import warmup_torch
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=float(cfg.get("lr", 1.0)) or 1.0)
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     out = np.empty(n)
     for k in range(n):
         out[k] = opt.param_groups[0]["lr"]

@@ -341,7 +341,7 @@ def test_to_config_round_trip(name, kw):
 
     with jax.enable_x64(True):
         for g, c in enumerate(cfg):
-            jx = np.asarray(jax.vmap(warmup_jax.from_config(c))(jnp.arange(n)))
+            jx = np.asarray(jax.vmap(warmup_jax.schedule_from_config(c))(jnp.arange(n)))
             np.testing.assert_allclose(jx, theirs[:, g], rtol=1e-12, atol=1e-14)
 
 

@@ -28,7 +28,7 @@ def test_warmup_cosine_decay_equals_optax_and_is_more_accurate(init, peak, w, T,
     cfg = {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w, "total_steps": T,
            "end_value": end, "exponent": exponent, "init_value": init}
     n = T + 20
-    ours = _table(warmup_jax.from_config(cfg), n)
+    ours = _table(warmup_jax.schedule_from_config(cfg), n)
     theirs = _table(optax.warmup_cosine_decay_schedule(init, peak, w, T, end, exponent), n)
     # the same schedule to float32 precision (optax loses digits near the end)
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6 * peak)
@@ -47,7 +47,7 @@ def test_warmup_exponential_decay_equals_optax(w, n, rate, staircase, end):
     cfg = {"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": w,
            "transition_steps": n, "decay_rate": rate, "staircase": staircase, "end_value": end}
     steps = 3000
-    ours = _table(warmup_jax.from_config(cfg), steps)
+    ours = _table(warmup_jax.schedule_from_config(cfg), steps)
     theirs = _table(optax.warmup_exponential_decay_schedule(0.0, peak, w, n, rate, 0, staircase, end), steps)
     np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-7 * peak)
 
@@ -83,9 +83,9 @@ def test_one_cycle_jax_matches_torch_onecyclelr(total, pct, div, final, anneal):
         sched.step() if len(lrs) < total else None
     cfg = {"schedule": "one_cycle", "total_steps": total, "peak_value": 0.1, "pct_start": pct,
            "div_factor": div, "final_div_factor": final, "anneal": anneal}
-    assert_close(_table(warmup_jax.from_config(cfg), total), np.array(lrs), TOL_F32, "jax vs OneCycleLR")
+    assert_close(_table(warmup_jax.schedule_from_config(cfg), total), np.array(lrs), TOL_F32, "jax vs OneCycleLR")
     with jax.enable_x64(True):
-        x64 = np.asarray(jax.vmap(warmup_jax.from_config(cfg))(jnp.arange(total)))
+        x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(total)))
     assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs OneCycleLR")
 
 
@@ -101,7 +101,7 @@ def test_cosine_restarts_jax_matches_torch_cawr(T0, mult, eta_min):
         sched.step()
     cfg = {"schedule": "warmup_cosine_restarts", "peak_value": 1e-3, "warmup_steps": 0,
            "cycle_steps": T0, "cycle_mul": float(mult), "end_value": eta_min}
-    assert_close(_table(warmup_jax.from_config(cfg), n), np.array(lrs), TOL_F32, "jax vs CAWR")
+    assert_close(_table(warmup_jax.schedule_from_config(cfg), n), np.array(lrs), TOL_F32, "jax vs CAWR")
     with jax.enable_x64(True):
-        x64 = np.asarray(jax.vmap(warmup_jax.from_config(cfg))(jnp.arange(n)))
+        x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(n)))
     assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs CAWR")

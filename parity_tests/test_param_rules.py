@@ -217,7 +217,7 @@ def train_both(rules: Any, optimizer: dict[str, Any], schedule: dict[str, Any], 
 
         _, jax_params = jax.jit(lambda s: jax.lax.scan(body, s, (jnp.asarray(x), jnp.asarray(y))))(state)
         jax_params = {k: np.asarray(v) for k, v in jax_params.items()}
-        group_lrs = [np.asarray(jax.vmap(warmup_jax.from_config(g["schedule"]))(jnp.arange(steps)))
+        group_lrs = [np.asarray(jax.vmap(warmup_jax.schedule_from_config(g["schedule"]))(jnp.arange(steps)))
                      for g in pair.optimizer.param_groups]
     torch_params: dict[str, list[np.ndarray]] = {k: [] for k in jax_params}
     torch_lrs = []

@@ -123,7 +123,7 @@ def test_api_mistakes_same_text(source, expected, tmp_path):
 
     files = _files(tmp_path)
     src, want = source.format(**files), expected.format(**files)
-    for build in (warmup_jax.from_config, lambda s: warmup_torch.from_config(
+    for build in (warmup_jax.schedule_from_config, lambda s: warmup_torch.scheduler_from_config(
             torch.optim.SGD([torch.zeros(1, requires_grad=True)]), s), warmup_torch.schedule_from_config):
         with pytest.raises(ValueError) as err:
             build(src)

@@ -106,8 +106,8 @@ def test_same_error_text_in_both_frameworks(cfg, words):
     expected = _message(lambda: spec_from_config(cfg))
     for w in words:
         assert w in expected, (w, expected)
-    assert _message(lambda: warmup_jax.from_config(cfg)) == expected
-    assert _message(lambda: warmup_torch.from_config(_optimizer(), cfg)) == expected
+    assert _message(lambda: warmup_jax.schedule_from_config(cfg)) == expected
+    assert _message(lambda: warmup_torch.scheduler_from_config(_optimizer(), cfg)) == expected
     assert _message(lambda: warmup_torch.schedule_from_config(cfg)) == expected
     name = cfg.get("schedule")
     if name in REGISTRY and not any(w.startswith(("unknown", "missing")) for w in words):

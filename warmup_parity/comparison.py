@@ -1003,7 +1003,7 @@ def compare(flax_model: Any, torch_model: Any, batches: Iterable[tuple[Any, Any]
         import warmup_jax
 
         wmap = prepare(flax_model, torch_model, dtype, copy, mapping)
-        jax_schedule = warmup_jax.from_config(schedule)
+        jax_schedule = warmup_jax.schedule_from_config(schedule)
         tx = optax_transform(spec, jax_schedule, dtype=jnp.float64 if dtype == "float64" else jnp.float32)
         topt, tsched = torch_optimizer(spec, torch_model.parameters(), schedule)
         return train_pair(flax_model, torch_model, wmap, data, losses=losses, tx=tx, schedule=jax_schedule,
