@@ -108,7 +108,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"base": {"schedule": "warmup_constant", "peak_value": 3e-4}, "beta2": 0.99,
          "shape": "exponential"},
     ],
-    "scale": [
+    "scaled": [
         {"base": {"schedule": "warmup_linear_decay", "peak_value": 1e-3, "warmup_steps": 10,
                   "total_steps": 100}, "factor": 0.5},
     ],

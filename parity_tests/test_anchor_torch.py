@@ -258,7 +258,7 @@ def test_to_config_of_lambdas_and_plateau():
         warmup_torch.to_config(L.ReduceLROnPlateau(_opt(0.5)))
     f = warmup_torch.warmup_linear_decay(1.0, warmup_steps=2, total_steps=6)  # ours, as a LambdaLR factor
     got = warmup_torch.to_config(L.LambdaLR(_opt(0.5), f))
-    assert got == {"schedule": "scale", "base": f.config(), "factor": 0.5}
+    assert got == {"schedule": "scaled", "base": f.config(), "factor": 0.5}
     ours = warmup_torch.schedulers.warmup_cosine_decay(_opt(0.5), 0.5, 10, 100)
     assert warmup_torch.to_config(ours) == ours.schedule.config()
     with pytest.raises(ValueError, match="is not a scheduler we can read"):

@@ -15,7 +15,7 @@ import warmup_jax
 import warmup_torch
 from warmup_spec import REGISTRY
 
-COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join", "decay_from", "sample_clock"]
+COMBINATORS = ["with_warmup", "untuned_warmup", "scaled", "join", "decay_from", "sample_clock"]
 CATALOGUE = [name for name in REGISTRY if "." not in name and name not in COMBINATORS]
 
 

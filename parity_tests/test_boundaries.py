@@ -79,7 +79,7 @@ HAND = [
      {0: 0.1, 9: 1.0, 19: 2.0, 20: 2.0}),
     ({"schedule": "untuned_warmup", "beta2": 0.9, "shape": "exponential",
       "base": {"schedule": "warmup_constant", "peak_value": 1.0}}, {0: 1 - math.exp(-0.1), 9: 1 - math.exp(-1)}),
-    ({"schedule": "scale", "factor": 0.5, "base": {"schedule": "warmup_constant", "peak_value": 1.0,
+    ({"schedule": "scaled", "factor": 0.5, "base": {"schedule": "warmup_constant", "peak_value": 1.0,
                                                    "warmup_steps": 2}}, {0: 0.0, 1: 0.25, 2: 0.5}),
     ({"schedule": "join", "boundaries": [2],
       "schedules": [{"schedule": "warmup_constant", "peak_value": 1.0},

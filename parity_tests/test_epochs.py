@@ -100,7 +100,7 @@ def test_every_epoch_key_of_the_catalogue():
 def test_epoch_keys_follow_the_steps_parameters():
     assert epoch_keys("warmup_cosine_decay") == {"warmup_epochs": "warmup_steps", "total_epochs": "total_steps"}
     assert epoch_keys("join") == {"boundary_epochs": "boundaries"}
-    assert epoch_keys("scale") == {}
+    assert epoch_keys("scaled") == {}
     assert epoch_keys("with_warmup") == {"warmup_epochs": "warmup_steps"}
 
 
@@ -110,7 +110,7 @@ def test_nested_combinators_and_mixed_units():
         "boundary_epochs": [0.5, 2],
         "schedules": [
             {"schedule": "warmup_constant", "peak_value": 0.1, "warmup_epochs": 0.5},
-            {"schedule": "scale", "factor": 0.5,
+            {"schedule": "scaled", "factor": 0.5,
              "base": {"schedule": "warmup_linear_decay", "peak_value": 0.1, "warmup_steps": 0,
                       "total_epochs": 1.5}},
             {"schedule": "with_warmup", "warmup_epochs": 0.25,
@@ -124,7 +124,7 @@ def test_nested_combinators_and_mixed_units():
         "boundaries": [10, 40],
         "schedules": [
             {"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 10},
-            {"schedule": "scale", "factor": 0.5,
+            {"schedule": "scaled", "factor": 0.5,
              "base": {"schedule": "warmup_linear_decay", "peak_value": 0.1, "warmup_steps": 0,
                       "total_steps": 30}},
             {"schedule": "with_warmup", "warmup_steps": 5,
@@ -169,9 +169,9 @@ COSINE_EPOCHS = {"schedule": "warmup_cosine_decay", "peak_value": 0.1, "warmup_e
           "decay_epochs": 1, "total_epochs": 3}, {},
          "warmup_stable_decay: total_epochs=3 is invalid; expected an epoch key of warmup_stable_decay: "
          "warmup_epochs, stable_epochs, decay_epochs"),
-        ({"schedule": "scale", "factor": 2.0, "warmup_epochs": 1,
+        ({"schedule": "scaled", "factor": 2.0, "warmup_epochs": 1,
           "base": {"schedule": "warmup_constant", "peak_value": 1.0}}, {},
-         "scale: warmup_epochs=1 is invalid; expected no *_epochs key (scale has no *_steps parameter)"),
+         "scaled: warmup_epochs=1 is invalid; expected no *_epochs key (scaled has no *_steps parameter)"),
         ({**COSINE_EPOCHS, "warmup_steps": 5}, {},
          "warmup_cosine_decay: warmup_epochs=1 is invalid; expected either warmup_epochs or warmup_steps, not both"),
         ({**COSINE_EPOCHS, "warmup_epochs": -0.5}, {},

@@ -4,7 +4,7 @@ MLP (``warmup_parity.models``) in float64 with two groups: the first layer ("emb
 
 1. Half the lr for "emb": torch, ONE scheduler over two param groups (group lr 0.5 and the
    default 1.0, so group g gets ``f(k) * initial_lr_g / defaults["lr"]``); optax,
-   ``multi_transform({"emb": adamw(scale(cfg, 0.5)), "rest": adamw(cfg)})``.
+   ``multi_transform({"emb": adamw(scaled(cfg, 0.5)), "rest": adamw(cfg)})``.
 2. A LONGER warmup for "emb": torch, ONE ``ScheduleLR`` with one schedule per group
    (``warmup_torch.ScheduleLR(opt, [cfg_emb, cfg_rest])``), and the routes without it: two
    optimizers each with its own scheduler, or torch's ``LambdaLR`` with one
@@ -147,7 +147,7 @@ def assert_same_training(jax_run: tuple[np.ndarray, list[np.ndarray]], torch_run
 @functools.cache
 def optax_half() -> tuple[np.ndarray, list[np.ndarray]]:
     with jax.enable_x64(True):
-        emb, rest = warmup_jax.scale(BASE, 0.5), warmup_jax.schedule_from_config(BASE)
+        emb, rest = warmup_jax.scaled(BASE, 0.5), warmup_jax.schedule_from_config(BASE)
     return run_optax(
         lambda: optax.multi_transform(
             {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
@@ -184,7 +184,7 @@ def test_group_rule_does_not_depend_on_the_default_lr() -> None:
 def test_a_wrong_group_factor_is_caught() -> None:
     """The comparison can fail: optax with the emb group at 0.4 instead of 0.5."""
     with jax.enable_x64(True):
-        emb, rest = warmup_jax.scale(BASE, 0.4), warmup_jax.schedule_from_config(BASE)
+        emb, rest = warmup_jax.scaled(BASE, 0.4), warmup_jax.schedule_from_config(BASE)
     wrong = run_optax(
         lambda: optax.multi_transform(
             {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels

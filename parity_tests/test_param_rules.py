@@ -88,7 +88,7 @@ def test_first_match_wins_and_the_rest_take_the_defaults() -> None:
     ]
     f = Schedule(SCHEDULE)
     assert [g.lr(30) for g in groups] == [f(30), 2.0 * f(30), f(30), f(30), 0.0]
-    assert groups[1].config() == {"schedule": "scale", "base": Schedule(SCHEDULE).config(), "factor": 2.0}
+    assert groups[1].config() == {"schedule": "scaled", "base": Schedule(SCHEDULE).config(), "factor": 2.0}
 
 
 def test_a_rule_that_matches_nothing_is_an_error_naming_it() -> None:

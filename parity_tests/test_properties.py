@@ -108,7 +108,7 @@ def bounds(spec, n: int) -> tuple[float, float]:
         return min(lo, spec.init_value), max(hi, spec.init_value)
     if isinstance(spec, sp.UntunedWarmup):
         return 0.0, bounds(spec.base, n)[1]
-    if isinstance(spec, sp.Scale):
+    if isinstance(spec, sp.Scaled):
         lo, hi = bounds(spec.base, n)
         return spec.factor * lo, spec.factor * hi
     if isinstance(spec, sp.Join):
@@ -313,7 +313,7 @@ def check_properties(spec, f: np.ndarray, what: str) -> None:
         assert np.all(f <= base * (1 + TOL_F64) + TOL_F64 * scale), f"{what}: above its base"
         assert np.allclose(f, base * factor, rtol=TOL_F64, atol=TOL_F64 * scale), f"{what}: != base * factor"
         return
-    if isinstance(spec, sp.Scale):
+    if isinstance(spec, sp.Scaled):
         base = np.array([Schedule(spec.base)(t) for t in range(n)])
         assert np.allclose(f, spec.factor * base, rtol=TOL_F64, atol=TOL_F64 * scale), f"{what}: != factor * base"
         if end is not None:

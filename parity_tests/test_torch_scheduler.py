@@ -402,7 +402,7 @@ def test_schedule_pickles() -> None:
     schedules = [
         W.warmup_cosine_decay(0.3, 5, 40, 0.01),
         W.join([W.warmup_constant(0.3, 3), W.one_cycle(20, 0.3)], [10]),
-        W.untuned_warmup(W.scale(W.warmup_inverse_sqrt(0.3, 4), 0.5), beta2=0.99),
+        W.untuned_warmup(W.scaled(W.warmup_inverse_sqrt(0.3, 4), 0.5), beta2=0.99),
         W.with_warmup(user_base, 3, init_value=0.01, warmup_shape="exponential"),
     ]
     for f in schedules:
@@ -601,7 +601,7 @@ def test_from_config_mapping_json_toml_and_spec(tmp_path: Any) -> None:
         assert type(sched) is W.ScheduleLR
         assert seen_lrs(opt, sched, 5) == expected
         assert W.schedule_from_config(source)(8) == 0.0
-    combo = W.scheduler_from_config(make_opt(), {"schedule": "scale", "base": cfg, "factor": 2.0})
+    combo = W.scheduler_from_config(make_opt(), {"schedule": "scaled", "base": cfg, "factor": 2.0})
     assert type(combo) is W.ScheduleLR and isinstance(combo, W.ScheduleLR) and combo.get_last_lr() == [0.0]
     assert combo.schedule(3) == pytest.approx(0.6, abs=1e-16)
     with pytest.raises(ValueError, match="expected one of .*warmup_cosine_decay"):

@@ -78,7 +78,7 @@ INVALID = [
     ({"schedule": "untuned_warmup", "base": BASE, "shape": "cosine"}, ["shape='cosine'"]),
     ({"schedule": "with_warmup", "base": BASE, "warmup_steps": -3}, ["warmup_steps=-3"]),
     ({"schedule": "with_warmup", "base": 3.0, "warmup_steps": 3}, ["base=3.0"]),
-    ({"schedule": "scale", "base": BASE, "factor": NAN}, ["factor=nan"]),
+    ({"schedule": "scaled", "base": BASE, "factor": NAN}, ["factor=nan"]),
     ({"schedule": "join", "schedules": [BASE, BASE], "boundaries": []}, ["boundaries=[]"]),
     ({"schedule": "join", "schedules": [BASE, BASE, BASE], "boundaries": [5, 5]}, ["strictly increasing"]),
     ({"schedule": "warmup_cosine", "peak_value": 1.0}, ["schedule='warmup_cosine'", "warmup_cosine_decay"]),

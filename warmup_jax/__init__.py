@@ -40,4 +40,5 @@ __all__ += schedules.__all__
 __getattr__ = renamed(__name__, {
     "from_config": ("warmup_jax.schedule_from_config", lambda: schedule_from_config),
     "Schedule": ("warmup_jax.JaxSchedule", lambda: JaxSchedule),
+    "scale": ("warmup_jax.scaled (optax.scale is a gradient transformation)", lambda: schedules.scaled),
 })

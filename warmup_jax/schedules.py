@@ -27,7 +27,7 @@ tri_stage = front_end(C.TriStage, build, __name__, returns=RETURNS)
 warmup_stable_decay_cycles = front_end(C.WarmupStableDecayCycles, build, __name__, returns=RETURNS)
 with_warmup = front_end(C.WithWarmup, build, __name__, returns=RETURNS)
 untuned_warmup = front_end(C.UntunedWarmup, build, __name__, returns=RETURNS)
-scale = front_end(C.Scale, build, __name__, returns=RETURNS)
+scaled = front_end(C.Scaled, build, __name__, returns=RETURNS)
 join = front_end(C.Join, build, __name__, returns=RETURNS)
 decay_from = front_end(C.DecayFrom, build, __name__, returns=RETURNS)
 sample_clock = front_end(C.SampleClock, build, __name__, returns=RETURNS)
@@ -39,7 +39,7 @@ __all__ = [
     "noam",
     "one_cycle",
     "sample_clock",
-    "scale",
+    "scaled",
     "tri_stage",
     "untuned_warmup",
     "warmup_constant",

@@ -15,6 +15,7 @@ from warmup_spec import catalogue, host
 from warmup_spec.catalogue import *  # noqa: F403  (the definitions)
 from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.deprecation import renamed
 from warmup_spec.host import *  # noqa: F403  (the float64 host front ends)
 from warmup_spec.registry import REGISTRY, spec_from_config, spec_of, spec_to_config
 from warmup_spec.schedule import Schedule
@@ -34,3 +35,8 @@ __all__ = [
 ]
 __all__ += catalogue.__all__
 __all__ += host.__all__
+
+__getattr__ = renamed(__name__, {
+    "scale": ("warmup_spec.scaled (optax.scale is a gradient transformation)", lambda: host.scaled),
+    "Scale": ("warmup_spec.Scaled", lambda: catalogue.Scaled),
+})

@@ -12,13 +12,13 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["deprecated_alias", "renamed"]
+__all__ = ["deprecated", "renamed"]
 
 
-def deprecated_alias(old: str, new: str) -> None:
+def deprecated(old: str, new: str, stacklevel: int = 3) -> None:
     """Warns that ``old`` is deprecated in favour of ``new`` (removed in the next release)."""
     warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
-                  DeprecationWarning, stacklevel=3)
+                  DeprecationWarning, stacklevel=stacklevel)
 
 
 def renamed(module: str, old_names: Mapping[str, tuple[str, Callable[[], Any]]]) -> Callable[[str], Any]:
@@ -45,8 +45,7 @@ def renamed(module: str, old_names: Mapping[str, tuple[str, Callable[[], Any]]])
         if name not in old_names:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         new, get = old_names[name]
-        warnings.warn(f"{module}.{name} is deprecated and will be removed in the next release; use {new}",
-                      DeprecationWarning, stacklevel=2)
+        deprecated(f"{module}.{name}", new)
         return get()
 
     return __getattr__

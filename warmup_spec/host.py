@@ -28,7 +28,7 @@ tri_stage = front_end(C.TriStage, Schedule, __name__, returns=RETURNS)
 warmup_stable_decay_cycles = front_end(C.WarmupStableDecayCycles, Schedule, __name__, returns=RETURNS)
 with_warmup = front_end(C.WithWarmup, Schedule, __name__, returns=RETURNS)
 untuned_warmup = front_end(C.UntunedWarmup, Schedule, __name__, returns=RETURNS)
-scale = front_end(C.Scale, Schedule, __name__, returns=RETURNS)
+scaled = front_end(C.Scaled, Schedule, __name__, returns=RETURNS)
 join = front_end(C.Join, Schedule, __name__, returns=RETURNS)
 decay_from = front_end(C.DecayFrom, Schedule, __name__, returns=RETURNS)
 sample_clock = front_end(C.SampleClock, Schedule, __name__, returns=RETURNS)
@@ -40,7 +40,7 @@ __all__ = [
     "noam",
     "one_cycle",
     "sample_clock",
-    "scale",
+    "scaled",
     "tri_stage",
     "untuned_warmup",
     "warmup_constant",

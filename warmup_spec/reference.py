@@ -274,7 +274,7 @@ def _(spec: S.UntunedWarmup, t: int) -> float:
 
 
 @reference.register
-def _(spec: S.Scale, t: int) -> float:
+def _(spec: S.Scaled, t: int) -> float:
     return spec.factor * reference(spec.base, t)
 
 

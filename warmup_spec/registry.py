@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from warmup_spec import _checks as c
 from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec, Specified
+from warmup_spec.deprecation import deprecated
 
 # The ports' names, known without importing their modules (``parity_tests/test_api.py`` checks
 # that each module registers exactly these): a port's module is imported on first use of its name.
@@ -67,6 +68,10 @@ PORTS: dict[str, tuple[str, ...]] = {
 }
 """Port module -> the schedule names it registers."""
 
+RENAMED = {"scale": "scaled"}
+"""Old schedule name -> its new name: a config with the old one still works for one release,
+with a ``DeprecationWarning``."""
+
 
 class Registry(Mapping[str, type[ScheduleSpec]]):
     """Schedule name -> its definition class: the catalogue's (registered on import), then the
@@ -83,12 +88,15 @@ class Registry(Mapping[str, type[ScheduleSpec]]):
         self._classes[cls.name] = cls
 
     def __getitem__(self, name: str) -> type[ScheduleSpec]:
+        if name in RENAMED:
+            deprecated(f"the schedule name {name!r}", repr(RENAMED[name]))
+            name = RENAMED[name]
         if name not in self._classes and name in self._lazy:
             importlib.import_module(self._lazy[name])
         return self._classes[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._classes or name in self._lazy
+        return name in self._classes or name in self._lazy or name in RENAMED
 
     def __iter__(self) -> Iterator[str]:
         return iter({**dict.fromkeys(self._classes), **dict.fromkeys(self._lazy)})

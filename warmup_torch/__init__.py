@@ -67,8 +67,10 @@ def _old_class(definition: type[ScheduleSpec]) -> Any:
 _OLD_NAMES: dict[str, tuple[str, Callable[[], Any]]] = {
     "from_config": ("warmup_torch.scheduler_from_config", lambda: scheduler_from_config),
     "scheduler_for": ("warmup_torch.scheduler_from_config", lambda: scheduler_from_config),
+    "scale": ("warmup_torch.scaled", lambda: host.scaled),
 }
-for _definition in CATALOGUE:  # the LRScheduler classes named <Name>LR (OneCycleLR hid torch's own)
+for _definition in CATALOGUE:  # the LRScheduler classes <Name>LR (OneCycleLR hid torch's own)
     _OLD_NAMES[_definition.__name__ + "LR"] = (f"warmup_torch.schedulers.{_definition.name}",
                                                 functools.partial(_old_class, _definition))
+_OLD_NAMES["ScaleLR"] = _OLD_NAMES.pop("ScaledLR")  # scale was renamed scaled
 __getattr__ = renamed(__name__, _OLD_NAMES)

@@ -33,7 +33,7 @@ tri_stage = scheduler_front_end(C.TriStage, ScheduleLR, __name__, returns=RETURN
 warmup_stable_decay_cycles = scheduler_front_end(C.WarmupStableDecayCycles, ScheduleLR, __name__, returns=RETURNS)
 with_warmup = scheduler_front_end(C.WithWarmup, ScheduleLR, __name__, returns=RETURNS)
 untuned_warmup = scheduler_front_end(C.UntunedWarmup, ScheduleLR, __name__, returns=RETURNS)
-scale = scheduler_front_end(C.Scale, ScheduleLR, __name__, returns=RETURNS)
+scaled = scheduler_front_end(C.Scaled, ScheduleLR, __name__, returns=RETURNS)
 join = scheduler_front_end(C.Join, ScheduleLR, __name__, returns=RETURNS)
 decay_from = scheduler_front_end(C.DecayFrom, ScheduleLR, __name__, returns=RETURNS)
 sample_clock = scheduler_front_end(C.SampleClock, ScheduleLR, __name__, returns=RETURNS)
@@ -45,7 +45,7 @@ __all__ = [
     "noam",
     "one_cycle",
     "sample_clock",
-    "scale",
+    "scaled",
     "tri_stage",
     "untuned_warmup",
     "warmup_constant",
