@@ -208,7 +208,7 @@ def one_cycle(draw):
     _maybe(draw, cfg, "pct_start", pct, 0.3)
     _maybe(draw, cfg, "div_factor", draw(st.one_of(st.floats(0.5, 1000.0), st.just(25.0))), 25.0)
     _maybe(draw, cfg, "final_div_factor", draw(st.one_of(st.floats(0.5, 1e5), st.just(1e4))), 1e4)
-    _maybe(draw, cfg, "anneal", draw(st.sampled_from(["cos", "linear"])), "cos")
+    _maybe(draw, cfg, "anneal", draw(st.sampled_from(["cosine", "linear"])), "cosine")
     return cfg
 
 

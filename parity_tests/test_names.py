@@ -75,3 +75,20 @@ def test_an_old_schedule_name_in_a_config_works_with_a_warning():
 def test_an_unknown_name_is_still_an_attribute_error():
     with pytest.raises(AttributeError, match="has no attribute 'OneCycle'"):
         warmup_torch.OneCycle  # noqa: B018
+
+
+def test_one_cycle_anneal_takes_cosine_like_every_shape_and_cos_with_a_warning():
+    assert warmup_spec.OneCycle(10, 1.0).anneal == "cosine"
+    with pytest.warns(DeprecationWarning, match="one_cycle: anneal='cos' is deprecated .*; use anneal='cosine'"):
+        old = warmup_spec.OneCycle(10, 1.0, anneal="cos")  # type: ignore[arg-type]
+    assert old == warmup_spec.OneCycle(10, 1.0, anneal="cosine")
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
+    sched = warmup_torch.schedulers.one_cycle(opt, 20, 0.1)
+    for _ in range(5):
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    state["schedule"]["anneal"] = "cos"  # a checkpoint written before the rename still resumes
+    with pytest.warns(DeprecationWarning):
+        again = warmup_torch.resume(torch.optim.SGD([torch.zeros(1, requires_grad=True)]), state)
+    assert again.last_epoch == 5 and again.get_last_lr() == sched.get_last_lr()

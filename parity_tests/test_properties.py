@@ -278,7 +278,7 @@ def check_properties(spec, f: np.ndarray, what: str) -> None:
         def lip(amplitude, length):  # the largest change over one unit step of one phase
             if length <= 1:
                 return amplitude
-            return amplitude * (math.sin(math.pi / (2 * length)) if spec.anneal == "cos" else 1 / length)
+            return amplitude * (math.sin(math.pi / (2 * length)) if spec.anneal == "cosine" else 1 / length)
 
         l1, l2 = lip(abs(M - a), ps), lip(abs(M - z), T1 - ps)
 

@@ -247,7 +247,7 @@ NORMALISED: dict[str, dict[str, Any]] = {  # every default spelled out, by hand
                             "total_steps": 40, "end_value": 1e-3, "exponent": 1.0, "init_value": 0.0,
                             "warmup_shape": "linear"},
     "one_cycle": {"schedule": "one_cycle", "total_steps": 40, "peak_value": 0.05, "pct_start": 0.3,
-                  "div_factor": 25.0, "final_div_factor": 1e4, "anneal": "cos", "cycle_momentum": True,
+                  "div_factor": 25.0, "final_div_factor": 1e4, "anneal": "cosine", "cycle_momentum": True,
                   "base_momentum": 0.85, "max_momentum": 0.95},
     "warmup_stable_decay": {"schedule": "warmup_stable_decay", "peak_value": 0.05, "warmup_steps": 8,
                             "stable_steps": 12, "decay_steps": 20, "end_value": 1e-3, "decay_shape": "linear",

@@ -43,7 +43,7 @@ from torch.optim.lr_scheduler import LRScheduler
 
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.hyper import hyper_config, hyper_spec, momentum_of
-from warmup_spec.registry import spec_to_config
+from warmup_spec.registry import spec_of, spec_to_config
 from warmup_spec.schedule import Schedule
 from warmup_torch.hyper import HyperWriter, describe
 
@@ -70,6 +70,17 @@ def _config_or_none(spec: ScheduleSpec) -> dict[str, Any] | None:
         return spec_to_config(spec)
     except ValueError:
         return None
+
+
+def _as_written_now(saved: Any) -> Any:
+    """A saved config as this release writes it (an old spelling, one_cycle's ``"cos"``,
+    becomes today's), or the config itself if it is no valid one."""
+    try:
+        if isinstance(saved, list):
+            return [None if c is None else spec_to_config(spec_of(c)) for c in saved]
+        return spec_to_config(spec_of(saved))
+    except ValueError:
+        return saved
 
 
 def group_ratios(optimizer: Optimizer) -> list[float]:
@@ -347,7 +358,7 @@ class ScheduleLR(LRScheduler):
         if not isinstance(state_dict, Mapping) or "schedule" not in state_dict:
             raise ValueError(f"{name}.load_state_dict: not a warmup_torch scheduler state (no 'schedule' key)")
         saved = state_dict["schedule"]
-        if saved != self._config:
+        if saved != self._config and _as_written_now(saved) != self._config:
             raise ValueError(
                 f"{name}.load_state_dict: the saved state is for {_describe(saved)}, but this "
                 f"scheduler runs {_describe(self._config)}; resume the saved one with "
