@@ -12,7 +12,9 @@ and compares each with ``expected`` (float64; ``expected[k]`` is the lr of updat
 float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
 peak absolutely everywhere; float32 within 1e-6 the same way (against ``expected_f32``
 when given: optax's own float32 is compared with optax evaluated in float64). The worst
-errors are kept per library and printed at the end of the run (``conftest.py``).
+errors are kept per library and printed at the end of the run (``conftest.py``), with the
+library's own float32 errors where a test measures them (:func:`record_own_float32`); under
+pytest-xdist each worker sends its part to the controller (:func:`export`, :func:`merge`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class LibraryReport:
     worst_f32: float = 0.0
     worst_f64_at: str = ""
     worst_f32_at: str = ""
+    own_f32: dict[str, list[float]] = field(default_factory=dict)
+    """The library's own float32 against the truth, per schedule: [worst |err|/peak, worst rel,
+    the number of steps a stair or a restart away]."""
 
 
 REPORT: dict[str, LibraryReport] = {}
@@ -120,6 +125,12 @@ def check(
     return worst64, worst32
 
 
+def record_own_float32(library: str, schedule: str, abs_err: float, rel_err: float, off: int) -> None:
+    """Keeps the worst errors of the library's own float32 (informative: the test bounds them)."""
+    worst = REPORT.setdefault(library, LibraryReport()).own_f32.setdefault(schedule, [0.0, 0.0, 0])
+    worst[0], worst[1], worst[2] = max(worst[0], abs_err), max(worst[1], rel_err), worst[2] + off
+
+
 def _first_bad(got: np.ndarray, ref: np.ndarray, peak: float, tol: float) -> str:
     err = np.abs(got - ref)
     big = ref >= 1e-3 * peak
@@ -147,6 +158,8 @@ def merge(data: dict[str, dict[str, Any]]) -> None:
             rep.worst_f64, rep.worst_f64_at = d["worst_f64"], d["worst_f64_at"]
         if d["worst_f32"] >= rep.worst_f32:
             rep.worst_f32, rep.worst_f32_at = d["worst_f32"], d["worst_f32_at"]
+        for schedule, (abs_err, rel_err, off) in d["own_f32"].items():
+            record_own_float32(lib, schedule, abs_err, rel_err, off)
 
 
 def summary() -> list[str]:
@@ -157,4 +170,7 @@ def summary() -> list[str]:
         lines.append(
             f"{lib:14s} {len(r.schedules):3d} schedules {r.configs:4d} configs {r.steps:9d} steps; "
             f"worst float64 {r.worst_f64:.2e} ({r.worst_f64_at}), float32 {r.worst_f32:.2e} ({r.worst_f32_at})")
+        for name, (abs32, rel32, off) in sorted(r.own_f32.items()):
+            lines.append(f"  {lib}'s own float32 {name:24s} max |err|/peak {abs32:.2e}, max rel {rel32:.2e} "
+                         f"(besides {off} steps a stair or a restart away)")
     return lines

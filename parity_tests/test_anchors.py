@@ -105,3 +105,20 @@ def test_cosine_restarts_jax_matches_torch_cawr(T0, mult, eta_min):
     with jax.enable_x64(True):
         x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(n)))
     assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs CAWR")
+
+
+def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch):
+    """What a worker exports the controller merges: configs add up, the worst errors and the
+    library's own float32 records survive (the report printed at the end of ``make test``)."""
+    from parity_tests import anchor_harness as H
+
+    monkeypatch.setattr(H, "REPORT", {})
+    H.REPORT["keras"] = H.LibraryReport({"CosineDecay"}, 2, 600, 1e-15, 2e-7, "CosineDecay", "CosineDecay")
+    H.record_own_float32("keras", "CosineDecay", 3e-7, 4e-7, 1)
+    worker = H.export()
+    monkeypatch.setattr(H, "REPORT", {})
+    H.merge(worker)
+    H.merge(worker)
+    rep = H.REPORT["keras"]
+    assert (rep.configs, rep.steps, rep.worst_f32, rep.own_f32) == (4, 1200, 2e-7, {"CosineDecay": [3e-7, 4e-7, 2]})
+    assert H.summary()[1].startswith("  keras's own float32 CosineDecay")
