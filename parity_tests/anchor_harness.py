@@ -7,6 +7,8 @@ library itself (or its cited formula), at every step from 0 to well past the end
 - ``warmup_torch.scheduler_from_config``, stepped as a user steps it (``optimizer.step()`` then
   ``scheduler.step()``), reading the lr each update uses,
 - ``warmup_jax.schedule_from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
+  for the fixed cases only: a config drawn by hypothesis (``currently_in_test_context``)
+  would compile twice per example, so drawn configs check the host and torch forms,
 
 and compares each with ``expected`` (float64; ``expected[k]`` is the lr of update ``k``):
 float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from hypothesis import currently_in_test_context
 
 from warmup_parity.lr_table import errors
 
@@ -98,8 +101,9 @@ def check(
         "host float64": np.array([host(int(t)) for t in steps]),
         "torch scheduler": torch_values(cfg, n),
     }
-    x64, f32 = jax_values(cfg, steps)
-    got["jax x64"] = x64
+    jitted = not currently_in_test_context()  # a drawn config: the host and torch forms only
+    if jitted:
+        got["jax x64"], f32 = jax_values(cfg, steps)
     worst64 = 0.0
     for what, values in got.items():
         assert np.all(np.isfinite(values)), f"{cfg}: {what} has non-finite values"
@@ -108,12 +112,14 @@ def check(
         assert abs_err <= tol_f64 and rel_err <= tol_f64, (
             f"{cfg}: {what} differs from the library: max |err|/peak {abs_err:.3e}, max rel {rel_err:.3e}; "
             f"first bad step {_first_bad(values, expected, peak, tol_f64)}")
-    ref32 = expected if expected_f32 is None else np.asarray(expected_f32, np.float64)
-    abs32, rel32 = errors(f32, ref32, peak)
-    worst32 = max(abs32, rel32)
-    assert np.all(np.isfinite(f32)) and abs32 <= tol_f32 and rel32 <= tol_f32, (
-        f"{cfg}: jax float32 differs: max |err|/peak {abs32:.3e}, max rel {rel32:.3e}; "
-        f"first bad step {_first_bad(f32, ref32, peak, tol_f32)}")
+    worst32 = 0.0
+    if jitted:
+        ref32 = expected if expected_f32 is None else np.asarray(expected_f32, np.float64)
+        abs32, rel32 = errors(f32, ref32, peak)
+        worst32 = max(abs32, rel32)
+        assert np.all(np.isfinite(f32)) and abs32 <= tol_f32 and rel32 <= tol_f32, (
+            f"{cfg}: jax float32 differs: max |err|/peak {abs32:.3e}, max rel {rel32:.3e}; "
+            f"first bad step {_first_bad(f32, ref32, peak, tol_f32)}")
     rep = REPORT.setdefault(library, LibraryReport())
     rep.schedules.add(cfg["schedule"])
     rep.configs += 1
