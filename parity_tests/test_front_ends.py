@@ -22,8 +22,9 @@ NAMES = [d.name for d in CATALOGUE]
 
 
 def _lrs_of_scheduler(front_end):
-    """``front_end(...)`` as ``step -> lr``: the lr in effect at the ``t``-th ``optimizer.step()``
-    of a loop that calls ``scheduler.step()`` after each."""
+    """``front_end(...)`` as ``step -> lr``: the lr in effect at the ``t``-th update of a loop
+    that calls ``scheduler.step()`` after ``optimizer.step()`` (which, without gradients,
+    changes nothing: after the first, only the scheduler steps, for long examples)."""
 
     def schedule(*args, **kwargs):
         opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=123.0)
@@ -33,7 +34,8 @@ def _lrs_of_scheduler(front_end):
         def f(t):
             while len(lrs) <= t:
                 lrs.append(opt.param_groups[0]["lr"])
-                opt.step()
+                if len(lrs) == 1:
+                    opt.step()
                 sched.step()
             return lrs[t]
 
