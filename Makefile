@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-all lint generate bench figures clean
+.PHONY: install demo test test-all lint bench figures clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,6 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy
-
-generate: $(STAMP)
-	$(PY) -m warmup_spec._codegen
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -1,6 +1,7 @@
 """Doctest namespace: a definition's docstring example (``warmup_spec/catalogue``) runs
-with the float64 host front ends (``warmup_cosine_decay(...)``), as the generated JAX and
-torch front ends run the same example under their framework."""
+with the float64 host front ends (``warmup_cosine_decay(...)``);
+``parity_tests/test_front_ends.py`` runs the same example through the Optax and torch
+front ends."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 @pytest.fixture(autouse=True)
 def _front_ends_for_doctests(doctest_namespace: dict) -> None:
-    import warmup_spec._catalogue as host
+    import warmup_spec.host as host
 
     for name in host.__all__:
         doctest_namespace.setdefault(name, getattr(host, name))

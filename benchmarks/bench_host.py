@@ -78,7 +78,7 @@ print(base, rss())
 _RSS_CASES = {
     "numpy": ("from warmup_spec.tables import lr_table",
               "v = lr_table(cfg, np.arange(10**7)); assert v.shape == (10**7,)"),
-    "jax_jit_vmap": ("import jax, jax.numpy as jnp, warmup_jax\nf = jax.jit(jax.vmap(warmup_jax.from_config(cfg)))\n"
+    "jax_jit_vmap": ("import jax, jax.numpy as jnp, warmup_jax\nf = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))\n"
                      "f(jnp.arange(10, dtype=jnp.int32)).block_until_ready()",
                      "v = f(jnp.arange(10**7, dtype=jnp.int32)).block_until_ready(); assert v.shape == (10**7,)"),
 }

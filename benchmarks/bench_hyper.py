@@ -19,7 +19,7 @@ from benchmarks._timing import interleave, ratios, stats
 from benchmarks._timing import main as timing_main
 from benchmarks._timing import row as _row
 from benchmarks.bench_jax import MODELS, fusion_count, ratio_row, row, train_runner
-from warmup_jax import from_config
+from warmup_jax import schedule_from_config
 from warmup_jax.hyper import hyper_schedules
 from warmup_parity.optimizers import optax_transform
 from warmup_spec import spec_from_config
@@ -33,7 +33,7 @@ RAMP = {"start": 0.0, "end": 0.1, "steps": TOTAL, "style": "cosine"}
 def variants() -> dict[str, optax.GradientTransformation]:
     """AdamW under one_cycle: constant b1 and weight decay; b1 scheduled (ours, inject_hyperparams);
     b1 and weight decay scheduled (ours, inject_hyperparams)."""
-    lr = from_config({**CYCLE, "cycle_momentum": False})
+    lr = schedule_from_config({**CYCLE, "cycle_momentum": False})
     b1 = hyper_schedules({"b1": momentum_of(spec_from_config(CYCLE))})["b1"]  # type: ignore[dict-item]
     wd = hyper_schedules({"wd": Ramp(**RAMP)})["wd"]
     inject = optax.inject_hyperparams(optax.adamw)
@@ -107,8 +107,8 @@ def torch_rows(rounds: int) -> list[dict]:
 
     cfg = {"schedule": "one_cycle", "total_steps": steps, "peak_value": 0.1}
     makers = {
-        "ours": block(lambda o: warmup_torch.from_config(o, cfg)),
-        "ours_lr_only": block(lambda o: warmup_torch.from_config(o, {**cfg, "cycle_momentum": False})),
+        "ours": block(lambda o: warmup_torch.scheduler_from_config(o, cfg)),
+        "ours_lr_only": block(lambda o: warmup_torch.scheduler_from_config(o, {**cfg, "cycle_momentum": False})),
         "torch": block(lambda o: OneCycleLR(o, max_lr=0.1, total_steps=steps)),
     }
     times = interleave(makers, rounds, 3)

@@ -27,7 +27,7 @@ sync: the step is a Python int)::
 
     cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-3,
            "warmup_steps": 100, "total_steps": 10_000}
-    tx = optax.adamw(warmup_jax.from_config(cfg))   # the schedule runs inside the step
+    tx = optax.adamw(warmup_jax.schedule_from_config(cfg))   # the schedule runs inside the step
     host_lr = Schedule(cfg)                          # the same schedule, pure Python float64
     for step in range(num_steps):
         params, opt_state = train_step(params, opt_state, batch)
@@ -86,7 +86,7 @@ def lr_variants() -> dict[str, Any]:
         # a callable returning a constant: isolates what optax adds for ANY callable lr
         # (the ScaleByScheduleState count leaf) from what our schedule computes
         "constant_fn": lambda count: PEAK,
-        "ours": warmup_jax.from_config(COSINE_CFG),
+        "ours": warmup_jax.schedule_from_config(COSINE_CFG),
         "optax": optax.warmup_cosine_decay_schedule(0.0, PEAK, WARMUP, TOTAL, 0.0),
     }
 
@@ -315,7 +315,7 @@ def bench_compiles(steps: int = 10_000) -> list[dict]:
     end = steps // 2
     cfg = dict(COSINE_CFG, total_steps=end)
     scheds = {
-        "ours": warmup_jax.from_config(cfg),
+        "ours": warmup_jax.schedule_from_config(cfg),
         "optax": optax.warmup_cosine_decay_schedule(0.0, PEAK, WARMUP, end, 0.0),
     }
     rows = []
@@ -444,7 +444,7 @@ def bench_tables(rounds: int, best_of: int, compile_rounds: int, n: int = 10**6)
 
 
 def bench_state_and_logging(rounds: int, best_of: int) -> list[dict]:
-    ours = warmup_jax.from_config(COSINE_CFG)
+    ours = warmup_jax.schedule_from_config(COSINE_CFG)
     builtin = lr_variants()["optax"]
     params = init_mlp(MODELS["tiny"]["sizes"])
     txs = {

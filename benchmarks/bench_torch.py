@@ -109,7 +109,7 @@ def _stepper(sched: Any) -> Callable[[], None]:
 
 
 def _ours(cfg: dict, lr: float | torch.Tensor = 1.0) -> Callable[[], Callable[[], None]]:
-    return lambda: _stepper(warmup_torch.from_config(_opt(lr), cfg))
+    return lambda: _stepper(warmup_torch.scheduler_from_config(_opt(lr), cfg))
 
 
 def _lambda(f: Callable[[int], float], lr: float | torch.Tensor = 1.0) -> Callable[[], Callable[[], None]]:
@@ -158,7 +158,7 @@ def bench_step(rounds: int) -> list[dict]:
         if name == "one_cycle":
             makers["builtin"] = _onecycle(cfg)
         t = interleave_fresh(makers, rounds)
-        cls = type(warmup_torch.from_config(_opt(), cfg)).__name__
+        cls = type(warmup_torch.scheduler_from_config(_opt(), cfg)).__name__
         rows.append(_us_row(f"torch.a.step.{name}", f"{cls}.step() (float lr), us/call", t["ours"],
                             note=f"config {configs[0]}"))
         rows.append(_us_row(f"torch.a.lambdalr.{name}", "LambdaLR(opt, lambda t: f(t)).step(), same closed "
@@ -182,7 +182,7 @@ def bench_step(rounds: int) -> list[dict]:
 def bench_breakdown(rounds: int) -> list[dict]:
     """Where one step of WarmupCosineDecayLR goes: closed form, get_lr, write_lrs, step."""
     cfg = {"schedule": "warmup_cosine_decay", **CASES["warmup_cosine_decay"][0]}
-    sched = warmup_torch.from_config(_opt(), cfg)
+    sched = warmup_torch.scheduler_from_config(_opt(), cfg)
     sched.step()
     f = sched.schedule
     t0 = 500
@@ -245,7 +245,7 @@ def bench_tensor_lr(rounds: int) -> list[dict]:
     for groups in (1, 2):
         opt = _opt(torch.tensor(0.01), groups, torch.optim.AdamW)
         lr_objs = [g["lr"] for g in opt.param_groups]
-        ops, _ = _ops_per_step(warmup_torch.from_config(opt, cfg))
+        ops, _ = _ops_per_step(warmup_torch.scheduler_from_config(opt, cfg))
         same = all(g["lr"] is x for g, x in zip(opt.param_groups, lr_objs))
         fills = ops["aten.fill_"] / 10
         other = Counter({k: v for k, v in ops.items() if k != "aten.fill_"})
@@ -303,7 +303,7 @@ def compile_run(kind: str, lr_kind: str, scheduler: str, backend: str, steps: in
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
     sched: Any = None
     if scheduler != "none":
-        sched = warmup_torch.WarmupCosineDecayLR(opt, 1e-3, warmup_steps=100, total_steps=steps)
+        sched = warmup_torch.schedulers.warmup_cosine_decay(opt, 1e-3, warmup_steps=100, total_steps=steps)
         if scheduler == "lambdalr":
             f = sched.schedule
             sched = LambdaLR(opt, lambda t: f(t) / 0.01)  # base lr 0.01: the same lrs
@@ -406,7 +406,7 @@ def _memory_loop(lr_kind: str, total: int, probe: Callable[[], int]) -> tuple[in
     p = torch.zeros(64, requires_grad=True)
     p.grad = torch.ones(64)
     opt = torch.optim.SGD([p], lr=torch.tensor(0.01) if lr_kind == "tensor" else 0.01, momentum=0.9)
-    sched = warmup_torch.WarmupCosineDecayLR(opt, 1e-3, warmup_steps=1000, total_steps=total // 2)
+    sched = warmup_torch.schedulers.warmup_cosine_decay(opt, 1e-3, warmup_steps=1000, total_steps=total // 2)
     sizes = []
     for n in (total // 10, total - total // 10):
         for _ in range(n):

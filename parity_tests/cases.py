@@ -1,7 +1,8 @@
 """The one case table: configs of every catalogue schedule, fed to the lr-parity,
 boundary, property and benchmark code. Each schedule has several configs that
 exercise its options (warmup shapes, w = 0, end values, exponents, staircases,
-cycles, ...)."""
+cycles, ...). :data:`ALL` walks the catalogue itself, so a schedule without cases here
+fails at collection instead of being skipped."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 import numpy as np
 
 from warmup_spec import spec_from_config
+from warmup_spec.catalogue import CATALOGUE
+
+_COSINE = {"schedule": "warmup_cosine_decay", "peak_value": 1e-3, "warmup_steps": 50, "total_steps": 600}
 
 CASES: dict[str, list[dict[str, Any]]] = {
     "warmup_constant": [
@@ -108,7 +112,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"base": {"schedule": "warmup_constant", "peak_value": 3e-4}, "beta2": 0.99,
          "shape": "exponential"},
     ],
-    "scale": [
+    "scaled": [
         {"base": {"schedule": "warmup_linear_decay", "peak_value": 1e-3, "warmup_steps": 10,
                   "total_steps": 100}, "factor": 0.5},
     ],
@@ -119,14 +123,32 @@ CASES: dict[str, list[dict[str, Any]]] = {
                        {"schedule": "warmup_constant", "peak_value": 1e-4}],
          "boundaries": [300, 800]},
     ],
+    "warmup_stable_decay_cycles": [
+        {"peak_values": [1e-3, 8e-4, 6e-4], "warmup_steps": [100, 50, 50], "stable_steps": [500, 300, 200],
+         "decay_steps": [200, 150, 300], "end_values": [1e-4, 5e-5, 0.0]},
+        {"peak_values": [2e-3, 2e-3], "warmup_steps": [0, 30], "stable_steps": [100, 0], "decay_steps": [77, 123],
+         "end_values": [2e-4, 1e-5], "decay_shape": "cosine", "warmup_shape": "cosine", "zero_tail": True},
+    ],
+    "decay_from": [
+        {"base": _COSINE, "base_steps": 420, "decay_steps": 250, "end_value": 1e-6, "decay_shape": "1-sqrt"},
+        {"base": _COSINE, "base_steps": 37, "decay_steps": 63, "decay_shape": "cosine", "zero_tail": True},
+    ],
+    "sample_clock": [
+        {"base": _COSINE, "batch_size": 4},
+        {"base": _COSINE, "batch_size": 2, "rampup_start": 1, "rampup_increment": 1, "rampup_samples": 300},
+    ],
 }
 
+_MISSING = sorted({d.name for d in CATALOGUE} ^ set(CASES))
+if _MISSING:
+    raise LookupError(f"parity_tests/cases.py: CASES and the catalogue differ in {_MISSING}; give every schedule cases")
+
 ALL: list[tuple[str, dict[str, Any]]] = [
-    (f"{name}-{k}", {"schedule": name, **params})
-    for name, configs in CASES.items()
-    for k, params in enumerate(configs)
+    (f"{d.name}-{k}", {"schedule": d.name, **params})
+    for d in CATALOGUE
+    for k, params in enumerate(CASES[d.name])
 ]
-"""(case id, config) for every case."""
+"""(case id, config) for every case of every catalogue schedule, in catalogue order."""
 
 FAR_STEPS = [10**5, 10**6, 2**24 + 1, 10**8, 2**31 - 2, 2**31 - 1]
 """Steps far past any end, all within int32."""

@@ -21,7 +21,7 @@ def fit_lrs(cfg: dict[str, Any]) -> dict[str, list[float]]:
     by ``lr * grad``, the gradient computed here from the batch)."""
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=warmup_keras.from_config(cfg)), loss="mse")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=warmup_keras.schedule_from_config(cfg)), loss="mse")
     x = np.linspace(-1.0, 1.0, 24, dtype="float32").reshape(12, 2)
     y = np.full((12, 1), 5.0, "float32")
     out: dict[str, list[float]] = {"iteration": [], "reported": []}

@@ -39,7 +39,7 @@ LEAVES = (
     "one_cycle",
     "tri_stage",
 )
-COMBINATORS = ("with_warmup", "untuned_warmup", "scale", "join")
+COMBINATORS = ("with_warmup", "untuned_warmup", "scaled", "join")
 NAMES = LEAVES + COMBINATORS
 
 # --- building blocks ------------------------------------------------------------
@@ -208,7 +208,7 @@ def one_cycle(draw):
     _maybe(draw, cfg, "pct_start", pct, 0.3)
     _maybe(draw, cfg, "div_factor", draw(st.one_of(st.floats(0.5, 1000.0), st.just(25.0))), 25.0)
     _maybe(draw, cfg, "final_div_factor", draw(st.one_of(st.floats(0.5, 1e5), st.just(1e4))), 1e4)
-    _maybe(draw, cfg, "anneal", draw(st.sampled_from(["cos", "linear"])), "cos")
+    _maybe(draw, cfg, "anneal", draw(st.sampled_from(["cosine", "linear"])), "cosine")
     return cfg
 
 
@@ -281,9 +281,9 @@ def untuned_warmup(draw):
 
 
 @st.composite
-def scale(draw):
+def scaled(draw):
     return {
-        "schedule": "scale",
+        "schedule": "scaled",
         "base": draw(leaves),
         "factor": draw(st.one_of(st.floats(1e-6, 100.0), st.sampled_from([0.0, 0.5, 1.0, 2]))),
     }
@@ -301,7 +301,7 @@ VALID: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     **LEAF_STRATEGIES,
     "with_warmup": with_warmup(),
     "untuned_warmup": untuned_warmup(),
-    "scale": scale(),
+    "scaled": scaled(),
     "join": join(),
 }
 """Schedule name -> strategy of VALID configs of it."""
@@ -481,7 +481,7 @@ def invalid_configs(draw):
     elif kind == "out_of_range":
         broken = _out_of_range(draw, cfg)
         if broken is None:  # scale/with_warmup: factor/warmup out of range instead
-            broken = ("factor", -0.5) if name == "scale" else ("warmup_steps", -1)
+            broken = ("factor", -0.5) if name == "scaled" else ("warmup_steps", -1)
         key, value = broken
         cfg[key] = value
     elif kind == "unknown_key":

@@ -19,8 +19,8 @@ The float64 truth:
   a neighbouring cycle: ``keras32_jump_steps``).
 
 Keras's own float32 (its default ``floatx``, jitted, int32 steps, as an optimizer calls
-it) is compared with the truth for information: the worst errors are printed at the end
-(``test_zz_report_keras_float32``) and bounded per schedule.
+it) is compared with the truth for information: the worst errors are bounded per schedule
+and printed in the ports' report at the end of the run (``anchor_harness.record_own_float32``).
 """
 
 from __future__ import annotations
@@ -43,15 +43,12 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from keras.optimizers import schedules as KS  # noqa: E402
 
-from parity_tests.anchor_harness import check  # noqa: E402
+from parity_tests.anchor_harness import check, record_own_float32  # noqa: E402
 from parity_tests.conftest import errors  # noqa: E402
 from warmup_spec import Schedule, spec_from_config  # noqa: E402
 
 LIB = "keras"
 GENUINE_F64 = {"ExponentialDecay", "InverseTimeDecay", "PolynomialDecay", "PiecewiseConstantDecay"}
-KERAS32: dict[str, list[float]] = {}
-"""Keras's own float32 against the truth, per schedule: [worst |err|/peak, worst rel, the number of steps
-it rounds into a neighbouring stair or cycle (``keras32_jump_steps``)]."""
 
 
 def k(schedule: str, **kw: Any) -> dict[str, Any]:
@@ -233,8 +230,7 @@ def check_keras(cfg: dict[str, Any], n: int, *, own32: bool = True, tol_f64: flo
     assert not bad, f"{cfg}: Keras float32 differs away from a stair or a restart at steps {bad[:5]}"
     abs32, rel32 = errors(own[~off], truth[~off], peak)
     assert abs32 <= KERAS32_BOUND[name] and rel32 <= KERAS32_BOUND[name], (cfg, abs32, rel32)
-    worst = KERAS32.setdefault(name, [0.0, 0.0, 0])
-    worst[0], worst[1], worst[2] = max(worst[0], abs32), max(worst[1], rel32), worst[2] + int(off.sum())
+    record_own_float32(LIB, name, abs32, rel32, int(off.sum()))
     return truth
 
 
@@ -467,13 +463,3 @@ def test_keras_called_step_by_step_equals_the_vmapped_truth(cfg):
     with keras_float64():
         one_by_one = [float(sched(jnp.asarray(t, jnp.int64))) for t in steps]
     assert one_by_one == [float(values[t]) for t in steps]
-
-
-def test_zz_report_keras_float32(capsys):
-    """Keras's own float32 against the float64 truth (informative; bounded in ``check_keras``)."""
-    assert set(KERAS32) <= set(FORMULAS)
-    with capsys.disabled():
-        print("\nKeras 3.15.1 float32 (jit, int32 steps) vs the float64 truth:")
-        for name, (abs32, rel32, off) in sorted(KERAS32.items()):
-            print(f"  {name:24s} max |err|/peak {abs32:.2e}, max rel {rel32:.2e} "
-                  f"(besides {off} steps a stair or a restart away)")

@@ -270,7 +270,7 @@ def test_toml_config_with_step_keys(tmp_path):
     path = tmp_path / "schedule.toml"
     path.write_text('schedule = "optax.piecewise_interpolate_schedule"\ninterpolate_type = "cosine"\n'
                     'init_value = 0.1\n[boundaries_and_scales]\n100 = 0.1\n300 = 0.5\n', encoding="utf-8")
-    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(str(path))))(jnp.arange(400)), np.float64)
+    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(str(path))))(jnp.arange(400)), np.float64)
     theirs = optax_truth(o("piecewise_interpolate_schedule", interpolate_type="cosine", init_value=0.1,
                            boundaries_and_scales={100: 0.1, 300: 0.5}), 400)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7 * 0.1)
@@ -279,14 +279,14 @@ def test_toml_config_with_step_keys(tmp_path):
 
 def test_one_line_port_of_an_optax_recipe_to_torch():
     """``optax.warmup_cosine_decay_schedule(...)`` becomes, in torch, one line:
-    ``warmup_torch.from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", ...})``."""
+    ``warmup_torch.scheduler_from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", ...})``."""
     kw = dict(init_value=1e-6, peak_value=3e-4, warmup_steps=200, decay_steps=2000, end_value=3e-5)
     n = 2300
     truth = optax_truth(o("warmup_cosine_decay_schedule", **kw), n)
 
     model = torch.nn.Linear(2, 1)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
-    sched = warmup_torch.from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", **kw})
+    sched = warmup_torch.scheduler_from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", **kw})
     lrs = []
     for _ in range(n):
         lrs.append(opt.param_groups[0]["lr"])
@@ -303,7 +303,7 @@ def test_optax_float32_loses_digits():
     cfg = o("warmup_cosine_decay_schedule", init_value=0.0, peak_value=1e-3, warmup_steps=100, decay_steps=1000)
     n = 1100
     truth, theirs = optax_truth(cfg, n), optax_float32(cfg, n)
-    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
     _, theirs_rel = errors(theirs, truth, 1e-3)
     _, ours_rel = errors(ours, truth, 1e-3)
     assert ours_rel <= 1e-6 < theirs_rel, (ours_rel, theirs_rel)

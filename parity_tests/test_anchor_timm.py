@@ -324,7 +324,7 @@ def test_to_config_round_trip(name, kw):
     assert isinstance(cfg, list) and len(cfg) == 3
     assert cfg[0] == {"schedule": f"timm.{name}", "lr": 0.1, **{k: getattr(sched, k) for k in cfg[0] if
                                                                   k not in ("schedule", "lr")}}
-    assert cfg[1]["lr"] == 0.02 and cfg[2] == {"schedule": "scale", "base": cfg[0], "factor": 0.25}
+    assert cfg[1]["lr"] == 0.02 and cfg[2] == {"schedule": "scaled", "base": cfg[0], "factor": 0.25}
     theirs = np.array(_drive_groups(sched, opt, n))
     ours_opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]} for _ in range(3)], lr=0.1)
     ours = ScheduleLR(ours_opt, cfg)
@@ -341,7 +341,7 @@ def test_to_config_round_trip(name, kw):
 
     with jax.enable_x64(True):
         for g, c in enumerate(cfg):
-            jx = np.asarray(jax.vmap(warmup_jax.from_config(c))(jnp.arange(n)))
+            jx = np.asarray(jax.vmap(warmup_jax.schedule_from_config(c))(jnp.arange(n)))
             np.testing.assert_allclose(jx, theirs[:, g], rtol=1e-12, atol=1e-14)
 
 

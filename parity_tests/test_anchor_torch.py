@@ -140,7 +140,7 @@ def test_growth_without_end_holds_3e38(cfg):
     lrs = torch_lrs(lambda opt: build(opt, cfg), 0.1, 301)
     assert lrs[300] > 1e50  # torch's own
     host = warmup_torch.schedule_from_config(cfg)
-    jax_fn = warmup_jax.from_config(cfg)
+    jax_fn = warmup_jax.schedule_from_config(cfg)
     table = tables.lr_table(cfg, np.arange(1001))
     assert np.isfinite(table).all() and table[300:].tolist() == [3e38] * 701
     for k in [0, 10, 100, 299, 300, 1000, 10**6, 2**31 - 1]:
@@ -258,8 +258,8 @@ def test_to_config_of_lambdas_and_plateau():
         warmup_torch.to_config(L.ReduceLROnPlateau(_opt(0.5)))
     f = warmup_torch.warmup_linear_decay(1.0, warmup_steps=2, total_steps=6)  # ours, as a LambdaLR factor
     got = warmup_torch.to_config(L.LambdaLR(_opt(0.5), f))
-    assert got == {"schedule": "scale", "base": f.config(), "factor": 0.5}
-    ours = warmup_torch.WarmupCosineDecayLR(_opt(0.5), 0.5, 10, 100)
+    assert got == {"schedule": "scaled", "base": f.config(), "factor": 0.5}
+    ours = warmup_torch.schedulers.warmup_cosine_decay(_opt(0.5), 0.5, 10, 100)
     assert warmup_torch.to_config(ours) == ours.schedule.config()
     with pytest.raises(ValueError, match="is not a scheduler we can read"):
         warmup_torch.to_config(object())
@@ -281,7 +281,7 @@ def test_a_torch_recipe_ports_to_jax_in_one_line():
                                                       L.CosineAnnealingLR(o, T_max=9000)], milestones=[1000]),
                          1e-3, 12000)
     with jax.enable_x64(True):
-        schedule = warmup_jax.from_config(warmup_torch.to_config(sched))  # the one line
+        schedule = warmup_jax.schedule_from_config(warmup_torch.to_config(sched))  # the one line
         got = np.asarray(jax.jit(jax.vmap(schedule))(jnp.arange(12000)))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
     assert got[10000] == 0.0 and got[10001] > 0.0  # torch's cosine rises again past T_max: so does the port

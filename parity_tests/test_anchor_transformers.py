@@ -338,7 +338,7 @@ def test_to_config_round_trips(fn, kw):
     expected = hf_lrs(make, 0.1, n, groups)
     cfgs = warmup_torch.to_config(make(_optimizer(0.1, groups)))
     assert isinstance(cfgs, list) and [c["lr"] for c in cfgs] == [0.1, 0.02]
-    ours = warmup_torch.ScheduleLR(_optimizer(0.1, groups), cfgs)  # from_config takes one config
+    ours = warmup_torch.ScheduleLR(_optimizer(0.1, groups), cfgs)  # one config a param group
     got = np.empty_like(expected)
     for k in range(n):
         got[k] = [g["lr"] for g in ours.optimizer.param_groups]
@@ -348,7 +348,7 @@ def test_to_config_round_trips(fn, kw):
     with jax.enable_x64(True):
         steps = jnp.arange(n)
         for g, c in enumerate(cfgs):
-            np.testing.assert_allclose(np.asarray(jax.vmap(warmup_jax.from_config(c))(steps)), expected[:, g],
+            np.testing.assert_allclose(np.asarray(jax.vmap(warmup_jax.schedule_from_config(c))(steps)), expected[:, g],
                                        rtol=1e-12, atol=1e-15)
 
 

@@ -28,7 +28,7 @@ def test_warmup_cosine_decay_equals_optax_and_is_more_accurate(init, peak, w, T,
     cfg = {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w, "total_steps": T,
            "end_value": end, "exponent": exponent, "init_value": init}
     n = T + 20
-    ours = _table(warmup_jax.from_config(cfg), n)
+    ours = _table(warmup_jax.schedule_from_config(cfg), n)
     theirs = _table(optax.warmup_cosine_decay_schedule(init, peak, w, T, end, exponent), n)
     # the same schedule to float32 precision (optax loses digits near the end)
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6 * peak)
@@ -47,7 +47,7 @@ def test_warmup_exponential_decay_equals_optax(w, n, rate, staircase, end):
     cfg = {"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": w,
            "transition_steps": n, "decay_rate": rate, "staircase": staircase, "end_value": end}
     steps = 3000
-    ours = _table(warmup_jax.from_config(cfg), steps)
+    ours = _table(warmup_jax.schedule_from_config(cfg), steps)
     theirs = _table(optax.warmup_exponential_decay_schedule(0.0, peak, w, n, rate, 0, staircase, end), steps)
     np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-7 * peak)
 
@@ -82,10 +82,10 @@ def test_one_cycle_jax_matches_torch_onecyclelr(total, pct, div, final, anneal):
         opt.step()
         sched.step() if len(lrs) < total else None
     cfg = {"schedule": "one_cycle", "total_steps": total, "peak_value": 0.1, "pct_start": pct,
-           "div_factor": div, "final_div_factor": final, "anneal": anneal}
-    assert_close(_table(warmup_jax.from_config(cfg), total), np.array(lrs), TOL_F32, "jax vs OneCycleLR")
+           "div_factor": div, "final_div_factor": final, "anneal": {"cos": "cosine"}.get(anneal, anneal)}
+    assert_close(_table(warmup_jax.schedule_from_config(cfg), total), np.array(lrs), TOL_F32, "jax vs OneCycleLR")
     with jax.enable_x64(True):
-        x64 = np.asarray(jax.vmap(warmup_jax.from_config(cfg))(jnp.arange(total)))
+        x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(total)))
     assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs OneCycleLR")
 
 
@@ -101,7 +101,24 @@ def test_cosine_restarts_jax_matches_torch_cawr(T0, mult, eta_min):
         sched.step()
     cfg = {"schedule": "warmup_cosine_restarts", "peak_value": 1e-3, "warmup_steps": 0,
            "cycle_steps": T0, "cycle_mul": float(mult), "end_value": eta_min}
-    assert_close(_table(warmup_jax.from_config(cfg), n), np.array(lrs), TOL_F32, "jax vs CAWR")
+    assert_close(_table(warmup_jax.schedule_from_config(cfg), n), np.array(lrs), TOL_F32, "jax vs CAWR")
     with jax.enable_x64(True):
-        x64 = np.asarray(jax.vmap(warmup_jax.from_config(cfg))(jnp.arange(n)))
+        x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(n)))
     assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs CAWR")
+
+
+def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch):
+    """What a worker exports the controller merges: configs add up, the worst errors and the
+    library's own float32 records survive (the report printed at the end of ``make test``)."""
+    from parity_tests import anchor_harness as H
+
+    monkeypatch.setattr(H, "REPORT", {})
+    H.REPORT["keras"] = H.LibraryReport({"CosineDecay"}, 2, 600, 1e-15, 2e-7, "CosineDecay", "CosineDecay")
+    H.record_own_float32("keras", "CosineDecay", 3e-7, 4e-7, 1)
+    worker = H.export()
+    monkeypatch.setattr(H, "REPORT", {})
+    H.merge(worker)
+    H.merge(worker)
+    rep = H.REPORT["keras"]
+    assert (rep.configs, rep.steps, rep.worst_f32, rep.own_f32) == (4, 1200, 2e-7, {"CosineDecay": [3e-7, 4e-7, 2]})
+    assert H.summary()[1].startswith("  keras's own float32 CosineDecay")

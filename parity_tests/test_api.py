@@ -7,6 +7,7 @@ import dataclasses
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,9 +15,8 @@ import warmup_jax
 import warmup_torch
 from warmup_spec import REGISTRY
 
-COMBINATORS = ["with_warmup", "untuned_warmup", "scale", "join", "decay_from", "sample_clock"]
+COMBINATORS = ["with_warmup", "untuned_warmup", "scaled", "join", "decay_from", "sample_clock"]
 CATALOGUE = [name for name in REGISTRY if "." not in name and name not in COMBINATORS]
-CLASS_NAMES = {name: "".join(part.capitalize() for part in name.split("_")) + "LR" for name in REGISTRY if "." not in name}
 
 
 def _spec_params(name):
@@ -49,15 +49,13 @@ def test_same_signature_in_spec_jax_and_torch(name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in REGISTRY if "." not in n))
-def test_torch_scheduler_class_signature(name):
-    cls = getattr(warmup_torch, CLASS_NAMES[name])
-    params = inspect.signature(cls).parameters
-    assert list(params)[0] == "optimizer" and list(params)[-1] == "last_epoch"
-    assert params["last_epoch"].kind is inspect.Parameter.KEYWORD_ONLY and params["last_epoch"].default == -1
-    assert _fn_params(cls, skip=("optimizer", "last_epoch")) == _spec_params(name)
+def test_torch_scheduler_signature(name):
+    params = inspect.signature(getattr(warmup_torch.schedulers, name)).parameters
+    assert list(params)[0] == "optimizer" and params["optimizer"].kind is inspect.Parameter.POSITIONAL_ONLY
+    assert _fn_params(getattr(warmup_torch.schedulers, name), skip=("optimizer",)) == _spec_params(name)
 
 
-@pytest.mark.parametrize("fn", ["ScheduleLR", "from_config", "scheduler_for"])
+@pytest.mark.parametrize("fn", ["ScheduleLR", "scheduler_from_config"])
 def test_last_epoch_is_keyword_only_everywhere(fn):
     param = inspect.signature(getattr(warmup_torch, fn)).parameters["last_epoch"]
     assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default == -1
@@ -76,6 +74,7 @@ def test_combinators_same_names_in_both(name):
 ])
 def test_packages_are_independent(package, forbidden):
     code = (f"import sys, {package}; bad = [m for m in {forbidden!r} if m in sys.modules]; "
+            "bad += [m for m in sys.modules if m.startswith('warmup_spec.anchors.')]; "  # the ports load on first use
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -86,3 +85,31 @@ def test_every_public_function_has_a_doc_example():
         for name in CATALOGUE + COMBINATORS:
             doc = getattr(mod, name).__doc__ or ""
             assert ">>>" in doc, f"{mod.__name__}.{name} has no example"
+
+
+def test_the_registry_knows_each_ports_names_without_importing_it():
+    """``PORTS`` lists what each port module registers (it cannot go stale: this imports them
+    all and compares), and a lookup imports only the module of the name looked up (importing the
+    packages imports none: ``test_packages_are_independent``)."""
+    import importlib
+
+    from warmup_spec.registry import PORTS
+    for module in PORTS:
+        importlib.import_module(module)
+    registered: dict[str, set[str]] = {}
+    for name in REGISTRY:
+        cls = REGISTRY[name]
+        if "." in name:
+            registered.setdefault(cls.__module__, set()).add(name)
+    assert registered == {module: set(names) for module, names in PORTS.items()}
+    assert sorted(module.rsplit(".", 1)[1] for module in PORTS) == sorted(
+        p.stem for p in (Path(__file__).parent.parent / "warmup_spec" / "anchors").glob("[!_]*.py"))
+    code = ("import sys; from warmup_spec import REGISTRY; "
+            "assert 'optax.sgdr_schedule' in REGISTRY and len(REGISTRY) > 60; "
+            "print(sorted(m for m in sys.modules if m.startswith('warmup_spec.anchors.'))); "
+            "REGISTRY['optax.sgdr_schedule']; "
+            "print(sorted(m for m in sys.modules if m.startswith('warmup_spec.anchors.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "[]", "['warmup_spec.anchors._base', 'warmup_spec.anchors.optax_schedules']"], out.stdout

@@ -11,12 +11,19 @@ import pytest
 from warmup_spec.catalogue import SCHEDULES
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("warmup_spec", "warmup_jax", "warmup_torch", "warmup_parity")
+PACKAGES = ("warmup_spec", "warmup_jax", "warmup_torch", "warmup_keras", "warmup_parity")
 EXEMPT = {"legacy_noam"}  # the drop-in and the diagnosis of the copied snippet rightly name it
 PORTS = (ROOT / "warmup_spec" / "anchors", ROOT / "warmup_torch" / "live")
 """Other libraries' schedules and the readers of their live objects: a port may name the
 catalogue schedule it equals (its ``equivalent()``), and torch's own class names
-(``OneCycleLR``) coincide with our generated ones; neither is a second definition."""
+(``OneCycleLR``) may coincide with a port's; neither is a second definition."""
+FRONT_ENDS = tuple(ROOT / p for p in ("warmup_spec/host.py", "warmup_jax/schedules.py", "warmup_torch/schedulers.py",
+                                      "warmup_keras/schedules.py"))
+"""One line a schedule each, ``name = front_end(C.Name, ...)`` (``warmup_spec.front_end``): the
+definition's signature carried, no second definition (``test_front_ends`` checks they match)."""
+EXAMPLES = (ROOT / "warmup_parity" / "doc_figures.py",)
+"""The docs' figure data: one example config of each schedule, as a test's case table holds
+(data, not a definition)."""
 
 
 def _sources() -> dict[str, Path]:
@@ -30,10 +37,6 @@ def _sources() -> dict[str, Path]:
 
 
 SOURCES = _sources()
-
-
-def _generated(path: Path) -> bool:
-    return path.read_text(encoding="utf-8").startswith('"""GENERATED')
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -76,11 +79,15 @@ def _words(path: Path) -> set[str]:
 @pytest.mark.parametrize("cls", [c for c in SCHEDULES if c.name not in EXEMPT], ids=lambda c: c.name)
 def test_each_schedule_is_written_in_at_most_three_files(cls):
     """Its definition, its float64 reference and the catalogue's import line: adding a
-    schedule touches these (and its test cases), not a dozen mirrors."""
-    names = {cls.name, cls.__name__, cls.__name__ + "LR"}
+    schedule touches these, one line in each front-end module (and its test cases), not a
+    dozen mirrors."""
+    names = {cls.name, cls.__name__}
     files = sorted(str(p.relative_to(ROOT)) for p in SOURCES.values()
-                   if not _generated(p) and not set(PORTS) & set(p.parents) and names & _words(p))
+                   if p not in FRONT_ENDS + EXAMPLES and not set(PORTS) & set(p.parents) and names & _words(p))
     assert len(files) <= 3, files
+    for path in FRONT_ENDS:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if f"C.{cls.__name__}," in line]
+        assert len(lines) == 1 and lines[0].startswith(f"{cls.name} = "), (path, lines)
 
 
 def _imports(name: str, path: Path) -> set[str]:

@@ -79,7 +79,7 @@ HAND = [
      {0: 0.1, 9: 1.0, 19: 2.0, 20: 2.0}),
     ({"schedule": "untuned_warmup", "beta2": 0.9, "shape": "exponential",
       "base": {"schedule": "warmup_constant", "peak_value": 1.0}}, {0: 1 - math.exp(-0.1), 9: 1 - math.exp(-1)}),
-    ({"schedule": "scale", "factor": 0.5, "base": {"schedule": "warmup_constant", "peak_value": 1.0,
+    ({"schedule": "scaled", "factor": 0.5, "base": {"schedule": "warmup_constant", "peak_value": 1.0,
                                                    "warmup_steps": 2}}, {0: 0.0, 1: 0.25, 2: 0.5}),
     ({"schedule": "join", "boundaries": [2],
       "schedules": [{"schedule": "warmup_constant", "peak_value": 1.0},
@@ -92,7 +92,7 @@ IDS = [f"{cfg['schedule']}-{k}" for k, (cfg, _) in enumerate(HAND)]
 @pytest.mark.parametrize("cfg,expected", HAND, ids=IDS)
 def test_hand_values(cfg, expected):
     spec = spec_from_config(cfg)
-    jax_sched = jax.jit(warmup_jax.from_config(cfg))
+    jax_sched = jax.jit(warmup_jax.schedule_from_config(cfg))
     torch_sched = warmup_torch.schedule_from_config(cfg)
     peak = max(expected.values())
     for t, want in expected.items():
@@ -101,7 +101,7 @@ def test_hand_values(cfg, expected):
         got32 = float(jax_sched(jnp.int32(t)))
         assert got32 == pytest.approx(want, rel=1e-6, abs=1e-7 * peak), f"jax f32 t={t}"
     with jax.enable_x64(True):
-        s64 = jax.jit(warmup_jax.from_config(cfg))
+        s64 = jax.jit(warmup_jax.schedule_from_config(cfg))
         for t, want in expected.items():
             assert float(s64(t)) == pytest.approx(want, rel=1e-13, abs=1e-15 * peak), f"jax x64 t={t}"
 

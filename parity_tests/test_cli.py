@@ -8,12 +8,30 @@ import sys
 
 import pytest
 
+from warmup_parity import cli
 from warmup_parity.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_demo_passes_and_writes_report(tmp_path, capsys):
+def _demo_of(monkeypatch, steps):
+    """The shipped demo recipe at ``steps`` updates (the schedule scaled with it)."""
+    shipped = cli.recipe
+
+    def recipe(name):
+        cfg = shipped(name)
+        if name == "demo":
+            cfg = {**cfg, "steps": steps,
+                   "schedule": {**cfg["schedule"], "warmup_steps": steps // 10, "total_steps": steps}}
+        return cfg
+
+    monkeypatch.setattr(cli, "recipe", recipe)
+
+
+def test_demo_passes_and_writes_report(tmp_path, capsys, monkeypatch):
+    """The wiring (two dtypes, the JSON report, the plot) at 40 updates; ``make demo`` and
+    ``test_the_shipped_demo_passes`` (slow) run the shipped 500."""
+    _demo_of(monkeypatch, 40)
     assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().endswith("PASS")
@@ -24,8 +42,15 @@ def test_demo_passes_and_writes_report(tmp_path, capsys):
     assert f32["config"]["dtype"] == "float32" and f64["config"]["dtype"] == "float64"
     assert f64["summary"]["param_max_rel_diff"] <= 1e-9
     assert f32["summary"]["param_max_rel_diff"] <= 1e-5
-    assert len(f32["steps"]) == 500
+    assert len(f32["steps"]) == 40 and f32["config"]["schedule"]["total_steps"] == 40
     assert (tmp_path / "parity_report.png").read_bytes()[:8] == PNG
+
+
+@pytest.mark.slow
+def test_the_shipped_demo_passes(tmp_path, capsys):
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("PASS")
+    assert len(json.loads((tmp_path / "parity_report.json").read_text())["runs"][0]["steps"]) == 500
 
 
 def test_recipe_demo_diagnoses_then_compares(tmp_path, capsys):

@@ -404,7 +404,7 @@ def test_a_schedule_may_be_a_config_a_schedule_object_or_a_scheduler():
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
     reference = _compare(FlaxNet(), TorchNet())
-    for schedule in (Schedule(SCHED), warmup_jax.from_config(SCHED), warmup_torch.from_config(opt, SCHED)):
+    for schedule in (Schedule(SCHED), warmup_jax.schedule_from_config(SCHED), warmup_torch.scheduler_from_config(opt, SCHED)):
         with jax.enable_x64(True):
             report = compare(FlaxNet(), TorchNet(), BATCHES, loss="cross_entropy", optimizer=ADAMW,
                              schedule=schedule, steps=3)

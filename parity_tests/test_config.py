@@ -26,12 +26,12 @@ warmup_shape = "cosine"
 
 
 def _jax_table(cfg, n):
-    return np.asarray(jax.vmap(warmup_jax.from_config(cfg))(jnp.arange(n)), np.float64)
+    return np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(n)), np.float64)
 
 
 def _torch_table(cfg, n):
     opt = torch.optim.AdamW([torch.zeros(2, requires_grad=True)], lr=1.0)
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     out = []
     for _ in range(n):
         out.append(opt.param_groups[0]["lr"])

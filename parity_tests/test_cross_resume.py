@@ -67,7 +67,7 @@ def _flax(seed: int, dtype: str = "float64") -> Any:
 
 def _jax_side(pair: str, seed: int, dtype: str = "float64") -> tuple[Any, Any]:
     model = _flax(seed, dtype)
-    tx = optax_transform(PAIRS[pair][0], warmup_jax.from_config(_schedule(pair)))
+    tx = optax_transform(PAIRS[pair][0], warmup_jax.schedule_from_config(_schedule(pair)))
     return model, nnx.Optimizer(model, tx, wrt=nnx.Param)
 
 
@@ -166,7 +166,7 @@ def test_torch_run_continues_in_jax(pair: str, stop: int, tmp_path: Path) -> Non
                   if jax.tree_util.keystr(p).endswith(("['count']", "['step']"))]
         assert counts and set(counts) == {stop}
         # the next lr: the schedule at the same step (JAX x64 array form vs torch's float64 closed form)
-        lr_jax = float(warmup_jax.from_config(_schedule(pair))(stop))
+        lr_jax = float(warmup_jax.schedule_from_config(_schedule(pair))(stop))
         assert topt.param_groups[0]["lr"] == Schedule(_schedule(pair))(stop) == full_lrs[stop]
         assert lr_jax == full_lrs[stop]  # here bit for bit; in general the two forms may differ by an ulp
         # bitwise round trip: back to torch, the same checkpoint; continued, the uninterrupted run
@@ -250,7 +250,7 @@ def test_another_schedule_is_refused_in_both_directions(tmp_path: Path) -> None:
         assert _jax_state(model2, opt2) == before  # nothing was restored
         # torch refuses the same mismatch the same way
         with pytest.raises(ValueError, match="the saved state is for"):
-            warmup_torch.from_config(topt, other).load_state_dict(ckpt["scheduler"])
+            warmup_torch.scheduler_from_config(topt, other).load_state_dict(ckpt["scheduler"])
 
 
 def test_an_optimizer_without_the_moments_is_refused(tmp_path: Path) -> None:
@@ -259,7 +259,7 @@ def test_an_optimizer_without_the_moments_is_refused(tmp_path: Path) -> None:
         train_torch(tmodel, topt, tsched, 0, 2)
         ckpt = _checkpoint(tmodel, topt, tsched, tmp_path / "torch.pt")
         model = _flax(1)
-        sgd = nnx.Optimizer(model, optax_transform(PAIRS["sgd_momentum"][0], warmup_jax.from_config(_schedule("adamw"))),
+        sgd = nnx.Optimizer(model, optax_transform(PAIRS["sgd_momentum"][0], warmup_jax.schedule_from_config(_schedule("adamw"))),
                             wrt=nnx.Param)
         with pytest.raises(ValueError, match="the Optax state field 'trace' .* has no counterpart in torch's AdamW state"):
             torch_to_jax(ckpt, tmodel, model, sgd, schedule=_schedule("adamw"))
@@ -338,7 +338,7 @@ def _round_trip(fmodel: Any, tmodel: Any, x: np.ndarray, y: np.ndarray, tmp_path
         topt.step()
         tsched.step()
     ckpt = _checkpoint(tmodel, topt, tsched, tmp_path / "ckpt.pt")
-    fopt = nnx.Optimizer(fmodel, optax_transform(PAIRS["adamw"][0], warmup_jax.from_config(cfg)), wrt=nnx.Param)
+    fopt = nnx.Optimizer(fmodel, optax_transform(PAIRS["adamw"][0], warmup_jax.schedule_from_config(cfg)), wrt=nnx.Param)
     torch_to_jax(ckpt, tmodel, fmodel, fopt, schedule=cfg, **twin)
     if not twin:
         got = torch_layout(fmodel)

@@ -149,8 +149,8 @@ def test_stepping_guide_per_step_fragments_train_to_parity() -> None:
     on the same model, loader and config."""
     text = (ROOT / "docs" / "stepping.md").read_text(encoding="utf-8")
     fragments = re.findall(r"^```python fragment\n(.*?)^```", text, flags=re.S | re.M)
-    torch_code = next(f for f in fragments if "scheduler = warmup_torch.from_config(opt, cfg)" in f)
-    optax_code = next(f for f in fragments if "tx = optax.adamw(warmup_jax.from_config(cfg)" in f)
+    torch_code = next(f for f in fragments if "scheduler = warmup_torch.scheduler_from_config(opt, cfg)" in f)
+    optax_code = next(f for f in fragments if "tx = optax.adamw(warmup_jax.schedule_from_config(cfg)" in f)
     cfg = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 5, "total_steps": 30}
     with float64():
         torch.manual_seed(3)

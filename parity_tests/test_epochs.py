@@ -100,7 +100,7 @@ def test_every_epoch_key_of_the_catalogue():
 def test_epoch_keys_follow_the_steps_parameters():
     assert epoch_keys("warmup_cosine_decay") == {"warmup_epochs": "warmup_steps", "total_epochs": "total_steps"}
     assert epoch_keys("join") == {"boundary_epochs": "boundaries"}
-    assert epoch_keys("scale") == {}
+    assert epoch_keys("scaled") == {}
     assert epoch_keys("with_warmup") == {"warmup_epochs": "warmup_steps"}
 
 
@@ -110,7 +110,7 @@ def test_nested_combinators_and_mixed_units():
         "boundary_epochs": [0.5, 2],
         "schedules": [
             {"schedule": "warmup_constant", "peak_value": 0.1, "warmup_epochs": 0.5},
-            {"schedule": "scale", "factor": 0.5,
+            {"schedule": "scaled", "factor": 0.5,
              "base": {"schedule": "warmup_linear_decay", "peak_value": 0.1, "warmup_steps": 0,
                       "total_epochs": 1.5}},
             {"schedule": "with_warmup", "warmup_epochs": 0.25,
@@ -124,7 +124,7 @@ def test_nested_combinators_and_mixed_units():
         "boundaries": [10, 40],
         "schedules": [
             {"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 10},
-            {"schedule": "scale", "factor": 0.5,
+            {"schedule": "scaled", "factor": 0.5,
              "base": {"schedule": "warmup_linear_decay", "peak_value": 0.1, "warmup_steps": 0,
                       "total_steps": 30}},
             {"schedule": "with_warmup", "warmup_steps": 5,
@@ -133,7 +133,7 @@ def test_nested_combinators_and_mixed_units():
         ],
     }
     # the converted config builds the same lr in both frameworks
-    jax_lr = warmup_jax.from_config(out)
+    jax_lr = warmup_jax.schedule_from_config(out)
     torch_lr = warmup_torch.schedule_from_config(out)
     for t in (0, 9, 10, 39, 40, 44, 45, 120):
         assert float(jax_lr(t)) == pytest.approx(torch_lr(t), rel=1e-6, abs=1e-12)
@@ -169,9 +169,9 @@ COSINE_EPOCHS = {"schedule": "warmup_cosine_decay", "peak_value": 0.1, "warmup_e
           "decay_epochs": 1, "total_epochs": 3}, {},
          "warmup_stable_decay: total_epochs=3 is invalid; expected an epoch key of warmup_stable_decay: "
          "warmup_epochs, stable_epochs, decay_epochs"),
-        ({"schedule": "scale", "factor": 2.0, "warmup_epochs": 1,
+        ({"schedule": "scaled", "factor": 2.0, "warmup_epochs": 1,
           "base": {"schedule": "warmup_constant", "peak_value": 1.0}}, {},
-         "scale: warmup_epochs=1 is invalid; expected no *_epochs key (scale has no *_steps parameter)"),
+         "scaled: warmup_epochs=1 is invalid; expected no *_epochs key (scaled has no *_steps parameter)"),
         ({**COSINE_EPOCHS, "warmup_steps": 5}, {},
          "warmup_cosine_decay: warmup_epochs=1 is invalid; expected either warmup_epochs or warmup_steps, not both"),
         ({**COSINE_EPOCHS, "warmup_epochs": -0.5}, {},
@@ -243,7 +243,7 @@ def _optax_multisteps(cfg, x, y, k, epochs):
     import optax
 
     with jax.enable_x64(True):
-        inner = optax.inject_hyperparams(optax.sgd)(learning_rate=warmup_jax.from_config(cfg))
+        inner = optax.inject_hyperparams(optax.sgd)(learning_rate=warmup_jax.schedule_from_config(cfg))
         # MultiSteps accumulates in float32 unless told: float64 to compare at 1e-12
         tx = optax.MultiSteps(inner, every_k_schedule=k, accumulator_dtype=jnp.float64)
         w = jnp.zeros(N_FEAT, jnp.float64)
@@ -272,7 +272,7 @@ def _torch_accumulation(cfg, x, y, k, epochs, flush_at_epoch_end=True):
 
     w = torch.zeros(N_FEAT, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.SGD([w], lr=1.0)
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     xs, ys = torch.as_tensor(x), torch.as_tensor(y)
     n = len(xs)
     lrs, params = [], []
@@ -343,7 +343,7 @@ def test_per_epoch_stepping_recipe():
 
     cfg = {"schedule": "warmup_linear_decay", "peak_value": 0.1, "warmup_steps": 2, "total_steps": 5}
     upe, epochs = 3, 6
-    sched = warmup_jax.from_config(cfg)
+    sched = warmup_jax.schedule_from_config(cfg)
     with jax.enable_x64(True):
         tx = optax.inject_hyperparams(optax.sgd)(learning_rate=lambda count: sched(count // upe))
         w = jax.numpy.zeros(2)
@@ -354,7 +354,7 @@ def test_per_epoch_stepping_recipe():
             jax_lrs.append(float(state.hyperparams["learning_rate"]))
     p = torch.zeros(2, requires_grad=True)
     opt = torch.optim.SGD([p], lr=1.0)
-    scheduler = warmup_torch.from_config(opt, cfg)
+    scheduler = warmup_torch.scheduler_from_config(opt, cfg)
     torch_lrs = []
     for _ in range(epochs):
         for _ in range(upe):

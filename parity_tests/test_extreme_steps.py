@@ -42,7 +42,7 @@ def test_billion_step_schedules_in_float32(cfg):
     rng = np.random.default_rng(0)
     steps = np.unique(np.concatenate([rng.integers(0, T + 1000, 5000), [0, 1, T - 1, T, T + 1, 2**31 - 1]]))
     ref = np.asarray(reference_table(spec_from_config(cfg), steps))
-    got = jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32))
+    got = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32))
     assert_close(got, ref, TOL_F32, "jax float32, total_steps 1e9")
     closed = warmup_torch.schedule_from_config(cfg)
     assert_close([closed(int(t)) for t in steps], ref, TOL_F64, "torch, total_steps 1e9")
@@ -65,6 +65,6 @@ def test_int32_counter_maximum_equals_reference_where_optax_saturates():
     for _, cfg in ALL:
         t = 2**31 - 1
         want = reference(spec_from_config(cfg), t)
-        got = float(jax.jit(warmup_jax.from_config(cfg))(jnp.int32(t)))
+        got = float(jax.jit(warmup_jax.schedule_from_config(cfg))(jnp.int32(t)))
         assert math.isfinite(got)
         assert got == pytest.approx(want, rel=1e-6, abs=1e-6 * max(want, 1e-30) + 1e-12)

@@ -75,7 +75,7 @@ def run(mode: str, out: Path, resume: str | None = None, **kw: Any) -> tuple[dic
                                            lr_schedule=CFG)
     else:
         opt = torch.optim.AdamW(model.parameters(), lr=0.5)
-        sched = warmup_torch.from_config(opt, {**CFG, "total_steps": UPDATES, "warmup_steps": WARMUP})
+        sched = warmup_torch.scheduler_from_config(opt, {**CFG, "total_steps": UPDATES, "warmup_steps": WARMUP})
         trainer = Trainer(model=model, args=args(out, **kw), train_dataset=DATA, callbacks=[log],
                           optimizers=(opt, sched))
     trainer.train(resume_from_checkpoint=resume)

@@ -135,7 +135,7 @@ def test_every_case_diagnoses(case_id, cfg):
         {"schedule": "warmup_exponential_decay", "peak_value": 0.1, "warmup_steps": 10,
          "transition_steps": 10, "decay_rate": 0.5, "end_value": 1e-3},
         {"schedule": "untuned_warmup", "base": CONSTANT},
-        {"schedule": "scale", "base": COSINE, "factor": 2.0},
+        {"schedule": "scaled", "base": COSINE, "factor": 2.0},
         {"schedule": "with_warmup", "base": {"schedule": "warmup_inverse_sqrt", "peak_value": 1.0,
                                                "warmup_steps": 0, "timescale": 10}, "warmup_steps": 20},
     ],

@@ -72,8 +72,8 @@ CASES += [pytest.param(c, id=c["schedule"]) for c in PORTS]
 @pytest.mark.parametrize("cfg", CASES)
 def test_keras_schedule_equals_warmup_jax(cfg):
     steps = steps_for(cfg)[:4000].astype(np.int32)
-    ours = np.asarray(jax.jit(warmup_keras.from_config(cfg))(steps), np.float64)
-    ref = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(steps), np.float64)
+    ours = np.asarray(jax.jit(warmup_keras.schedule_from_config(cfg))(steps), np.float64)
+    ref = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(steps), np.float64)
     assert errors(ours, ref)[1] <= TOL
 
 
@@ -85,7 +85,7 @@ def _check_fit(run: dict[str, list[float]], expected: np.ndarray) -> None:
 
 
 def test_fit_on_the_jax_back_end_runs_warmup_jax_lrs():
-    expected = np.asarray(jax.vmap(warmup_jax.from_config(FIT_CFG))(np.arange(12, dtype=np.int32)), np.float64)
+    expected = np.asarray(jax.vmap(warmup_jax.schedule_from_config(FIT_CFG))(np.arange(12, dtype=np.int32)), np.float64)
     _check_fit(fit_lrs(FIT_CFG), expected)
 
 
@@ -102,7 +102,7 @@ def test_fit_on_the_torch_back_end_runs_warmup_torch_lrs():
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = json.loads(proc.stdout.strip().splitlines()[-1])
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    sched = warmup_torch.from_config(opt, FIT_CFG)
+    sched = warmup_torch.scheduler_from_config(opt, FIT_CFG)
     expected = []
     for _ in range(12):
         expected.append(opt.param_groups[0]["lr"])
@@ -121,7 +121,7 @@ def test_a_saved_model_loads_with_its_schedule(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     sched = loaded.optimizer._learning_rate
-    assert isinstance(sched, warmup_keras.SpecSchedule)
+    assert isinstance(sched, warmup_keras.KerasSchedule)
     assert sched.get_config() == {**cfg, "name": "restarts"}
     assert int(keras.ops.convert_to_numpy(loaded.optimizer.iterations)) == 4
     steps = np.arange(40, dtype=np.int32)
@@ -132,11 +132,11 @@ def test_a_saved_model_loads_with_its_schedule(tmp_path):
 def test_front_ends_take_the_definitions_parameters_and_errors():
     from warmup_spec.catalogue import CATALOGUE
 
-    assert sorted(warmup_keras.catalogue.__all__) == sorted(cls.name for cls in CATALOGUE)
+    assert sorted(warmup_keras.schedules.__all__) == sorted(cls.name for cls in CATALOGUE)
     s = warmup_keras.warmup_cosine_decay(1.0, 2, 6, end_value=0.1)
     assert [round(float(s(t)), 6) for t in (0, 1, 2, 6, 9)] == [0.0, 0.5, 1.0, 0.1, 0.1]
     assert repr(s).startswith("<Keras schedule of WarmupCosineDecay(peak_value=1.0")
-    assert keras.saving.get_registered_name(warmup_keras.SpecSchedule) == "warmup_keras>SpecSchedule"
+    assert keras.saving.get_registered_name(warmup_keras.KerasSchedule) == "warmup_keras>KerasSchedule"
     with pytest.raises(ValueError, match=r"^warmup_cosine_decay: total_steps=2 is invalid"):
         warmup_keras.warmup_cosine_decay(1.0, 2, 2)
     with pytest.raises(ValueError, match="a non-integer step is invalid"):

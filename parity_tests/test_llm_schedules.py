@@ -75,17 +75,17 @@ def _steps(cfg: dict) -> np.ndarray:
 def test_every_front_end_matches_the_reference(cfg: dict) -> None:
     steps = _steps(cfg)
     ref = np.asarray(reference_table(spec_from_config(cfg), steps))
-    got32 = jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32))
+    got32 = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32))
     assert got32.dtype == jnp.float32
     assert_close(got32, ref, TOL_F32, "jax float32")
     with jax.enable_x64(True):
-        got64 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
+        got64 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
     assert got64.dtype == np.float64
     assert_close(got64, ref, TOL_F64, "jax x64")
     f = warmup_torch.schedule_from_config(cfg)
     assert_close([f(int(t)) for t in steps], ref, TOL_F64, "torch callable")
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=123.0)
-    scheduler = warmup_torch.from_config(opt, cfg)
+    scheduler = warmup_torch.scheduler_from_config(opt, cfg)
     seen = []
     for _ in steps:
         seen.append(opt.param_groups[0]["lr"])
@@ -141,10 +141,10 @@ HAND_IDS = [f"{cfg['schedule']}-{k}" for k, (cfg, _) in enumerate(HAND)]
 def test_hand_values(cfg: dict, expected: dict[int, float]) -> None:
     spec = spec_from_config(cfg)
     peak = max(expected.values())
-    jax32 = jax.jit(warmup_jax.from_config(cfg))
+    jax32 = jax.jit(warmup_jax.schedule_from_config(cfg))
     f = warmup_torch.schedule_from_config(cfg)
     with jax.enable_x64(True):
-        jax64 = jax.jit(warmup_jax.from_config(cfg))
+        jax64 = jax.jit(warmup_jax.schedule_from_config(cfg))
         got64 = {t: float(jax64(jnp.int32(t))) for t in expected}
     for t, want in expected.items():
         assert reference(spec, t) == pytest.approx(want, rel=1e-14, abs=1e-15), f"reference t={t}"
@@ -176,10 +176,10 @@ def test_token_clock_under_a_ramped_batch_size_by_hand() -> None:
     spec = spec_from_config(RAMP)
     assert spec.stages == ramp_stages(8, 2, 2, 12) == ((0, 0, 2), (2, 4, 4), (3, 8, 6), (4, 14, 8))
     f = warmup_torch.schedule_from_config(RAMP)
-    jax32 = jax.jit(jax.vmap(warmup_jax.from_config(RAMP)))
+    jax32 = jax.jit(jax.vmap(warmup_jax.schedule_from_config(RAMP)))
     steps = jnp.arange(len(RAMP_TABLE), dtype=jnp.int32)
     with jax.enable_x64(True):
-        lrs64 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(RAMP)))(steps))
+        lrs64 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(RAMP)))(steps))
     lrs32 = np.asarray(jax32(steps))
     for k, batch, samples, tokens, lr in RAMP_TABLE:
         assert spec.batch_size_at(k) == batch and spec.samples_seen(k) == samples and 16 * samples == tokens
@@ -216,14 +216,14 @@ def test_gpt3_scale_token_clock_needs_int64_in_jax() -> None:
            "base": {"schedule": "warmup_cosine_decay", "peak_value": 6e-4, "warmup_steps": 375_000_000,
                     "total_steps": 260_000_000_000, "end_value": 6e-5}}
     with pytest.raises(ValueError) as err:
-        warmup_jax.from_config(cfg)(0)
+        warmup_jax.schedule_from_config(cfg)(0)
     assert str(err.value).startswith("sample_clock: the base ends at 260000000000 tokens, past the largest clock "
                                      "of this integer dtype (2147483647: JAX without jax_enable_x64 counts in int32)")
     spec = spec_from_config(cfg)
     steps = [0, 1, 3246, 3247, 5000, 14410, 20000, 50_000, spec.end_step - 1, spec.end_step, 2**31 - 1]
     f = Schedule(spec)
     with jax.enable_x64(True):
-        got = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
+        got = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
     ref = [reference(spec, k) for k in steps]
     assert_close(got, ref, TOL_F64, "jax x64", peak=6e-4)
     assert_close([f(k) for k in steps], ref, TOL_F64, "torch", peak=6e-4)
@@ -233,7 +233,7 @@ def test_gpt3_scale_token_clock_needs_int64_in_jax() -> None:
 def test_a_sample_clock_over_a_base_that_never_ends_holds_at_the_int32_maximum() -> None:
     cfg = {"schedule": "sample_clock", "batch_size": 3,
            "base": {"schedule": "warmup_inverse_sqrt", "peak_value": 1.0, "warmup_steps": 10}}
-    g = jax.jit(warmup_jax.from_config(cfg))
+    g = jax.jit(warmup_jax.schedule_from_config(cfg))
     k_sat = (2**31 - 1) // 3  # the last update whose clock fits int32
     f = Schedule(cfg)
     for k in (k_sat - 1, k_sat):
@@ -241,9 +241,9 @@ def test_a_sample_clock_over_a_base_that_never_ends_holds_at_the_int32_maximum()
     assert float(g(jnp.int32(2**31 - 1))) == float(g(jnp.int32(k_sat)))  # held, as optax's count holds
     tokens = {**cfg, "tokens_per_sample": 4}
     with pytest.raises(ValueError, match="a token clock over a base that never ends passes the largest clock"):
-        warmup_jax.from_config(tokens)(0)
+        warmup_jax.schedule_from_config(tokens)(0)
     with jax.enable_x64(True):
-        assert float(jax.jit(warmup_jax.from_config(tokens))(jnp.int32(2**31 - 1))) == pytest.approx(
+        assert float(jax.jit(warmup_jax.schedule_from_config(tokens))(jnp.int32(2**31 - 1))) == pytest.approx(
             Schedule(tokens)(2**31 - 1), rel=1e-14)
 
 
@@ -296,8 +296,8 @@ def test_cycles_are_continuous_and_decay_from_starts_at_the_base_value() -> None
      "sample_clock: batch_size=0 is invalid; expected an integer >= 1"),
 ])
 def test_the_same_error_in_every_front_end(cfg: dict, message: str) -> None:
-    for build in (spec_from_config, warmup_jax.from_config, warmup_torch.schedule_from_config,
-                  lambda c: warmup_torch.from_config(torch.optim.SGD([torch.zeros(1, requires_grad=True)]), c)):
+    for build in (spec_from_config, warmup_jax.schedule_from_config, warmup_torch.schedule_from_config,
+                  lambda c: warmup_torch.scheduler_from_config(torch.optim.SGD([torch.zeros(1, requires_grad=True)]), c)):
         with pytest.raises(ValueError) as err:
             build(cfg)
         assert str(err.value) == message

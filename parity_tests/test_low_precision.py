@@ -24,7 +24,7 @@ from warmup_spec import Schedule
 
 CFG = {"schedule": "warmup_constant", "peak_value": 1e-3, "warmup_steps": 1000}
 STEPS = 1000
-SCHED = warmup_jax.from_config(CFG)
+SCHED = warmup_jax.schedule_from_config(CFG)
 REF = np.array([Schedule(CFG)(t) for t in range(STEPS)])  # float64
 LR32 = np.asarray(jax.vmap(SCHED)(jnp.arange(STEPS)), np.float32)  # what the schedule returns
 N = 4096
@@ -95,7 +95,7 @@ def test_torch_sgd_rounds_the_lr_to_the_param_dtype(dtype, distinct):
     g = torch.tensor(G64, dtype=dtype)
     p = torch.nn.Parameter(torch.zeros(N, dtype=dtype))
     opt = torch.optim.SGD([p], lr=1e-3)
-    scheduler = warmup_torch.from_config(opt, CFG)
+    scheduler = warmup_torch.scheduler_from_config(opt, CFG)
     eff, rounded_lr = [], []
     for _ in range(STEPS):
         lr = opt.param_groups[0]["lr"]
@@ -160,7 +160,7 @@ def test_f32_transform_is_a_drop_in_in_float32_and_keeps_float64():
     ours = optax.chain(optax.scale_by_adam(), scale_by_learning_rate_f32(SCHED))
     np.testing.assert_array_equal(_updates(ours, g), _updates(optax.adam(SCHED), g))
     with jax.enable_x64(True):
-        sched64 = warmup_jax.from_config(CFG)
+        sched64 = warmup_jax.schedule_from_config(CFG)
         tx = scale_by_schedule_f32(lambda c: 0.1 * sched64(c))
         u, state = tx.update(jnp.asarray([1.0 / 3.0], jnp.float64), tx.init(None))
         u, state = tx.update(jnp.asarray([1.0 / 3.0], jnp.float64), state)
@@ -213,7 +213,7 @@ def test_low_precision_params_lose_the_step_whatever_the_lr_dtype():
     for master, bound in ((False, None), (True, 1e-6)):
         p = torch.nn.Parameter(torch.tensor(np.asarray(p0, np.float64), dtype=torch.float32 if master else torch.bfloat16))
         opt = torch.optim.SGD([p], lr=1e-3)
-        scheduler = warmup_torch.from_config(opt, CFG)
+        scheduler = warmup_torch.scheduler_from_config(opt, CFG)
         gt = torch.tensor(gf, dtype=p.dtype)
         for _ in range(STEPS):
             p.grad = gt.clone()

@@ -29,7 +29,7 @@ def _reference(cfg, steps):
 def test_jax_float32_jit_matches_reference(cfg):
     steps = steps_for(cfg)
     ref = _reference(cfg, steps)
-    sched = warmup_jax.from_config(cfg)
+    sched = warmup_jax.schedule_from_config(cfg)
     got = jax.jit(jax.vmap(sched))(jnp.asarray(steps, jnp.int32))
     assert got.dtype == jnp.float32
     assert_close(got, ref, TOL_F32, "jax float32")
@@ -40,7 +40,7 @@ def test_jax_x64_matches_reference(cfg):
     steps = steps_for(cfg)
     ref = _reference(cfg, steps)
     with jax.enable_x64(True):
-        sched = warmup_jax.from_config(cfg)
+        sched = warmup_jax.schedule_from_config(cfg)
         got = jax.jit(jax.vmap(sched))(jnp.asarray(steps))
         assert got.dtype == jnp.float64
         got = np.asarray(got)
@@ -63,7 +63,7 @@ def test_torch_scheduler_drives_optimizer_like_reference(cfg):
     ref = _reference(cfg, steps)
     param = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([param], lr=123.0)  # one group: the optimizer's lr is irrelevant
-    scheduler = warmup_torch.from_config(opt, cfg)
+    scheduler = warmup_torch.scheduler_from_config(opt, cfg)
     seen = []
     for _ in steps:
         seen.append(opt.param_groups[0]["lr"])
@@ -77,7 +77,7 @@ def test_far_steps_all_backends(cfg):
     """Steps up to the int32 maximum (where optax's counter saturates): finite, equal."""
     ref = _reference(cfg, FAR_STEPS)
     peak = max(float(np.max(_reference(cfg, steps_for(cfg)))), float(np.max(ref)))
-    sched = jax.jit(warmup_jax.from_config(cfg))
+    sched = jax.jit(warmup_jax.schedule_from_config(cfg))
     f32 = np.array([float(sched(jnp.int32(t))) for t in FAR_STEPS])
     assert_close(f32, ref, TOL_F32, "jax float32 far", peak)
     t_sched = warmup_torch.schedule_from_config(cfg)
@@ -87,7 +87,7 @@ def test_far_steps_all_backends(cfg):
 @pytest.mark.parametrize("cfg", CFGS, ids=IDS)
 def test_step_types_agree(cfg):
     """A Python int, a NumPy int and a traced int32 give the same value."""
-    sched = warmup_jax.from_config(cfg)
+    sched = warmup_jax.schedule_from_config(cfg)
     jitted = jax.jit(sched)
     for t in (0, 1, 7, 99, 100, 101, 1234):
         a = sched(t)
@@ -105,7 +105,7 @@ def test_x64_beyond_int32_matches_torch_and_reference():
     steps = [2**31, 2**40, 10**15]
     ref = _reference(cfg, steps)
     with jax.enable_x64(True):
-        got = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int64)))
+        got = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int64)))
     assert_close(got, ref, TOL_F64, "jax x64 int64", peak=1e-3)
     t_sched = warmup_torch.schedule_from_config(cfg)
     assert_close([t_sched(t) for t in steps], ref, TOL_F64, "torch int", peak=1e-3)

@@ -74,7 +74,7 @@ def check_momentum(cfg: dict[str, Any], kind: str, n: int) -> tuple[float, float
     opt = _optimizer(kind)
     expected, torch_lrs = stepped(opt, torch_scheduler(opt, cfg), n)
     opt = _optimizer(kind)
-    written, ours_lrs = stepped(opt, warmup_torch.from_config(opt, cfg), len(expected))
+    written, ours_lrs = stepped(opt, warmup_torch.scheduler_from_config(opt, cfg), len(expected))
     m = momentum_of(spec_from_config(cfg))
     assert m is not None
     steps = np.arange(len(expected))
@@ -152,7 +152,7 @@ def test_one_cycle_momentum_is_torch_one_cycle_lr_and_the_reference(kw):
     expected, _ = stepped(opt, L.OneCycleLR(opt, **torch_kw), T_)
     spec = spec_from_config({"schedule": "one_cycle", **kw})
     opt = _optimizer(SGD)
-    written, _ = stepped(opt, warmup_torch.from_config(opt, spec), T_ + 5)
+    written, _ = stepped(opt, warmup_torch.scheduler_from_config(opt, spec), T_ + 5)
     reference = [momentum_reference(spec, t) for t in range(T_ + 5)]
     assert _rel(written[:T_], expected) <= TOL_F64
     assert _rel(reference[:T_], expected) <= TOL_F64
@@ -164,9 +164,9 @@ def test_no_momentum_without_cycle_momentum():
     cfg = {"schedule": "one_cycle", "total_steps": 20, "peak_value": 0.1, "cycle_momentum": False}
     assert momentum_of(spec_from_config(cfg)) is None
     opt = torch.optim.Adagrad([torch.zeros(1, requires_grad=True)])  # no momentum: fine without cycling
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     opt2 = _optimizer(SGD)
-    moms, _ = stepped(opt2, warmup_torch.from_config(opt2, cfg), 10)
+    moms, _ = stepped(opt2, warmup_torch.scheduler_from_config(opt2, cfg), 10)
     assert moms == [0.9] * 10 and sched.last_epoch == 0
 
 
@@ -190,7 +190,7 @@ def test_per_group_schedules_cycle_only_their_group():
 def test_resume_puts_the_momentum_back(cfg):
     """``warmup_torch.resume`` on a fresh Adam puts torch's beta1 of the next update back, as the lr."""
     opt = _optimizer(ADAM)
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     for _ in range(17):
         opt.step()
         sched.step()
@@ -215,7 +215,7 @@ def test_an_optimizer_without_momentum_is_refused_like_torch():
         L.OneCycleLR(torch.optim.Adagrad(params), max_lr=0.1, total_steps=10)
     with pytest.raises(ValueError, match=r"one_cycle: cycle_momentum=True is invalid; expected False for an "
                                          r"optimizer without momentum or betas \(Adagrad\)"):
-        warmup_torch.OneCycleLR(torch.optim.Adagrad(params), 10, 0.1)
+        warmup_torch.schedulers.one_cycle(torch.optim.Adagrad(params), 10, 0.1)
 
 
 def test_pairs_refuse_with_one_text_in_both_frameworks():
@@ -285,7 +285,7 @@ def warmup_jax_lr(cfg: dict[str, Any]) -> Any:
     """The lr alone, as a plain function (no spec: the pair cannot see the momentum)."""
     import warmup_jax
 
-    f = warmup_jax.from_config(cfg)
+    f = warmup_jax.schedule_from_config(cfg)
     return lambda count: f(count)
 
 
@@ -309,7 +309,7 @@ def test_with_schedules_adds_one_count_and_keeps_the_inner_state():
     constant hyperparameters; optax.inject_hyperparams adds 8 leaves for the same b1."""
     import optax
 
-    from warmup_jax import from_config
+    from warmup_jax import schedule_from_config
     from warmup_jax.hyper import ScheduledState
 
     cfg = {"schedule": "one_cycle", "total_steps": 100, "peak_value": 1e-3}
@@ -319,7 +319,7 @@ def test_with_schedules_adds_one_count_and_keeps_the_inner_state():
     assert isinstance(ours, ScheduledState) and int(ours.count) == 0
     assert jax.tree.structure(ours.inner) == jax.tree.structure(fixed)
     b1 = hyper_schedules({"b1": momentum_of(spec_from_config(cfg))})["b1"]
-    inject = optax.inject_hyperparams(optax.adamw)(learning_rate=from_config(cfg), b1=b1, weight_decay=0.01)
+    inject = optax.inject_hyperparams(optax.adamw)(learning_rate=schedule_from_config(cfg), b1=b1, weight_decay=0.01)
     sizes = [len(jax.tree.leaves(s)) for s in (fixed, ours, inject.init(params))]
     assert sizes == [6, 7, 14], sizes  # adam: mu, nu (2 leaves each), counts
 

@@ -25,7 +25,7 @@ REPORT = Report(config={"title": "synthetic", "dtype": "float32"}, steps=STEPS,
 
 def test_figure_of_schedules_draws_each_float64_lr_over_the_chosen_steps():
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    items = [COSINE, warmup_jax.from_config(NOAM), warmup_torch.from_config(opt, COSINE)]
+    items = [COSINE, warmup_jax.schedule_from_config(NOAM), warmup_torch.scheduler_from_config(opt, COSINE)]
     fig = warmup_parity.figure(*items, steps=range(5, 150), labels=["a", "b", "c"])
     lines = fig.axes[0].get_lines()
     assert [line.get_label() for line in lines] == ["a", "b", "c"]
@@ -51,7 +51,7 @@ def test_figure_of_reports_and_mistakes():
 def test_schedules_and_reports_have_a_readable_repr_and_a_png():
     import matplotlib.pyplot as plt
 
-    host, jx = Schedule(COSINE), warmup_jax.from_config(COSINE)
+    host, jx = Schedule(COSINE), warmup_jax.schedule_from_config(COSINE)
     assert repr(host).startswith("Schedule(WarmupCosineDecay(peak_value=0.001, warmup_steps=10")
     assert repr(jx).startswith("<Optax schedule of WarmupCosineDecay(peak_value=0.001")
     assert repr(REPORT) == "<Report 'PASS: 20 steps in float32: parameters agree to 1.9e-07 (tolerance 1e-05), " \

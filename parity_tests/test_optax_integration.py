@@ -77,7 +77,7 @@ def test_inject_hyperparams_reports_the_schedule():
 
 def test_multi_transform_two_groups():
     """Embeddings: half the lr with a longer warmup (the spec's group rule in optax)."""
-    emb = warmup_jax.scale(warmup_jax.warmup_cosine_decay(0.1, 10, 20, 0.01), 0.5)
+    emb = warmup_jax.scaled(warmup_jax.warmup_cosine_decay(0.1, 10, 20, 0.01), 0.5)
     tx = optax.multi_transform({"body": optax.sgd(SCHED), "emb": optax.sgd(emb)},
                                {"w": "body", "e": "emb"})
     trace, _ = _run(tx, params={"w": jnp.zeros(2), "e": jnp.zeros(2)})

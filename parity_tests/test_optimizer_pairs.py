@@ -198,7 +198,7 @@ def _jax_lrs(sched: Callable[[Any], Any], steps: int = STEPS) -> np.ndarray:
 def compare_f64(tx_of: Callable[[Any], optax.GradientTransformation], make_torch: Callable, cfg: dict[str, Any]):
     """Float64 run of both sides; returns (jax result, torch result, jax lrs)."""
     with jax.enable_x64(True):
-        sched = warmup_jax.from_config(cfg)
+        sched = warmup_jax.schedule_from_config(cfg)
         assert sched(jnp.asarray(3)).dtype == jnp.float64
         j = run_jax(tx_of(sched), jnp.float64)
         lrs = _jax_lrs(sched)
@@ -212,7 +212,7 @@ def compare_f64(tx_of: Callable[[Any], optax.GradientTransformation], make_torch
 
 
 def compare_f32(tx_of: Callable[[Any], optax.GradientTransformation], make_torch: Callable, cfg: dict[str, Any]):
-    j = run_jax(tx_of(warmup_jax.from_config(cfg)), jnp.float32)
+    j = run_jax(tx_of(warmup_jax.schedule_from_config(cfg)), jnp.float32)
     t = run_torch(make_torch, torch.float32)
     return j, t
 
@@ -277,7 +277,7 @@ def test_lr_of_every_step_linear_decay_and_param_groups() -> None:
     """A third schedule, and a second param group whose own lr multiplies the schedule."""
     cfg = schedule_cfg("warmup_linear_decay", 1e-3)
     with jax.enable_x64(True):
-        lrs_j = _jax_lrs(warmup_jax.from_config(cfg))
+        lrs_j = _jax_lrs(warmup_jax.schedule_from_config(cfg))
     a, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
     opt, sched = torch_optimizer({"name": "adamw"}, [{"params": [a]}, {"params": [b], "lr": 0.5}], cfg)
     got = []

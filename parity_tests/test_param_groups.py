@@ -4,7 +4,7 @@ MLP (``warmup_parity.models``) in float64 with two groups: the first layer ("emb
 
 1. Half the lr for "emb": torch, ONE scheduler over two param groups (group lr 0.5 and the
    default 1.0, so group g gets ``f(k) * initial_lr_g / defaults["lr"]``); optax,
-   ``multi_transform({"emb": adamw(scale(cfg, 0.5)), "rest": adamw(cfg)})``.
+   ``multi_transform({"emb": adamw(scaled(cfg, 0.5)), "rest": adamw(cfg)})``.
 2. A LONGER warmup for "emb": torch, ONE ``ScheduleLR`` with one schedule per group
    (``warmup_torch.ScheduleLR(opt, [cfg_emb, cfg_rest])``), and the routes without it: two
    optimizers each with its own scheduler, or torch's ``LambdaLR`` with one
@@ -147,7 +147,7 @@ def assert_same_training(jax_run: tuple[np.ndarray, list[np.ndarray]], torch_run
 @functools.cache
 def optax_half() -> tuple[np.ndarray, list[np.ndarray]]:
     with jax.enable_x64(True):
-        emb, rest = warmup_jax.scale(BASE, 0.5), warmup_jax.from_config(BASE)
+        emb, rest = warmup_jax.scaled(BASE, 0.5), warmup_jax.schedule_from_config(BASE)
     return run_optax(
         lambda: optax.multi_transform(
             {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
@@ -161,7 +161,7 @@ def test_half_lr_for_embeddings_one_scheduler_two_groups() -> None:
     emb, rest = split_params(model)
     # torch_optimizer builds lr=1.0 (the default), so the emb group's 0.5 is its ratio
     opt, sched = torch_optimizer(ADAMW, [{"params": emb, "lr": 0.5}, {"params": rest}], BASE)
-    assert type(sched) is W.WarmupCosineDecayLR and sched.ratios == [0.5, 1.0]
+    assert type(sched) is W.ScheduleLR and sched.ratios == [0.5, 1.0]
     run = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
     lr_t = run[0]
     assert np.array_equal(lr_t[:, 0], 0.5 * lr_t[:, 1])  # the rule, exactly
@@ -175,7 +175,7 @@ def test_group_rule_does_not_depend_on_the_default_lr() -> None:
     model = torch_model()
     emb, rest = split_params(model)
     opt = torch.optim.AdamW([{"params": emb, "lr": 1.5e-4}, {"params": rest}], lr=3e-4, weight_decay=0.01)
-    sched = W.from_config(opt, BASE)
+    sched = W.scheduler_from_config(opt, BASE)
     assert sched.ratios == [1.5e-4 / 3e-4, 1.0]
     run = run_torch(model, [(opt, sched)], lambda: [g["lr"] for g in opt.param_groups])
     assert_same_training(optax_half(), run)
@@ -184,7 +184,7 @@ def test_group_rule_does_not_depend_on_the_default_lr() -> None:
 def test_a_wrong_group_factor_is_caught() -> None:
     """The comparison can fail: optax with the emb group at 0.4 instead of 0.5."""
     with jax.enable_x64(True):
-        emb, rest = warmup_jax.scale(BASE, 0.4), warmup_jax.from_config(BASE)
+        emb, rest = warmup_jax.scaled(BASE, 0.4), warmup_jax.schedule_from_config(BASE)
     wrong = run_optax(
         lambda: optax.multi_transform(
             {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
@@ -206,7 +206,7 @@ def test_a_wrong_group_factor_is_caught() -> None:
 @functools.cache
 def optax_long() -> tuple[np.ndarray, list[np.ndarray]]:
     with jax.enable_x64(True):
-        emb, rest = warmup_jax.from_config(LONG), warmup_jax.from_config(BASE)
+        emb, rest = warmup_jax.schedule_from_config(LONG), warmup_jax.schedule_from_config(BASE)
     return run_optax(
         lambda: optax.multi_transform(
             {"emb": optax_transform(ADAMW, emb), "rest": optax_transform(ADAMW, rest)}, labels
@@ -336,15 +336,15 @@ def test_per_group_schedules_must_match_the_groups() -> None:
     bad = {**LONG, "warmup_steps": -1}
     with pytest.raises(ValueError, match=r"warmup_steps=-1 is invalid"):
         W.ScheduleLR(opt, [BASE, bad])
-    # from_config takes a list too (what to_config gives for groups with different base lrs);
-    # warmup_jax.from_config, which has no param groups, says what to do instead
-    both = W.from_config(opt, [LONG, BASE])
+    # scheduler_from_config takes a list too (what to_config gives for groups with different base lrs);
+    # warmup_jax.schedule_from_config, which has no param groups, says what to do instead
+    both = W.scheduler_from_config(opt, [LONG, BASE])
     assert type(both) is W.ScheduleLR and both.schedule is None and [f.spec for f in both.schedules] == [
         W.schedule_from_config(LONG).spec, W.schedule_from_config(BASE).spec]
     import warmup_jax
 
     with pytest.raises(ValueError, match="one config per torch param group.*multi_transform"):
-        warmup_jax.from_config([BASE, LONG])
+        warmup_jax.schedule_from_config([BASE, LONG])
 
 
 def test_lambda_lr_can_checkpoint_schedule_objects() -> None:

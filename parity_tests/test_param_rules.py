@@ -88,7 +88,7 @@ def test_first_match_wins_and_the_rest_take_the_defaults() -> None:
     ]
     f = Schedule(SCHEDULE)
     assert [g.lr(30) for g in groups] == [f(30), 2.0 * f(30), f(30), f(30), 0.0]
-    assert groups[1].config() == {"schedule": "scale", "base": Schedule(SCHEDULE).config(), "factor": 2.0}
+    assert groups[1].config() == {"schedule": "scaled", "base": Schedule(SCHEDULE).config(), "factor": 2.0}
 
 
 def test_a_rule_that_matches_nothing_is_an_error_naming_it() -> None:
@@ -251,7 +251,7 @@ def train_both(rules: Any, optimizer: dict[str, Any], schedule: dict[str, Any], 
 
         _, jax_params = jax.jit(lambda s: jax.lax.scan(body, s, (jnp.asarray(x), jnp.asarray(y))))(state)
         jax_params = {k: np.asarray(v) for k, v in jax_params.items()}
-        group_lrs = [np.asarray(jax.vmap(warmup_jax.from_config(g["schedule"]))(jnp.arange(steps)))
+        group_lrs = [np.asarray(jax.vmap(warmup_jax.schedule_from_config(g["schedule"]))(jnp.arange(steps)))
                      for g in pair.optimizer.param_groups]
     torch_params: dict[str, list[np.ndarray]] = {k: [] for k in jax_params}
     torch_lrs = []

@@ -56,7 +56,7 @@ def _check(cfg: dict[str, Any], steps: np.ndarray, tol64: float = 1e-12) -> None
     host = Schedule(cfg)
     ours64 = np.array([host(t.item()) for t in steps])
     step32 = jnp.asarray(steps, jnp.float32 if steps.dtype.kind == "f" else jnp.int32)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(step32), np.float64)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(step32), np.float64)
     err64 = float(np.max(np.abs(ours64 - truth))) / scale
     err32 = float(np.max(np.abs(ours32 - truth))) / scale
     assert err64 <= tol64 and err32 <= 1e-6, (cfg, err64, err32)
@@ -143,7 +143,7 @@ def test_keras_float_steps_equal_keras(cfg):
 def test_keras_variable_step():
     """A Keras ``Variable`` step, as Keras's optimizers pass it (a float one in Keras's own tests)."""
     step = keras.Variable(1.0)
-    sched = warmup_jax.from_config(k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=3, decay_rate=0.96,
+    sched = warmup_jax.schedule_from_config(k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=3, decay_rate=0.96,
                                      staircase=True))
     step.assign(100.0)
     assert float(sched(step)) == pytest.approx(0.1 * 0.96**33, rel=1e-6)
@@ -159,7 +159,7 @@ def test_float_steps_of_integer_cycles_are_refused_saying_so(cfg):
     with pytest.raises(ValueError, match=match):
         Schedule(cfg)(2.5)
     with pytest.raises(ValueError, match=match):
-        warmup_jax.from_config(cfg)(jnp.float32(2.0))
+        warmup_jax.schedule_from_config(cfg)(jnp.float32(2.0))
 
 
 def test_catalogue_steps_stay_integers():
@@ -168,7 +168,7 @@ def test_catalogue_steps_stay_integers():
     with pytest.raises(ValueError, match="warmup_constant: a non-integer step is invalid; expected an integer >= 0"):
         Schedule(cfg)(1.5)
     with pytest.raises(ValueError, match="a non-integer step is invalid"):
-        warmup_jax.from_config(cfg)(jnp.float32(1.0))
+        warmup_jax.schedule_from_config(cfg)(jnp.float32(1.0))
 
 
 @pytest.mark.parametrize("cfg,match", [
@@ -239,8 +239,8 @@ def test_torch_gamma_domain_equals_torch(name, kw):
     cfg = {"schedule": f"torch.{name}", "lr": 0.1, **kw}
     host = Schedule(cfg)
     assert [host(t) for t in range(n)] == truth.tolist()
-    assert _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n).tolist() == truth.tolist()
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    assert _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), n).tolist() == truth.tolist()
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
     np.testing.assert_allclose(ours32, truth, rtol=1e-7, atol=0)
 
 

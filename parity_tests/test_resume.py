@@ -101,7 +101,7 @@ def train(model: torch.nn.Module, opt: torch.optim.Optimizer, sched: Any, start:
 def uninterrupted(name: str) -> tuple[tuple[float, ...], tuple[np.ndarray, ...], tuple[tuple[str, Any], ...]]:
     model = make_model(0)
     opt = make_opt(model)
-    sched = W.from_config(opt, SCHEDULES[name])
+    sched = W.scheduler_from_config(opt, SCHEDULES[name])
     lrs, snaps = train(model, opt, sched, 0, STEPS)
     return tuple(lrs), tuple(snaps), tuple(sched.state_dict().items())
 
@@ -111,7 +111,7 @@ def checkpoint(name: str, k: int, path: Path) -> dict[str, Any]:
     with ``torch.save`` and returns what ``torch.load(weights_only=True)`` reads back."""
     model = make_model(0)
     opt = make_opt(model)
-    sched = W.from_config(opt, SCHEDULES[name])
+    sched = W.scheduler_from_config(opt, SCHEDULES[name])
     lrs, snaps = train(model, opt, sched, 0, k)
     full_lrs, full_snaps, _ = uninterrupted(name)
     assert lrs == list(full_lrs[:k])  # the same run up to the checkpoint
@@ -125,20 +125,20 @@ def restore(ckpt: dict[str, Any], cfg: dict[str, Any], order: str) -> tuple[torc
     model.load_state_dict(ckpt["model"])
     opt = make_opt(model)
     if order == "opt-then-sched":
-        sched = W.from_config(opt, cfg)
+        sched = W.scheduler_from_config(opt, cfg)
         opt.load_state_dict(ckpt["opt"])
         sched.load_state_dict(ckpt["sched"])
     elif order == "sched-then-opt":
-        sched = W.from_config(opt, cfg)
+        sched = W.scheduler_from_config(opt, cfg)
         sched.load_state_dict(ckpt["sched"])
         opt.load_state_dict(ckpt["opt"])
     elif order == "built-after-opt-load":  # the classic trap: construction writes f(0)
         opt.load_state_dict(ckpt["opt"])
-        sched = W.from_config(opt, ckpt["sched"]["schedule"])  # what the load error message advises
+        sched = W.scheduler_from_config(opt, ckpt["sched"]["schedule"])  # what the load error message advises
         sched.load_state_dict(ckpt["sched"])
     elif order == "built-after-opt-load-last_epoch":  # torch's resume style, then the rest of the state
         opt.load_state_dict(ckpt["opt"])
-        sched = W.from_config(opt, ckpt["sched"]["schedule"], last_epoch=ckpt["sched"]["last_epoch"] - 1)
+        sched = W.scheduler_from_config(opt, ckpt["sched"]["schedule"], last_epoch=ckpt["sched"]["last_epoch"] - 1)
         sched.load_state_dict(ckpt["sched"])
     elif order == "resume-after-opt-load":  # warmup_torch.resume: the fix for the trap below
         opt.load_state_dict(ckpt["opt"])
@@ -148,7 +148,7 @@ def restore(ckpt: dict[str, Any], cfg: dict[str, Any], order: str) -> tuple[torc
         opt.load_state_dict(ckpt["opt"])
     elif order == "last_epoch-only":  # torch's resume style alone: no scheduler state loaded
         opt.load_state_dict(ckpt["opt"])
-        sched = W.from_config(opt, cfg, last_epoch=ckpt["sched"]["last_epoch"] - 1)
+        sched = W.scheduler_from_config(opt, cfg, last_epoch=ckpt["sched"]["last_epoch"] - 1)
     else:  # pragma: no cover
         raise AssertionError(order)
     return model, opt, sched
@@ -228,7 +228,7 @@ def test_last_epoch_means_the_index_of_the_last_step_taken() -> None:
     for last_epoch, want in ((k - 1, f(k)), (k, f(k + 1))):
         opt = make_opt(make_model(0))
         opt.param_groups[0]["initial_lr"] = 1e-3  # what a loaded optimizer state carries
-        sched = W.from_config(opt, SCHEDULES["one_cycle"], last_epoch=last_epoch)
+        sched = W.scheduler_from_config(opt, SCHEDULES["one_cycle"], last_epoch=last_epoch)
         assert sched.last_epoch == last_epoch + 1 and opt.param_groups[0]["lr"] == want
         opt_t = make_opt(make_model(0))
         opt_t.param_groups[0]["initial_lr"] = 1e-3
@@ -236,7 +236,7 @@ def test_last_epoch_means_the_index_of_the_last_step_taken() -> None:
         assert opt_t.param_groups[0]["lr"] == pytest.approx(want, rel=1e-15)
     # a fresh optimizer (no initial_lr) refuses last_epoch >= 0, as in torch
     with pytest.raises(KeyError, match="initial_lr"):
-        W.from_config(make_opt(make_model(0)), SCHEDULES["one_cycle"], last_epoch=3)
+        W.scheduler_from_config(make_opt(make_model(0)), SCHEDULES["one_cycle"], last_epoch=3)
 
 
 # --------------------------------------------------------------------------- the saved config
@@ -247,7 +247,7 @@ NORMALISED: dict[str, dict[str, Any]] = {  # every default spelled out, by hand
                             "total_steps": 40, "end_value": 1e-3, "exponent": 1.0, "init_value": 0.0,
                             "warmup_shape": "linear"},
     "one_cycle": {"schedule": "one_cycle", "total_steps": 40, "peak_value": 0.05, "pct_start": 0.3,
-                  "div_factor": 25.0, "final_div_factor": 1e4, "anneal": "cos", "cycle_momentum": True,
+                  "div_factor": 25.0, "final_div_factor": 1e4, "anneal": "cosine", "cycle_momentum": True,
                   "base_momentum": 0.85, "max_momentum": 0.95},
     "warmup_stable_decay": {"schedule": "warmup_stable_decay", "peak_value": 0.05, "warmup_steps": 8,
                             "stable_steps": 12, "decay_steps": 20, "end_value": 1e-3, "decay_shape": "linear",
@@ -282,7 +282,7 @@ def test_loading_another_schedules_state_raises_naming_both(name: str, tmp_path:
     for other in OTHERS[name]:
         model = make_model(1)
         opt = make_opt(model)
-        sched = W.from_config(opt, other)
+        sched = W.scheduler_from_config(opt, other)
         opt.load_state_dict(ckpt["opt"])
         lr_before = opt.param_groups[0]["lr"]
         with pytest.raises(ValueError) as err:
@@ -306,7 +306,7 @@ WARM = W.warmup_constant(0.05, 5)
 def build_sequential(opt: torch.optim.Optimizer, last_epoch: int = -1) -> SequentialLR:
     """torch's LinearLR warmup (0.2 to 1 times 0.05 over steps 0..4), then our cosine decay (absolute lrs)."""
     warm = LinearLR(opt, start_factor=0.2, end_factor=1.0, total_iters=4)
-    decay = W.WarmupCosineDecayLR(opt, 0.05, 0, 30, 1e-3)
+    decay = W.schedulers.warmup_cosine_decay(opt, 0.05, 0, 30, 1e-3)
     return SequentialLR(opt, [warm, decay], milestones=[5], last_epoch=last_epoch)
 
 
@@ -394,7 +394,7 @@ def test_sequential_lr_ignores_last_epoch(tmp_path: Path) -> None:
     opt3 = make_opt_seq(model3)
     opt3.load_state_dict(saved)
     warm = LinearLR(opt3, start_factor=0.2, end_factor=1.0, total_iters=4, last_epoch=k - 1)
-    decay = W.WarmupCosineDecayLR(opt3, 0.05, 0, 30, 1e-3, last_epoch=k - 1)
+    decay = W.ScheduleLR(opt3, W.warmup_cosine_decay(0.05, 0, 30, 1e-3), last_epoch=k - 1)
     seq3 = SequentialLR(opt3, [warm, decay], milestones=[5], last_epoch=k - 1)
     lrs3, _ = train(model3, opt3, seq3, k, STEPS)
     assert lrs3 != list(full_lrs[k:])
@@ -425,7 +425,7 @@ def _jax_run(dtype_name: str, k: int | None, path: Path | None) -> tuple[list[An
     from warmup_parity.models import build_flax
 
     dtype = jnp.float64 if dtype_name == "float64" else jnp.float32
-    schedule = warmup_jax.from_config(JAX_CFG)
+    schedule = warmup_jax.schedule_from_config(JAX_CFG)
     x_all = jnp.asarray(DATA.x, dtype)
     y_all = jnp.asarray(DATA.y, dtype)
 

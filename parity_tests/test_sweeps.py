@@ -32,5 +32,5 @@ LONG = [
 def test_long_schedule_every_step(cfg):
     n = 1_000_000
     ref = np.asarray(reference_table(spec_from_config(cfg), range(n)))
-    got = jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32))
+    got = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32))
     assert_close(got, ref, TOL_F32, cfg["schedule"])

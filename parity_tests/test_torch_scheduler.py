@@ -78,18 +78,18 @@ def user_base(t: int) -> float:
 
 # Constructors of every catalogue scheduler, with parameters that exercise all phases.
 CATALOGUE: dict[str, tuple[Callable[..., W.ScheduleLR], dict[str, Any], type[ScheduleSpec]]] = {
-    "warmup_constant": (W.WarmupConstantLR, dict(peak_value=0.3, warmup_steps=5, warmup_shape="cosine"), S.WarmupConstant),
-    "warmup_linear_decay": (W.WarmupLinearDecayLR, dict(peak_value=0.3, warmup_steps=5, total_steps=30, end_value=0.01), S.WarmupLinearDecay),
-    "warmup_cosine_decay": (W.WarmupCosineDecayLR, dict(peak_value=0.3, warmup_steps=5, total_steps=30, exponent=1.5), S.WarmupCosineDecay),
-    "warmup_polynomial_decay": (W.WarmupPolynomialDecayLR, dict(peak_value=0.3, warmup_steps=5, total_steps=30, power=2.0), S.WarmupPolynomialDecay),
-    "warmup_exponential_decay": (W.WarmupExponentialDecayLR, dict(peak_value=0.3, warmup_steps=5, transition_steps=4, decay_rate=0.8, staircase=True, end_value=0.05), S.WarmupExponentialDecay),
-    "warmup_inverse_sqrt": (W.WarmupInverseSqrtLR, dict(peak_value=0.3, warmup_steps=5, init_value=0.01, warmup_shape="exponential"), S.WarmupInverseSqrt),
-    "noam": (W.NoamLR, dict(d_model=64, warmup_steps=8, scale=2.0), S.Noam),
-    "legacy_noam": (W.LegacyNoamLR, dict(max_lr=1.0, warmup_steps=16), S.LegacyNoam),
-    "warmup_stable_decay": (W.WarmupStableDecayLR, dict(peak_value=0.3, warmup_steps=5, stable_steps=6, decay_steps=10, decay_shape="1-sqrt"), S.WarmupStableDecay),
-    "warmup_cosine_restarts": (W.WarmupCosineRestartsLR, dict(peak_value=0.3, warmup_steps=5, cycle_steps=3, cycle_mul=2.0, cycle_decay=0.8, cycle_limit=3, end_value=0.01), S.WarmupCosineRestarts),
-    "one_cycle": (W.OneCycleLR, dict(total_steps=30, peak_value=0.3, pct_start=0.25), S.OneCycle),
-    "tri_stage": (W.TriStageLR, dict(peak_value=0.3, warmup_steps=5, hold_steps=4, decay_steps=10), S.TriStage),
+    "warmup_constant": (W.schedulers.warmup_constant, dict(peak_value=0.3, warmup_steps=5, warmup_shape="cosine"), S.WarmupConstant),
+    "warmup_linear_decay": (W.schedulers.warmup_linear_decay, dict(peak_value=0.3, warmup_steps=5, total_steps=30, end_value=0.01), S.WarmupLinearDecay),
+    "warmup_cosine_decay": (W.schedulers.warmup_cosine_decay, dict(peak_value=0.3, warmup_steps=5, total_steps=30, exponent=1.5), S.WarmupCosineDecay),
+    "warmup_polynomial_decay": (W.schedulers.warmup_polynomial_decay, dict(peak_value=0.3, warmup_steps=5, total_steps=30, power=2.0), S.WarmupPolynomialDecay),
+    "warmup_exponential_decay": (W.schedulers.warmup_exponential_decay, dict(peak_value=0.3, warmup_steps=5, transition_steps=4, decay_rate=0.8, staircase=True, end_value=0.05), S.WarmupExponentialDecay),
+    "warmup_inverse_sqrt": (W.schedulers.warmup_inverse_sqrt, dict(peak_value=0.3, warmup_steps=5, init_value=0.01, warmup_shape="exponential"), S.WarmupInverseSqrt),
+    "noam": (W.schedulers.noam, dict(d_model=64, warmup_steps=8, scale=2.0), S.Noam),
+    "legacy_noam": (W.schedulers.legacy_noam, dict(max_lr=1.0, warmup_steps=16), S.LegacyNoam),
+    "warmup_stable_decay": (W.schedulers.warmup_stable_decay, dict(peak_value=0.3, warmup_steps=5, stable_steps=6, decay_steps=10, decay_shape="1-sqrt"), S.WarmupStableDecay),
+    "warmup_cosine_restarts": (W.schedulers.warmup_cosine_restarts, dict(peak_value=0.3, warmup_steps=5, cycle_steps=3, cycle_mul=2.0, cycle_decay=0.8, cycle_limit=3, end_value=0.01), S.WarmupCosineRestarts),
+    "one_cycle": (W.schedulers.one_cycle, dict(total_steps=30, peak_value=0.3, pct_start=0.25), S.OneCycle),
+    "tri_stage": (W.schedulers.tri_stage, dict(peak_value=0.3, warmup_steps=5, hold_steps=4, decay_steps=10), S.TriStage),
 }
 
 
@@ -122,13 +122,13 @@ class RecordOps(TorchDispatchMode):
 def test_kth_step_sees_f_of_k_hand_values() -> None:
     # The optimizer's own lr (123.0) is irrelevant with one param group.
     opt = make_opt(lr=123.0)
-    sched = W.WarmupLinearDecayLR(opt, 1.0, warmup_steps=2, total_steps=6, end_value=0.2)
+    sched = W.schedulers.warmup_linear_decay(opt, 1.0, warmup_steps=2, total_steps=6, end_value=0.2)
     assert opt.param_groups[0]["lr"] == 0.0  # construction writes f(0) at once
     lrs = seen_lrs(opt, sched, 9)
     assert lrs == pytest.approx([0.0, 0.5, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2, 0.2], abs=1e-15)
     # cosine, hand values: e + (p - e) * (1 + cos(pi u)) / 2 at u = 1/4, 1/2, 3/4
     opt = make_opt()
-    sched = W.WarmupCosineDecayLR(opt, 2.0, warmup_steps=1, total_steps=5)
+    sched = W.schedulers.warmup_cosine_decay(opt, 2.0, warmup_steps=1, total_steps=5)
     c = math.cos(math.pi / 4)
     assert seen_lrs(opt, sched, 7) == pytest.approx([0.0, 2.0, 1 + c, 1.0, 1 - c, 0.0, 0.0], abs=1e-15)
 
@@ -140,7 +140,7 @@ def test_every_scheduler_follows_its_schedule(name: str) -> None:
     f = W.Schedule(spec)
     opt = make_opt(lr=7.0)
     sched = cls(opt, **kwargs)
-    assert type(sched) is cls and sched.spec == spec
+    assert type(sched) is W.ScheduleLR and sched.spec == spec
     lrs = seen_lrs(opt, sched, 60)
     assert lrs == [f(k) for k in range(60)]  # exactly the closed form, step k -> f(k)
     peak = max(reference(spec, k) for k in range(60))
@@ -151,7 +151,7 @@ def test_every_scheduler_follows_its_schedule(name: str) -> None:
 
 def test_get_last_lr_is_the_next_steps_lr() -> None:
     opt = make_opt()
-    sched = W.WarmupConstantLR(opt, 0.4, warmup_steps=4)
+    sched = W.schedulers.warmup_constant(opt, 0.4, warmup_steps=4)
     assert sched.get_last_lr() == [0.0]
     opt.step()
     sched.step()
@@ -162,7 +162,7 @@ def test_get_last_lr_is_the_next_steps_lr() -> None:
 
 def test_deprecated_step_with_epoch_uses_the_closed_form() -> None:
     opt = make_opt()
-    sched = W.WarmupLinearDecayLR(opt, 1.0, warmup_steps=2, total_steps=6)
+    sched = W.schedulers.warmup_linear_decay(opt, 1.0, warmup_steps=2, total_steps=6)
     opt.step()
     with warnings.catch_warnings(record=True) as ws:  # torch's _check_warning_is_epoch_deprecation_warning
         warnings.simplefilter("always")
@@ -177,22 +177,22 @@ def test_deprecated_step_with_epoch_uses_the_closed_form() -> None:
 def test_one_group_ignores_the_optimizer_lr() -> None:
     for lr in (1e-5, 0.1, 50.0):
         opt = make_opt(lr=lr)
-        sched = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+        sched = W.schedulers.warmup_constant(opt, 0.2, warmup_steps=2)
         assert sched.ratios == [1.0]
         assert seen_lrs(opt, sched, 4) == [0.0, 0.1, 0.2, 0.2]
 
 
 def test_two_groups_keep_their_ratio_to_the_default_lr() -> None:
     opt = make_opt(lr=0.5, group_lrs=(None, 0.125))  # group 0 at the default, group 1 at 1/4
-    sched = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+    sched = W.schedulers.warmup_constant(opt, 0.2, warmup_steps=2)
     assert sched.ratios == [1.0, 0.25] and all(type(r) is float for r in sched.ratios)
     assert seen_lrs(opt, sched, 4, group=0) == [0.0, 0.1, 0.2, 0.2]
     opt = make_opt(lr=0.5, group_lrs=(None, 0.125))
-    sched = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+    sched = W.schedulers.warmup_constant(opt, 0.2, warmup_steps=2)
     assert seen_lrs(opt, sched, 4, group=1) == [0.0, 0.025, 0.05, 0.05]
     # neither group at the default: ratios 2 and 0.5
     opt = make_opt(lr=0.1, group_lrs=(0.2, 0.05))
-    sched = W.WarmupConstantLR(opt, 0.2)
+    sched = W.schedulers.warmup_constant(opt, 0.2)
     assert [g["lr"] for g in opt.param_groups] == [0.4, 0.1]
     opt.defaults["lr"] = 99.0  # ratios were recorded at construction
     opt.step()
@@ -200,26 +200,26 @@ def test_two_groups_keep_their_ratio_to_the_default_lr() -> None:
     assert [g["lr"] for g in opt.param_groups] == [0.4, 0.1]
     # a ratio that is not a binary fraction: f(k) * (initial_lr / default) to an ulp
     opt = make_opt(lr=0.1, group_lrs=(None, 0.01))
-    sched = W.WarmupConstantLR(opt, 0.3, warmup_steps=3)
+    sched = W.schedulers.warmup_constant(opt, 0.3, warmup_steps=3)
     assert seen_lrs(opt, sched, 5, group=1) == pytest.approx([0.0, 0.01, 0.02, 0.03, 0.03], rel=1e-15)
 
 
 def test_groups_with_their_own_lr_need_a_positive_default_lr() -> None:
     opt = make_opt(lr=0.0, group_lrs=(0.1, 0.2))
     with pytest.raises(ValueError, match=r'defaults\["lr"\] > 0'):
-        W.WarmupConstantLR(opt, 0.2)
+        W.schedulers.warmup_constant(opt, 0.2)
     for groups in (None, (None, None)):  # groups at a default of 0: ratio 1, nothing to divide
         opt = make_opt(lr=0.0, group_lrs=groups)
-        assert W.WarmupConstantLR(opt, 0.2).ratios == [1.0] * len(opt.param_groups)
+        assert W.schedulers.warmup_constant(opt, 0.2).ratios == [1.0] * len(opt.param_groups)
 
 
 def test_a_tensor_default_lr_filled_in_place_keeps_its_ratio() -> None:
     """torch shares the default lr tensor with the groups that do not set their own, and a
     scheduler fills it in place: a second scheduler (a resume) still reads ratio 1."""
     opt = make_opt(lr=torch.tensor(0.5), group_lrs=(None, torch.tensor(0.25)))
-    first = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+    first = W.schedulers.warmup_constant(opt, 0.2, warmup_steps=2)
     assert float(opt.defaults["lr"]) == 0.0  # filled with f(0) through the group that shares it
-    again = W.WarmupConstantLR(opt, 0.2, warmup_steps=2)
+    again = W.schedulers.warmup_constant(opt, 0.2, warmup_steps=2)
     assert again.ratios == first.ratios == [1.0, 0.5]
 
 
@@ -227,14 +227,14 @@ def test_one_rule_for_one_and_several_groups() -> None:
     """A group at the default lr gets f(k) whether it is alone or not; a group with its own
     lr keeps its ratio to the default, alone too. Adding a group changes no other group."""
     alone = make_opt(lr=0.5)
-    sched = W.WarmupConstantLR(alone, 0.2, warmup_steps=2)
+    sched = W.schedulers.warmup_constant(alone, 0.2, warmup_steps=2)
     first_alone = seen_lrs(alone, sched, 4)
     assert first_alone == [0.0, 0.1, 0.2, 0.2] and sched.ratios == [1.0]
     both = make_opt(lr=0.5, group_lrs=(None, 0.25))
-    sched = W.WarmupConstantLR(both, 0.2, warmup_steps=2)
+    sched = W.schedulers.warmup_constant(both, 0.2, warmup_steps=2)
     assert seen_lrs(both, sched, 4, group=0) == first_alone and sched.ratios == [1.0, 0.5]
     own = make_opt(lr=0.5, group_lrs=(0.25,))  # the only group, with its own lr: half the schedule
-    sched = W.WarmupConstantLR(own, 0.2, warmup_steps=2)
+    sched = W.schedulers.warmup_constant(own, 0.2, warmup_steps=2)
     assert sched.ratios == [0.5] and seen_lrs(own, sched, 4) == [0.0, 0.05, 0.1, 0.1]
 
 
@@ -244,7 +244,7 @@ def test_one_rule_for_one_and_several_groups() -> None:
 def test_tensor_lr_is_filled_in_place_and_nothing_is_allocated() -> None:
     lr = torch.tensor(0.1, dtype=torch.float64)
     opt = make_opt(lr=lr)
-    sched = W.WarmupLinearDecayLR(opt, 1.0, warmup_steps=2, total_steps=6)
+    sched = W.schedulers.warmup_linear_decay(opt, 1.0, warmup_steps=2, total_steps=6)
     f = sched.schedule
     group = opt.param_groups[0]
     assert group["lr"] is lr and lr.item() == 0.0
@@ -267,14 +267,14 @@ def test_tensor_lr_is_filled_in_place_and_nothing_is_allocated() -> None:
 def test_float32_tensor_lr_holds_the_rounded_value_and_floats_stay_floats() -> None:
     lr = torch.tensor(0.1)  # float32
     opt = make_opt(lr=lr)
-    sched = W.WarmupCosineDecayLR(opt, 0.3, warmup_steps=3, total_steps=10)
+    sched = W.schedulers.warmup_cosine_decay(opt, 0.3, warmup_steps=3, total_steps=10)
     for k in range(1, 12):
         opt.step()
         sched.step()
         assert opt.param_groups[0]["lr"] is lr
         assert lr.item() == torch.tensor(sched.schedule(k), dtype=torch.float32).item()
     opt = make_opt(lr=0.1)
-    sched = W.WarmupCosineDecayLR(opt, 0.3, warmup_steps=3, total_steps=10)
+    sched = W.schedulers.warmup_cosine_decay(opt, 0.3, warmup_steps=3, total_steps=10)
     opt.step()
     sched.step()
     assert type(opt.param_groups[0]["lr"]) is float
@@ -295,7 +295,7 @@ def _resume_run(stop: int, n: int, spec: ScheduleSpec, via_bytes: bool) -> list[
         saved = torch.load(buf, weights_only=True)
         opt_state, sched_state = saved["opt"], saved["sched"]
     opt2 = make_opt(lr=5.0)
-    sched2 = W.scheduler_for(opt2, spec)
+    sched2 = W.scheduler_from_config(opt2, spec)
     opt2.load_state_dict(opt_state)
     sched2.load_state_dict(sched_state)
     return lrs + seen_lrs(opt2, sched2, n - stop)
@@ -306,14 +306,14 @@ def _resume_run(stop: int, n: int, spec: ScheduleSpec, via_bytes: bool) -> list[
 def test_state_dict_round_trip_resumes_exactly(stop: int, via_bytes: bool) -> None:
     spec = S.WarmupCosineDecay(0.1, 10, 60, 0.001)
     opt = make_opt()
-    full = seen_lrs(opt, W.WarmupCosineDecayLR(opt, 0.1, 10, 60, 0.001), 90)
+    full = seen_lrs(opt, W.schedulers.warmup_cosine_decay(opt, 0.1, 10, 60, 0.001), 90)
     assert _resume_run(stop, 90, spec, via_bytes) == full
     assert full[5] == pytest.approx(0.05, abs=1e-16) and full[80] == 0.001
 
 
 def test_state_dict_holds_only_plain_values() -> None:
     opt = make_opt(lr=torch.tensor(0.1), group_lrs=(None, torch.tensor(0.05)))
-    sched = W.WarmupCosineRestartsLR(opt, 0.3, 2, 4, cycle_mul=2.0)
+    sched = W.schedulers.warmup_cosine_restarts(opt, 0.3, 2, 4, cycle_mul=2.0)
     seen_lrs(opt, sched, 5)
     state = sched.state_dict()
     assert is_plain(state), state
@@ -329,17 +329,17 @@ def test_state_dict_holds_only_plain_values() -> None:
 
 def test_loading_a_different_schedule_raises() -> None:
     opt = make_opt()
-    cosine = W.WarmupCosineDecayLR(opt, 0.1, 10, 60)
+    cosine = W.schedulers.warmup_cosine_decay(opt, 0.1, 10, 60)
     state = cosine.state_dict()
-    other = W.WarmupCosineDecayLR(make_opt(), 0.1, 10, 61)  # same class, other total_steps
+    other = W.schedulers.warmup_cosine_decay(make_opt(), 0.1, 10, 61)  # same class, other total_steps
     with pytest.raises(ValueError, match="saved state is for .*'total_steps': 60.*runs .*'total_steps': 61"):
         other.load_state_dict(state)
     with pytest.raises(ValueError, match="warmup_linear_decay"):
-        W.WarmupLinearDecayLR(make_opt(), 0.1, 10, 60).load_state_dict(state)
+        W.schedulers.warmup_linear_decay(make_opt(), 0.1, 10, 60).load_state_dict(state)
     with pytest.raises(ValueError, match="not a warmup_torch scheduler state"):
         cosine.load_state_dict(LambdaLR(make_opt(), lambda k: 1.0).state_dict())
     with pytest.raises(ValueError, match="param groups"):
-        W.WarmupCosineDecayLR(make_opt(group_lrs=(None, None)), 0.1, 10, 60).load_state_dict(state)
+        W.schedulers.warmup_cosine_decay(make_opt(group_lrs=(None, None)), 0.1, 10, 60).load_state_dict(state)
     assert other.last_epoch == 0  # nothing was loaded
 
 
@@ -353,7 +353,7 @@ def test_user_function_base_saves_config_none() -> None:
     sched2.load_state_dict(state)  # cannot be checked: accepted, like LambdaLR
     assert sched2.last_epoch == 6
     with pytest.raises(ValueError, match="user function"):
-        W.WarmupConstantLR(make_opt(), 0.1).load_state_dict(state)
+        W.schedulers.warmup_constant(make_opt(), 0.1).load_state_dict(state)
 
 
 # --- composition with torch's schedulers --------------------------------------------
@@ -362,7 +362,7 @@ def test_user_function_base_saves_config_none() -> None:
 def test_sequential_lr_with_torch_and_ours() -> None:
     opt = make_opt(lr=0.1)
     first = ConstantLR(opt, factor=0.5, total_iters=3)
-    second = W.WarmupLinearDecayLR(opt, 1.0, warmup_steps=2, total_steps=6)
+    second = W.schedulers.warmup_linear_decay(opt, 1.0, warmup_steps=2, total_steps=6)
     seq = SequentialLR(opt, [first, second], milestones=[3])
     f = [0.0, 0.5, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     assert seen_lrs(opt, seq, 11) == pytest.approx([0.05, 0.05, 0.05] + f, abs=1e-15)
@@ -371,8 +371,8 @@ def test_sequential_lr_with_torch_and_ours() -> None:
 def test_sequential_lr_of_ours_and_resume() -> None:
     def build() -> tuple[SGD, SequentialLR]:
         opt = make_opt()
-        a = W.WarmupConstantLR(opt, 1.0, warmup_steps=2)
-        b = W.WarmupLinearDecayLR(opt, 0.5, warmup_steps=0, total_steps=4)
+        a = W.schedulers.warmup_constant(opt, 1.0, warmup_steps=2)
+        b = W.schedulers.warmup_linear_decay(opt, 0.5, warmup_steps=0, total_steps=4)
         return opt, SequentialLR(opt, [a, b], milestones=[4])
 
     opt, seq = build()
@@ -395,8 +395,8 @@ def test_sequential_lr_restarts_our_scheduler_with_its_momentum() -> None:
     """At a milestone torch restarts the next child with ``_update_lr(0)``: ours writes its
     cycled momentum there too, not only its lr."""
     opt = _momentum_opt()
-    a = W.OneCycleLR(opt, total_steps=10, peak_value=0.1)
-    b = W.OneCycleLR(opt, total_steps=20, peak_value=0.2, base_momentum=0.5, max_momentum=0.6)
+    a = W.schedulers.one_cycle(opt, total_steps=10, peak_value=0.1)
+    b = W.schedulers.one_cycle(opt, total_steps=20, peak_value=0.2, base_momentum=0.5, max_momentum=0.6)
     seq = SequentialLR(opt, [a, b], milestones=[4])
     ma, mb = (W.Schedule(momentum_of(s.spec)) for s in (a, b))
     seen = []
@@ -429,14 +429,14 @@ def _momentum_opt() -> SGD:
 
 
 def _ours() -> dict[str, Callable[[SGD], Any]]:
-    """Schedulers of ours over every kind of state: a generated class, scheduled hyperparameters,
+    """Schedulers of ours over every kind of state: a front end, scheduled hyperparameters,
     one schedule per group, a cycled momentum."""
     return {
-        "generated": lambda opt: W.WarmupCosineDecayLR(opt, 0.3, 3, 20),
+        "front end": lambda opt: W.schedulers.warmup_cosine_decay(opt, 0.3, 3, 20),
         "hyper": lambda opt: W.ScheduleLR(opt, W.warmup_linear_decay(0.3, 2, 20),
                                           hyper={"weight_decay": {"start": 0.0, "end": 0.1, "steps": 6}}),
         "per-group": lambda opt: W.ScheduleLR(opt, [W.warmup_constant(0.3, 4)]),
-        "cycled momentum": lambda opt: W.OneCycleLR(opt, total_steps=20, peak_value=0.3),
+        "cycled momentum": lambda opt: W.schedulers.one_cycle(opt, total_steps=20, peak_value=0.3),
     }
 
 
@@ -527,7 +527,7 @@ def test_schedule_pickles() -> None:
     schedules = [
         W.warmup_cosine_decay(0.3, 5, 40, 0.01),
         W.join([W.warmup_constant(0.3, 3), W.one_cycle(20, 0.3)], [10]),
-        W.untuned_warmup(W.scale(W.warmup_inverse_sqrt(0.3, 4), 0.5), beta2=0.99),
+        W.untuned_warmup(W.scaled(W.warmup_inverse_sqrt(0.3, 4), 0.5), beta2=0.99),
         W.with_warmup(user_base, 3, init_value=0.01, warmup_shape="exponential"),
     ]
     for f in schedules:
@@ -551,14 +551,14 @@ def test_schedule_pickles() -> None:
 
 def test_scheduler_state_dict_loads_with_weights_only() -> None:
     opt = make_opt()
-    sched = W.NoamLR(opt, d_model=64, warmup_steps=8)
+    sched = W.schedulers.noam(opt, d_model=64, warmup_steps=8)
     seen_lrs(opt, sched, 12)
     buf = io.BytesIO()
     torch.save(sched.state_dict(), buf)
     buf.seek(0)
     state = torch.load(buf, weights_only=True)
     assert state == sched.state_dict()
-    sched2 = W.NoamLR(make_opt(), d_model=64, warmup_steps=8)
+    sched2 = W.schedulers.noam(make_opt(), d_model=64, warmup_steps=8)
     sched2.load_state_dict(state)
     assert sched2.last_epoch == 12 and sched2.get_last_lr() == sched.get_last_lr()
 
@@ -582,7 +582,7 @@ def test_one_cycle_equals_torch_one_cycle_lr(kw: dict[str, Any]) -> None:
     torch_sched = OneCycleLR(opt_t, cycle_momentum=False, **kw)
     expected = seen_lrs(opt_t, torch_sched, T)
     opt = make_opt()
-    ours = W.OneCycleLR(
+    ours = W.schedulers.one_cycle(
         opt, T, kw["max_lr"], kw.get("pct_start", 0.3), kw.get("div_factor", 25.0),
         kw.get("final_div_factor", 1e4), kw.get("anneal_strategy", "cos"),
     )
@@ -604,7 +604,7 @@ def test_cosine_restarts_equals_torch_warm_restarts(t_mult: int) -> None:
     opt_t = make_opt(lr=peak)
     expected = seen_lrs(opt_t, CosineAnnealingWarmRestarts(opt_t, T_0=5, T_mult=t_mult, eta_min=eta_min), n)
     opt = make_opt()
-    ours = W.WarmupCosineRestartsLR(opt, peak, 0, 5, cycle_mul=float(t_mult), end_value=eta_min)
+    ours = W.schedulers.warmup_cosine_restarts(opt, peak, 0, 5, cycle_mul=float(t_mult), end_value=eta_min)
     got = seen_lrs(opt, ours, n)
     assert max(abs(a - b) for a, b in zip(got, expected)) <= 1e-15 * peak
     restarts = [k for k in range(n) if got[k] == peak]
@@ -695,14 +695,9 @@ def _params(fn: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
 def test_functional_and_scheduler_signatures_match_the_specs(spec_cls: type[ScheduleSpec]) -> None:
     spec_params = _params(spec_cls)
     assert _params(getattr(W, spec_cls.name)) == spec_params
-    scheduler = getattr(W, spec_cls.__name__ + "LR")
-    assert W._catalogue.SCHEDULERS[spec_cls] is scheduler
-    got = _params(scheduler)
-    last_epoch = ("last_epoch", inspect.Parameter.KEYWORD_ONLY, -1)
-    assert got[0][0] == "optimizer" and got[-1] == last_epoch
-    keyword_only = [(n, inspect.Parameter.KEYWORD_ONLY, d) for n, _, d in spec_params]
-    assert got[1:-1] == spec_params or [g for g in got[1:-1]] == [
-        p if p[1] is inspect.Parameter.KEYWORD_ONLY else p for p in spec_params] or got[1:-1] == keyword_only
+    got = _params(getattr(W.schedulers, spec_cls.name))
+    assert got[0] == ("optimizer", inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.empty)
+    assert got[1:] == spec_params  # every parameter as the definition has it: kinds and defaults
 
 
 def test_validation_errors_come_from_the_spec() -> None:
@@ -711,7 +706,7 @@ def test_validation_errors_come_from_the_spec() -> None:
     with pytest.raises(ValueError) as from_fn:
         W.warmup_cosine_decay(1.0, 10, 5)
     with pytest.raises(ValueError) as from_sched:
-        W.WarmupCosineDecayLR(make_opt(), 1.0, 10, 5)
+        W.schedulers.warmup_cosine_decay(make_opt(), 1.0, 10, 5)
     assert str(from_fn.value) == str(from_sched.value) == str(from_spec.value)
     assert "total_steps=5 is invalid" in str(from_spec.value)
 
@@ -727,15 +722,15 @@ def test_from_config_mapping_json_toml_and_spec(tmp_path: Any) -> None:
     )
     for source in (cfg, tmp_path / "s.json", str(tmp_path / "s.toml"), S.WarmupStableDecay(**{k: v for k, v in cfg.items() if k != "schedule"})):
         opt = make_opt()
-        sched = W.from_config(opt, source)
-        assert type(sched) is W.WarmupStableDecayLR
+        sched = W.scheduler_from_config(opt, source)
+        assert type(sched) is W.ScheduleLR
         assert seen_lrs(opt, sched, 5) == expected
         assert W.schedule_from_config(source)(8) == 0.0
-    combo = W.from_config(make_opt(), {"schedule": "scale", "base": cfg, "factor": 2.0})
-    assert type(combo) is W.ScaleLR and isinstance(combo, W.ScheduleLR) and combo.get_last_lr() == [0.0]
+    combo = W.scheduler_from_config(make_opt(), {"schedule": "scaled", "base": cfg, "factor": 2.0})
+    assert type(combo) is W.ScheduleLR and isinstance(combo, W.ScheduleLR) and combo.get_last_lr() == [0.0]
     assert combo.schedule(3) == pytest.approx(0.6, abs=1e-16)
     with pytest.raises(ValueError, match="expected one of .*warmup_cosine_decay"):
-        W.from_config(make_opt(), {"schedule": "cosine", "peak_value": 0.3})
+        W.scheduler_from_config(make_opt(), {"schedule": "cosine", "peak_value": 0.3})
     with pytest.raises(ValueError, match="unknown parameter 'peak'"):
         W.schedule_from_config({"schedule": "warmup_constant", "peak": 0.3})
 

@@ -1,5 +1,7 @@
-"""The front ends stay typed: ``mypy`` sees every generated signature, so a misspelled
-keyword or a shape string that does not exist is a type error before anything runs."""
+"""The front ends stay typed: ``mypy`` sees every definition's signature through each front
+end (:mod:`warmup_spec.front_end`), so a misspelled keyword, a shape string that does not
+exist or a keyword-only parameter given by position is a type error before anything runs,
+in the host, Optax and torch front ends alike."""
 
 from __future__ import annotations
 
@@ -16,12 +18,16 @@ SNIPPET = textwrap.dedent('''
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
     warmup_jax.warmup_cosine_decay(1.0, warmup_steps=10, total_steps=100)
-    warmup_torch.WarmupCosineDecayLR(opt, 1.0, warmup_steps=10, total_steps=100, last_epoch=-1)
+    warmup_torch.schedulers.warmup_cosine_decay(opt, 1.0, warmup_steps=10, total_steps=100).step()
     warmup_jax.warmup_cosine_decay(peak_vale=1.0, warmup_steps=10, total_steps=100)
     warmup_torch.warmup_cosine_decay(peak_vale=1.0, warmup_steps=10, total_steps=100)
-    warmup_torch.WarmupCosineDecayLR(opt, peak_vale=1.0, warmup_steps=10, total_steps=100)
+    warmup_torch.schedulers.warmup_cosine_decay(opt, peak_vale=1.0, warmup_steps=10, total_steps=100)
     warmup_spec.warmup_constant(1.0, warmup_shape="cosin")
-    warmup_torch.NoamLR(opt, 512, 4000, 1.0, -1)
+    warmup_torch.schedulers.warmup_constant(opt, 1.0, 2, 0.0)
+    warmup_jax.warmup_constant(1.0, warmup_shape="cosin")
+    warmup_torch.schedulers.warmup_constant(opt, 1.0, warmup_shape="cosin")
+    warmup_jax.warmup_constant(1.0, 2, 0.0)
+    warmup_spec.warmup_constant(1.0, 2, 0.0)
 ''')
 
 
@@ -33,8 +39,10 @@ def test_mypy_flags_bad_front_end_calls(tmp_path):
         capture_output=True, text=True,
     )
     errors = {int(m[1]): m[2] for m in re.finditer(r"snippet\.py:(\d+): error: (.*)", out.stdout)}
-    assert errors.keys() == {10, 11, 12, 13, 14}, out.stdout + out.stderr  # the two good calls pass
-    for line in (10, 11, 12):
+    assert errors.keys() == set(range(10, 19)), out.stdout + out.stderr  # the two good calls pass
+    for line in (10, 11, 12):  # a misspelled keyword: Optax, host, torch scheduler
         assert 'Unexpected keyword argument "peak_vale"' in errors[line], errors[line]
-    assert "'cosin'" in errors[13] and "warmup_shape" in errors[13], errors[13]
-    assert "Too many positional arguments" in errors[14], errors[14]  # last_epoch is keyword-only
+    for line in (13, 15, 16):  # a shape that does not exist: host, Optax, torch scheduler
+        assert "'cosin'" in errors[line] and "warmup_shape" in errors[line], errors[line]
+    for line in (14, 17, 18):  # a keyword-only parameter by position: torch scheduler, Optax, host
+        assert "Too many positional arguments" in errors[line], errors[line]

@@ -123,7 +123,7 @@ def test_api_mistakes_same_text(source, expected, tmp_path):
 
     files = _files(tmp_path)
     src, want = source.format(**files), expected.format(**files)
-    for build in (warmup_jax.from_config, lambda s: warmup_torch.from_config(
+    for build in (warmup_jax.schedule_from_config, lambda s: warmup_torch.scheduler_from_config(
             torch.optim.SGD([torch.zeros(1, requires_grad=True)]), s), warmup_torch.schedule_from_config):
         with pytest.raises(ValueError) as err:
             build(src)
@@ -168,7 +168,7 @@ SUGGESTED = [
 @pytest.mark.parametrize("name,hint", SUGGESTED, ids=[n for n, _ in SUGGESTED])
 def test_an_unknown_name_suggests_the_registered_one(name, hint, capsys):
     with pytest.raises(ValueError) as err:
-        warmup_jax.from_config({"schedule": name})
+        warmup_jax.schedule_from_config({"schedule": name})
     text = str(err.value)
     assert text.startswith(f"config: schedule={name!r} is invalid; expected one of the schedule names (")
     assert hint in text.split(": decay_from")[0], text  # before the list of names
@@ -186,7 +186,7 @@ def test_every_hf_scheduler_type_points_to_its_port():
     assert len(ported) >= 9
     for kind in ported:  # the enum member itself, as transformers' TrainingArguments holds it
         with pytest.raises(ValueError) as err:
-            warmup_jax.from_config({"schedule": kind})
+            warmup_jax.schedule_from_config({"schedule": kind})
         port = str(err.value).split("did you mean '")[1].split("'")[0]
         assert port.startswith("transformers.") and port in REGISTRY, (kind, port)
     cfg = {"schedule": "transformers.get_scheduler", "name": "cosine", "lr": 1.0, "num_warmup_steps": 2,
@@ -214,12 +214,12 @@ def test_a_run_config_builds_its_schedule_in_every_front_end(ext, tmp_path):
         path = _write(tmp_path, "run.toml", 'model = "mlp"\nsteps = 5\n[schedule]\nschedule = "warmup_cosine_decay"\n'
                       "peak_value = 1e-3\nwarmup_steps = 10\ntotal_steps = 100\n[optimizer]\nname = \"adamw\"\n")
     want = [warmup_torch.schedule_from_config(GOOD)(t) for t in (0, 5, 10, 50, 100)]
-    assert [float(warmup_jax.from_config(path)(t)) for t in (0, 5, 10, 50, 100)] == pytest.approx(want, rel=1e-6)
+    assert [float(warmup_jax.schedule_from_config(path)(t)) for t in (0, 5, 10, 50, 100)] == pytest.approx(want, rel=1e-6)
     assert [warmup_torch.schedule_from_config(path)(t) for t in (0, 5, 10, 50, 100)] == want
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
-    sched = warmup_torch.from_config(opt, path)
+    sched = warmup_torch.scheduler_from_config(opt, path)
     assert type(sched).__name__ == "WarmupCosineDecayLR" and sched.spec == warmup_torch.schedule_from_config(GOOD).spec
-    assert warmup_jax.from_config(RUN).spec == sched.spec  # a run config mapping too
+    assert warmup_jax.schedule_from_config(RUN).spec == sched.spec  # a run config mapping too
 
 
 # --- other messages that guide -------------------------------------------------------

@@ -78,7 +78,7 @@ INVALID = [
     ({"schedule": "untuned_warmup", "base": BASE, "shape": "cosine"}, ["shape='cosine'"]),
     ({"schedule": "with_warmup", "base": BASE, "warmup_steps": -3}, ["warmup_steps=-3"]),
     ({"schedule": "with_warmup", "base": 3.0, "warmup_steps": 3}, ["base=3.0"]),
-    ({"schedule": "scale", "base": BASE, "factor": NAN}, ["factor=nan"]),
+    ({"schedule": "scaled", "base": BASE, "factor": NAN}, ["factor=nan"]),
     ({"schedule": "join", "schedules": [BASE, BASE], "boundaries": []}, ["boundaries=[]"]),
     ({"schedule": "join", "schedules": [BASE, BASE, BASE], "boundaries": [5, 5]}, ["strictly increasing"]),
     ({"schedule": "warmup_cosine", "peak_value": 1.0}, ["schedule='warmup_cosine'", "warmup_cosine_decay"]),
@@ -106,8 +106,8 @@ def test_same_error_text_in_both_frameworks(cfg, words):
     expected = _message(lambda: spec_from_config(cfg))
     for w in words:
         assert w in expected, (w, expected)
-    assert _message(lambda: warmup_jax.from_config(cfg)) == expected
-    assert _message(lambda: warmup_torch.from_config(_optimizer(), cfg)) == expected
+    assert _message(lambda: warmup_jax.schedule_from_config(cfg)) == expected
+    assert _message(lambda: warmup_torch.scheduler_from_config(_optimizer(), cfg)) == expected
     assert _message(lambda: warmup_torch.schedule_from_config(cfg)) == expected
     name = cfg.get("schedule")
     if name in REGISTRY and not any(w.startswith(("unknown", "missing")) for w in words):

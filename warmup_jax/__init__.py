@@ -2,7 +2,7 @@
 
 Every schedule of :mod:`warmup_spec.catalogue` as a typed function
 (``warmup_cosine_decay(3e-4, 1000, 100_000)``), with the same names, parameters,
-defaults and error messages as ``warmup_torch``; :func:`from_config` for configs;
+defaults and error messages as ``warmup_torch``; :func:`schedule_from_config` for configs;
 :func:`rules_transform`, a parameter-group rule list as one optax transformation.
 Never imports torch.
 """
@@ -16,23 +16,30 @@ except ImportError as err:  # pragma: no cover - only without the extra
         name=err.name,
     ) from err
 
-from warmup_jax import _catalogue
-from warmup_jax._build import CycledMomentumWarning, Schedule, build
-from warmup_jax._catalogue import *  # noqa: F403  (the generated front ends)
-from warmup_jax.config import from_config
+from warmup_jax import schedules
+from warmup_jax._build import CycledMomentumWarning, JaxSchedule, build
+from warmup_jax.config import schedule_from_config
 from warmup_jax.param_rules import param_labels, rules_transform
 from warmup_jax.precision import scale_by_learning_rate_f32, scale_by_schedule_f32
+from warmup_jax.schedules import *  # noqa: F403  (one front end a definition)
+from warmup_spec.deprecation import renamed
 from warmup_spec.steps import steps_from_epochs
 
 __all__ = [
     "CycledMomentumWarning",
-    "Schedule",
+    "JaxSchedule",
     "build",
-    "from_config",
     "param_labels",
     "rules_transform",
     "scale_by_learning_rate_f32",
     "scale_by_schedule_f32",
+    "schedule_from_config",
     "steps_from_epochs",
 ]
-__all__ += _catalogue.__all__
+__all__ += schedules.__all__
+
+__getattr__ = renamed(__name__, {
+    "from_config": ("warmup_jax.schedule_from_config", lambda: schedule_from_config),
+    "Schedule": ("warmup_jax.JaxSchedule", lambda: JaxSchedule),
+    "scale": ("warmup_jax.scaled (optax.scale is a gradient transformation)", lambda: schedules.scaled),
+})

@@ -14,8 +14,8 @@ from warmup_spec.definition import ScheduleSpec
 from warmup_spec.display import Displayed
 from warmup_spec.hyper import MomentumOf, momentum_of
 
-Schedule = Callable[[Any], jax.Array]
-"""An Optax schedule: ``count -> lr`` (float32, or float64 under ``jax_enable_x64``)."""
+OptaxSchedule = Callable[[Any], jax.Array]
+"""Any Optax schedule: ``count -> lr`` (what optax calls ``optax.Schedule``)."""
 
 JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
@@ -43,10 +43,11 @@ _MOMENTUM_BUILT: set[ScheduleSpec] = set()
 what the matched optimizer pairs and ``hyper_schedules`` do): their momentum is applied."""
 
 
-class SpecSchedule(Displayed):
-    """An Optax schedule ``count -> lr`` that carries its definition as ``.spec`` (what the
-    matched optimizer pairs of ``warmup_parity`` read the momentum a schedule cycles from);
-    it pickles as its spec.
+class JaxSchedule(Displayed):
+    """An Optax schedule ``count -> lr`` (float32, or float64 under ``jax_enable_x64``) that
+    carries its definition as ``.spec`` (what the matched optimizer pairs of ``warmup_parity``
+    read the momentum a schedule cycles from): what every ``warmup_jax`` front end returns.
+    It pickles as its spec.
 
     A schedule that cycles the momentum warns once (:class:`CycledMomentumWarning`), at its
     first call, unless the momentum it implies was built too (by a matched optimizer pair,
@@ -67,7 +68,7 @@ class SpecSchedule(Displayed):
                 warnings.warn(CycledMomentumWarning(_cycled_momentum_message(self.spec)), stacklevel=2)
         return self._fn(count)
 
-    def __reduce__(self) -> tuple[Callable[[ScheduleSpec], SpecSchedule], tuple[ScheduleSpec]]:
+    def __reduce__(self) -> tuple[Callable[[ScheduleSpec], JaxSchedule], tuple[ScheduleSpec]]:
         """Pickles as its spec (the traced function is rebuilt), as a host ``Schedule`` does."""
         return (build, (self.spec,))
 
@@ -75,10 +76,10 @@ class SpecSchedule(Displayed):
         return f"<Optax schedule of {self.spec!r}>"
 
 
-def build(spec: ScheduleSpec) -> SpecSchedule:
+def build(spec: ScheduleSpec) -> JaxSchedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
     if isinstance(spec, MomentumOf):
         _MOMENTUM_BUILT.add(spec.schedule)
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
     as_step, name, floats = JAX_OPS.as_step, spec.name, spec.float_steps()
-    return SpecSchedule(spec, lambda count: f(as_step(count, name, floats)))
+    return JaxSchedule(spec, lambda count: f(as_step(count, name, floats)))

@@ -6,20 +6,21 @@ import os
 from collections.abc import Mapping
 from typing import Any, Union
 
-from warmup_jax._build import Schedule, build
+from warmup_jax._build import JaxSchedule, build
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.registry import spec_of
 
 ConfigLike = Union[Mapping[str, Any], ScheduleSpec, str, "os.PathLike[str]"]
 
 
-def from_config(cfg: ConfigLike) -> Schedule:
+def schedule_from_config(cfg: ConfigLike) -> JaxSchedule:
     """Builds the Optax schedule a config describes.
 
     Args:
         cfg: a mapping ``{"schedule": NAME, **parameters}``, a spec, a JSON string,
             or the path of a ``.json``/``.toml`` file. The same config gives the
-            same schedule in ``warmup_torch.from_config``.
+            same schedule in ``warmup_torch.schedule_from_config`` (and its scheduler in
+            ``warmup_torch.scheduler_from_config``).
 
     Returns:
         An Optax schedule ``count -> lr``.
@@ -29,17 +30,18 @@ def from_config(cfg: ConfigLike) -> Schedule:
             invalid value.
 
     Example:
-        >>> sched = from_config({"schedule": "warmup_cosine_decay", "peak_value": 1.0,
-        ...                      "warmup_steps": 2, "total_steps": 6})
+        >>> sched = schedule_from_config({"schedule": "warmup_cosine_decay", "peak_value": 1.0,
+        ...                               "warmup_steps": 2, "total_steps": 6})
         >>> [round(float(sched(t)), 6) for t in (1, 2, 4, 9)]
         [0.5, 1.0, 0.5, 0.0]
     """
     if isinstance(cfg, (list, tuple)):
         raise ValueError(
-            "warmup_jax.from_config: a list of configs is one config per torch param group; in optax give "
-            "each group's label its schedule: optax.multi_transform({label: optax.adamw(from_config(cfg))}, labels)"
+            "warmup_jax.schedule_from_config: a list of configs is one config per torch param group; in optax "
+            "give each group's label its schedule: "
+            "optax.multi_transform({label: optax.adamw(schedule_from_config(cfg))}, labels)"
         )
     return build(spec_of(cfg))
 
 
-__all__ = ["ConfigLike", "from_config"]
+__all__ = ["ConfigLike", "schedule_from_config"]

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from warmup_jax._build import Schedule, build
+from warmup_jax._build import OptaxSchedule, build
 from warmup_spec.definition import ScheduleSpec
 
 __all__ = ["ScheduledState", "hyper_schedules", "with_schedules"]
@@ -46,7 +46,7 @@ class ScheduledState(NamedTuple):
     inner: optax.OptState
 
 
-def hyper_schedules(specs: Mapping[str, ScheduleSpec]) -> dict[str, Schedule]:
+def hyper_schedules(specs: Mapping[str, ScheduleSpec]) -> dict[str, OptaxSchedule]:
     """The Optax schedule ``count -> value`` of each hyperparameter spec (float32, float64
     under ``jax_enable_x64``)."""
     return {name: build(spec) for name, spec in specs.items()}

@@ -20,7 +20,7 @@ from typing import Any
 import jax
 import optax
 
-from warmup_jax.config import from_config
+from warmup_jax.config import schedule_from_config
 from warmup_spec.param_rules import DEFAULT, assign, parse_rules, plan, torch_style_name
 
 __all__ = ["leaf_name", "param_labels", "param_names", "rules_transform"]
@@ -145,7 +145,7 @@ def param_labels(params: Any, rules: Any) -> Any:
 def _schedule_of(spec: Any) -> Any:
     """The group's Optax schedule; it carries its spec as ``.spec`` (what a pair reads to tell
     whether the schedule also drives the momentum)."""
-    return from_config(spec)
+    return schedule_from_config(spec)
 
 
 def rules_transform(

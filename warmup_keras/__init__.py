@@ -3,8 +3,8 @@
 Every schedule of :mod:`warmup_spec.catalogue` as a typed function
 (``warmup_keras.warmup_cosine_decay(3e-4, 1000, 100_000)``), with the same names,
 parameters, defaults and error messages as ``warmup_jax`` and ``warmup_torch``;
-:func:`from_config` for any config, ports included (``{"schedule": "keras.CosineDecay", ...}``);
-:func:`port` for a port by its library's name. Each returns a :class:`SpecSchedule`,
+:func:`schedule_from_config` for any config, ports included (``{"schedule": "keras.CosineDecay", ...}``);
+:func:`port` for a port by its library's name. Each returns a :class:`KerasSchedule`,
 computed in ``keras.ops`` (the composition ``warmup_jax`` evaluates in ``jax.numpy``),
 serialisable with ``get_config`` and registered for ``keras.saving``.
 
@@ -21,9 +21,9 @@ except ImportError as err:  # pragma: no cover - only without the extra or witho
         name=err.name,
     ) from err
 
-from warmup_keras import catalogue as _catalogue
-from warmup_keras.catalogue import *  # noqa: F403  (the typed front ends)
-from warmup_keras.schedule import ConfigLike, SpecSchedule, from_config, port
+from warmup_keras import schedules
+from warmup_keras.schedule import ConfigLike, KerasSchedule, port, schedule_from_config
+from warmup_keras.schedules import *  # noqa: F403  (one front end a definition)
 
-__all__ = ["ConfigLike", "SpecSchedule", "from_config", "port"]
-__all__ += _catalogue.__all__
+__all__ = ["ConfigLike", "KerasSchedule", "port", "schedule_from_config"]
+__all__ += schedules.__all__

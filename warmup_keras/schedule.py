@@ -17,7 +17,7 @@ ConfigLike = Union[Mapping[str, Any], ScheduleSpec, str, "os.PathLike[str]"]
 
 
 @keras.saving.register_keras_serializable(package="warmup_keras")
-class SpecSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
+class KerasSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
     """A Keras ``LearningRateSchedule`` of any schedule of ours: ``step -> lr`` in ``keras.ops``.
 
     Runs on every Keras back end (traced under ``jit`` on JAX, eager on torch), in Keras's
@@ -35,10 +35,10 @@ class SpecSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
         spec: the frozen spec it evaluates.
 
     Example:
-        >>> sched = SpecSchedule({"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 2})
+        >>> sched = KerasSchedule({"schedule": "warmup_constant", "peak_value": 0.1, "warmup_steps": 2})
         >>> [round(float(sched(t)), 6) for t in range(4)]
         [0.0, 0.05, 0.1, 0.1]
-        >>> sched.get_config()["schedule"], SpecSchedule.from_config(sched.get_config()).spec == sched.spec
+        >>> sched.get_config()["schedule"], KerasSchedule.from_config(sched.get_config()).spec == sched.spec
         ('warmup_constant', True)
     """
 
@@ -57,7 +57,7 @@ class SpecSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
         return cfg if self.name is None else {**cfg, "name": self.name}
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SpecSchedule:
+    def from_config(cls, config: Mapping[str, Any]) -> KerasSchedule:
         cfg = dict(config)
         return cls(cfg, name=cfg.pop("name", None))
 
@@ -65,31 +65,31 @@ class SpecSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
         return f"<Keras schedule of {self.spec!r}>"
 
 
-def from_config(cfg: ConfigLike) -> SpecSchedule:
+def schedule_from_config(cfg: ConfigLike) -> KerasSchedule:
     """Builds the Keras schedule a config describes.
 
     Args:
         cfg: a mapping ``{"schedule": NAME, **parameters}`` (a catalogue schedule or a port
             such as ``"keras.CosineDecay"`` or ``"transformers.cosine"``), a spec, a JSON string or
             the path of a ``.json``/``.toml`` file. The same config gives the same schedule in
-            ``warmup_jax.from_config`` and ``warmup_torch.from_config``.
+            ``warmup_jax.schedule_from_config`` and ``warmup_torch.scheduler_from_config``.
 
     Returns:
-        A :class:`SpecSchedule` for ``keras.optimizers.*(learning_rate=...)``.
+        A :class:`KerasSchedule` for ``keras.optimizers.*(learning_rate=...)``.
 
     Raises:
         ValueError: unknown schedule or parameter (listing the valid ones), or an invalid value.
 
     Example:
-        >>> sched = from_config({"schedule": "warmup_cosine_decay", "peak_value": 1.0,
+        >>> sched = schedule_from_config({"schedule": "warmup_cosine_decay", "peak_value": 1.0,
         ...                      "warmup_steps": 2, "total_steps": 6})
         >>> [round(float(sched(t)), 6) for t in (1, 2, 4, 9)]
         [0.5, 1.0, 0.5, 0.0]
     """
-    return SpecSchedule(cfg)
+    return KerasSchedule(cfg)
 
 
-def port(schedule: str) -> Callable[..., SpecSchedule]:
+def port(schedule: str) -> Callable[..., KerasSchedule]:
     """The constructor of a port by its library's name, taking the library's own arguments
     (positional in its order, and Keras's ``name``).
 
@@ -97,7 +97,7 @@ def port(schedule: str) -> Callable[..., SpecSchedule]:
         schedule: a registered port, e.g. ``"keras.CosineDecay"``, ``"optax.warmup_cosine_decay_schedule"``.
 
     Returns:
-        ``make(*args, name=None, **kwargs) -> SpecSchedule``.
+        ``make(*args, name=None, **kwargs) -> KerasSchedule``.
 
     Example:
         >>> ExponentialDecay = port("keras.ExponentialDecay")
@@ -109,12 +109,12 @@ def port(schedule: str) -> Callable[..., SpecSchedule]:
         spec_of({"schedule": schedule})  # the config edge's ValueError, listing the valid names
     cls = REGISTRY[schedule]
 
-    def make(*args: Any, name: str | None = None, **kwargs: Any) -> SpecSchedule:
-        return SpecSchedule(cls(*args, **kwargs), name=name)
+    def make(*args: Any, name: str | None = None, **kwargs: Any) -> KerasSchedule:
+        return KerasSchedule(cls(*args, **kwargs), name=name)
 
     make.__name__ = make.__qualname__ = schedule.rpartition(".")[2]
     make.__doc__ = cls.__doc__
     return make
 
 
-__all__ = ["ConfigLike", "SpecSchedule", "from_config", "port"]
+__all__ = ["ConfigLike", "KerasSchedule", "port", "schedule_from_config"]

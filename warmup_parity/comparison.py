@@ -178,7 +178,7 @@ def compare(flax_model: Any, torch_model: Any, batches: Iterable[tuple[Any, Any]
         wmap = prepare(flax_model, torch_model, dtype, copy, mapping, converters=converters, example=data[0][0],
                        flax_forward=flax_forward, torch_forward=torch_forward)
         torch_initial = copying.deepcopy(torch_model)
-        jax_schedule = warmup_jax.from_config(spec_of_schedule)
+        jax_schedule = warmup_jax.schedule_from_config(spec_of_schedule)
         tx = optax_transform(spec, jax_schedule, dtype=jnp.float64 if dtype == "float64" else jnp.float32)
         topt, tsched = torch_optimizer(spec, torch_model.parameters(), spec_of_schedule)
         report = train_pair(flax_model, torch_model, wmap, data, losses=losses, tx=tx, schedule=jax_schedule,

@@ -157,7 +157,7 @@ def run_warmup(exp: WarmupExperiment, on_step: Callable[[dict[str, float]], None
                 flax_model = FlaxTransformer(cfg, rngs=nnx.Rngs(exp.seed), dtype=jdt)
                 torch_model = TorchTransformer(cfg)
                 wmap = prepare(flax_model, torch_model, exp.dtype, True)
-                schedule = warmup_jax.from_config(sched)
+                schedule = warmup_jax.schedule_from_config(sched)
                 topt, tsched = torch_optimizer(spec, torch_model.parameters(), sched)
                 report = train_pair(flax_model, torch_model, wmap, batches, losses=loss_pair("cross_entropy"),
                                     tx=optax_transform(spec, schedule, dtype=jdt), schedule=schedule, torch_opt=topt,

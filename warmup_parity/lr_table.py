@@ -88,12 +88,12 @@ def lr_tables(cfg: Mapping[str, Any], steps: Sequence[int]) -> LrTables:
     ref, name = float64_table(spec_from_config(cfg), steps_np)
     with warnings.catch_warnings():  # the lr alone is tabled: a momentum it cycles is not dropped here
         warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)
-        sched = warmup_jax.from_config(cfg)
+        sched = warmup_jax.schedule_from_config(cfg)
         f32 = np.asarray(jax.jit(jax.vmap(sched))(jnp.asarray(steps_np, jnp.int32)), np.float64)
         with jax.enable_x64(True):
-            f64 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps_np)), np.float64)
+            f64 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps_np)), np.float64)
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-    scheduler = warmup_torch.from_config(opt, cfg)
+    scheduler = warmup_torch.scheduler_from_config(opt, cfg)
     torch_lrs = []
     last = -1
     for t in steps_np:  # drive the real scheduler step by step, read what the optimizer sees

@@ -5,8 +5,8 @@ A pair is a name plus hyperparameters, e.g. ``{"name": "adamw", "weight_decay": 
 Every hyperparameter has an explicit default, torch's own wherever torch has a meaningful
 one (so AdamW's weight decay is 1e-2 as in torch, not optax's 1e-4; RMSprop's ``alpha`` is
 0.99 with ``eps`` outside the square root; Adagrad starts its accumulator at 0). The learning
-rate is never a hyperparameter: it is the schedule, ``warmup_jax.from_config(cfg)`` on the
-Optax side and ``warmup_torch.from_config(optimizer, cfg)`` on the torch side.
+rate is never a hyperparameter: it is the schedule, ``warmup_jax.schedule_from_config(cfg)`` on the
+Optax side and ``warmup_torch.scheduler_from_config(optimizer, cfg)`` on the torch side.
 
 Each pair is ONE record, a :class:`Pair` in :data:`PAIRS`: its defaults and ranges, its
 momentum key, the builders of both sides, the state fields that resume maps, and its rows of
@@ -774,8 +774,8 @@ def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> opta
 
     Args:
         spec: an :class:`OptimizerSpec` or its config mapping.
-        schedule: the lr: an Optax schedule ``count -> lr`` (e.g. ``warmup_jax.from_config(cfg)``),
-            a schedule config or spec (built with ``warmup_jax.from_config``), a constant lr,
+        schedule: the lr: an Optax schedule ``count -> lr`` (e.g. ``warmup_jax.schedule_from_config(cfg)``),
+            a schedule config or spec (built with ``warmup_jax.schedule_from_config``), a constant lr,
             or an lr transformation (:func:`warmup_jax.plateau.reduce_lr_on_plateau`). The
             k-th update uses ``schedule(k)``. A schedule that cycles the momentum (torch's
             ``OneCycleLR``, given as a config or as ``warmup_jax``'s schedule, which carries
@@ -799,7 +799,7 @@ def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> opta
     if _is_config(schedule):
         import warmup_jax
 
-        schedule = warmup_jax.from_config(spec_of(schedule))
+        schedule = warmup_jax.schedule_from_config(spec_of(schedule))
     build, name = pair(spec.name).optax, spec.name
     if not hyper:
         return build(name, spec.params, schedule, dtype)
@@ -828,7 +828,7 @@ def torch_optimizer(
             ``lr=1.0``, so a group's own ``"lr"`` becomes its multiplier of the schedule; with
             a scheduled weight decay it is built with ``weight_decay=1.0`` too, so a group's
             own ``"weight_decay"`` is its multiplier of that schedule (0: no decay).
-        schedule_cfg: anything ``warmup_torch.from_config`` takes (a config mapping, ...).
+        schedule_cfg: anything ``warmup_torch.scheduler_from_config`` takes (a config mapping, ...).
 
     Returns:
         ``(optimizer, scheduler)``.
@@ -850,7 +850,7 @@ def torch_optimizer(
     for group in optimizer.param_groups:
         group["optimizer_pair"] = spec.name
     if not given:
-        return optimizer, warmup_torch.from_config(optimizer, schedule_cfg)
+        return optimizer, warmup_torch.scheduler_from_config(optimizer, schedule_cfg)
     hyper = {"momentum" if k == "b1" else k: v for k, v in given.items()}
     return optimizer, warmup_torch.ScheduleLR(optimizer, schedule_cfg, hyper=hyper)
 

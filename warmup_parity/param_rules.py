@@ -116,7 +116,7 @@ def rule_pair(
                          f"JAX {sorted(map(sorted, jax_names))}, torch {sorted(map(sorted, torch_names))}")
     optimizer, scheduler = torch_optimizer(ospec, groups, [g["schedule"] for g in groups])
     return RulePair(tx, optimizer, scheduler, tuple(tuple(g["param_names"]) for g in groups),
-                    outer(warmup_jax.from_config(groups[0]["schedule"])))
+                    outer(warmup_jax.schedule_from_config(groups[0]["schedule"])))
 
 
 def _jax_groups(flax_params: Any, rules: Any) -> list[set[str]]:

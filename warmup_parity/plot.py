@@ -57,7 +57,7 @@ def _jax_curve(cfg: Mapping[str, Any], steps: np.ndarray) -> np.ndarray:
 
     import warmup_jax
 
-    f = jax.jit(jax.vmap(warmup_jax.from_config(cfg)))
+    f = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))
     with warnings.catch_warnings():  # the lr alone is plotted: a momentum it cycles is not dropped here
         warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)
         return np.asarray(f(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)

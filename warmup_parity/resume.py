@@ -220,7 +220,7 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
             ``named_parameters()`` groups), else taken as ``torch_model.parameters()``' order.
         model: the Flax NNX twin (its parameters are overwritten).
         optimizer: its ``nnx.Optimizer``, built with the matched Optax side and the run's schedule
-            (``optax_transform(spec, warmup_jax.from_config(schedule))``); its state is overwritten.
+            (``optax_transform(spec, warmup_jax.schedule_from_config(schedule))``); its state is overwritten.
         schedule: the schedule the JAX side runs (a config, or a list for per-group schedules).
         pair: the optimizer pair's name (:data:`warmup_parity.optimizers.PAIRS`) when the checkpoint
             does not name it (a torch optimizer not built by ``torch_optimizer``).
@@ -242,7 +242,7 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
         >>> torch.save({"model": tmodel.state_dict(), "optimizer": topt.state_dict(),
         ...             "scheduler": tsched.state_dict()}, "ckpt.pt")
         >>> ckpt = torch.load("ckpt.pt", weights_only=True)
-        >>> opt = nnx.Optimizer(fmodel, optax_transform(spec, warmup_jax.from_config(cfg)), wrt=nnx.Param)
+        >>> opt = nnx.Optimizer(fmodel, optax_transform(spec, warmup_jax.schedule_from_config(cfg)), wrt=nnx.Param)
         >>> torch_to_jax(ckpt, tmodel, fmodel, opt, schedule=cfg)
     """
     scheduler = checkpoint["scheduler"]

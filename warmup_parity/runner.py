@@ -148,7 +148,7 @@ def _run(cfg: RunConfig, on_step: Callable[[dict[str, float]], None] | None) -> 
         wmap = prepare(fmodel, tmodel, cfg.dtype, False)  # build_torch loaded the weights
 
     # --- the two optimizers, one description -------------------------------------
-    base = warmup_jax.from_config(cfg.schedule)
+    base = warmup_jax.schedule_from_config(cfg.schedule)
     if cfg.stepping == "epoch":
         def schedule(count):  # the schedule's step is the epoch index
             return base(count // steps_per_epoch)

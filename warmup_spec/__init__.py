@@ -11,11 +11,12 @@
 The float64 oracle of the parity suite is :mod:`warmup_spec.reference` (not exported).
 """
 
-from warmup_spec import _catalogue, anchors, catalogue  # noqa: F401  (anchors: registers the ports)
-from warmup_spec._catalogue import *  # noqa: F403  (the generated host front ends)
+from warmup_spec import catalogue, host
 from warmup_spec.catalogue import *  # noqa: F403  (the definitions)
 from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.deprecation import renamed
+from warmup_spec.host import *  # noqa: F403  (the float64 host front ends)
 from warmup_spec.registry import REGISTRY, spec_from_config, spec_of, spec_to_config
 from warmup_spec.schedule import Schedule
 from warmup_spec.steps import steps_from_epochs
@@ -33,4 +34,9 @@ __all__ = [
     "steps_from_epochs",
 ]
 __all__ += catalogue.__all__
-__all__ += _catalogue.__all__
+__all__ += host.__all__
+
+__getattr__ = renamed(__name__, {
+    "scale": ("warmup_spec.scaled (optax.scale is a gradient transformation)", lambda: host.scaled),
+    "Scale": ("warmup_spec.Scaled", lambda: catalogue.Scaled),
+})

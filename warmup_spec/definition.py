@@ -23,7 +23,7 @@ from warmup_spec.primitives import Interp, Join, Node, UserFn
 
 WarmupShape = Literal["linear", "cosine", "exponential"]
 DecayShape = Literal["linear", "cosine", "1-sqrt"]
-AnnealShape = Literal["cos", "linear"]
+AnnealShape = Literal["cosine", "linear"]
 UntunedShape = Literal["linear", "exponential"]
 WARMUP_SHAPES: tuple[str, ...] = ("linear", "cosine", "exponential")
 

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warmup_spec import _checks as c
-from warmup_spec.catalogue import Scale
+from warmup_spec.catalogue import Scaled
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.registry import spec_of, spec_to_config
 from warmup_spec.schedule import Schedule
@@ -271,7 +271,7 @@ def _group_schedule(k: int, rule: ParamRule, default: ScheduleSpec) -> ScheduleS
         spec = spec_of({**base, **given})
     else:
         spec = spec_of(given)
-    return spec if rule.lr_mult == 1.0 else Scale(spec, rule.lr_mult)
+    return spec if rule.lr_mult == 1.0 else Scaled(spec, rule.lr_mult)
 
 
 def plan(names: Sequence[str], rules: Any, *, schedule: Any, weight_decay: float | None = None) -> list[Group]:

@@ -239,7 +239,7 @@ def _one_cycle(spec: S.OneCycle, t: int, values: tuple[float, float, float]) -> 
     for k, (end, lo, hi) in enumerate(phases):
         if step <= end or k == len(phases) - 1:
             pct = (step - start_step) / (end - start_step)
-            if spec.anneal == "cos":
+            if spec.anneal == "cosine":
                 return hi + (lo - hi) / 2.0 * (math.cos(math.pi * pct) + 1)
             return (hi - lo) * pct + lo
         start_step = end
@@ -276,7 +276,7 @@ def _(spec: S.UntunedWarmup, t: int) -> float:
 
 
 @reference.register
-def _(spec: S.Scale, t: int) -> float:
+def _(spec: S.Scaled, t: int) -> float:
     return spec.factor * reference(spec.base, t)
 
 

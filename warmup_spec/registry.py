@@ -14,20 +14,107 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import importlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from warmup_spec import _checks as c
 from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec, Specified
+from warmup_spec.deprecation import deprecated
 
-__all__ = ["LIBRARY_ALIASES", "PLATEAU", "REGISTRY", "base_of", "register", "schedule_config", "spec_from_config",
-           "spec_of", "spec_to_config", "suggestions", "unknown_name"]
+__all__ = ["LIBRARY_ALIASES", "PLATEAU", "PORTS", "REGISTRY", "RENAMED", "Registry", "base_of", "register",
+           "schedule_config", "spec_from_config", "spec_of", "spec_to_config", "suggestions", "unknown_name"]
 
-REGISTRY: dict[str, type[ScheduleSpec]] = {}
-"""Schedule name -> its definition class, in registration order."""
+# The ports' names, known without importing their modules (``parity_tests/test_api.py`` checks
+# that each module registers exactly these): a port's module is imported on first use of its name.
+PORTS: dict[str, tuple[str, ...]] = {
+    "warmup_spec.anchors.deepspeed_lr": (
+        "deepspeed.WarmupLR", "deepspeed.WarmupDecayLR", "deepspeed.WarmupCosineLR", "deepspeed.LRRangeTest",
+        "deepspeed.OneCycle",
+    ),
+    "warmup_spec.anchors.fairseq_lr": (
+        "fairseq.inverse_sqrt", "fairseq.cosine",
+    ),
+    "warmup_spec.anchors.hf_transformers": (
+        "transformers.get_constant_schedule", "transformers.get_constant_schedule_with_warmup",
+        "transformers.get_linear_schedule_with_warmup", "transformers.get_cosine_schedule_with_warmup",
+        "transformers.get_cosine_with_hard_restarts_schedule_with_warmup",
+        "transformers.get_polynomial_decay_schedule_with_warmup", "transformers.get_inverse_sqrt_schedule",
+        "transformers.get_cosine_with_min_lr_schedule_with_warmup",
+        "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "transformers.get_wsd_schedule",
+        "transformers.get_scheduler",
+    ),
+    "warmup_spec.anchors.keras_schedules": (
+        "keras.ExponentialDecay", "keras.InverseTimeDecay", "keras.PiecewiseConstantDecay", "keras.PolynomialDecay",
+        "keras.CosineDecay", "keras.CosineDecayRestarts",
+    ),
+    "warmup_spec.anchors.llm_recipes": (
+        "torchtitan.linear_warmup_stable_decay", "maxtext.create_learning_rate_schedule", "nanogpt.get_lr",
+    ),
+    "warmup_spec.anchors.megatron_lr": (
+        "megatron.OptimizerParamScheduler",
+    ),
+    "warmup_spec.anchors.optax_schedules": (
+        "optax.constant_schedule", "optax.polynomial_schedule", "optax.linear_schedule", "optax.exponential_decay",
+        "optax.cosine_decay_schedule", "optax.warmup_cosine_decay_schedule",
+        "optax.warmup_exponential_decay_schedule", "optax.warmup_constant_schedule",
+        "optax.piecewise_constant_schedule", "optax.piecewise_interpolate_schedule", "optax.join_schedules",
+        "optax.sgdr_schedule", "optax.linear_onecycle_schedule", "optax.cosine_onecycle_schedule",
+    ),
+    "warmup_spec.anchors.timm_scheduler": (
+        "timm.CosineLRScheduler", "timm.TanhLRScheduler", "timm.StepLRScheduler", "timm.MultiStepLRScheduler",
+        "timm.PolyLRScheduler",
+    ),
+    "warmup_spec.anchors.torch_lr_scheduler": (
+        "torch.StepLR", "torch.MultiStepLR", "torch.ConstantLR", "torch.LinearLR", "torch.ExponentialLR",
+        "torch.PolynomialLR", "torch.CosineAnnealingLR", "torch.CyclicLR", "torch.OneCycleLR",
+        "torch.CosineAnnealingWarmRestarts", "torch.SequentialLR", "torch.ChainedScheduler",
+    ),
+}
+"""Port module -> the schedule names it registers."""
+
+RENAMED = {"scale": "scaled"}
+"""Old schedule name -> its new name: a config with the old one still works for one release,
+with a ``DeprecationWarning``."""
+
+
+class Registry(Mapping[str, type[ScheduleSpec]]):
+    """Schedule name -> its definition class: the catalogue's (registered on import), then the
+    ports' (:data:`PORTS`), each port's module imported on the first lookup of one of its names.
+    Iterating and ``in`` need no import."""
+
+    def __init__(self, ports: Mapping[str, tuple[str, ...]]) -> None:
+        self._classes: dict[str, type[ScheduleSpec]] = {}
+        self._lazy = {name: module for module, names in ports.items() for name in names}
+
+    def register(self, cls: type[ScheduleSpec]) -> None:
+        if self._classes.get(cls.name, cls) is not cls:
+            raise ValueError(f"schedule name {cls.name!r} is registered twice")
+        self._classes[cls.name] = cls
+
+    def __getitem__(self, name: str) -> type[ScheduleSpec]:
+        if name in RENAMED:
+            deprecated(f"the schedule name {name!r}", repr(RENAMED[name]))
+            name = RENAMED[name]
+        if name not in self._classes and name in self._lazy:
+            importlib.import_module(self._lazy[name])
+        return self._classes[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._classes or name in self._lazy or name in RENAMED
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._classes), **dict.fromkeys(self._lazy)})
+
+    def __len__(self) -> int:
+        return len(self._classes.keys() | self._lazy.keys())
+
+
+REGISTRY = Registry(PORTS)
+"""Schedule name -> its definition class (the catalogue, then the ports, loaded on first use)."""
 
 MAPPING = 'a mapping {"schedule": NAME, **parameters}'
 _SPEC = TypeVar("_SPEC", bound=type[ScheduleSpec])
@@ -35,9 +122,7 @@ _SPEC = TypeVar("_SPEC", bound=type[ScheduleSpec])
 
 def register(cls: _SPEC) -> _SPEC:
     """Class decorator: makes a definition reachable from configs under ``cls.name``."""
-    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
-        raise ValueError(f"schedule name {cls.name!r} is registered twice")
-    REGISTRY[cls.name] = cls
+    REGISTRY.register(cls)
     return cls
 
 

@@ -11,28 +11,12 @@ from torch.optim import Optimizer
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.registry import spec_of
 from warmup_spec.schedule import Schedule
-from warmup_torch._catalogue import SCHEDULERS
 from warmup_torch.scheduler import ScheduleLR
 
-__all__ = ["ConfigLike", "from_config", "resume", "schedule_from_config", "scheduler_for"]
+__all__ = ["ConfigLike", "resume", "schedule_from_config", "scheduler_from_config"]
 
 ConfigLike = Union[Mapping[str, Any], str, "os.PathLike[str]", ScheduleSpec, Schedule]
 """A config mapping, a path to a ``.json``/``.toml`` file, a JSON string, a spec or a Schedule."""
-
-
-def scheduler_for(
-    optimizer: Optimizer, schedule: Any, *, last_epoch: int = -1, hyper: Mapping[str, Any] | None = None
-) -> ScheduleLR:
-    """The scheduler of ``schedule``: its generated class (``WarmupCosineDecayLR``, ...), or
-    :class:`ScheduleLR` for a list of schedules (one per param group) or with scheduled
-    hyperparameters (``hyper``: see :class:`ScheduleLR`)."""
-    if isinstance(schedule, (list, tuple)):
-        return ScheduleLR(optimizer, [spec_of(f) for f in schedule], last_epoch=last_epoch, hyper=hyper)
-    spec = spec_of(schedule)
-    if hyper:
-        return ScheduleLR(optimizer, spec, last_epoch=last_epoch, hyper=hyper)
-    cls = SCHEDULERS.get(type(spec), ScheduleLR)
-    return cls._from_spec(optimizer, spec, last_epoch)
 
 
 def schedule_from_config(cfg: ConfigLike) -> Schedule:
@@ -48,32 +32,33 @@ def schedule_from_config(cfg: ConfigLike) -> Schedule:
     return Schedule(spec_of(cfg))
 
 
-def from_config(optimizer: Optimizer, cfg: ConfigLike | list[Any], *, last_epoch: int = -1) -> ScheduleLR:
-    """The ``LRScheduler`` a config describes (its generated class, a :class:`ScheduleLR`);
-    a list of configs gives each param group its own (what :func:`to_config` returns for
-    groups with different base lrs).
+def scheduler_from_config(
+    optimizer: Optimizer, cfg: ConfigLike | list[Any], *, last_epoch: int = -1, hyper: Mapping[str, Any] | None = None
+) -> ScheduleLR:
+    """The ``LRScheduler`` a config describes; a list of configs gives each param group its
+    own (what :func:`to_config` returns for groups with different base lrs).
 
     Args:
         optimizer: the wrapped optimizer.
         cfg: a mapping ``{"schedule": NAME, **params}``, a path to a ``.json``/``.toml``
-            file, a JSON string, a spec or a Schedule (like ``warmup_jax.from_config``;
-            one schedule per param group: ``ScheduleLR(optimizer, [cfg_0, cfg_1, ...])``).
+            file, a JSON string, a spec or a Schedule (the schedule of the same config is
+            ``warmup_jax.schedule_from_config(cfg)``); or a list of them, one per param group.
         last_epoch: as in every ``LRScheduler``.
+        hyper: hyperparameter schedules written beside the lr (see :class:`ScheduleLR`).
 
     Returns:
-        The scheduler (a :class:`~warmup_torch.scheduler.ScheduleLR` subclass).
+        The :class:`~warmup_torch.ScheduleLR`.
 
     Example:
         >>> import torch
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
-        >>> sched = from_config(opt, {"schedule": "warmup_cosine_decay", "peak_value": 1.0,
-        ...                           "warmup_steps": 2, "total_steps": 6})
-        >>> type(sched).__name__, opt.param_groups[0]["lr"]
-        ('WarmupCosineDecayLR', 0.0)
+        >>> sched = scheduler_from_config(opt, {"schedule": "warmup_cosine_decay", "peak_value": 1.0,
+        ...                                     "warmup_steps": 2, "total_steps": 6})
+        >>> sched.spec.name, opt.param_groups[0]["lr"]
+        ('warmup_cosine_decay', 0.0)
     """
-    if isinstance(cfg, (list, tuple)):
-        return scheduler_for(optimizer, [spec_of(c) for c in cfg], last_epoch=last_epoch)
-    return scheduler_for(optimizer, spec_of(cfg), last_epoch=last_epoch)
+    schedule = [spec_of(c) for c in cfg] if isinstance(cfg, (list, tuple)) else spec_of(cfg)
+    return ScheduleLR(optimizer, schedule, last_epoch=last_epoch, hyper=hyper)
 
 
 def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
@@ -95,7 +80,7 @@ def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
         >>> import torch
         >>> cfg = {"schedule": "warmup_linear_decay", "peak_value": 1.0, "warmup_steps": 2, "total_steps": 4}
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
-        >>> sched = from_config(opt, cfg)
+        >>> sched = scheduler_from_config(opt, cfg)
         >>> for _ in range(3):
         ...     opt.step(); sched.step()
         >>> opt2 = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
@@ -111,8 +96,7 @@ def resume(optimizer: Optimizer, state: Mapping[str, Any]) -> ScheduleLR:
             "resume: state has no schedule config; expected a warmup_torch scheduler's state_dict() "
             "(a schedule over a user function saves none: rebuild it and call load_state_dict)"
         )
-    scheduler = scheduler_for(optimizer, [spec_of(c) for c in saved] if per_group else spec_of(saved),
-                              hyper=state.get("hyper"))
+    scheduler = scheduler_from_config(optimizer, list(saved) if per_group else saved, hyper=state.get("hyper"))
     scheduler.load_state_dict(state)
     scheduler.write_lrs()
     return scheduler

@@ -10,7 +10,7 @@ loads it back:
   or epochs of ``ceil(batches / gradient_accumulation_steps)`` updates), the warmup of
   ``args.warmup_steps`` (a count, or a ratio of the length below 1) and the base lr of
   ``args.learning_rate`` fill what the config leaves out (:func:`warmup_spec.sizing.fill_sizes`);
-- ``Trainer(..., optimizers=(optimizer, warmup_torch.from_config(optimizer, cfg)))`` with a
+- ``Trainer(..., optimizers=(optimizer, warmup_torch.scheduler_from_config(optimizer, cfg)))`` with a
   complete config.
 
 A config that leaves out its warmup while ``args.warmup_steps`` is 0 (HF's default) keeps
@@ -27,7 +27,7 @@ from transformers import Trainer
 
 from warmup_spec.registry import spec_of
 from warmup_spec.sizing import fill_sizes
-from warmup_torch.config import ConfigLike, scheduler_for
+from warmup_torch.config import ConfigLike, scheduler_from_config
 from warmup_torch.scheduler import ScheduleLR
 
 
@@ -54,7 +54,7 @@ def trainer_scheduler(optimizer: Optimizer, cfg: ConfigLike, num_training_steps:
     """
     sized = fill_sizes(cfg, total_steps=num_training_steps, warmup_steps=num_warmup_steps,
                        lr=float(optimizer.param_groups[0]["lr"]))
-    return scheduler_for(optimizer, spec_of(sized))
+    return scheduler_from_config(optimizer, spec_of(sized))
 
 
 class ScheduleTrainerMixin:

@@ -26,7 +26,7 @@ from torch.optim import Optimizer
 
 from warmup_spec.registry import spec_of
 from warmup_spec.sizing import fill_sizes
-from warmup_torch.config import ConfigLike, scheduler_for
+from warmup_torch.config import ConfigLike, scheduler_from_config
 
 
 def scheduler_config(optimizer: Optimizer, cfg: ConfigLike, trainer: Any = None) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def scheduler_config(optimizer: Optimizer, cfg: ConfigLike, trainer: Any = None)
     if trainer is not None:
         cfg = fill_sizes(cfg, total_steps=int(trainer.estimated_stepping_batches),
                          lr=float(optimizer.param_groups[0]["lr"]))
-    return {"scheduler": scheduler_for(optimizer, spec_of(cfg)), "interval": "step", "frequency": 1}
+    return {"scheduler": scheduler_from_config(optimizer, spec_of(cfg)), "interval": "step", "frequency": 1}
 
 
 __all__ = ["scheduler_config"]

@@ -1,8 +1,8 @@
 """``ScheduleLR``: any schedule as a ``torch.optim.lr_scheduler.LRScheduler``, in closed form.
 
 One scheduler class drives an optimizer with any schedule (a spec, a config mapping or a
-:class:`~warmup_spec.Schedule`); the per-schedule classes (``WarmupCosineDecayLR``, ...)
-are generated subclasses that take the schedule's own parameters.
+:class:`~warmup_spec.Schedule`); the per-schedule front ends (``warmup_torch.schedulers``,
+``schedulers.warmup_cosine_decay(optimizer, ...)``) build it from the schedule's own parameters.
 
 Conventions:
 
@@ -47,7 +47,7 @@ from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
 
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.hyper import hyper_config, hyper_spec, momentum_of
-from warmup_spec.registry import spec_to_config
+from warmup_spec.registry import spec_of, spec_to_config
 from warmup_spec.schedule import Schedule
 from warmup_torch.hyper import HyperWriter, describe
 
@@ -77,6 +77,17 @@ def _config_or_none(spec: ScheduleSpec) -> dict[str, Any] | None:
         return spec_to_config(spec)
     except ValueError:
         return None
+
+
+def _as_written_now(saved: Any) -> Any:
+    """A saved config as this release writes it (an old spelling, one_cycle's ``"cos"``,
+    becomes today's), or the config itself if it is no valid one."""
+    try:
+        if isinstance(saved, list):
+            return [None if c is None else spec_to_config(spec_of(c)) for c in saved]
+        return spec_to_config(spec_of(saved))
+    except ValueError:
+        return saved
 
 
 def group_ratios(optimizer: Optimizer) -> list[float]:
@@ -246,13 +257,6 @@ class ScheduleLR(LRScheduler):
         self._hyper_config, self._hyper = _hyper_writer(optimizer, self.schedules, hyper, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
 
-    @classmethod
-    def _from_spec(cls, optimizer: Optimizer, spec: Any, last_epoch: int = -1) -> ScheduleLR:
-        """Builds ``cls`` from an already validated spec (``from_config``'s path)."""
-        obj = cls.__new__(cls)
-        ScheduleLR.__init__(obj, optimizer, spec, last_epoch=last_epoch)
-        return obj
-
     @property
     def spec(self) -> ScheduleSpec | list[ScheduleSpec]:
         """The frozen spec of the schedule (a list, one per group, with per-group schedules)."""
@@ -355,7 +359,7 @@ class ScheduleLR(LRScheduler):
         if not isinstance(state_dict, Mapping) or "schedule" not in state_dict:
             raise ValueError(f"{name}.load_state_dict: not a warmup_torch scheduler state (no 'schedule' key)")
         saved = state_dict["schedule"]
-        if saved != self._config:
+        if saved != self._config and _as_written_now(saved) != self._config:
             raise ValueError(
                 f"{name}.load_state_dict: the saved state is for {_describe(saved)}, but this "
                 f"scheduler runs {_describe(self._config)}; resume the saved one with "

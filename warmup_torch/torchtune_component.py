@@ -25,7 +25,7 @@ from torch.optim import Optimizer
 
 from warmup_spec.registry import spec_of
 from warmup_spec.sizing import fill_sizes
-from warmup_torch.config import scheduler_for
+from warmup_torch.config import scheduler_from_config
 from warmup_torch.scheduler import ScheduleLR
 
 
@@ -61,7 +61,7 @@ def lr_scheduler(optimizer: Optimizer, num_warmup_steps: int | None = None, num_
     lr = float(group.get("initial_lr", group["lr"]))  # a resumed recipe's optimizer runs at a scheduled lr
     cfg = fill_sizes({"schedule": schedule, **params}, total_steps=num_training_steps, warmup_steps=num_warmup_steps,
                      lr=lr)
-    return scheduler_for(optimizer, spec_of(cfg), last_epoch=last_epoch)
+    return scheduler_from_config(optimizer, spec_of(cfg), last_epoch=last_epoch)
 
 
 __all__ = ["lr_scheduler"]

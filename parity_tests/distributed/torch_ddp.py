@@ -58,7 +58,7 @@ def train(model, params_for_opt, cfg, xs, ys, rows: slice):
     import warmup_torch
 
     opt = torch.optim.AdamW(params_for_opt, lr=cfg["peak_value"], weight_decay=WEIGHT_DECAY)
-    sched = warmup_torch.from_config(opt, cfg)
+    sched = warmup_torch.scheduler_from_config(opt, cfg)
     lrs, losses = [], []
     for k in range(xs.shape[0]):
         x, y = xs[k, rows], ys[k, rows]

@@ -2,7 +2,8 @@
 
 Adding a schedule: a new module here with its definition, one import line below, its
 float64 reference in :mod:`warmup_spec.reference`, configs in ``parity_tests/cases.py``,
-and ``make generate`` for the front ends.
+and one front-end line in ``warmup_spec/host.py``, ``warmup_jax/schedules.py`` and
+``warmup_torch/schedulers.py``.
 """
 
 from warmup_spec.catalogue.decay_from import DecayFrom
@@ -11,7 +12,7 @@ from warmup_spec.catalogue.legacy_noam import LegacyNoam
 from warmup_spec.catalogue.noam import Noam
 from warmup_spec.catalogue.one_cycle import OneCycle
 from warmup_spec.catalogue.sample_clock import SampleClock
-from warmup_spec.catalogue.scale import Scale
+from warmup_spec.catalogue.scaled import Scaled
 from warmup_spec.catalogue.tri_stage import TriStage
 from warmup_spec.catalogue.untuned_warmup import UntunedWarmup
 from warmup_spec.catalogue.warmup_constant import WarmupConstant
@@ -31,13 +32,13 @@ SCHEDULES = (
     WarmupStableDecayCycles,
 )
 """The named schedules, in catalogue order."""
-COMBINATORS = (WithWarmup, UntunedWarmup, Scale, Join, DecayFrom, SampleClock)
+COMBINATORS = (WithWarmup, UntunedWarmup, Scaled, Join, DecayFrom, SampleClock)
 """The definitions that take other schedules."""
 CATALOGUE = SCHEDULES + COMBINATORS
 
 __all__ = [
     "CATALOGUE", "COMBINATORS", "SCHEDULES",
-    "DecayFrom", "Join", "LegacyNoam", "Noam", "OneCycle", "SampleClock", "Scale", "TriStage", "UntunedWarmup",
+    "DecayFrom", "Join", "LegacyNoam", "Noam", "OneCycle", "SampleClock", "Scaled", "TriStage", "UntunedWarmup",
     "WarmupConstant", "WarmupCosineDecay", "WarmupCosineRestarts", "WarmupExponentialDecay", "WarmupInverseSqrt",
     "WarmupLinearDecay", "WarmupPolynomialDecay", "WarmupStableDecay", "WarmupStableDecayCycles", "WithWarmup",
 ]

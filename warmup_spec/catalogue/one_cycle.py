@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import AnnealShape, ScheduleSpec
+from warmup_spec.deprecation import deprecated
 from warmup_spec.primitives import Described, Interp, Join, Node
 from warmup_spec.registry import register
 
@@ -20,7 +21,7 @@ class OneCycle(ScheduleSpec):
     From ``peak_value / div_factor`` up to ``peak_value`` at step
     ``a = pct_start * total_steps - 1``, then down to
     ``peak_value / div_factor / final_div_factor`` at ``total_steps - 1``; each phase
-    anneals with ``anneal`` (``"cos"`` or ``"linear"``). Unlike torch, steps past
+    anneals with ``anneal`` (``"cosine"`` or ``"linear"``). Unlike torch, steps past
     the end hold the final value instead of raising. (optax's ``cosine_onecycle_schedule``
     peaks and ends one step later.)
 
@@ -42,7 +43,7 @@ class OneCycle(ScheduleSpec):
         pct_start: fraction of steps rising, in ``(1 / total_steps, 1)``.
         div_factor: ``peak_value / initial value``, ``> 0``.
         final_div_factor: ``initial value / final value``, ``> 0``.
-        anneal: ``"cos"`` or ``"linear"``.
+        anneal: ``"cosine"`` or ``"linear"`` (``"cos"``, deprecated, is ``"cosine"``).
         cycle_momentum: cycle the momentum / ``beta1`` (keyword-only; torch's default True).
         base_momentum: the momentum at the peak lr, in ``[0, 1)`` (torch's 0.85).
         max_momentum: the momentum at the lowest lrs, in ``[0, 1)`` (torch's 0.95).
@@ -63,7 +64,7 @@ class OneCycle(ScheduleSpec):
     pct_start: float = 0.3
     div_factor: float = 25.0
     final_div_factor: float = 1e4
-    anneal: AnnealShape = "cos"
+    anneal: AnnealShape = "cosine"
     cycle_momentum: bool = field(default=True, kw_only=True)
     base_momentum: float = field(default=0.85, kw_only=True)
     max_momentum: float = field(default=0.95, kw_only=True)
@@ -78,7 +79,10 @@ class OneCycle(ScheduleSpec):
             raise c.fail(n, "pct_start", self.pct_start, f"pct_start * total_steps > 1 (total_steps={T})")
         self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
         self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
-        self._set("anneal", c.choice(n, "anneal", self.anneal, ("cos", "linear")))
+        if self.anneal == "cos":  # the spelling before "cosine", like every other shape
+            deprecated(f"{n}: anneal='cos'", "anneal='cosine'", stacklevel=4)
+            self._set("anneal", "cosine")
+        self._set("anneal", c.choice(n, "anneal", self.anneal, ("cosine", "linear")))
         self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
         for key in ("base_momentum", "max_momentum"):
             self._set(key, c.number(n, key, getattr(self, key), 0.0, 1.0, hi_open=True))
@@ -90,9 +94,8 @@ class OneCycle(ScheduleSpec):
         """``first`` at step 0 to ``middle`` at the peak step, then to ``last_value`` at
         ``total_steps - 1``, both phases on the same clock."""
         a, last = self._peak_step(), self.total_steps - 1
-        shape = "cosine" if self.anneal == "cos" else "linear"
-        one = Interp(shape, first, middle, a)
-        two = Interp(shape, middle, last_value, last, start=a)
+        one = Interp(self.anneal, first, middle, a)
+        two = Interp(self.anneal, middle, last_value, last, start=a)
         return Join([one, two], [math.floor(a) + 1], shift=False)
 
     def compose(self) -> Node:

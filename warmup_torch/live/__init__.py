@@ -23,7 +23,7 @@ READERS: tuple[Reader, ...] = (ours.config_of, hf_transformers.config_of, timm_s
 def to_config(scheduler: Any) -> dict[str, Any] | list[dict[str, Any]]:
     """The config of a live scheduler: torch's built-ins (nested ``SequentialLR`` /
     ``ChainedScheduler`` too), an HF ``LambdaLR`` made by ``transformers.get_*``, a timm
-    scheduler, or one of ours. ``warmup_jax.from_config(to_config(scheduler))`` is then
+    scheduler, or one of ours. ``warmup_jax.schedule_from_config(to_config(scheduler))`` is then
     the same schedule in JAX.
 
     Raises:

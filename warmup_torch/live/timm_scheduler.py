@@ -5,7 +5,7 @@ this reader never imports timm. Its config is the port ``"timm.<ClassName>"``
 (:mod:`warmup_spec.anchors.timm_scheduler`) with the scheduler's attributes and, as
 ``lr``, each param group's base lr (timm's ``base_values``); one config per param group
 when those differ. A group with timm's ``lr_scale`` (layer-wise lr decay) gets
-``{"schedule": "scale", "base": <config>, "factor": lr_scale}``: timm multiplies every lr
+``{"schedule": "scaled", "base": <config>, "factor": lr_scale}``: timm multiplies every lr
 it writes into that group by it.
 """
 
@@ -74,7 +74,7 @@ def config_of(scheduler: Any) -> dict[str, Any] | list[dict[str, Any]] | None:
         cfg: dict[str, Any] = {"schedule": f"timm.{name}", "lr": float(_plain(base)), **params}
         scale = group.get("lr_scale")
         if scale is not None:
-            cfg = {"schedule": "scale", "base": cfg, "factor": float(_plain(scale))}
+            cfg = {"schedule": "scaled", "base": cfg, "factor": float(_plain(scale))}
         configs.append(cfg)
     if all(cfg == configs[0] for cfg in configs):
         return configs[0]

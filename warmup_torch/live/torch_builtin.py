@@ -141,5 +141,5 @@ def _lambda(s: Any) -> Config | list[Config]:
                 f"to_config: a LambdaLR over {fn!r}, a function we cannot see inside; build it from "
                 "one of our schedules (warmup_torch.warmup_cosine_decay(...)) or write the schedule as a config"
             )
-        configs.append({"schedule": "scale", "base": spec_to_config(fn.spec), "factor": float(base)})
+        configs.append({"schedule": "scaled", "base": spec_to_config(fn.spec), "factor": float(base)})
     return configs[0] if all(c == configs[0] for c in configs) else configs

@@ -1,4 +1,5 @@
-"""``scale``: a schedule times a constant factor."""
+"""``scaled``: a schedule times a constant factor (``scale`` before; ``optax.scale`` is a gradient
+transformation)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from warmup_spec.registry import base_of, register
 
 @register
 @dataclass(frozen=True)
-class Scale(ScheduleSpec):
+class Scaled(ScheduleSpec):
     r"""``f(t) = factor * base(t)``, e.g. half the lr for one parameter group.
 
     Args:
@@ -23,12 +24,12 @@ class Scale(ScheduleSpec):
         factor: the factor, ``>= 0``.
 
     Example:
-        >>> f = scale(lambda t: 0.5, 0.5)
+        >>> f = scaled(lambda t: 0.5, 0.5)
         >>> [round(float(f(t)), 6) for t in range(2)]
         [0.25, 0.25]
     """
 
-    name: ClassVar[str] = "scale"
+    name: ClassVar[str] = "scaled"
     base: BaseLike
     factor: float
 
