@@ -12,8 +12,8 @@ import torch
 from flax import nnx
 
 from warmup_parity import compare, copy_weights, models
-from warmup_parity.comparison import TOLERANCES, Divergence
 from warmup_parity.data import batch_indices, digits, text
+from warmup_parity.report import TOLERANCES, Divergence
 from warmup_parity.testing import assert_training_parity
 
 ADAMW = {"name": "adamw", "weight_decay": 0.01}

@@ -35,11 +35,26 @@ SCHEDULE = {"schedule": "warmup_cosine_decay", "peak_value": 1.0, "warmup_steps"
 PAIRS = {
     "sgd_momentum": ({"name": "sgd_momentum", "momentum": 0.9}, 0.05),
     "adamw": ({"name": "adamw", "weight_decay": 0.05}, 5e-3),
+    "nadam": ({"name": "nadam", "weight_decay": 0.05, "decoupled_weight_decay": True}, 5e-3),
+    "radam": ({"name": "radam"}, 5e-3),
 }
 STOPS = {"mid-warmup": 4, "mid-decay": 19}
 TOL_F64 = 1e-9
 DATA = data.synthetic(n=256, d=8, n_out=2, seed=3)
 BATCHES = data.batch_indices(256, 32, STEPS, seed=7)
+
+
+@pytest.fixture(autouse=True)
+def _nadam_in_float64(request: pytest.FixtureRequest) -> Any:
+    """torch keeps NAdam's mu_product in its default dtype: float64 for a float64 NAdam run (float32 for
+    the float32 run, as JAX's)."""
+    params = getattr(request.node, "callspec", None)
+    nadam = params is not None and params.params.get("pair") == "nadam" and "float32" not in request.node.name
+    default = torch.get_default_dtype()
+    if nadam:
+        torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(default)
 
 
 def _schedule(pair: str) -> dict[str, Any]:
@@ -246,7 +261,7 @@ def test_an_optimizer_without_the_moments_is_refused(tmp_path: Path) -> None:
         model = _flax(1)
         sgd = nnx.Optimizer(model, optax_transform(PAIRS["sgd_momentum"][0], warmup_jax.from_config(_schedule("adamw"))),
                             wrt=nnx.Param)
-        with pytest.raises(ValueError, match="the Optax state field 'trace' .* has no counterpart in torch's adam state"):
+        with pytest.raises(ValueError, match="the Optax state field 'trace' .* has no counterpart in torch's AdamW state"):
             torch_to_jax(ckpt, tmodel, model, sgd, schedule=_schedule("adamw"))
 
 
@@ -304,3 +319,30 @@ def test_a_run_with_parameter_group_rules_crosses_too(tmp_path: Path) -> None:
     assert max(_max_rel(a, b) for a, b in zip(jax_snaps, torch_snaps)) <= TOL_F64
     frozen = [n for n in initial if n.startswith("l2.")]
     assert _same({n: jax_snaps[-1][n] for n in frozen}, {n: initial[n] for n in frozen})
+
+
+@pytest.mark.parametrize("name", ["nadam", "radam", "adamax"])
+def test_the_checkpoint_names_its_pair(name: str) -> None:
+    """NAdam, RAdam and Adamax have Adam's param-group keys; resume reads the saved pair, not the keys."""
+    from warmup_parity.optimizers import pair_of
+
+    model = torch.nn.Linear(2, 1)
+    opt, _ = torch_optimizer({"name": name}, model.parameters(), _schedule("adamw"))
+    assert pair_of(opt.state_dict()).name == name
+    assert pair_of(opt).name == name
+
+
+def test_an_optimizer_without_a_twin_is_refused_by_name(tmp_path: Path) -> None:
+    from warmup_parity.optimizers import pair_of
+
+    model = torch.nn.Linear(2, 1)
+    with pytest.raises(ValueError, match=r"torch.optim.ASGD has no Optax twin .*supported: SGD, Adam, AdamW, NAdam"):
+        pair_of(torch.optim.ASGD(model.parameters()))
+    with pytest.raises(ValueError, match="does not name its pair .*pass pair="):
+        pair_of(torch.optim.Adam(model.parameters()).state_dict())
+    with jax.enable_x64(True):
+        tmodel, topt, tsched = _torch_side("adamw", 0)
+        fmodel, fopt = _jax_side("adamw", 1)
+        asgd = torch.optim.ASGD(tmodel.parameters())
+        with pytest.raises(ValueError, match="torch.optim.ASGD has no Optax twin"):
+            jax_to_torch(fmodel, fopt, tmodel, asgd, tsched)

@@ -5,7 +5,7 @@ Every experiment is one record of :data:`EXPERIMENTS`: the arms it compares and 
 (:func:`run_experiment`) trains every point on the built-in post-LN Transformer
 (:mod:`warmup_parity.transformer`) over the character-level help text of the standard
 library (:func:`warmup_parity.data.text`), in JAX and in torch from the same weights and
-batches (:func:`warmup_parity.comparison.train_pair`), and gives each point a verdict:
+batches (:func:`warmup_parity.engine.train_pair`), and gives each point a verdict:
 
 - ``agree``: the two runs' parameters stayed within the dtype's tolerance at every step;
 - ``chaos``: they parted after the step-0 forward, loss, gradients and update agreed, and
@@ -404,7 +404,7 @@ def _pair_builder(opts: Options) -> tuple[Any, Callable[[], tuple[Any, Any, Any]
     from flax import nnx
 
     from warmup_parity import data, models
-    from warmup_parity.comparison import prepare
+    from warmup_parity.engine import prepare
 
     if opts.model == "mlp":
         ds = data.digits()
@@ -444,7 +444,8 @@ def run_experiment(opts: Options, on_step: Callable[[dict[str, float]], None] | 
     import torch
 
     import warmup_jax
-    from warmup_parity.comparison import TOLERANCES, TorchLR, train_pair
+    from warmup_parity.engine import TorchLR, train_pair
+    from warmup_parity.report import TOLERANCES
     from warmup_parity.data import batch_indices
     from warmup_parity.models import losses
     from warmup_parity.optimizers import optax_transform, optimizer_from_config, torch_optimizer

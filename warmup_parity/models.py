@@ -173,7 +173,7 @@ def torch_weights(model: Any) -> dict[str, np.ndarray]:
 def losses(task: str) -> tuple[Callable, Callable]:
     """(jax loss, torch loss): mean cross-entropy on integer labels (any leading axes), or
     mean squared error."""
-    from warmup_parity.comparison import loss_pair
+    from warmup_parity.engine import loss_pair
 
     return loss_pair("cross_entropy" if task == "classification" else "mse")
 

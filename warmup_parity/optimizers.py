@@ -8,8 +8,13 @@ one (so AdamW's weight decay is 1e-2 as in torch, not optax's 1e-4; RMSprop's ``
 rate is never a hyperparameter: it is the schedule, ``warmup_jax.from_config(cfg)`` on the
 Optax side and ``warmup_torch.from_config(optimizer, cfg)`` on the torch side.
 
-The Optax compositions are the measured ones of ``docs/traps.md``; the whole table,
-defaults spelled out, is :data:`MAPPING` (:func:`mapping_table_markdown` renders it).
+Each pair is ONE record, a :class:`Pair` in :data:`PAIRS`: its defaults and ranges, its
+momentum key, the builders of both sides, the state fields that resume maps, and its rows of
+the mapping table (:data:`MAPPING`, rendered by :func:`mapping_table_markdown` into
+``docs/optimizers.md``). Adding a pair is adding a record. The Optax compositions are the
+measured ones of ``docs/traps.md``; where optax's own builder computes another rule than
+torch (NAdam, RAdam) the twin is in :mod:`warmup_parity.optax_twins`. A torch optimizer
+without a record (``ASGD``, ``LBFGS``, ...) is refused by name (:func:`pair_of`).
 Two configurations have no exact Optax counterpart (``adagrad`` with ``eps != 0`` and the
 Adam family with ``amsgrad=True`` and ``eps != 0``); they raise ``ValueError`` unless built with
 ``approximate=True``, and such a spec reports ``spec.exact == False``.
@@ -51,84 +56,154 @@ Hyper = float | bool | ScheduleSpec
 """A hyperparameter value: a float, a bool for switches (``nesterov``, ``amsgrad``), or the
 schedule of a scheduled one (``momentum``, ``b1``, ``weight_decay``)."""
 
-_ADAM: dict[str, Hyper] = {"b1": 0.9, "b2": 0.999, "eps": 1e-8, "amsgrad": False}
-_RMS: dict[str, Hyper] = {"alpha": 0.99, "eps": 1e-8}
+Range = tuple[float, float, bool, bool]
+"""A float's valid interval: ``(lowest, highest, lowest allowed, highest allowed)``."""
+_UNIT: Range = (0.0, 1.0, True, False)
+_NONNEG: Range = (0.0, math.inf, True, False)
 
-DEFAULTS: dict[str, dict[str, Hyper]] = {
-    "sgd": {},
-    "sgd_momentum": {"momentum": 0.9},
-    "nesterov": {"momentum": 0.9},
-    "sgd_l2": {"weight_decay": 1e-2, "momentum": 0.0, "nesterov": False},
-    "adam": dict(_ADAM),
-    "adam_l2": {"weight_decay": 1e-2, **_ADAM},
-    "adamw": {"weight_decay": 1e-2, **_ADAM},
-    "rmsprop": dict(_RMS),
-    "rmsprop_momentum": {**_RMS, "momentum": 0.9},
-    "rmsprop_centered": {**_RMS, "momentum": 0.0},
-    "adagrad": {"initial_accumulator_value": 0.0, "eps": 1e-10},
-}
-"""Every pair's hyperparameters and their defaults, in the order the table lists them."""
+_Builder = Callable[[str, Mapping[str, Any], Any, Any], "optax.GradientTransformation"]
+"""The Optax side of a pair: ``(pair name, hyperparameters, lr schedule, dtype) -> transformation``."""
+_Factory = Callable[[str, Iterable[Any], Mapping[str, Any]], "torch.optim.Optimizer"]
+"""The torch side of a pair: ``(pair name, params, hyperparameters) -> optimizer`` with ``lr=1.0``."""
 
-PAIR_NAMES: tuple[str, ...] = tuple(DEFAULTS)
-_BOOL_KEYS = frozenset({"nesterov", "amsgrad"})
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One row of the mapping table (``docs/optimizers.md``)."""
+
+    name: str
+    torch: str
+    optax: str
+    defaults: str
+    exact: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One optimizer pair: everything this package knows about it, in one record.
+
+    Attributes:
+        name: the pair's name in configs (``{"name": "adamw", ...}``).
+        torch_class: its torch optimizer's class name in ``torch.optim``.
+        defaults: every hyperparameter and its default, in table order; a ``bool`` default
+            makes the key a switch.
+        ranges: the valid interval of every float hyperparameter.
+        optax: builds the Optax side.
+        torch: builds the torch side (``lr=1.0``: the scheduler sets the lr).
+        fields: Optax per-parameter state field -> torch per-parameter state key (resume).
+        rows: the pair's rows of the mapping table.
+        momentum_key: the hyperparameter an lr schedule's cycled momentum drives (``b1`` where
+            torch has ``betas``, ``momentum``), or ``None``.
+        buffer: torch keeps a momentum buffer only while the momentum is not 0.
+        counted: torch's per-parameter state holds a ``step``.
+        scalars: Optax scalar state field -> torch per-parameter scalar state key (resume).
+        check: raises ``ValueError`` for a combination of valid values that torch or the pair refuses.
+        inexact: why a configuration has no exact Optax counterpart (empty when it has).
+    """
+
+    name: str
+    torch_class: str
+    defaults: Mapping[str, Hyper]
+    ranges: Mapping[str, Range]
+    optax: _Builder
+    torch: _Factory
+    fields: Mapping[str, str]
+    rows: tuple[MappingRow, ...]
+    momentum_key: str | None = None
+    buffer: bool = False
+    counted: bool = True
+    scalars: Mapping[str, str] = field(default_factory=dict)
+    check: Callable[[str, Mapping[str, Hyper]], None] | None = None
+    inexact: Callable[[str, Mapping[str, Hyper]], tuple[str, ...]] | None = None
+
+
 _CONFIG_KEYS = frozenset({"name", "approximate"})
-
-# (key, lowest, highest, lowest allowed, highest allowed): the valid range of each float.
-_RANGES: dict[str, tuple[float, float, bool, bool]] = {
-    "b1": (0.0, 1.0, True, False),
-    "b2": (0.0, 1.0, True, False),
-    "alpha": (0.0, 1.0, True, False),
-    "eps": (0.0, math.inf, True, False),
-    "weight_decay": (0.0, math.inf, True, False),
-    "momentum": (0.0, 1.0, True, False),
-    "initial_accumulator_value": (0.0, math.inf, True, False),
-}
-_NEEDS_MOMENTUM = frozenset({"sgd_momentum", "nesterov", "rmsprop_momentum"})
 SCHEDULABLE = frozenset({"momentum", "b1", "weight_decay"})
 """The hyperparameters that may be schedules (a ramp mapping or a schedule config)."""
-_ADAM_PAIRS = frozenset({"adam", "adam_l2", "adamw"})
-_BUFFER_PAIRS = frozenset({"sgd", "sgd_momentum", "nesterov", "sgd_l2", "rmsprop", "rmsprop_momentum",
-                           "rmsprop_centered"})
-"""Pairs whose torch optimizer keeps a momentum buffer only while the momentum is not 0."""
 
 
 # --------------------------------------------------------------------------- spec
 
 
-def _check_value(name: str, key: str, value: Any) -> Hyper:
+def pair(name: str) -> Pair:
+    """The record of pair ``name``.
+
+    Raises:
+        ValueError: an unknown name, listing the valid ones.
+
+    Example:
+        >>> pair("radam").torch_class
+        'RAdam'
+    """
+    if name not in PAIRS:
+        raise ValueError(f"unknown optimizer pair {name!r}; valid names: {', '.join(sorted(PAIRS))}")
+    return PAIRS[name]
+
+
+def pair_of(optimizer: Any) -> Pair:
+    """The record of a torch optimizer's pair: the pair's name that :func:`torch_optimizer` saves
+    in each param group (``"optimizer_pair"``), else the pair of its class (pairs that share a
+    class share their state fields).
+
+    Args:
+        optimizer: a ``torch.optim.Optimizer``, or its ``state_dict()``.
+
+    Raises:
+        ValueError: an optimizer without an Optax twin (``ASGD``, ``LBFGS``, ...), naming it and
+            the supported classes; a state dict that does not name its pair.
+    """
+    groups = optimizer["param_groups"] if isinstance(optimizer, Mapping) else optimizer.param_groups
+    name = groups[0].get("optimizer_pair") if groups else None
+    if name is not None:
+        return pair(name)
+    supported = ", ".join(dict.fromkeys(p.torch_class for p in PAIRS.values()))
+    if isinstance(optimizer, Mapping):
+        raise ValueError("the optimizer state does not name its pair (warmup_parity.optimizers.torch_optimizer "
+                         f"saves it as 'optimizer_pair' in each param group); pass pair= (one of "
+                         f"{', '.join(PAIRS)})")
+    cls = type(optimizer).__name__
+    for p in PAIRS.values():
+        if p.torch_class == cls:
+            return p
+    raise ValueError(f"torch.optim.{cls} has no Optax twin in warmup_parity.optimizers; supported: {supported}")
+
+
+def _check_value(record: Pair, key: str, value: Any) -> Hyper:
     """Validates one hyperparameter and returns it as a ``float`` (``bool`` for a switch, the
     spec of a scheduled one)."""
+    name = record.name
     if key in SCHEDULABLE and isinstance(value, (Mapping, ScheduleSpec, Specified)):
-        return _check_schedule(name, key, value)
-    if key in _BOOL_KEYS:
+        return _check_schedule(record, key, value)
+    if isinstance(record.defaults[key], bool):
         if not isinstance(value, bool):
             raise ValueError(f"{name}: {key} must be a bool, got {value!r}")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name}: {key} must be a number, got {value!r}")
     x = float(value)
-    lo, hi, lo_ok, hi_ok = _RANGES[key]
+    lo, hi, lo_ok, hi_ok = record.ranges[key]
     if not (math.isfinite(x) and (lo < x or (lo_ok and x == lo)) and (x < hi or (hi_ok and x == hi))):
         interval = f"{'[' if lo_ok else '('}{lo:g}, {hi:g}{']' if hi_ok else ')'}"
         raise ValueError(f"{name}: {key} must be in {interval}, got {value!r}")
     return x
 
 
-def _check_schedule(name: str, key: str, value: Any) -> ScheduleSpec:
+def _check_schedule(record: Pair, key: str, value: Any) -> ScheduleSpec:
     """A scheduled hyperparameter: its spec, with the ends of a ramp in the key's range."""
-    spec = hyper_spec(f"{name}: {key}", value)
+    spec = hyper_spec(f"{record.name}: {key}", value)
     ends = bounds(spec)
-    lo, hi, _, hi_ok = _RANGES[key]
+    lo, hi, _, hi_ok = record.ranges[key]
     if ends is not None and not (ends[0] >= lo and (ends[1] < hi or (hi_ok and ends[1] == hi))):
-        raise c.fail(name, key, hyper_config(spec), f"a schedule within [{lo:g}, {hi:g}{']' if hi_ok else ')'}")
+        raise c.fail(record.name, key, hyper_config(spec),
+                     f"a schedule within [{lo:g}, {hi:g}{']' if hi_ok else ')'}")
     return spec
 
 
 def _resolve(name: str, given: Mapping[str, Any]) -> dict[str, Hyper]:
     """The complete hyperparameters of pair ``name``: the defaults updated with ``given``."""
-    if name not in DEFAULTS:
-        raise ValueError(f"unknown optimizer pair {name!r}; valid names: {', '.join(sorted(DEFAULTS))}")
-    valid = DEFAULTS[name]
+    record = pair(name)
+    valid = record.defaults
     unknown = sorted(set(given) - set(valid))
     if unknown:
         is_lr = bool({"lr", "learning_rate"} & set(unknown))
@@ -137,11 +212,9 @@ def _resolve(name: str, given: Mapping[str, Any]) -> dict[str, Hyper]:
             f"{name}: unknown hyperparameter(s) {', '.join(map(repr, unknown))}{hint}; "
             f"valid: {', '.join(valid) if valid else '(none)'}"
         )
-    hp = {key: _check_value(name, key, given.get(key, default)) for key, default in valid.items()}
-    if name in _NEEDS_MOMENTUM and hp["momentum"] == 0.0:
-        raise ValueError(f"{name}: momentum must be > 0 (use {'rmsprop' if 'rms' in name else 'sgd'} for none)")
-    if name == "sgd_l2" and hp["nesterov"] and hp["momentum"] == 0.0:
-        raise ValueError("sgd_l2: nesterov=True needs momentum > 0 (torch refuses it too)")
+    hp = {key: _check_value(record, key, given.get(key, default)) for key, default in valid.items()}
+    if record.check is not None:
+        record.check(name, hp)
     return hp
 
 
@@ -155,28 +228,15 @@ def inexact_reasons(name: str, hyperparams: Mapping[str, Hyper]) -> tuple[str, .
     Returns:
         One sentence per mismatch; empty when the pair is exact.
     """
-    reasons = []
-    if name == "adagrad" and hyperparams["eps"] != 0.0:
-        reasons.append(
-            "adagrad: torch adds eps outside the square root (g / (sqrt(s) + eps)), optax inside "
-            "(g / sqrt(s + eps)); no optax eps reproduces torch's. Pass eps=0 for an exact pair "
-            "(torch then gives 0/0 = nan for a parameter whose gradients were all exactly 0)"
-        )
-    if hyperparams.get("amsgrad") and hyperparams["eps"] != 0.0:
-        reasons.append(
-            f"{name}: amsgrad=True: torch keeps the max of the raw second moment v and uses "
-            "sqrt(max v) / sqrt(1 - b2**t) + eps, optax.amsgrad the max of the bias-corrected v; "
-            "the closest optax composition (max of the raw v, times sqrt(1 - b2**t)) uses "
-            "eps / sqrt(1 - b2**t) instead of eps. Pass eps=0 for an exact pair"
-        )
-    return tuple(reasons)
+    record = pair(name)
+    return () if record.inexact is None else record.inexact(name, hyperparams)
 
 
 @dataclass(frozen=True)
 class OptimizerSpec:
     """One matched optimizer pair: a pair name and its complete hyperparameters.
 
-    Construction fills in the defaults of :data:`DEFAULTS` and validates everything;
+    Construction fills in the defaults of its :class:`Pair` record and validates everything;
     ``OptimizerSpec("adamw", {"weight_decay": 0.1})`` works, and the stored
     ``hyperparams`` is the complete, ordered tuple of ``(key, value)`` pairs.
 
@@ -286,14 +346,6 @@ def _as_spec(spec: SpecLike) -> OptimizerSpec:
 # --------------------------------------------------------------------------- scheduled hyperparameters
 
 
-def _momentum_key(name: str) -> str | None:
-    """The pair's hyperparameter an lr schedule's momentum drives: ``b1`` for the Adam pairs,
-    ``momentum`` for SGD and RMSprop (as torch's scheduler writes ``betas[0]`` or ``momentum``)."""
-    if name in _ADAM_PAIRS:
-        return "b1"
-    return "momentum" if name in _BUFFER_PAIRS else None
-
-
 def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, ScheduleSpec]:
     """The pair's hyperparameters that follow a schedule, by the pair's keys.
 
@@ -325,7 +377,7 @@ def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, Sch
     out = spec.scheduled()
     implied = momentum_of(spec_of(schedule) if isinstance(schedule, Mapping) else schedule)
     if implied is not None:
-        key = _momentum_key(spec.name)
+        key = pair(spec.name).momentum_key
         who = implied.schedule.name
         if key is None:
             raise c.fail(who, "cycle_momentum", True,
@@ -336,7 +388,7 @@ def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, Sch
                          f"a number: {who} cycles the {key} itself (cycle_momentum=True)")
         out[key] = implied
     momentum = out.get("momentum")
-    if spec.name in _BUFFER_PAIRS and momentum is not None:
+    if pair(spec.name).buffer and momentum is not None:
         ends = bounds(momentum)
         if ends is not None and ends[0] <= 0.0:
             raise c.fail(spec.name, "momentum", hyper_config(momentum),
@@ -379,19 +431,22 @@ def _lr_stage(schedule: Any) -> optax.GradientTransformation:
     return schedule if isinstance(schedule, optax.GradientTransformation) else optax.scale_by_learning_rate(schedule)
 
 
-def _optax_sgd(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
+def _none_if_zero(x: Any) -> Any:
+    """``None`` for a plain 0 (leave the stage out), else the value (a number or a scheduled array)."""
+    return None if isinstance(x, float) and x == 0.0 else x
+
+
+def _optax_sgd(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
-    momentum = hp.get("momentum")
-    if isinstance(momentum, float) and momentum == 0.0:
-        momentum = None  # trace(0) is the identity: leave it out
-    nesterov = spec.name == "nesterov" or bool(hp.get("nesterov", False))
+    momentum = _none_if_zero(hp.get("momentum", 0.0))  # trace(0) is the identity: leave it out
+    nesterov = name == "nesterov" or bool(hp.get("nesterov", False))
     if isinstance(schedule, optax.GradientTransformation):  # optax.sgd's own chain, another lr stage
         trace = optax.trace(momentum, nesterov=nesterov) if momentum is not None else optax.identity()
         sgd = optax.chain(trace, schedule)
     else:
         sgd = optax.sgd(schedule, momentum=momentum, nesterov=nesterov)
-    if spec.name != "sgd_l2":
+    if name != "sgd_l2":
         return sgd
     return optax.chain(optax.add_decayed_weights(hp["weight_decay"]), sgd)  # coupled L2: decay first
 
@@ -416,42 +471,67 @@ def _amsgrad_core(hp: Mapping[str, Any], dtype: Any) -> optax.GradientTransforma
     )
 
 
-def _optax_adam(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any
-                ) -> optax.GradientTransformation:
+def _with_decay(direction: optax.GradientTransformation, hp: Mapping[str, Any], schedule: Any, *,
+                decoupled: bool) -> optax.GradientTransformation:
+    """``direction`` then the lr, with torch's weight decay: coupled (``wd * p`` joins the gradient
+    first) or decoupled (``p -= lr(k) * (direction + wd * p)``, AdamW's)."""
     import optax
 
-    b1, b2, eps = *_decay_rates(hp, dtype), hp["eps"]
-    if hp["amsgrad"]:
-        direction = _amsgrad_core(hp, dtype)
-    else:
-        direction = optax.scale_by_adam(b1, b2, eps, eps_root=0.0)
-    lr = _lr_stage(schedule)
-    if spec.name == "adam":
-        return optax.chain(direction, lr)  # = optax.adam(schedule, b1, b2, eps)
-    decay = optax.add_decayed_weights(hp["weight_decay"])
-    if spec.name == "adam_l2":
-        return optax.chain(decay, direction, lr)  # coupled: the decay joins the gradient
-    return optax.chain(direction, decay, lr)  # adamw: -lr(k) * (adam + wd * p) = optax.adamw
+    wd = _none_if_zero(hp.get("weight_decay", 0.0))
+    if wd is None:
+        return optax.chain(direction, _lr_stage(schedule))
+    decay = optax.add_decayed_weights(wd)
+    if decoupled:
+        return optax.chain(direction, decay, _lr_stage(schedule))
+    return optax.chain(decay, direction, _lr_stage(schedule))
 
 
-def _optax_rmsprop(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any
-                   ) -> optax.GradientTransformation:
+def _optax_adam(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
+    import optax
+
+    b1, b2 = _decay_rates(hp, dtype)
+    direction = _amsgrad_core(hp, dtype) if hp["amsgrad"] else optax.scale_by_adam(b1, b2, hp["eps"], eps_root=0.0)
+    return _with_decay(direction, hp, schedule, decoupled=name == "adamw")
+
+
+def _optax_nadam(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
+    from warmup_parity.optax_twins import scale_by_torch_nadam
+
+    b1, b2 = _decay_rates(hp, dtype)
+    direction = scale_by_torch_nadam(b1, b2, hp["eps"], hp["momentum_decay"], dtype=dtype)
+    return _with_decay(direction, hp, schedule, decoupled=hp["decoupled_weight_decay"])
+
+
+def _optax_radam(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
+    from warmup_parity.optax_twins import scale_by_torch_radam
+
+    direction = scale_by_torch_radam(*_decay_rates(hp, dtype), hp["eps"])
+    return _with_decay(direction, hp, schedule, decoupled=hp["decoupled_weight_decay"])
+
+
+def _optax_adamax(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
+    import optax
+
+    direction = optax.scale_by_adamax(*_decay_rates(hp, dtype), hp["eps"])
+    return _with_decay(direction, hp, schedule, decoupled=False)
+
+
+def _optax_rmsprop(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
     alpha, eps = hp["alpha"], hp["eps"]
-    if spec.name == "rmsprop_centered":
+    if name == "rmsprop_centered":
         direction = optax.scale_by_stddev(alpha, eps, initial_scale=0.0, eps_in_sqrt=False)
     else:
         direction = optax.scale_by_rms(alpha, eps, initial_scale=0.0, eps_in_sqrt=False)
-    momentum = hp.get("momentum", 0.0)
+    momentum = _none_if_zero(hp.get("momentum", 0.0))
     # torch: buf = m * buf + g / avg; p -= lr * buf. The trace comes BEFORE the lr;
     # optax.rmsprop(momentum=...) puts it after, which differs whenever the lr changes.
-    trace = [optax.trace(momentum)] if not isinstance(momentum, float) or momentum else []
+    trace = [optax.trace(momentum)] if momentum is not None else []
     return optax.chain(direction, *trace, _lr_stage(schedule))
 
 
-def _optax_adagrad(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dtype: Any
-                   ) -> optax.GradientTransformation:
+def _optax_adagrad(name: str, hp: Mapping[str, Any], schedule: Any, dtype: Any) -> optax.GradientTransformation:
     import optax
 
     # eps == 0: exact. Otherwise (approximate) optax's eps goes inside the sqrt; eps**2 there
@@ -462,20 +542,227 @@ def _optax_adagrad(spec: OptimizerSpec, hp: Mapping[str, Any], schedule: Any, dt
     return optax.adagrad(schedule, initial_accumulator_value=start, eps=eps)
 
 
-_Builder = Callable[[OptimizerSpec, Mapping[str, Any], Any, Any], "optax.GradientTransformation"]
-_OPTAX_BUILDERS: dict[str, _Builder] = {
-    "sgd": _optax_sgd,
-    "sgd_momentum": _optax_sgd,
-    "nesterov": _optax_sgd,
-    "sgd_l2": _optax_sgd,
-    "adam": _optax_adam,
-    "adam_l2": _optax_adam,
-    "adamw": _optax_adam,
-    "rmsprop": _optax_rmsprop,
-    "rmsprop_momentum": _optax_rmsprop,
-    "rmsprop_centered": _optax_rmsprop,
-    "adagrad": _optax_adagrad,
-}
+# --------------------------------------------------------------------------- torch side
+
+
+def _torch_sgd(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.SGD(params, lr=1.0, momentum=hp.get("momentum", 0.0), dampening=0.0,
+                           weight_decay=hp.get("weight_decay", 0.0),
+                           nesterov=name == "nesterov" or bool(hp.get("nesterov", False)))
+
+
+def _torch_adam(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
+    return cls(params, lr=1.0, betas=(hp["b1"], hp["b2"]), eps=hp["eps"], weight_decay=hp.get("weight_decay", 0.0),
+               amsgrad=hp["amsgrad"])
+
+
+def _torch_nadam(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.NAdam(params, lr=1.0, betas=(hp["b1"], hp["b2"]), eps=hp["eps"],
+                             weight_decay=hp["weight_decay"], momentum_decay=hp["momentum_decay"],
+                             decoupled_weight_decay=hp["decoupled_weight_decay"])
+
+
+def _torch_radam(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.RAdam(params, lr=1.0, betas=(hp["b1"], hp["b2"]), eps=hp["eps"],
+                             weight_decay=hp["weight_decay"], decoupled_weight_decay=hp["decoupled_weight_decay"])
+
+
+def _torch_adamax(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.Adamax(params, lr=1.0, betas=(hp["b1"], hp["b2"]), eps=hp["eps"],
+                              weight_decay=hp["weight_decay"])
+
+
+def _torch_rmsprop(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.RMSprop(params, lr=1.0, alpha=hp["alpha"], eps=hp["eps"], weight_decay=0.0,
+                               momentum=hp.get("momentum", 0.0), centered=name == "rmsprop_centered")
+
+
+def _torch_adagrad(name: str, params: Iterable[Any], hp: Mapping[str, Any]) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.Adagrad(params, lr=1.0, lr_decay=0.0, weight_decay=0.0,
+                               initial_accumulator_value=hp["initial_accumulator_value"], eps=hp["eps"])
+
+
+# --------------------------------------------------------------------------- cross-hyperparameter checks
+
+
+def _needs_momentum(instead: str) -> Callable[[str, Mapping[str, Hyper]], None]:
+    def check(name: str, hp: Mapping[str, Hyper]) -> None:
+        if hp["momentum"] == 0.0:
+            raise ValueError(f"{name}: momentum must be > 0 (use {instead} for none)")
+
+    return check
+
+
+def _check_sgd_l2(name: str, hp: Mapping[str, Hyper]) -> None:
+    if hp["nesterov"] and hp["momentum"] == 0.0:
+        raise ValueError("sgd_l2: nesterov=True needs momentum > 0 (torch refuses it too)")
+
+
+def _inexact_amsgrad(name: str, hp: Mapping[str, Hyper]) -> tuple[str, ...]:
+    if not (hp["amsgrad"] and hp["eps"] != 0.0):
+        return ()
+    return (f"{name}: amsgrad=True: torch keeps the max of the raw second moment v and uses "
+            "sqrt(max v) / sqrt(1 - b2**t) + eps, optax.amsgrad the max of the bias-corrected v; "
+            "the closest optax composition (max of the raw v, times sqrt(1 - b2**t)) uses "
+            "eps / sqrt(1 - b2**t) instead of eps. Pass eps=0 for an exact pair",)
+
+
+def _inexact_adagrad(name: str, hp: Mapping[str, Hyper]) -> tuple[str, ...]:
+    if hp["eps"] == 0.0:
+        return ()
+    return ("adagrad: torch adds eps outside the square root (g / (sqrt(s) + eps)), optax inside "
+            "(g / sqrt(s + eps)); no optax eps reproduces torch's. Pass eps=0 for an exact pair "
+            "(torch then gives 0/0 = nan for a parameter whose gradients were all exactly 0)",)
+
+
+# --------------------------------------------------------------------------- the registry
+
+_ADAM: dict[str, Hyper] = {"b1": 0.9, "b2": 0.999, "eps": 1e-8}
+_ADAM_RANGES: dict[str, Range] = {"b1": _UNIT, "b2": _UNIT, "eps": _NONNEG, "weight_decay": _NONNEG}
+_ADAM_FIELDS = {"mu": "exp_avg", "nu": "exp_avg_sq"}
+_ADAM_DEFAULTS = "b1=0.9, b2=0.999, eps=1e-8 (outside the sqrt in both)"
+_SGD_RANGES: dict[str, Range] = {"momentum": _UNIT, "weight_decay": _NONNEG}
+_SGD_FIELDS = {"trace": "momentum_buffer"}
+_RMS: dict[str, Hyper] = {"alpha": 0.99, "eps": 1e-8}
+_RMS_RANGES: dict[str, Range] = {"alpha": _UNIT, "eps": _NONNEG, "momentum": _UNIT}
+_RMS_FIELDS = {"nu": "square_avg", "mu": "grad_avg", "trace": "momentum_buffer"}
+_OPTAX_AMS = ("chain(scale_by_amsgrad(b1, b2, eps, bias_correction_nu=False), "
+              "scale_by_schedule(lambda c: sqrt(1 - b2**(c+1))), {lr})")
+_WD_PLACES = ("chain([add_decayed_weights(wd)], {direction}, scale_by_learning_rate(s)), or the decay after "
+              "the direction when decoupled_weight_decay=True")
+
+_RECORDS: tuple[Pair, ...] = (
+    Pair("sgd", "SGD", {}, {}, _optax_sgd, _torch_sgd, _SGD_FIELDS, momentum_key="momentum", buffer=True,
+         counted=False, rows=(MappingRow(
+             "sgd", "SGD(p, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False)", "sgd(s)", "(none)",
+             "exact", "the lr is the schedule in both"),)),
+    Pair("sgd_momentum", "SGD", {"momentum": 0.9}, _SGD_RANGES, _optax_sgd, _torch_sgd, _SGD_FIELDS,
+         momentum_key="momentum", buffer=True, counted=False, check=_needs_momentum("sgd"), rows=(MappingRow(
+             "sgd_momentum", "SGD(p, lr, momentum=m, dampening=0)", "sgd(s, momentum=m)",
+             "momentum=0.9 (ours: torch's 0 means no momentum)", "exact",
+             "buf = m*buf + g, then the lr, in both (torch's first buf = g = trace from 0)"),)),
+    Pair("nesterov", "SGD", {"momentum": 0.9}, _SGD_RANGES, _optax_sgd, _torch_sgd, _SGD_FIELDS,
+         momentum_key="momentum", buffer=True, counted=False, check=_needs_momentum("sgd"), rows=(MappingRow(
+             "nesterov", "SGD(p, lr, momentum=m, dampening=0, nesterov=True)", "sgd(s, momentum=m, nesterov=True)",
+             "momentum=0.9 (ours: torch needs momentum > 0 here)", "exact", "update g + m*buf in both"),)),
+    Pair("sgd_l2", "SGD", {"weight_decay": 1e-2, "momentum": 0.0, "nesterov": False}, _SGD_RANGES, _optax_sgd,
+         _torch_sgd, _SGD_FIELDS, momentum_key="momentum", buffer=True, counted=False, check=_check_sgd_l2,
+         rows=(MappingRow(
+             "sgd_l2", "SGD(p, lr, momentum=m, dampening=0, weight_decay=wd, nesterov=n)",
+             "chain(add_decayed_weights(wd), sgd(s, momentum=m or None, nesterov=n))",
+             "weight_decay=1e-2 (ours: torch's 0 makes this `sgd`), momentum=0, nesterov=False", "exact",
+             "coupled L2: wd*p joins the gradient BEFORE momentum and lr; `add_decayed_weights` after `sgd` "
+             "adds +wd*p unscaled (wrong sign and no lr)"),)),
+    Pair("adam", "Adam", {**_ADAM, "amsgrad": False}, _ADAM_RANGES, _optax_adam, _torch_adam,
+         {**_ADAM_FIELDS, "nu_max": "max_exp_avg_sq"}, momentum_key="b1", inexact=_inexact_amsgrad, rows=(MappingRow(
+             "adam", "Adam(p, lr, betas=(b1, b2), eps=eps, weight_decay=0, amsgrad=False)",
+             "chain(scale_by_adam(b1, b2, eps, eps_root=0), scale_by_learning_rate(s)) = adam(s, b1, b2, eps)",
+             _ADAM_DEFAULTS + ", amsgrad=False", "exact",
+             "b1, b2 are float64 arrays under x64 so 1 - b**count is float64"),)),
+    Pair("adam_l2", "Adam", {"weight_decay": 1e-2, **_ADAM, "amsgrad": False}, _ADAM_RANGES, _optax_adam,
+         _torch_adam, {**_ADAM_FIELDS, "nu_max": "max_exp_avg_sq"}, momentum_key="b1", inexact=_inexact_amsgrad,
+         rows=(MappingRow(
+             "adam_l2", "Adam(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd)",
+             "chain(add_decayed_weights(wd), scale_by_adam(b1, b2, eps), scale_by_learning_rate(s))",
+             "weight_decay=1e-2 (ours: torch's Adam default is 0), " + _ADAM_DEFAULTS + ", amsgrad=False", "exact",
+             "coupled L2: the decay goes through Adam's normalisation"),)),
+    Pair("adamw", "AdamW", {"weight_decay": 1e-2, **_ADAM, "amsgrad": False}, _ADAM_RANGES, _optax_adam,
+         _torch_adam, {**_ADAM_FIELDS, "nu_max": "max_exp_avg_sq"}, momentum_key="b1", inexact=_inexact_amsgrad,
+         rows=(MappingRow(
+             "adamw", "AdamW(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd)",
+             "chain(scale_by_adam(b1, b2, eps), add_decayed_weights(wd), scale_by_learning_rate(s)) "
+             "= adamw(s, b1, b2, eps, weight_decay=wd)",
+             "weight_decay=1e-2 (torch's; optax's adamw default is 1e-4), " + _ADAM_DEFAULTS + ", amsgrad=False",
+             "exact", "decoupled: p -= lr(k) * (adam + wd*p) in both; the decay is multiplied by the scheduled lr"),
+             MappingRow(
+             "adam, adam_l2, adamw with amsgrad=True", "Adam/AdamW(..., amsgrad=True)",
+             _OPTAX_AMS.format(lr="scale_by_learning_rate(s)") + " (the decay placed as above)",
+             "as above", "exact only with eps=0, else approximate (`approximate=True`)",
+             "torch: max of the raw v, then / (1 - b2**t); optax.amsgrad: max of v / (1 - b2**t), O(1) apart. "
+             "Ours differs only in eps, which it uses as eps / sqrt(1 - b2**t)"))),
+    Pair("nadam", "NAdam", {"weight_decay": 0.0, **_ADAM, "momentum_decay": 4e-3, "decoupled_weight_decay": False},
+         {**_ADAM_RANGES, "momentum_decay": _NONNEG}, _optax_nadam, _torch_nadam, _ADAM_FIELDS, momentum_key="b1",
+         scalars={"mu_product": "mu_product"}, rows=(MappingRow(
+             "nadam", "NAdam(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd, momentum_decay=psi, "
+             "decoupled_weight_decay=d)",
+             _WD_PLACES.format(direction="scale_by_torch_nadam(b1, b2, eps, psi)"),
+             "weight_decay=0, " + _ADAM_DEFAULTS + ", momentum_decay=4e-3, decoupled_weight_decay=False", "exact",
+             "torch's momentum is mu_t = b1 (1 - 0.5 * 0.96**(t psi)) with its running product; optax.nadam's is "
+             "a constant b1 (no psi gives it), so the twin is written in warmup_parity.optax_twins. torch keeps "
+             "mu_product in its default dtype: a float64 run needs torch.set_default_dtype(torch.float64)"),)),
+    Pair("radam", "RAdam", {"weight_decay": 0.0, **_ADAM, "decoupled_weight_decay": False}, _ADAM_RANGES,
+         _optax_radam, _torch_radam, _ADAM_FIELDS, momentum_key="b1", rows=(MappingRow(
+             "radam", "RAdam(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd, decoupled_weight_decay=d)",
+             _WD_PLACES.format(direction="scale_by_torch_radam(b1, b2, eps)"),
+             "weight_decay=0, " + _ADAM_DEFAULTS + ", decoupled_weight_decay=False", "exact",
+             "torch: r_t m_hat sqrt(1 - b2**t) / (sqrt(v) + eps), rectified when rho_t > 5; optax.radam adds eps "
+             "to sqrt(v_hat) and rectifies when rho_t >= 5, so the twin is written in warmup_parity.optax_twins"),)),
+    Pair("adamax", "Adamax", {"weight_decay": 0.0, **_ADAM}, _ADAM_RANGES, _optax_adamax, _torch_adamax,
+         {"mu": "exp_avg", "nu": "exp_inf"}, momentum_key="b1", rows=(MappingRow(
+             "adamax", "Adamax(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd)",
+             "chain([add_decayed_weights(wd)], scale_by_adamax(b1, b2, eps), scale_by_learning_rate(s)) "
+             "= adamax(s, b1, b2, eps)", "weight_decay=0, " + _ADAM_DEFAULTS, "exact",
+             "u = max(b2*u, |g| + eps) in both; torch's weight decay is coupled"),)),
+    Pair("rmsprop", "RMSprop", dict(_RMS), _RMS_RANGES, _optax_rmsprop, _torch_rmsprop, _RMS_FIELDS,
+         momentum_key="momentum", buffer=True, rows=(MappingRow(
+             "rmsprop", "RMSprop(p, lr, alpha=a, eps=eps, weight_decay=0, momentum=0, centered=False)",
+             "rmsprop(s, decay=a, eps=eps, initial_scale=0, eps_in_sqrt=False)",
+             "alpha=0.99 (optax's decay default 0.9), eps=1e-8 OUTSIDE the sqrt (optax's default: inside)",
+             "exact", "chaotic at high lr: compare at peak lr <= 2e-4"),)),
+    Pair("rmsprop_momentum", "RMSprop", {**_RMS, "momentum": 0.9}, _RMS_RANGES, _optax_rmsprop, _torch_rmsprop,
+         _RMS_FIELDS, momentum_key="momentum", buffer=True, check=_needs_momentum("rmsprop"), rows=(MappingRow(
+             "rmsprop_momentum", "RMSprop(p, lr, alpha=a, eps=eps, momentum=m)",
+             "chain(scale_by_rms(a, eps, initial_scale=0, eps_in_sqrt=False), trace(m), scale_by_learning_rate(s))",
+             "alpha=0.99, eps=1e-8, momentum=0.9 (ours: torch's 0 makes this `rmsprop`)", "exact",
+             "optax.rmsprop(momentum=m) applies the lr BEFORE the trace: wrong under a changing lr"),)),
+    Pair("rmsprop_centered", "RMSprop", {**_RMS, "momentum": 0.0}, _RMS_RANGES, _optax_rmsprop, _torch_rmsprop,
+         _RMS_FIELDS, momentum_key="momentum", buffer=True, rows=(MappingRow(
+             "rmsprop_centered", "RMSprop(p, lr, alpha=a, eps=eps, momentum=m, centered=True)",
+             "chain(scale_by_stddev(a, eps, initial_scale=0, eps_in_sqrt=False), [trace(m) if m > 0], "
+             "scale_by_learning_rate(s))",
+             "alpha=0.99, eps=1e-8, momentum=0", "exact", "g / (sqrt(v - mean**2) + eps) in both"),)),
+    Pair("adagrad", "Adagrad", {"initial_accumulator_value": 0.0, "eps": 1e-10},
+         {"initial_accumulator_value": _NONNEG, "eps": _NONNEG}, _optax_adagrad, _torch_adagrad,
+         {"sum_of_squares": "sum"}, inexact=_inexact_adagrad, rows=(MappingRow(
+             "adagrad", "Adagrad(p, lr, lr_decay=0, weight_decay=0, initial_accumulator_value=v0, eps=0)",
+             "adagrad(s, initial_accumulator_value=v0, eps=0)",
+             "initial_accumulator_value=0 (optax's default 0.1), eps=1e-10 (torch's; optax's 1e-7)",
+             "exact only with eps=0",
+             "the default eps=1e-10 is approximate; with eps=0 torch gives nan (0/0) where every gradient so "
+             "far was exactly 0, optax gives 0"),
+             MappingRow(
+             "adagrad with eps > 0", "Adagrad(p, lr, initial_accumulator_value=v0, eps=eps)",
+             "adagrad(s, initial_accumulator_value=v0, eps=eps**2)", "as above",
+             "approximate (`approximate=True`)",
+             "torch g / (sqrt(s) + eps), optax g / sqrt(s + eps'); eps' = eps**2 agrees at s = 0, "
+             "relative error ~ eps / sqrt(s) elsewhere"))),
+)
+
+PAIRS: dict[str, Pair] = {p.name: p for p in _RECORDS}
+"""Every optimizer pair's record, by name, in table order: the one place a pair is described."""
+PAIR_NAMES: tuple[str, ...] = tuple(PAIRS)
+DEFAULTS: dict[str, dict[str, Hyper]] = {p.name: dict(p.defaults) for p in _RECORDS}
+"""Every pair's hyperparameters and their defaults (read from :data:`PAIRS`)."""
+MAPPING: tuple[MappingRow, ...] = tuple(row for p in _RECORDS for row in p.rows)
+"""The mapping table's rows (read from :data:`PAIRS`; ``s`` = the schedule)."""
+
+
+# --------------------------------------------------------------------------- the two sides
 
 
 def _is_config(schedule: Any) -> bool:
@@ -513,43 +800,17 @@ def optax_transform(spec: SpecLike, schedule: Any, *, dtype: Any = None) -> opta
         import warmup_jax
 
         schedule = warmup_jax.from_config(spec_of(schedule))
-    build = _OPTAX_BUILDERS[spec.name]
+    build, name = pair(spec.name).optax, spec.name
     if not hyper:
-        return build(spec, spec.params, schedule, dtype)
+        return build(name, spec.params, schedule, dtype)
     from warmup_jax.hyper import hyper_schedules, with_schedules
 
     hp = spec.params
 
     def factory(**values: Any) -> optax.GradientTransformation:
-        return build(spec, {**hp, **values}, schedule, dtype)
+        return build(name, {**hp, **values}, schedule, dtype)
 
     return with_schedules(factory, hyper_schedules(hyper), dtype=dtype)
-
-
-# --------------------------------------------------------------------------- torch side
-
-
-def _torch_optimizer_only(spec: OptimizerSpec, params: Iterable[Any], hp: Mapping[str, Any]
-                          ) -> torch.optim.Optimizer:
-    """The torch optimizer of a pair, with ``lr=1.0`` (the scheduler sets the real lr)."""
-    import torch
-
-    name = spec.name
-    if name in ("sgd", "sgd_momentum", "nesterov", "sgd_l2"):
-        return torch.optim.SGD(
-            params, lr=1.0, momentum=hp.get("momentum", 0.0), dampening=0.0,
-            weight_decay=hp.get("weight_decay", 0.0),
-            nesterov=name == "nesterov" or bool(hp.get("nesterov", False)),
-        )
-    if name in ("adam", "adam_l2", "adamw"):
-        cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
-        return cls(params, lr=1.0, betas=(hp["b1"], hp["b2"]), eps=hp["eps"],
-                   weight_decay=hp.get("weight_decay", 0.0), amsgrad=hp["amsgrad"])
-    if name.startswith("rmsprop"):
-        return torch.optim.RMSprop(params, lr=1.0, alpha=hp["alpha"], eps=hp["eps"], weight_decay=0.0,
-                                   momentum=hp.get("momentum", 0.0), centered=name == "rmsprop_centered")
-    return torch.optim.Adagrad(params, lr=1.0, lr_decay=0.0, weight_decay=0.0,
-                               initial_accumulator_value=hp["initial_accumulator_value"], eps=hp["eps"])
 
 
 def torch_optimizer(
@@ -584,7 +845,10 @@ def torch_optimizer(
     scheduled_hyperparams(spec, schedule_cfg if single else None)  # the Optax side's checks and errors
     given = spec.scheduled()
     nominal = {k: 1.0 if k == "weight_decay" else Schedule(v)(0) for k, v in given.items()}
-    optimizer = _torch_optimizer_only(spec, params, {**spec.params, **nominal})
+    optimizer = pair(spec.name).torch(spec.name, params, {**spec.params, **nominal})
+    optimizer.defaults["optimizer_pair"] = spec.name  # resume reads it (pair_of), a later group gets it too
+    for group in optimizer.param_groups:
+        group["optimizer_pair"] = spec.name
     if not given:
         return optimizer, warmup_torch.from_config(optimizer, schedule_cfg)
     hyper = {"momentum" if k == "b1" else k: v for k, v in given.items()}
@@ -592,80 +856,6 @@ def torch_optimizer(
 
 
 # --------------------------------------------------------------------------- the table
-
-
-@dataclass(frozen=True)
-class MappingRow:
-    """One row of the mapping table."""
-
-    name: str
-    torch: str
-    optax: str
-    defaults: str
-    exact: str
-    notes: str
-
-
-_ADAM_DEFAULTS = "b1=0.9, b2=0.999, eps=1e-8 (outside the sqrt in both), amsgrad=False"
-_OPTAX_AMS = ("chain(scale_by_amsgrad(b1, b2, eps, bias_correction_nu=False), "
-              "scale_by_schedule(lambda c: sqrt(1 - b2**(c+1))), {lr})")
-
-MAPPING: tuple[MappingRow, ...] = (
-    MappingRow("sgd", "SGD(p, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False)",
-               "sgd(s)", "(none)", "exact", "the lr is the schedule in both"),
-    MappingRow("sgd_momentum", "SGD(p, lr, momentum=m, dampening=0)", "sgd(s, momentum=m)",
-               "momentum=0.9 (ours: torch's 0 means no momentum)", "exact",
-               "buf = m*buf + g, then the lr, in both (torch's first buf = g = trace from 0)"),
-    MappingRow("nesterov", "SGD(p, lr, momentum=m, dampening=0, nesterov=True)", "sgd(s, momentum=m, nesterov=True)",
-               "momentum=0.9 (ours: torch needs momentum > 0 here)", "exact", "update g + m*buf in both"),
-    MappingRow("sgd_l2", "SGD(p, lr, momentum=m, dampening=0, weight_decay=wd, nesterov=n)",
-               "chain(add_decayed_weights(wd), sgd(s, momentum=m or None, nesterov=n))",
-               "weight_decay=1e-2 (ours: torch's 0 makes this `sgd`), momentum=0, nesterov=False", "exact",
-               "coupled L2: wd*p joins the gradient BEFORE momentum and lr; `add_decayed_weights` after `sgd` "
-               "adds +wd*p unscaled (wrong sign and no lr)"),
-    MappingRow("adam", "Adam(p, lr, betas=(b1, b2), eps=eps, weight_decay=0, amsgrad=False)",
-               "chain(scale_by_adam(b1, b2, eps, eps_root=0), scale_by_learning_rate(s)) = adam(s, b1, b2, eps)",
-               _ADAM_DEFAULTS, "exact",
-               "b1, b2 are float64 arrays under x64 so 1 - b**count is float64"),
-    MappingRow("adam_l2", "Adam(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd)",
-               "chain(add_decayed_weights(wd), scale_by_adam(b1, b2, eps), scale_by_learning_rate(s))",
-               "weight_decay=1e-2 (ours: torch's Adam default is 0), " + _ADAM_DEFAULTS, "exact",
-               "coupled L2: the decay goes through Adam's normalisation"),
-    MappingRow("adamw", "AdamW(p, lr, betas=(b1, b2), eps=eps, weight_decay=wd)",
-               "chain(scale_by_adam(b1, b2, eps), add_decayed_weights(wd), scale_by_learning_rate(s)) "
-               "= adamw(s, b1, b2, eps, weight_decay=wd)",
-               "weight_decay=1e-2 (torch's; optax's adamw default is 1e-4), " + _ADAM_DEFAULTS, "exact",
-               "decoupled: p -= lr(k) * (adam + wd*p) in both; the decay is multiplied by the scheduled lr"),
-    MappingRow("adam, adam_l2, adamw with amsgrad=True", "Adam/AdamW(..., amsgrad=True)",
-               _OPTAX_AMS.format(lr="scale_by_learning_rate(s)") + " (the decay placed as above)",
-               "as above", "exact only with eps=0, else approximate (`approximate=True`)",
-               "torch: max of the raw v, then / (1 - b2**t); optax.amsgrad: max of v / (1 - b2**t), O(1) apart. "
-               "Ours differs only in eps, which it uses as eps / sqrt(1 - b2**t)"),
-    MappingRow("rmsprop", "RMSprop(p, lr, alpha=a, eps=eps, weight_decay=0, momentum=0, centered=False)",
-               "rmsprop(s, decay=a, eps=eps, initial_scale=0, eps_in_sqrt=False)",
-               "alpha=0.99 (optax's decay default 0.9), eps=1e-8 OUTSIDE the sqrt (optax's default: inside)",
-               "exact", "chaotic at high lr: compare at peak lr <= 2e-4"),
-    MappingRow("rmsprop_momentum", "RMSprop(p, lr, alpha=a, eps=eps, momentum=m)",
-               "chain(scale_by_rms(a, eps, initial_scale=0, eps_in_sqrt=False), trace(m), scale_by_learning_rate(s))",
-               "alpha=0.99, eps=1e-8, momentum=0.9 (ours: torch's 0 makes this `rmsprop`)", "exact",
-               "optax.rmsprop(momentum=m) applies the lr BEFORE the trace: wrong under a changing lr"),
-    MappingRow("rmsprop_centered", "RMSprop(p, lr, alpha=a, eps=eps, momentum=m, centered=True)",
-               "chain(scale_by_stddev(a, eps, initial_scale=0, eps_in_sqrt=False), [trace(m) if m > 0], "
-               "scale_by_learning_rate(s))",
-               "alpha=0.99, eps=1e-8, momentum=0", "exact", "g / (sqrt(v - mean**2) + eps) in both"),
-    MappingRow("adagrad", "Adagrad(p, lr, lr_decay=0, weight_decay=0, initial_accumulator_value=v0, eps=0)",
-               "adagrad(s, initial_accumulator_value=v0, eps=0)",
-               "initial_accumulator_value=0 (optax's default 0.1), eps=1e-10 (torch's; optax's 1e-7)",
-               "exact only with eps=0",
-               "the default eps=1e-10 is approximate; with eps=0 torch gives nan (0/0) where every gradient so "
-               "far was exactly 0, optax gives 0"),
-    MappingRow("adagrad with eps > 0", "Adagrad(p, lr, initial_accumulator_value=v0, eps=eps)",
-               "adagrad(s, initial_accumulator_value=v0, eps=eps**2)", "as above",
-               "approximate (`approximate=True`)",
-               "torch g / (sqrt(s) + eps), optax g / sqrt(s + eps'); eps' = eps**2 agrees at s = 0, "
-               "relative error ~ eps / sqrt(s) elsewhere"),
-)
-"""The pairs: torch call, Optax call, defaults, exactness and notes (``s`` = the schedule)."""
 
 
 def _cell(text: str) -> str:
@@ -683,7 +873,7 @@ def mapping_table_markdown(rows: Iterable[MappingRow] = MAPPING) -> str:
     """
     lines = ["| pair | torch | optax | defaults | exact | notes |", "|---|---|---|---|---|---|"]
     for r in rows:
-        names = re.sub(r"[a-z0-9_]+", lambda m: f"`{m[0]}`" if m[0] in DEFAULTS else m[0], r.name)
+        names = re.sub(r"[a-z0-9_]+", lambda m: f"`{m[0]}`" if m[0] in PAIRS else m[0], r.name)
         cells = [names, f"`{r.torch}`", f"`{r.optax}`", r.defaults, r.exact, r.notes]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
@@ -692,14 +882,18 @@ def mapping_table_markdown(rows: Iterable[MappingRow] = MAPPING) -> str:
 __all__ = [
     "DEFAULTS",
     "MAPPING",
+    "PAIRS",
     "PAIR_NAMES",
     "SCHEDULABLE",
     "MappingRow",
     "OptimizerSpec",
+    "Pair",
     "inexact_reasons",
     "mapping_table_markdown",
     "optax_transform",
     "optimizer_from_config",
+    "pair",
+    "pair_of",
     "scheduled_hyperparams",
     "torch_optimizer",
 ]

@@ -21,16 +21,12 @@ Names and layouts: a Flax parameter path is its torch name by
 transposed to torch's layout (``(in, out)`` -> ``(out, in)``, convolutions
 ``(*spatial, in, out)`` -> ``(out, in, *spatial)``), other parameters are copied as they are.
 
-Moments (the state of the matched pairs of :mod:`warmup_parity.optimizers`), Optax field -> torch key:
-
-========================  ==========================================================
-torch optimizer           Optax state fields
-========================  ==========================================================
-SGD (momentum)            ``trace`` -> ``momentum_buffer``
-Adam, AdamW               ``mu`` -> ``exp_avg``, ``nu`` -> ``exp_avg_sq``, ``nu_max`` -> ``max_exp_avg_sq``
-RMSprop                   ``nu`` -> ``square_avg``, ``mu`` -> ``grad_avg``, ``trace`` -> ``momentum_buffer``
-Adagrad                   ``sum_of_squares`` -> ``sum``
-========================  ==========================================================
+Moments: the optimizer pair's record (:data:`warmup_parity.optimizers.PAIRS`) maps each Optax
+state field to its torch state key (``Pair.fields``, e.g. AdamW's ``mu`` -> ``exp_avg``), and
+its per-step scalars (``Pair.scalars``, NAdam's ``mu_product``). The pair is the one the torch
+optimizer names: :func:`~warmup_parity.optimizers.torch_optimizer` saves its name in each param
+group (``"optimizer_pair"``), so a checkpoint says which pair it is; a live torch optimizer
+without it is taken by its class, and a class without a twin (``ASGD``, ``LBFGS``) is refused.
 
 Each is found in the Optax state by its field name followed by the parameter's path, so a chain,
 ``optax.multi_transform`` (parameter-group rules) or ``masked`` around it is found too. The run
@@ -40,30 +36,21 @@ is assumed stepped per update (one ``scheduler.step()`` per ``optimizer.step()``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from warmup_parity.optimizers import pair as pair_named
+from warmup_parity.optimizers import pair_of
 from warmup_spec.param_rules import torch_style_name
 from warmup_spec.registry import spec_of, spec_to_config
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["FIELDS", "jax_to_torch", "restore_jax", "save_jax", "schedule_config", "torch_to_jax"]
-
-FIELDS: dict[str, dict[str, str]] = {
-    "sgd": {"trace": "momentum_buffer"},
-    "adam": {"mu": "exp_avg", "nu": "exp_avg_sq", "nu_max": "max_exp_avg_sq"},
-    "rmsprop": {"nu": "square_avg", "mu": "grad_avg", "trace": "momentum_buffer"},
-    "adagrad": {"sum_of_squares": "sum"},
-}
-"""Per torch optimizer family: Optax state field -> torch per-parameter state key."""
-
-_COUNTED = frozenset({"adam", "rmsprop", "adagrad"})
-"""The families whose torch state holds a ``step``."""
+__all__ = ["jax_to_torch", "restore_jax", "save_jax", "schedule_config", "torch_to_jax"]
 
 Path_ = tuple[Any, ...]
 
@@ -154,8 +141,13 @@ class _JaxRun:
         return int(np.asarray(self.opt["step"]))
 
     def counts(self) -> Iterator[Path_]:
+        return self.scalars(("count", "step"))
+
+    def scalars(self, names: Iterable[str]) -> Iterator[Path_]:
+        """The paths of the optimizer state's scalar leaves named one of ``names``."""
+        wanted = set(names)
         for path, leaf in _walk(self.opt):
-            if _is_array(leaf) and path[-1] in ("count", "step") and np.ndim(leaf) == 0:
+            if _is_array(leaf) and path[-1] in wanted and np.ndim(leaf) == 0:
                 yield path
 
     def write(self) -> None:
@@ -168,20 +160,6 @@ class _JaxRun:
         opt = nnx.state(self.optimizer)
         nnx.replace_by_pure_dict(opt, self.opt)
         nnx.update(self.optimizer, opt)
-
-
-def _family(group: Mapping[str, Any]) -> str:
-    """The torch optimizer family of a param group (its hyperparameter keys tell)."""
-    if "betas" in group:
-        return "adam"
-    if "alpha" in group:
-        return "rmsprop"
-    if "lr_decay" in group:
-        return "adagrad"
-    if "dampening" in group:
-        return "sgd"
-    raise ValueError(f"cross-framework resume: an optimizer with param-group keys {sorted(group)} has no "
-                     "matched Optax pair (SGD, Adam, AdamW, RMSprop and Adagrad have)")
 
 
 def _torch_names(torch_model: Any, optimizer_state: Mapping[str, Any] | None = None,
@@ -211,7 +189,7 @@ def _array(t: Any) -> np.ndarray:
 
 
 def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, model: Any, optimizer: Any, *,
-                 schedule: Any) -> Any:
+                 schedule: Any, pair: str | None = None) -> Any:
     """Continues a torch run in JAX: loads a torch checkpoint into a Flax NNX model and its optimizer.
 
     Args:
@@ -225,6 +203,8 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
         optimizer: its ``nnx.Optimizer``, built with the matched Optax side and the run's schedule
             (``optax_transform(spec, warmup_jax.from_config(schedule))``); its state is overwritten.
         schedule: the schedule the JAX side runs (a config, or a list for per-group schedules).
+        pair: the optimizer pair's name (:data:`warmup_parity.optimizers.PAIRS`) when the checkpoint
+            does not name it (a torch optimizer not built by ``torch_optimizer``).
 
     Returns:
         ``optimizer``, now at the torch run's step: its next update uses ``schedule(k)``,
@@ -232,8 +212,8 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
 
     Raises:
         ValueError: another schedule (``"torch_to_jax: the saved state is for ..., but this run
-            uses ..."``), a parameter or moment that has no counterpart or another shape, an optimizer
-            without a matched Optax pair, or a torch ``step`` that is not the scheduler's.
+            uses ..."``), a parameter or moment that has no counterpart or another shape, a checkpoint
+            that does not name its pair (and no ``pair``), or a torch ``step`` that is not the scheduler's.
 
     Example:
         >>> import torch  # doctest: +SKIP
@@ -257,19 +237,19 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
         _put(run.params, path, _converted(name, path, torch_params[name], params[path]))
     state = checkpoint["optimizer"]
     names = _torch_names(torch_model, state)
-    family = _family(state["param_groups"][0])
+    record = pair_named(pair) if pair is not None else pair_of(state)
     per_name = {names[int(i)]: s for i, s in state["state"].items()}
     for name, s in per_name.items():
         if "step" in s and int(_array(s["step"])) != k:
             raise ValueError(f"torch_to_jax: parameter {name!r} was updated {int(_array(s['step']))} times but the "
                              f"scheduler's last_epoch is {k} (the run must step its scheduler once an update)")
-    fields = FIELDS[family]
+    fields = record.fields
     for opath, field, ppath, leaf in run.moments():
         key = fields.get(field)
         name = run.param_paths[ppath]
         if key is None:
             raise ValueError(f"torch_to_jax: the Optax state field {field!r} ({name}) has no counterpart in torch's "
-                             f"{family} state (keys {', '.join(fields.values())})")
+                             f"{record.torch_class} state (keys {', '.join(fields.values())})")
         if name not in per_name:
             continue  # torch has not updated it yet: the Optax initial state is torch's
         if key not in per_name[name]:
@@ -278,6 +258,13 @@ def torch_to_jax(checkpoint: Mapping[str, Any], torch_model: torch.nn.Module, mo
     opt_leaves = dict(_walk(run.opt))
     for path in run.counts():
         _put(run.opt, path, np.asarray(k, dtype=np.asarray(opt_leaves[path]).dtype))
+    for path in run.scalars(record.scalars):
+        values = {float(_array(s[record.scalars[path[-1]]])) for s in per_name.values()}
+        if len(values) > 1:
+            raise ValueError(f"torch_to_jax: torch's per-parameter {record.scalars[path[-1]]!r} differ ({values}); "
+                             "the Optax state holds one")
+        if values:
+            _put(run.opt, path, np.asarray(values.pop(), dtype=np.asarray(opt_leaves[path]).dtype))
     run.write()
     return optimizer
 
@@ -311,8 +298,8 @@ def jax_to_torch(model: Any, optimizer: Any, torch_model: torch.nn.Module, torch
         ckpt["scheduler"])`` (which writes the lr, and the scheduled hyperparameters, of update ``k``).
 
     Raises:
-        ValueError: a parameter or moment without a torch counterpart or of another shape, or an
-            optimizer without a matched Optax pair.
+        ValueError: a parameter or moment without a torch counterpart or of another shape, or a
+            torch optimizer without an Optax twin (naming it and the supported ones).
 
     Example:
         >>> ckpt = jax_to_torch(fmodel, opt, tmodel, topt, tsched)  # doctest: +SKIP
@@ -343,22 +330,24 @@ def jax_to_torch(model: Any, optimizer: Any, torch_model: torch.nn.Module, torch
         model_state[name] = tensor(name, ppath, leaves[ppath])
     opt_state = torch_optimizer.state_dict()
     index = {name: i for i, name in _torch_names(torch_model, torch_optimizer=torch_optimizer).items()}
-    family = _family(torch_optimizer.param_groups[0])
-    fields = FIELDS[family]
+    record = pair_of(torch_optimizer)
+    fields = record.fields
     if k > 0:
         state: dict[int, dict[str, Any]] = {}
         for _, field, ppath, leaf in run.moments():
             name = run.param_paths[ppath]
             if field not in fields:
                 raise ValueError(f"jax_to_torch: the Optax state field {field!r} ({name}) has no counterpart in "
-                                 f"torch's {family} state")
+                                 f"torch's {record.torch_class} state")
             if name not in index:
                 raise ValueError(f"jax_to_torch: {name!r} has Optax moments but is not in the torch optimizer")
             state.setdefault(index[name], {})[fields[field]] = tensor(name, ppath, leaf)
-        if family in _COUNTED:
-            scalar = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-            for i in index.values():
-                state.setdefault(i, {})["step"] = torch.tensor(float(k), dtype=scalar)
+        scalar = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32  # torch's own
+        values = {"step": float(k)} if record.counted else {}
+        opt_leaves = dict(_walk(run.opt))
+        values.update({record.scalars[p[-1]]: float(np.asarray(opt_leaves[p])) for p in run.scalars(record.scalars)})
+        for i in index.values():
+            state.setdefault(i, {}).update({key: torch.tensor(v, dtype=scalar) for key, v in values.items()})
         opt_state["state"] = dict(sorted(state.items()))
     lrs = torch_scheduler.lrs_at(k)
     for group, lr in zip(opt_state["param_groups"], lrs):

@@ -2,8 +2,8 @@
 
 A run config names the model (a built-in pair, or ``"module.path:factory"`` for your own:
 see :func:`warmup_parity.models.user_factory`), the data, the schedule and the optimizer
-pair; :func:`run` trains both sides with :func:`warmup_parity.comparison.train_pair` and
-returns its :class:`~warmup_parity.comparison.Report`. Per step: the lr each side used, each
+pair; :func:`run` trains both sides with :func:`warmup_parity.engine.train_pair` and
+returns its :class:`~warmup_parity.report.Report`. Per step: the lr each side used, each
 side's loss, and the parameter difference (max abs, and norm-relative ``||jax - torch|| /
 ||torch||`` over all parameters). Before any update the step-0 loss and gradients are
 compared, so a model mismatch is told apart from an optimizer mismatch, and the first
@@ -21,7 +21,7 @@ import numpy as np
 
 from warmup_parity import data as data_mod
 from warmup_parity import models
-from warmup_parity.comparison import TOLERANCES, Report
+from warmup_parity.report import TOLERANCES, Report
 
 __all__ = ["TOLERANCES", "Report", "RunConfig", "run"]
 
@@ -128,7 +128,7 @@ def _run(cfg: RunConfig, on_step: Callable[[dict[str, float]], None] | None) -> 
 
     import warmup_jax
     import warmup_torch
-    from warmup_parity.comparison import TorchLR, prepare, train_pair
+    from warmup_parity.engine import TorchLR, prepare, train_pair
     from warmup_parity.optimizers import optax_transform, optimizer_from_config, torch_optimizer
 
     torch.set_num_threads(1)

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from warmup_parity.comparison import Report, compare
+from warmup_parity.comparison import compare
+from warmup_parity.report import Report
 
 __all__ = ["assert_training_parity"]
 
