@@ -9,10 +9,12 @@ batches (:func:`warmup_parity.engine.train_pair`), and gives each point a verdic
 
 - ``agree``: the two runs' parameters stayed within the dtype's tolerance at every step;
 - ``chaos``: they parted after the step-0 forward, loss, gradients and update agreed, and
-  the same torch run started one ulp away (every weight moved to a neighbouring float)
-  parts as fast: training itself amplifies rounding there (:func:`chaos_or_bug`);
-- ``bug``: they parted at step 0, in the lr, or far faster than the one-ulp pair: a real
-  difference between the frameworks.
+  either the same torch run started one ulp away (every weight moved to a neighbouring
+  float) parts as fast (:func:`chaos_or_bug`), or, where it does not, the same pair trained
+  in float64 agrees at every step: the frameworks compute the same training and the run
+  amplifies float32's rounding;
+- ``bug``: they parted at step 0, in the lr, or (parting later) faster than the one-ulp
+  pair and in float64 too: a real difference between the frameworks.
 
 The experiments:
 
@@ -164,6 +166,8 @@ class Options:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+FULL: dict[str, Any] = {"d_model": 32}
+"""The full grids of untuned, wsd and lr-tolerance: the post-LN Transformer 32 wide (two shared CPU cores)."""
 QUICK: dict[str, Any] = {"model": "mlp", "d_model": 16, "batch_size": 16, "tail": 4}
 """The quick grids' model: the digits MLP, 16 wide, batches of 16 (its step compiles in seconds)."""
 
@@ -284,19 +288,19 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
                {**QUICK, "lrs": (1e-2,), "arms": ("none", "linear"), "steps": 12, "warmups": (4,)}),
     Experiment("untuned", "Untuned warmup for Adam (Ma & Yarats 2019)", ("none", "linear", "exponential", "radam"),
                "peak learning rate", _untuned_points,
-               {"lrs": (1e-3, 3e-3, 1e-2, 3e-2), "arms": ("none", "linear", "exponential", "radam"), "steps": 300,
+               {**FULL, "lrs": (3e-3, 1e-2, 3e-2), "arms": ("none", "linear", "exponential", "radam"), "steps": 200,
                 "warmups": (0,), "beta2": 0.95},
                {**QUICK, "lrs": (3e-2,), "arms": ("none", "linear", "exponential", "radam"), "steps": 12,
                 "warmups": (0,), "beta2": 0.8}),
     Experiment("wsd", "Cosine against warmup-stable-decay (Hägele et al. 2024)",
                ("cosine", "wsd-linear", "wsd-1-sqrt", "branch-1-sqrt"), "budget (steps)", _wsd_points,
-               {"lrs": (3e-3,), "arms": ("cosine", "wsd-linear", "wsd-1-sqrt", "branch-1-sqrt"), "budgets": (150, 300),
-                "warmups": (30,)},
+               {**FULL, "lrs": (3e-3,), "arms": ("cosine", "wsd-linear", "wsd-1-sqrt", "branch-1-sqrt"),
+                "budgets": (100, 200), "warmups": (20,)},
                {**QUICK, "lrs": (1e-2,), "arms": ("cosine", "wsd-1-sqrt", "branch-1-sqrt"), "budgets": (16,),
                 "warmups": (2,), "cooldown": 0.25}, x_log=False),
     Experiment("lr-tolerance", "Warmup and the largest trainable lr (Kalra & Barkeshli 2024)", (),
                "target learning rate", _tolerance_points,
-               {"lrs": (1e-3, 3e-3, 1e-2, 3e-2, 1e-1), "steps": 200, "warmups": (0, 20, 80)},
+               {**FULL, "lrs": (3e-3, 1e-2, 3e-2, 1e-1), "steps": 150, "warmups": (0, 20, 80)},
                {**QUICK, "lrs": (1e-2, 3.0), "steps": 12, "warmups": (0, 8)}, curves="last trained"),
 )}
 """The experiments, by name."""
@@ -381,53 +385,84 @@ def _one_ulp_pair(torch_side: tuple[Any, Callable[..., Any], str], point: Point,
     return diffs
 
 
-def _verdict(report: Any, torch_side: tuple[Any, Callable[..., Any], str], point: Point, batches: Sequence[tuple[np.ndarray, np.ndarray]],
-             tolerance: float) -> dict[str, Any]:
-    """``agree``; ``chaos`` or ``bug`` by :func:`chaos_or_bug` when only the parameters parted,
-    after update k > 0; ``bug`` for any other divergence (step 0, the lr)."""
+Trained = tuple[Any, Any, list[tuple[np.ndarray, np.ndarray]]]
+"""What :func:`_trainer`'s function returns: the :class:`~warmup_parity.report.Report`, the
+untrained torch model and the batches (for the one-ulp pair)."""
+
+
+def _verdict(trained: Trained, point: Point, train: Callable[[Point, str], Trained], loss: Callable[..., Any],
+             dtype: str) -> dict[str, Any]:
+    """``agree``; for a pair whose parameters alone parted, after update k > 0, ``chaos``
+    when the one-ulp torch pair amplifies as fast (:func:`chaos_or_bug`), or (a float32 pair)
+    when the same pair trained in float64 agrees within float64's tolerance at every step:
+    the two frameworks compute the same training, whose float32 rounding the run amplifies;
+    ``bug`` otherwise, and for any other divergence (step 0, the lr)."""
+    from warmup_parity.report import TOLERANCES
+
+    report, initial, batches = trained
     d = report.first_divergence
     jt = [r["param_rel_diff"] for r in report.steps]
     if d is None and report.passed:
         return {"verdict": "agree", "parted_at": None, "max_rel_diff": max(map(_capped, jt))}
-    if d is not None and d.kind == "parameters" and d.step > 0:
-        return chaos_or_bug(jt, _one_ulp_pair(torch_side, point, batches), tolerance)
-    return {"verdict": "bug", "parted_at": d.step if d is not None else None, "max_rel_diff": max(map(_capped, jt)),
-            "why": str(d) if d is not None else ", ".join(report.summary.get("failed", []))}
+    if d is None or d.kind != "parameters" or d.step == 0:
+        return {"verdict": "bug", "parted_at": d.step if d is not None else None, "max_rel_diff": max(map(_capped, jt)),
+                "why": str(d) if d is not None else ", ".join(report.summary.get("failed", []))}
+    out = chaos_or_bug(jt, _one_ulp_pair((initial, loss, dtype), point, batches), TOLERANCES[dtype]["params"])
+    if out["verdict"] == "bug" and dtype == "float32":
+        f64 = train(point, "float64")[0]
+        out["float64_max_rel_diff"] = f64.summary["param_max_rel_diff"]
+        out["float64_agrees"] = bool(f64.passed)
+        if f64.passed:
+            out["verdict"] = "chaos"
+    return out
 
 
-# --------------------------------------------------------------------------- the runner
-
-
-def _pair_builder(opts: Options) -> tuple[Any, Callable[[], tuple[Any, Any, Any]]]:
-    """The data set, and a function that builds the two models (same initial weights) and their weight map."""
+def _trainer(opts: Options, on_step: Callable[[dict[str, float]], None] | None
+             ) -> tuple[Any, Callable[[Point, str], Trained]]:
+    """The data set, and ``train(point, dtype)``: both models from the same weights, trained
+    on the point's batches with its schedule and optimizer."""
+    import jax
     import jax.numpy as jnp
+    import torch
     from flax import nnx
 
+    import warmup_jax
     from warmup_parity import data, models
-    from warmup_parity.engine import prepare
-
-    if opts.model == "mlp":
-        ds = data.digits()
-
-        def mlp() -> tuple[Any, Any, Any]:
-            fm = models.build_flax("mlp", int(np.prod(ds.x.shape[1:])), ds.n_out, opts.dtype, opts.seed, opts.d_model)
-            tm = models.build_torch("mlp", models.flax_weights(fm), opts.dtype)
-            return fm, tm, prepare(fm, tm, opts.dtype, False)
-
-        return ds, mlp
+    from warmup_parity.engine import TorchLR, prepare, train_pair
+    from warmup_parity.optimizers import optax_transform, optimizer_from_config, torch_optimizer
     from warmup_parity.transformer import FlaxTransformer, TorchTransformer, TransformerConfig
 
-    ds = data.text(opts.seq_len)
+    torch.set_num_threads(1)
+    ds = data.digits() if opts.model == "mlp" else data.text(opts.seq_len)
+    loss_fns = models.losses(ds.task)
+    batches = [(ds.x[i], ds.y[i]) for i in data.batch_indices(len(ds.x), opts.batch_size, opts.steps, opts.seed)]
     cfg = TransformerConfig(vocab_size=ds.n_out, seq_len=opts.seq_len, d_model=opts.d_model, n_heads=opts.n_heads,
                             n_layers=opts.n_layers, norm="post")
 
-    def transformer() -> tuple[Any, Any, Any]:
-        fm = FlaxTransformer(cfg, rngs=nnx.Rngs(opts.seed), dtype=jnp.float64 if opts.dtype == "float64"
-                             else jnp.float32)
+    def build(dtype: str) -> tuple[Any, Any, Any]:
+        if opts.model == "mlp":
+            fm = models.build_flax("mlp", int(np.prod(ds.x.shape[1:])), ds.n_out, dtype, opts.seed, opts.d_model)
+            tm = models.build_torch("mlp", models.flax_weights(fm), dtype)
+            return fm, tm, prepare(fm, tm, dtype, False)
+        fm = FlaxTransformer(cfg, rngs=nnx.Rngs(opts.seed), dtype=jnp.float64 if dtype == "float64" else jnp.float32)
         tm = TorchTransformer(cfg)
-        return fm, tm, prepare(fm, tm, opts.dtype, True)
+        return fm, tm, prepare(fm, tm, dtype, True)
 
-    return ds, transformer
+    def train(point: Point, dtype: str) -> Trained:
+        spec = optimizer_from_config(point.optimizer)
+        with jax.enable_x64(dtype == "float64"):
+            flax_model, torch_model, wmap = build(dtype)
+            initial = copy.deepcopy(torch_model)
+            schedule = warmup_jax.from_config(point.schedule)
+            topt, tsched = torch_optimizer(spec, torch_model.parameters(), point.schedule)
+            report = train_pair(flax_model, torch_model, wmap, batches[:point.steps], losses=loss_fns,
+                                tx=optax_transform(spec, schedule,
+                                                   dtype=jnp.float64 if dtype == "float64" else jnp.float32),
+                                schedule=schedule, torch_opt=topt, torch_lr=TorchLR.scheduler(tsched), dtype=dtype,
+                                config={"schedule": point.schedule}, on_step=on_step if dtype == opts.dtype else None)
+        return report, initial, batches[:point.steps]
+
+    return ds, train
 
 
 def run_experiment(opts: Options, on_step: Callable[[dict[str, float]], None] | None = None,
@@ -439,41 +474,18 @@ def run_experiment(opts: Options, on_step: Callable[[dict[str, float]], None] | 
     ``on_step`` is called after every training step (a progress bar), ``on_run`` with each
     point before it trains.
     """
-    import jax
-    import jax.numpy as jnp
-    import torch
-
-    import warmup_jax
-    from warmup_parity.engine import TorchLR, train_pair
-    from warmup_parity.report import TOLERANCES
-    from warmup_parity.data import batch_indices
     from warmup_parity.models import losses
-    from warmup_parity.optimizers import optax_transform, optimizer_from_config, torch_optimizer
+    from warmup_parity.report import TOLERANCES
 
     rec = EXPERIMENTS[opts.experiment]
-    torch.set_num_threads(1)
-    ds, build = _pair_builder(opts)
-    loss_fns = losses(ds.task)
-    batches = [(ds.x[i], ds.y[i]) for i in batch_indices(len(ds.x), opts.batch_size, opts.steps, opts.seed)]
-    tolerance = TOLERANCES[opts.dtype]["params"]
+    ds, train = _trainer(opts, on_step)
     points = []
     for point in rec.points(opts):
         if on_run is not None:
             on_run(point)
-        mine = batches[:point.steps]
-        spec = optimizer_from_config(point.optimizer)
-        with jax.enable_x64(opts.dtype == "float64"):
-            flax_model, torch_model, wmap = build()
-            initial = copy.deepcopy(torch_model)
-            schedule = warmup_jax.from_config(point.schedule)
-            topt, tsched = torch_optimizer(spec, torch_model.parameters(), point.schedule)
-            report = train_pair(flax_model, torch_model, wmap, mine, losses=loss_fns,
-                                tx=optax_transform(spec, schedule,
-                                                   dtype=jnp.float64 if opts.dtype == "float64" else jnp.float32),
-                                schedule=schedule, torch_opt=topt, torch_lr=TorchLR.scheduler(tsched),
-                                dtype=opts.dtype, config={"schedule": point.schedule}, on_step=on_step)
-        verdict = _verdict(report, (initial, loss_fns[1], opts.dtype), point, mine, tolerance)
-        points.append(_point_record(point, report, opts.tail, verdict))
+        trained = train(point, opts.dtype)
+        verdict = _verdict(trained, point, train, losses(ds.task)[1], opts.dtype)
+        points.append(_point_record(point, trained[0], opts.tail, verdict))
     model = (f"digits MLP (hidden {opts.d_model})" if opts.model == "mlp" else
              f"post-LN transformer ({opts.n_layers} layers, d_model {opts.d_model})")
     data = ("sklearn digits, 8x8 images, 10 classes" if opts.model == "mlp" else
@@ -481,7 +493,7 @@ def run_experiment(opts: Options, on_step: Callable[[dict[str, float]], None] | 
     return {"experiment": rec.name, "title": rec.title, "x_label": rec.x_label,
             "config": {**opts.to_dict(), "model_description": model, "data": data,
                        "final_loss": f"mean of the last {opts.tail} training losses",
-                       "param_tolerance": tolerance, "chaos_ratio": CHAOS_RATIO},
+                       "param_tolerance": TOLERANCES[opts.dtype]["params"], "chaos_ratio": CHAOS_RATIO},
             "points": points, "summary": _summary(points)}
 
 
