@@ -27,7 +27,8 @@ The experiments:
   ``cooldown`` fraction, and the ``1-sqrt`` cooldown written as a branch of one constant
   run (``decay_from``).
 - ``lr-tolerance`` (Kalra & Barkeshli 2024): target lrs x linear warmup lengths; where
-  each warmup length starts to diverge.
+  each warmup length starts to diverge (on the digits MLP: its runs are cheap enough for
+  a grid up to lr 3).
 
 Example:
     >>> opts = Options.of("wsd", quick=True)
@@ -48,8 +49,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXPERIMENTS", "Experiment", "Options", "Point", "chaos_or_bug", "plot_experiment", "run_experiment",
-           "summary_lines"]
+__all__ = ["EXPERIMENTS", "Experiment", "Options", "Point", "chaos_or_bug", "output_stem", "plot_experiment",
+           "run_experiment", "summary_lines"]
 
 CHAOS_RATIO = 0.1
 """A parted point is chaos when the one-ulp torch pair is amplified at least this fraction as much as JAX-vs-torch."""
@@ -295,12 +296,13 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
     Experiment("wsd", "Cosine against warmup-stable-decay (Hägele et al. 2024)",
                ("cosine", "wsd-linear", "wsd-1-sqrt", "branch-1-sqrt"), "budget (steps)", _wsd_points,
                {**FULL, "lrs": (3e-3,), "arms": ("cosine", "wsd-linear", "wsd-1-sqrt", "branch-1-sqrt"),
-                "budgets": (100, 200), "warmups": (20,)},
+                "budgets": (80, 160), "warmups": (16,)},
                {**QUICK, "lrs": (1e-2,), "arms": ("cosine", "wsd-1-sqrt", "branch-1-sqrt"), "budgets": (16,),
                 "warmups": (2,), "cooldown": 0.25}, x_log=False),
     Experiment("lr-tolerance", "Warmup and the largest trainable lr (Kalra & Barkeshli 2024)", (),
                "target learning rate", _tolerance_points,
-               {**FULL, "lrs": (3e-3, 1e-2, 3e-2, 1e-1), "steps": 150, "warmups": (0, 20, 80)},
+               {"model": "mlp", "d_model": 32, "batch_size": 32, "lrs": (3e-2, 1e-1, 3e-1, 1.0, 3.0), "steps": 200,
+                "warmups": (0, 20, 80)},
                {**QUICK, "lrs": (1e-2, 3.0), "steps": 12, "warmups": (0, 8)}, curves="last trained"),
 )}
 """The experiments, by name."""
