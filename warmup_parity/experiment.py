@@ -601,8 +601,8 @@ def plot_experiment(result: Mapping[str, Any], out_path: str | os.PathLike[str])
     cfg = result["config"]
     at_x = _curve_x(result, rec.curves)
     fig, (ax_final, ax_lr, ax_curve, ax_diff) = plt.subplots(1, 4, figsize=(21.0, 5.2))
-    fig.suptitle(f"{result['title']}: post-LN Transformer ({cfg['n_layers']} layers, d_model {cfg['d_model']}), "
-                 f"{cfg['dtype']}; JAX solid, torch dashed", fontsize=11)
+    fig.suptitle(f"{result['title']}: {cfg['model_description']}, {cfg['data'].split(',')[0]}, {cfg['dtype']}; "
+                 "JAX solid, torch dashed", fontsize=11)
     markers = {"agree": "o", "chaos": "^", "bug": "X"}
     for k, arm in enumerate(arms):
         mine = sorted((p for p in points if p["arm"] == arm), key=lambda p: p["x"])
@@ -633,6 +633,9 @@ def plot_experiment(result: Mapping[str, Any], out_path: str | os.PathLike[str])
     ax_curve.set_xlabel("step")
     ax_curve.set_ylabel("training loss (moving mean over 10 steps)")
     ax_curve.set_title(f"loss curves at {rec.x_label} {at_x:g}")
+    finals = [p["final_loss_torch"] for p in points if math.isfinite(p["final_loss_torch"])]
+    if finals and max(finals) > 10 * min(finals):  # a diverged run next to trained ones
+        ax_final.set_yscale("log")
     ax_diff.set_yscale("log")
     ax_diff.set_ylabel("max over steps of ||JAX - torch|| / ||torch|| (parameters)")
     ax_diff.set_title("JAX vs torch at every point")
