@@ -32,8 +32,11 @@ The experiments:
 
 Example:
     >>> opts = Options.of("wsd", quick=True)
-    >>> [(p.arm, p.x, p.schedule["schedule"]) for p in EXPERIMENTS["wsd"].points(opts)][:2]
-    [('cosine', 12.0, 'warmup_cosine_decay'), ('cosine', 20.0, 'warmup_cosine_decay')]
+    >>> for p in EXPERIMENTS["wsd"].points(opts):
+    ...     print(p.arm, p.x, p.schedule["schedule"])
+    cosine 16.0 warmup_cosine_decay
+    wsd-1-sqrt 16.0 warmup_stable_decay
+    branch-1-sqrt 16.0 decay_from
 """
 
 from __future__ import annotations
