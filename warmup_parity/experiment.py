@@ -641,6 +641,7 @@ def plot_experiment(result: Mapping[str, Any], out_path: str | os.PathLike[str])
         ax.set_xlabel(rec.x_label)
         if rec.x_log:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(plt.NullFormatter())
     for ax in (ax_final, ax_lr, ax_curve, ax_diff):
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
