@@ -82,7 +82,8 @@ class Options:
         warmups: warmup lengths (one, except for ``lr-tolerance``).
         arms: the arms compared (empty for ``lr-tolerance``, whose arms are its warmup lengths).
         budgets: ``wsd``'s training lengths.
-        beta2: Adam's second-moment decay (``untuned``'s warmups are set by it).
+        beta2: Adam's second-moment decay (``untuned``'s warmups are set by it; 0.999 is
+            torch's and Optax's default).
         cooldown: ``wsd``'s cooldown, a fraction of the budget.
         batch_size, seq_len, d_model, n_heads, n_layers: the data and the post-LN Transformer
             (``d_model``: the MLP's hidden width).
@@ -201,11 +202,8 @@ class Experiment:
     largest x at which the last arm still trains)."""
 
 
-ADAM = {"name": "adam"}
-
-
 def _adam(o: Options) -> dict[str, Any]:
-    return {"name": "adam", "b2": o.beta2} if o.beta2 != 0.999 else dict(ADAM)
+    return {"name": "adam", "b2": o.beta2}
 
 
 def _templates() -> dict[str, dict[str, Any]]:
@@ -232,7 +230,7 @@ def _warmup_points(o: Options) -> list[Point]:
             values = {"{peak}": float(peak), "{w}": w, "{d_model}": o.d_model,
                       "{noam_scale}": peak * math.sqrt(o.d_model * w)}
             sched = {k: values.get(v, v) if isinstance(v, str) else v for k, v in TEMPLATES[arm].items()}
-            out.append(Point(arm, float(peak), sched, ADAM, o.steps))
+            out.append(Point(arm, float(peak), sched, _adam(o), o.steps))
     return out
 
 
