@@ -105,7 +105,7 @@ def _check(report, kind, where, step=0):
 
 def test_the_clean_small_pair_passes_and_trains_both_in_place():
     flax_model, torch_model = FlaxNet(), TorchNet()
-    report = _compare(flax_model, torch_model, steps=20)
+    report = _compare(flax_model, torch_model, steps=20, in_place=True)
     assert report.passed and report.first_divergence is None, str(report)
     s = report.summary
     assert s["param_max_rel_diff"] <= 1e-13 and s["step0_grad_rel_diff"] <= 1e-15
@@ -281,6 +281,272 @@ def test_argument_mistakes_are_one_line_value_errors():
             compare(FlaxNet(), TorchNet(), BATCHES, **args)
     with pytest.raises(ValueError, match="compare: batches is empty"):
         compare(FlaxNet(), TorchNet(), [], loss="mse", optimizer=ADAMW, schedule=SCHED)
+
+
+# --------------------------------------------------------------------------- adapters and a report that never misleads
+
+
+class FlaxCNN(nnx.Module):
+    """NHWC images -> conv -> mean over space -> fc; ``padding`` plants the SAME-vs-0 bug."""
+
+    def __init__(self, padding: str = "SAME") -> None:
+        rngs = nnx.Rngs(0)
+        self.conv = nnx.Conv(3, 4, (3, 3), padding=padding, rngs=rngs)
+        self.fc = nnx.Linear(4, 3, rngs=rngs)
+
+    def __call__(self, x):
+        return self.fc(jnp.tanh(self.conv(x)).mean(axis=(1, 2)))
+
+
+class TorchCNN(torch.nn.Module):
+    """NCHW ``pixel_values`` -> a transformers output with ``.logits`` (as transformers' image models)."""
+
+    def __init__(self, padding: int = 1, nhwc: bool = False) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=padding)
+        self.fc = torch.nn.Linear(4, 3)
+        self.nhwc = nhwc
+
+    def forward(self, pixel_values):
+        from transformers.modeling_outputs import ImageClassifierOutput
+
+        x = pixel_values.permute(0, 3, 1, 2) if self.nhwc else pixel_values
+        logits = self.fc(torch.tanh(self.conv(x)).mean(dim=(2, 3)))
+        return logits if self.nhwc else ImageClassifierOutput(logits=logits)
+
+
+IMAGES = [(RNG.standard_normal((4, 6, 6, 3)), RNG.integers(0, 3, 4)) for _ in range(3)]
+
+
+def _images(flax_model, torch_model, **kw):
+    with jax.enable_x64(True):
+        return compare(flax_model, torch_model, IMAGES, loss="cross_entropy", optimizer=ADAMW, schedule=SCHED, **kw)
+
+
+def test_adapters_feed_nchw_and_read_logits():
+    """An NHWC Flax model against a torch model taking NCHW ``pixel_values`` and returning ``.logits``."""
+    def torch_forward(m, x):
+        return m(pixel_values=x.permute(0, 3, 1, 2)).logits
+
+    report = _images(FlaxCNN(), TorchCNN(), torch_forward=torch_forward)
+    assert report.passed, str(report)
+    assert report.summary["param_max_rel_diff"] <= 1e-13
+    # an adapter on the Flax side too: a difference it makes outside the models is the loss's, not a module's
+    d = _check(_images(FlaxCNN(), TorchCNN(), flax_forward=lambda m, x: m(x) * 1.001, torch_forward=torch_forward),
+               "loss", "loss")
+    assert "every submodule's output agreed" in d.detail
+
+
+class FlaxTwoInputs(nnx.Module):
+    def __init__(self) -> None:
+        self.fc = nnx.Linear(8, 4, rngs=nnx.Rngs(0))
+
+    def __call__(self, x, mask):
+        return self.fc(x * mask[..., None])
+
+
+class TorchTwoInputs(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x, mask):
+        return self.fc(x * mask[..., None])
+
+
+def test_a_tuple_input_feeds_a_multi_input_model():
+    mask = (RNG.random((6, 16)) > 0.3).astype(np.float64)
+    batches = [((x, m), y) for x, m, y in zip(X, mask, Y)]
+    with jax.enable_x64(True):
+        report = compare(FlaxTwoInputs(), TorchTwoInputs(), batches, loss="cross_entropy", optimizer=ADAMW,
+                         schedule=SCHED)
+    assert report.passed and len(report.steps) == 6, str(report)
+
+
+def test_an_output_of_another_shape_is_the_divergence_with_both_shapes():
+    """Flax padding='SAME' against torch padding=0: the conv's output shape differs; pooling hides it
+    from 'fc', which used to be blamed."""
+    d = _check(_images(FlaxCNN("SAME"), TorchCNN(padding=0, nhwc=True)), "forward", "conv")
+    assert "has shape (4, 6, 6, 4) in Flax and (4, 4, 4, 4) in torch" in d.detail, d.detail
+    assert "Flax padding='SAME', torch padding=(0, 0)" in d.hint, d.hint
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int16, np.uint8])
+def test_integer_labels_of_any_dtype(dtype):
+    batches = [(x, y.astype(dtype)) for x, y in BATCHES]
+    with jax.enable_x64(True):
+        report = compare(FlaxNet(), TorchNet(), batches, loss="cross_entropy", optimizer=ADAMW, schedule=SCHED,
+                         steps=3)
+    assert report.passed, str(report)
+
+
+def test_ignore_index_is_left_out_on_both_sides():
+    labels = [y.copy() for y in Y]
+    for y in labels:
+        y[::3] = -100  # HF's ignore index
+    batches = list(zip(X, labels))
+    with jax.enable_x64(True):
+        report = compare(FlaxNet(), TorchNet(), batches, loss="cross_entropy", optimizer=ADAMW, schedule=SCHED,
+                         steps=3)
+        assert report.passed and np.isfinite(report.steps[0]["loss_jax"]), str(report)
+        kept = [(x, np.where(y == -100, 7, y)) for x, y in batches]  # another index, given
+        other = compare(FlaxNet(), TorchNet(), kept, loss="cross_entropy", optimizer=ADAMW, schedule=SCHED,
+                        steps=3, ignore_index=7)
+    assert other.passed and other.steps[0]["loss_torch"] == pytest.approx(report.steps[0]["loss_torch"], rel=1e-14)
+
+
+def test_a_schedule_may_be_a_config_a_schedule_object_or_a_scheduler():
+    import warmup_jax
+    import warmup_torch
+    from warmup_spec import Schedule
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    reference = _compare(FlaxNet(), TorchNet())
+    for schedule in (Schedule(SCHED), warmup_jax.from_config(SCHED), warmup_torch.from_config(opt, SCHED)):
+        with jax.enable_x64(True):
+            report = compare(FlaxNet(), TorchNet(), BATCHES, loss="cross_entropy", optimizer=ADAMW,
+                             schedule=schedule, steps=3)
+        assert report.passed, str(report)
+        assert [r["lr_torch"] for r in report.steps] == [r["lr_torch"] for r in reference.steps]
+        assert report.config["schedule"] == reference.config["schedule"]
+
+
+def test_a_failing_hint_never_hides_the_report(monkeypatch):
+    from warmup_parity import hints
+
+    # the ConvTranspose that crashed the conv rule ('ConvTranspose' object has no attribute 'feature_group_count')
+    fm, tm = nnx.ConvTranspose(3, 4, (3, 3), strides=(2, 2), rngs=nnx.Rngs(0)), torch.nn.ConvTranspose2d(3, 4, 3)
+    assert hints._conv_hint(fm, tm) == ["convolution settings differ: Flax strides=(2, 2), torch stride=(1, 1)"]
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(hints, "_norm_hint", broken)
+    d = _check(_compare(FlaxNet(eps=1e-6), TorchNet()), "forward", "ln")
+    assert "(the hint rule broken failed: RuntimeError: boom)" in d.hint
+
+
+def test_the_users_models_are_left_as_they_were():
+    flax_model, torch_model = FlaxNet(), TorchNet()
+    before_f = np.asarray(flax_model.head.kernel[...]).copy()
+    before_t = torch_model.head.weight.detach().clone()
+    report = _compare(flax_model, torch_model, steps=5)
+    assert report.passed, str(report)
+    assert flax_model.head.kernel[...].dtype == jnp.float32 and np.array_equal(flax_model.head.kernel[...], before_f)
+    assert torch_model.head.weight.dtype == torch.float32 and torch.equal(torch_model.head.weight, before_t)
+
+
+class FlaxEmbed(nnx.Module):
+    def __init__(self) -> None:
+        rngs = nnx.Rngs(0)
+        self.emb = nnx.Embed(10, 8, rngs=rngs)
+        self.fc = nnx.Linear(8, 4, rngs=rngs)
+
+    def __call__(self, tokens):
+        return self.fc(jnp.tanh(self.emb(tokens)).mean(axis=1))
+
+
+class TorchEmbed(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = torch.nn.Embedding(10, 8, padding_idx=0)  # the planted late bug: row 0 never learns
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, tokens):
+        return self.fc(torch.tanh(self.emb(tokens)).mean(dim=1))
+
+
+def test_a_late_divergence_is_classified_bug_or_chaos():
+    """A bug that first acts at update 4 (token 0, torch's padding_idx, appears there) is a bug: torch
+    against itself moved by one ulp does not part."""
+    rng = np.random.default_rng(1)
+    tokens = [rng.integers(1 if k < 4 else 0, 10, (8, 5)) for k in range(8)]
+    batches = [(t, rng.integers(0, 4, 8)) for t in tokens]
+    with jax.enable_x64(True):
+        report = compare(FlaxEmbed(), TorchEmbed(), batches, loss="cross_entropy", optimizer=ADAMW, schedule=SCHED)
+    d = _check(report, "parameters", "emb.weight", step=4)
+    assert report.verdict is not None and report.verdict.kind == "bug" and report.verdict.parted_at == 4
+    assert "verdict: a bug, not chaos" in str(report)
+    assert report.to_json()["verdict"]["kind"] == "bug" and d.step == 4
+
+
+@pytest.mark.slow  # ~15 s here (two float32 runs and the torch rerun); the helper's test covers the logic fast
+def test_a_chaotic_pair_is_classified_chaos():
+    """The same MLP on both sides, float32, SGD at lr 3: rounding alone makes them part; torch against
+    itself moved by one ulp parts as fast."""
+    rng = np.random.default_rng(0)
+    batches = [(rng.standard_normal((32, 8)), rng.integers(0, 4, 32)) for _ in range(20)]
+    fm = models.build_flax("mlp", 8, 4, "float32", 0, hidden=32)
+    tm = models.build_torch("mlp", models.flax_weights(fm), "float32")
+    report = compare(fm, tm, batches, loss="cross_entropy", optimizer={"name": "sgd"}, dtype="float32",
+                     schedule={"schedule": "warmup_constant", "peak_value": 3.0, "warmup_steps": 2})
+    d = report.first_divergence
+    assert d is not None and d.kind == "parameters" and d.step > 5, str(report)
+    assert report.verdict is not None and report.verdict.kind == "chaos", str(report)
+    assert "verdict: chaos, not a bug" in str(report)
+
+
+def test_the_chaos_verdict_helper():
+    from warmup_parity import chaos
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3)).double()
+    rng = np.random.default_rng(0)
+    batches = [(torch.as_tensor(rng.standard_normal((32, 4))), torch.as_tensor(rng.integers(0, 3, 32)))
+               for _ in range(30)]
+
+    def make(lr):
+        def build(m):
+            opt = torch.optim.SGD(m.parameters(), lr=lr)
+            return opt, lambda: None
+        return build
+
+    loss = torch.nn.functional.cross_entropy
+    calm = chaos.ulp_parting_step(model, make(1e-2), batches, loss, tolerance=1e-9)
+    wild = chaos.ulp_parting_step(model, make(10.0), batches, loss, tolerance=1e-9)  # SGD at lr 10: chaotic
+    assert calm is None and wild is not None and 5 < wild < 30
+    assert chaos.verdict(wild, wild, tolerance=1e-9).kind == "chaos"
+    assert chaos.verdict(5, calm, tolerance=1e-9).kind == "bug"
+
+
+class FlaxF32Norm(nnx.Module):
+    """An RMSNorm that computes in float32 whatever its input (as many public NNX LLMs do)."""
+
+    def __init__(self) -> None:
+        self.scale = nnx.Param(jnp.ones(8))
+
+    def __call__(self, x):
+        x32 = x.astype(jnp.float32)
+        y = x32 * jax.lax.rsqrt(jnp.mean(x32 ** 2, axis=-1, keepdims=True) + 1e-6)
+        return y.astype(x.dtype) * self.scale[...]
+
+
+class FlaxNormNet(nnx.Module):
+    def __init__(self) -> None:
+        rngs = nnx.Rngs(0)
+        self.inp = nnx.Linear(8, 8, rngs=rngs)
+        self.norm = FlaxF32Norm()
+        self.head = nnx.Linear(8, 4, rngs=rngs)
+
+    def __call__(self, x):
+        return self.head(self.norm(self.inp(x)))
+
+
+class TorchNormNet(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inp = torch.nn.Linear(8, 8)
+        self.norm = torch.nn.RMSNorm(8, eps=1e-6)
+        self.head = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.head(self.norm(self.inp(x)))
+
+
+def test_float32_rounding_inside_a_layer_is_named_as_such():
+    d = _check(_compare(FlaxNormNet(), TorchNormNet(), mapping={"norm.scale": "norm.weight"}), "forward", "norm")
+    assert 1e-10 < d.difference < 2e-6, d.difference
+    assert "at float32's rounding level in a float64 run: a layer that computes in float32 internally" in d.hint
 
 
 # --------------------------------------------------------------------------- a user's pair through `warmup-parity run`

@@ -317,6 +317,11 @@ def _wrong_cases() -> dict[str, tuple[dict[str, Any], Callable[[Any], optax.Grad
         "optax.amsgrad for torch amsgrad": (
             {"name": "adam", "amsgrad": True, "approximate": True},
             lambda s: optax.amsgrad(s, b1=jnp.asarray(0.9), b2=jnp.asarray(0.999))),
+        "optax.nadam for torch NAdam": (
+            {"name": "nadam"}, lambda s: optax.nadam(s, b1=jnp.asarray(0.9), b2=jnp.asarray(0.999))),
+        "optax.radam for torch RAdam": (
+            {"name": "radam", "eps": 1e-3},
+            lambda s: optax.radam(s, b1=jnp.asarray(0.9), b2=jnp.asarray(0.999), eps=1e-3)),
     }
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from warmup_parity.hints import HintContext, hint
-from warmup_parity.recording import FlaxCalls, TorchCalls, event_diff, rel_diff
+from warmup_parity.recording import FlaxCalls, TorchCalls, event_diff, rel_diff, shape_mismatch
 from warmup_parity.report import TOLERANCES, Divergence, Report
 from warmup_parity.weights import Link, WeightMap, flax_arrays, torch_arrays, weight_map, write_torch
 
@@ -33,24 +33,30 @@ scalar``, is any other."""
 TINY = 1e-300
 
 
-def loss_pair(loss: str | tuple[Callable[..., Any], Callable[..., Any]]) -> tuple[Callable[..., Any],
-                                                                                  Callable[..., Any]]:
+def loss_pair(loss: str | tuple[Callable[..., Any], Callable[..., Any]], *,
+              ignore_index: int = -100) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """(JAX loss, torch loss), each ``(output, y) -> scalar``.
 
-    ``"cross_entropy"``: mean over every position of the softmax cross-entropy with integer
-    labels (logits ``(..., classes)``, labels ``(...)``); ``"mse"``: mean squared error.
+    ``"cross_entropy"``: mean over every position whose label is not ``ignore_index`` of the
+    softmax cross-entropy with integer labels of any integer dtype (logits ``(..., classes)``,
+    labels ``(...)``), as torch's ``cross_entropy(..., ignore_index=-100)``; ``"mse"``: mean
+    squared error.
     """
     if isinstance(loss, tuple) and len(loss) == 2 and all(callable(f) for f in loss):
         return loss
     if loss == "cross_entropy":
+        import jax.numpy as jnp
         import optax
         import torch
 
         def jax_ce(logits: Any, y: Any) -> Any:
-            return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+            keep = y != ignore_index
+            per = optax.softmax_cross_entropy_with_integer_labels(logits, jnp.where(keep, y, 0))
+            return jnp.sum(jnp.where(keep, per, 0.0)) / jnp.sum(keep)
 
         def torch_ce(logits: Any, y: Any) -> Any:
-            return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1).long(),
+                                                     ignore_index=ignore_index)
 
         return jax_ce, torch_ce
     if loss == "mse":
@@ -160,8 +166,24 @@ class TorchLR:
         return cls(None, after)
 
 
-def batches_of(batches: Iterable[tuple[Any, Any]], steps: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
-    data = [(np.asarray(x), np.asarray(y)) for x, y in batches]
+Forward = Callable[[Any, Any], Any]
+"""An adapter ``(model, x) -> output``: how one side calls its model (layout, keyword inputs,
+``.logits``)."""
+
+
+def call_model(model: Any, x: Any) -> Any:
+    """The default forward: ``model(x)``, or ``model(*x)`` for a tuple input (a multi-input model)."""
+    return model(*x) if isinstance(x, tuple) else model(x)
+
+
+def _each(x: Any, f: Callable[[Any], Any]) -> Any:
+    """``f`` applied to an input, or to each array of a tuple input."""
+    return tuple(f(a) for a in x) if isinstance(x, tuple) else f(x)
+
+
+def batches_of(batches: Iterable[tuple[Any, Any]], steps: int | None) -> list[tuple[Any, np.ndarray]]:
+    """The batches of one run, ``steps`` of them (reused in order); an input may be a tuple of arrays."""
+    data = [(_each(tuple(x) if isinstance(x, list) else x, np.asarray), np.asarray(y)) for x, y in batches]
     if not data:
         raise ValueError("compare: batches is empty; expected (x, y) NumPy arrays, one pair a step")
     n = len(data) if steps is None else steps
@@ -173,7 +195,8 @@ def batches_of(batches: Iterable[tuple[Any, Any]], steps: int | None) -> list[tu
 def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequence[tuple[np.ndarray, np.ndarray]],
                *, losses: tuple[Callable[..., Any], Callable[..., Any]], tx: Any, schedule: Callable[[Any], Any],
                torch_opt: Any, torch_lr: TorchLR, dtype: str, config: dict[str, Any],
-               on_step: Callable[[dict[str, float]], None] | None = None) -> Report:
+               on_step: Callable[[dict[str, float]], None] | None = None,
+               flax_forward: Forward | None = None, torch_forward: Forward | None = None) -> Report:
     """Trains both models on ``batches`` (one a step) and checks them as the module docstring
     says. Both models are in ``dtype`` and hold their initial weights; call under
     ``jax.enable_x64(dtype == "float64")``. The Flax model ends with its trained state."""
@@ -183,6 +206,7 @@ def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequ
     from flax import nnx
 
     t_start = time.perf_counter()
+    fforward, tforward = flax_forward or call_model, torch_forward or call_model
     tol = TOLERANCES[dtype]
     jloss, tloss = losses
     tdt = torch.float64 if dtype == "float64" else torch.float32
@@ -206,7 +230,7 @@ def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequ
     def jax_step(state: Any, x: Any, y: Any) -> Any:
         model, opt = nnx.merge(graphdef, state)
         lr = schedule(opt.step[...])
-        loss, grads = nnx.value_and_grad(lambda m: jloss(m(x), y))(model)
+        loss, grads = nnx.value_and_grad(lambda m: jloss(fforward(m, x), y))(model)
         opt.update(model, grads)
         return nnx.state((model, opt)), loss, lr, torch_layout(nnx.state(model, nnx.Param)), torch_layout(grads)
 
@@ -215,6 +239,10 @@ def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequ
 
     def as_input(a: np.ndarray) -> np.ndarray:
         return a.astype(dtype) if np.issubdtype(a.dtype, np.floating) else a
+
+    def as_tensor(a: np.ndarray) -> Any:
+        t = torch.as_tensor(a)
+        return t.to(tdt) if t.is_floating_point() else t
 
     report = Report(config=config)
     first: Divergence | None = None
@@ -228,15 +256,15 @@ def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequ
                            hint(ctx, "parameters", name, name))
     prev_f, prev_t = f0, t0
     for k, (x_np, y_np) in enumerate(batches):
-        x, y = as_input(x_np), as_input(y_np)
+        x, y = _each(x_np, as_input), as_input(y_np)
         # torch: the lr in effect at the k-th optimizer.step()
         if torch_lr.before is not None:
             torch_lr.before(k)
         lr_t = float(torch_opt.param_groups[0]["lr"])
         torch_opt.zero_grad()
-        xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+        xt, yt = _each(x, as_tensor), torch.as_tensor(y)
         with tcalls if k == 0 else contextlib.nullcontext():  # the submodules' inputs and outputs at step 0
-            loss_t = tloss(torch_model(xt.to(tdt) if xt.is_floating_point() else xt), yt)
+            loss_t = tloss(tforward(torch_model, xt), yt)
         loss_t.backward()
         if k == 0:
             tgrads = {n: (p.grad.detach().cpu().numpy().copy() if p.grad is not None else
@@ -245,7 +273,7 @@ def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequ
         if torch_lr.after is not None:
             torch_lr.after(k)
         # jax
-        state, loss_j, lr_j, params_j, grads_j = jax_step(state, jnp.asarray(x), jnp.asarray(y))
+        state, loss_j, lr_j, params_j, grads_j = jax_step(state, _each(x, jnp.asarray), jnp.asarray(y))
         pf, pt = _complete(params, {n: np.asarray(v) for n, v in jax.device_get(params_j).items()},
                            {n: p.detach().cpu().numpy().copy() for n, p in torch_tensors}, True)
         max_abs, rel = _norm_rel(pf, pt)
@@ -265,8 +293,8 @@ def train_pair(flax_model: Any, torch_model: Any, wmap: WeightMap, batches: Sequ
             checks["step0_grad_rel_diff"] = _norm_rel(gf, gt)[1]
             ctx.grad0 = (gf, gt)
             if first is None:
-                first = _step0(ctx, flax_before, tcalls.events, x, (lj, lt), (gf, gt), (lr_j, lr_t, lr_diff),
-                               (pf, pt, rel), tol)
+                first = _step0(ctx, flax_before, fforward, _each(x, jnp.asarray), tcalls.events, (lj, lt), (gf, gt),
+                               (lr_j, lr_t, lr_diff), (pf, pt, rel), tol)
         elif first is None:
             if not lr_diff <= tol["lr"]:
                 first = Divergence("lr", "schedule", k, lr_diff, tol["lr"], f"JAX {lr_j:.6e}, torch {lr_t:.6e}",
@@ -304,23 +332,23 @@ def _tolerance_of(check: str, tol: Mapping[str, float]) -> float:
             "param_max_rel_diff": tol["params"]}[check]
 
 
-def _step0(ctx: HintContext, flax_before: Any, torch_events: list[tuple[str, str, int, list[np.ndarray]]],
-           x: np.ndarray, losses: tuple[float, float], grads: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+def _step0(ctx: HintContext, flax_before: Any, flax_forward: Forward, x: Any,
+           torch_events: list[tuple[str, str, int, list[np.ndarray]]], losses: tuple[float, float],
+           grads: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
            lrs: tuple[float, float, float], params: tuple[dict[str, np.ndarray], dict[str, np.ndarray], float],
            tol: Mapping[str, float]) -> Divergence | None:
     """The first divergence of update 0: loss (placed by the forward record), gradients,
     lr, update."""
-    import jax.numpy as jnp
-
     lj, lt = losses
     loss_diff = abs(lj - lt) / max(abs(lt), TINY)
     if not loss_diff <= tol["step0"]:
         with FlaxCalls(flax_before) as fcalls:
-            flax_before(jnp.asarray(x))
+            flax_forward(flax_before, x)
         placed = _place_forward(ctx, fcalls.events, torch_events, tol["local"])
         if placed is not None:
             where, subject, diff, detail = placed
-            return Divergence("forward", where, 0, diff, tol["local"], detail, hint(ctx, "forward", where, subject))
+            return Divergence("forward", where, 0, diff, tol["local"], detail,
+                              hint(ctx, "forward", where, subject, diff))
         return Divergence("loss", "loss", 0, loss_diff, tol["step0"],
                           f"JAX {lj:.12g}, torch {lt:.12g}; every submodule's output agreed",
                           hint(ctx, "loss", "loss", "loss"))
@@ -363,10 +391,15 @@ def _place_forward(ctx: HintContext, flax_events: Sequence[tuple[str, str, int, 
         if tname is None or (phase, tname, n) not in recorded:
             continue
         d = event_diff(value, recorded[(phase, tname, n)])
-        if d is None or d <= tol:
-            continue
         call = f" (call {n + 1})" if n else ""
         kind = type(ctx.tmodules.get(tname)).__name__
+        shapes = shape_mismatch(value, recorded[(phase, tname, n)]) if phase == "out" else None
+        if d is None and shapes is not None:
+            return tname, tname, float("inf"), (
+                f"the output of {tname or 'the model'!r} ({kind}){call} has shape {shapes[0]} in Flax and {shapes[1]} "
+                "in torch (no layout makes them the same); its input agreed")
+        if d is None or d <= tol:
+            continue
         if phase == "out":
             return tname, tname, d, f"the output of {tname or 'the model'!r} ({kind}){call} differs; its input agreed"
         in_caller = f"the forward of {caller!r}" if caller else "the model's own forward"

@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,12 +130,15 @@ def _conv_hint(fm: Any, tm: Any) -> list[str]:
         return (v,) * n if isinstance(v, int) else tuple(v) if v is not None else (1,) * n
 
     diffs = []
+    dilation = getattr(fm, "kernel_dilation", None)  # nnx.ConvTranspose has kernel_dilation, no groups
     pairs = [("strides", tup(fm.strides), "stride", tuple(tm.stride)),
-             ("kernel_dilation", tup(fm.kernel_dilation), "dilation", tuple(tm.dilation)),
-             ("feature_group_count", fm.feature_group_count, "groups", tm.groups)]
+             ("kernel_dilation", tup(dilation), "dilation", tuple(tm.dilation)),
+             ("feature_group_count", getattr(fm, "feature_group_count", 1), "groups", tm.groups)]
     for fname, fv, tname, tv in pairs:
         if fv != tv:
             diffs.append(f"Flax {fname}={fv}, torch {tname}={tv}")
+    if "Transpose" in type(tm).__name__:  # torch's padding of a transposed conv crops its output: not comparable
+        return [f"convolution settings differ: {'; '.join(diffs)}"] if diffs else []
     fp, tp = _pads(fm), _pads(tm)
     same = {("VALID", "VALID"), ("SAME", "SAME")}
     if (fp, tp) not in same and fp != tp and not (fp == "VALID" and tp == ((0, 0),) * n):
@@ -246,34 +249,55 @@ def _noise_hint(ctx: HintContext, name: str) -> list[str]:
     return []
 
 
-def hint(ctx: HintContext, kind: str, where: str, subject: str) -> str:
-    """The likely causes of a divergence, joined (empty when none is known)."""
+FLOAT32_LEVEL = (1e-10, 2e-6)
+"""A float64 run's forward difference in this range, that no other rule explains, is float32
+rounding (float32's eps is 1.2e-7), not a formula."""
+
+
+def _float32_level_hint(ctx: HintContext, difference: float | None) -> list[str]:
+    lo, hi = FLOAT32_LEVEL
+    if ctx.dtype != "float64" or difference is None or not lo <= difference <= hi:
+        return []
+    return [f"the difference ({difference:.1e}) is at float32's rounding level in a float64 run: a layer that "
+            "computes in float32 internally (an RMSNorm or rotary table that casts to float32, the softmax of "
+            "Flax's default attention or of transformers' attention code), not a different formula"]
+
+
+def _guarded(rule: Callable[..., list[str]], *args: Any) -> list[str]:
+    """A rule's sentences; a rule that fails says so instead of hiding the report."""
+    try:
+        return rule(*args)
+    except Exception as e:  # a hint is advice: it must never cost the user the report
+        return [f"(the hint rule {rule.__name__} failed: {type(e).__name__}: {e})"]
+
+
+def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: float | None = None) -> str:
+    """The likely causes of a divergence, joined (empty when none is known). A rule that raises
+    is reported as such in the text; it never hides the report."""
     hints: list[str] = []
     if kind == "forward":
         for name in dict.fromkeys([subject, where]):
             fm, tm = ctx.pair(name)
-            hints += _norm_hint(fm, tm, ctx.dtype) + _conv_hint(fm, tm) + _dtype_hint(fm, ctx.dtype)
-            hints += _attention_hint(fm, tm, ctx.dtype) + _gelu_hint(fm, tm) + _square_hint(ctx, name)
-            hints += _bias_hint(ctx, [name])
-        hints += _dropout_hint(ctx)
+            rules: list[tuple[Callable[..., list[str]], tuple[Any, ...]]] = [
+                (_norm_hint, (fm, tm, ctx.dtype)), (_conv_hint, (fm, tm)), (_dtype_hint, (fm, ctx.dtype)),
+                (_attention_hint, (fm, tm, ctx.dtype)), (_gelu_hint, (fm, tm)), (_square_hint, (ctx, name)),
+                (_bias_hint, (ctx, [name]))]
+            for rule, args in rules:
+                hints += _guarded(rule, *args)
+        hints += _guarded(_dropout_hint, ctx)
+        hints = hints or _guarded(_float32_level_hint, ctx, difference)
+        if not hints and difference == float("inf"):  # an output of another shape
+            hints.append("padding, stride, dilation or pooling differ")
     elif kind == "parameters":
-        hints += _transposed_hint(ctx, where) + _bias_hint(ctx, [where]) + _noise_hint(ctx, where)
+        hints += _guarded(_transposed_hint, ctx, where) + _guarded(_bias_hint, ctx, [where])
+        hints += _guarded(_noise_hint, ctx, where)
     elif kind == "loss":
         hints.append("the outputs agree but the losses do not: the reduction (mean or sum), label smoothing, "
                      "or how logits and labels are laid out")
     elif kind == "gradient":
-        hints += _bias_hint(ctx, [where])
-        tparam = ctx.tparams.get(where)
-        if tparam is not None and not tparam.requires_grad:
-            hints.append(f"torch {where!r} has requires_grad=False")
-        _, tm = ctx.pair(module_of(where))
-        if tm is not None and getattr(tm, "padding_idx", None) is not None:
-            hints.append(f"torch {module_of(where)!r} has padding_idx={tm.padding_idx}: that row gets no gradient")
-        if not hints:
-            hints.append("the forward and the loss agree but this gradient does not: a detach()/stop_gradient, a "
-                         "custom backward, or the parameter used differently")
+        hints += _guarded(_gradient_hint, ctx, where)
     elif kind == "update":
-        hints += _bias_hint(ctx, [where]) + _noise_hint(ctx, where)
+        hints += _guarded(_bias_hint, ctx, [where]) + _guarded(_noise_hint, ctx, where)
         hints.append("the gradients agree but the first update does not: the optimizer pair (weight decay, eps, "
                      "betas, param groups); warmup_parity.optimizers has matched pairs (docs/optimizers.md)")
     elif kind == "lr":
@@ -281,3 +305,16 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str) -> str:
                      "written into the param groups")
     return "; ".join(dict.fromkeys(hints))
 
+
+def _gradient_hint(ctx: HintContext, where: str) -> list[str]:
+    hints = _bias_hint(ctx, [where])
+    tparam = ctx.tparams.get(where)
+    if tparam is not None and not tparam.requires_grad:
+        hints.append(f"torch {where!r} has requires_grad=False")
+    _, tm = ctx.pair(module_of(where))
+    if tm is not None and getattr(tm, "padding_idx", None) is not None:
+        hints.append(f"torch {module_of(where)!r} has padding_idx={tm.padding_idx}: that row gets no gradient")
+    if not hints:
+        hints.append("the forward and the loss agree but this gradient does not: a detach()/stop_gradient, a "
+                     "custom backward, or the parameter used differently")
+    return hints

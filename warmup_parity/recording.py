@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FlaxCalls", "TorchCalls", "event_diff", "rel_diff"]
+__all__ = ["FlaxCalls", "TorchCalls", "event_diff", "rel_diff", "shape_mismatch"]
 
 
 def _leaves(value: Any) -> list[np.ndarray]:
@@ -157,3 +157,14 @@ def event_diff(fl: Sequence[np.ndarray], tl: Sequence[np.ndarray]) -> float | No
         worst = d if worst is None or not d <= worst else worst
     return worst
 
+
+
+def shape_mismatch(fl: Sequence[np.ndarray], tl: Sequence[np.ndarray]
+                   ) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """``(Flax shape, torch shape)`` of the first pair of arrays that no layout makes the same
+    shape, when no pair can be compared at all (else ``None``)."""
+    pairs = list(zip(fl, tl))
+    if not pairs or any(_layouts(a, b.shape) for a, b in pairs):
+        return None
+    a, b = pairs[0]
+    return tuple(a.shape), tuple(b.shape)

@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warmup_parity.chaos import Verdict
 
 __all__ = ["KINDS", "TOLERANCES", "Divergence", "Report"]
 
@@ -78,6 +81,8 @@ class Report:
     summary: dict[str, Any] = field(default_factory=dict)
     first_divergence: Divergence | None = None
     notes: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None
+    """For parameters that part after update 0: chaos or bug (:mod:`warmup_parity.chaos`)."""
 
     @property
     def passed(self) -> bool:
@@ -86,7 +91,8 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         first = None if self.first_divergence is None else self.first_divergence.to_json()
         return {"title": self.config.get("title", ""), "config": self.config, "summary": self.summary,
-                "steps": self.steps, "first_divergence": first, "notes": self.notes}
+                "steps": self.steps, "first_divergence": first, "notes": self.notes,
+                "verdict": None if self.verdict is None else self.verdict.to_json()}
 
     def write(self, path: str | Path) -> Path:
         path = Path(path)
@@ -108,5 +114,6 @@ class Report:
             line = f"FAIL: {head}: {', '.join(s.get('failed', []))}"
         else:
             line = f"FAIL: {head}: {self.first_divergence}"
-        return "\n".join([line, *(f"note: {n}" for n in self.notes)])
+        verdict = [] if self.verdict is None else [f"verdict: {self.verdict}"]
+        return "\n".join([line, *verdict, *(f"note: {n}" for n in self.notes)])
 

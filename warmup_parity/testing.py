@@ -27,8 +27,11 @@ __all__ = ["assert_training_parity"]
 
 def assert_training_parity(flax_model: Any, torch_model: Any, batches: Iterable[tuple[Any, Any]], *,
                            loss: str | tuple[Callable[..., Any], Callable[..., Any]], optimizer: Any,
-                           schedule: Mapping[str, Any], steps: int | None = None, dtype: str = "float64",
-                           copy: bool = True, mapping: Mapping[str, str] | None = None) -> Report:
+                           schedule: Any, steps: int | None = None, dtype: str = "float64",
+                           copy: bool = True, mapping: Mapping[str, str] | None = None,
+                           flax_forward: Callable[[Any, Any], Any] | None = None,
+                           torch_forward: Callable[[Any, Any], Any] | None = None, ignore_index: int = -100,
+                           in_place: bool = False) -> Report:
     """Runs :func:`warmup_parity.comparison.compare` with these arguments and returns its report.
 
     Raises:
@@ -37,7 +40,8 @@ def assert_training_parity(flax_model: Any, torch_model: Any, batches: Iterable[
         ValueError: an invalid argument (as ``compare``).
     """
     report = compare(flax_model, torch_model, batches, loss=loss, optimizer=optimizer, schedule=schedule,
-                     steps=steps, dtype=dtype, copy=copy, mapping=mapping)
+                     steps=steps, dtype=dtype, copy=copy, mapping=mapping, flax_forward=flax_forward,
+                     torch_forward=torch_forward, ignore_index=ignore_index, in_place=in_place)
     if not report.passed:
         raise AssertionError(str(report))
     return report
