@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from warmup_parity.cli import main
-from warmup_parity.experiment import EXPERIMENTS, Options, chaos_or_bug, run_experiment
+from warmup_parity.experiment import EXPERIMENTS, Options, run_experiment
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -86,23 +86,12 @@ def test_lr_tolerance_quick(tmp_path, capsys):
     for w in (0, 8):
         assert at[f"warmup {w}", 3.0]["diverged_torch"] and not at[f"warmup {w}", 1e-2]["diverged_torch"]
     assert "warmup 0: diverges from 3; largest that trains: 0.01" in out
-    # at lr 3 the pairs part far further than the one-ulp pair (Adam turns the frameworks' different
-    # rounding of small gradients into full-size steps); float64 JAX and torch agree: chaos, not a bug
+    # at lr 3 the pairs part and torch against itself moved by one ulp does not (Adam turns the frameworks'
+    # different rounding of small gradients into full-size steps); float64 JAX and torch agree: chaos, not a bug
     for w in (0, 8):
         p = at[f"warmup {w}", 3.0]
-        assert p["ulp_max_rel_diff"] < 0.1 * p["max_rel_diff"] and p["float64_agrees"] and p["verdict"] == "chaos"
-        assert p["float64_max_rel_diff"] <= 1e-9 and len(p["ulp_rel_diff"]) == 12
-
-
-def test_chaos_or_bug():
-    """Chaos when the one-ulp pair parts at least a tenth as far as JAX and torch; NaN (a
-    blown-up run) and anything above 1 count as fully apart."""
-    parted = [0.0, 1e-6, 3e-3, 0.4]
-    v = chaos_or_bug(parted, [1e-7, 1e-7, 2e-4, 0.05], 1e-5)
-    assert v == {"verdict": "chaos", "parted_at": 2, "ulp_parted_at": 2, "max_rel_diff": 0.4, "ulp_max_rel_diff": 0.05}
-    assert chaos_or_bug(parted, [1e-7, 1e-7, 1e-6, 3e-2], 1e-5)["verdict"] == "bug"  # 3e-2 < 0.1 * 0.4
-    assert chaos_or_bug([1e-6, float("nan")], [1e-7, 7.0], 1e-5)["verdict"] == "chaos"
-    assert chaos_or_bug([1e-6, float("nan")], [1e-7, 1e-6], 1e-5)["verdict"] == "bug"
+        assert p["ulp_parted_at"] is None and p["float64_agrees"] and p["verdict"] == "chaos"
+        assert p["float64_max_rel_diff"] <= 1e-9 and p["max_rel_diff"] > 1e-4
 
 
 def test_mistakes_in_the_options_are_value_errors():

@@ -9,12 +9,13 @@ batches (:func:`warmup_parity.engine.train_pair`), and gives each point a verdic
 
 - ``agree``: the two runs' parameters stayed within the dtype's tolerance at every step;
 - ``chaos``: they parted after the step-0 forward, loss, gradients and update agreed, and
-  either the same torch run started one ulp away (every weight moved to a neighbouring
-  float) parts as far over the same steps (:func:`chaos_or_bug`), or, where it does not,
-  the same pair trained in float64 agrees at every step: the frameworks compute the same
-  training and the run amplifies float32's rounding;
-- ``bug``: they parted at step 0, in the lr, or (parting later) further than the one-ulp
-  pair and in float64 too: a real difference between the frameworks.
+  either the torch run against itself started one ulp away parts as fast
+  (:func:`warmup_parity.chaos.verdict`), or, where it does not, the same pair trained in
+  float64 agrees at every step: the frameworks compute the same training and the run
+  amplifies float32's rounding (Adam turns the two frameworks' different rounding of
+  near-zero gradients into full-size steps, which a one-ulp move of the weights does not);
+- ``bug``: they parted at step 0, in the lr, or (parting later) far sooner than the one-ulp
+  run and in float64 too: a real difference between the frameworks.
 
 The experiments:
 
@@ -52,11 +53,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXPERIMENTS", "Experiment", "Options", "Point", "chaos_or_bug", "output_stem", "plot_experiment",
-           "run_experiment", "summary_lines"]
-
-CHAOS_RATIO = 0.1
-"""A parted point is chaos when the one-ulp torch pair parts at least this fraction as far as JAX and torch."""
+__all__ = ["EXPERIMENTS", "Experiment", "Options", "Point", "output_stem", "plot_experiment", "run_experiment",
+           "summary_lines"]
 
 
 @dataclass(frozen=True)
@@ -317,71 +315,6 @@ def _capped(d: float) -> float:
     return 1.0 if not d <= 1.0 else float(d)
 
 
-def chaos_or_bug(jax_torch: Sequence[float], one_ulp: Sequence[float], tolerance: float) -> dict[str, Any]:
-    """The one-ulp test of a pair whose parameters parted after step 0: does the same torch
-    run, started one ulp away, part as far over the same steps?
-
-    Chaos when the one-ulp pair's largest difference is at least :data:`CHAOS_RATIO` of the
-    JAX-vs-torch one (differences capped at 1, NaN as 1: fully apart), else bug (the
-    frameworks parted where rounding alone did not part the torch run).
-
-    Args:
-        jax_torch: the JAX-vs-torch norm-relative parameter difference after every update.
-        one_ulp: the same for two torch runs, one started with every weight moved one ulp
-            (up or down at random).
-        tolerance: the dtype's parameter tolerance.
-
-    Returns:
-        ``{"verdict": "chaos" | "bug", "parted_at", "ulp_parted_at" (the first step over the
-        tolerance, or None), "max_rel_diff", "ulp_max_rel_diff"}``.
-
-    Example:
-        >>> chaos_or_bug([1e-6, 3e-3, 0.4], [1e-7, 2e-4, 0.2], 1e-5)["verdict"]
-        'chaos'
-        >>> chaos_or_bug([1e-6, 3e-3, 0.4], [1e-7, 1e-7, 2e-7], 1e-5)["verdict"]
-        'bug'
-    """
-    def parted(diffs: Sequence[float]) -> int | None:
-        return next((k for k, d in enumerate(diffs) if not d <= tolerance), None)
-
-    jt, ulp = max(map(_capped, jax_torch), default=0.0), max(map(_capped, one_ulp), default=0.0)
-    return {"verdict": "chaos" if ulp >= CHAOS_RATIO * jt else "bug", "parted_at": parted(jax_torch),
-            "ulp_parted_at": parted(one_ulp), "max_rel_diff": jt, "ulp_max_rel_diff": ulp}
-
-
-def _one_ulp_pair(torch_side: tuple[Any, Callable[..., Any], str], point: Point,
-                  batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[float]:
-    """Trains two copies of the initial torch model (``torch_side``: the model, the torch
-    loss, the dtype), the second with every weight moved one ulp up or down (at random,
-    seeded), in lockstep; their norm-relative parameter difference after every update."""
-    import torch
-
-    from warmup_parity.optimizers import optimizer_from_config, torch_optimizer
-
-    initial, tloss, dtype = torch_side
-    a, b = copy.deepcopy(initial), copy.deepcopy(initial)
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.parameters():
-            up = torch.rand(p.shape, generator=gen) < 0.5
-            p.copy_(torch.nextafter(p, torch.where(up, math.inf, -math.inf).to(p.dtype)))
-    spec = optimizer_from_config(point.optimizer)
-    runs = [(m, *torch_optimizer(spec, m.parameters(), point.schedule)) for m in (a, b)]
-    diffs = []
-    for x, y in batches:
-        xt, yt = (torch.as_tensor(v.astype(dtype) if np.issubdtype(v.dtype, np.floating) else v) for v in (x, y))
-        for model, opt, sched in runs:
-            opt.zero_grad()
-            tloss(model(xt), yt).backward()
-            opt.step()
-            sched.step()
-        with torch.no_grad():
-            pa = torch.cat([p.detach().double().ravel() for p in a.parameters()])
-            pb = torch.cat([p.detach().double().ravel() for p in b.parameters()])
-            diffs.append(float(torch.linalg.norm(pb - pa) / max(float(torch.linalg.norm(pa)), 1e-300)))
-    return diffs
-
-
 Trained = tuple[Any, Any, list[tuple[np.ndarray, np.ndarray]]]
 """What :func:`_trainer`'s function returns: the :class:`~warmup_parity.report.Report`, the
 untrained torch model and the batches (for the one-ulp pair)."""
@@ -389,24 +322,40 @@ untrained torch model and the batches (for the one-ulp pair)."""
 
 def _verdict(trained: Trained, point: Point, train: Callable[[Point, str], Trained], loss: Callable[..., Any],
              dtype: str) -> dict[str, Any]:
-    """``agree``; for a pair whose parameters alone parted, after update k > 0, ``chaos``
-    when the one-ulp torch pair parts as far (:func:`chaos_or_bug`), or (a float32 pair)
-    when the same pair trained in float64 agrees within float64's tolerance at every step:
-    the two frameworks compute the same training, whose float32 rounding the run amplifies;
-    ``bug`` otherwise, and for any other divergence (step 0, the lr)."""
+    """``agree``; for a pair whose parameters alone parted, after update k > 0, ``chaos`` when
+    the torch run against itself moved by one ulp parts as fast (:func:`warmup_parity.chaos.verdict`),
+    or (a float32 pair) when the same pair trained in float64 agrees within float64's
+    tolerance at every step: the two frameworks compute the same training, whose float32
+    rounding the run amplifies; ``bug`` otherwise, and for any other divergence (step 0, the lr)."""
+    import torch
+
+    from warmup_parity import chaos
+    from warmup_parity.optimizers import optimizer_from_config, torch_optimizer
     from warmup_parity.report import TOLERANCES
 
     report, initial, batches = trained
     d = report.first_divergence
-    jt = [r["param_rel_diff"] for r in report.steps]
+    largest = max(_capped(r["param_rel_diff"]) for r in report.steps)
     if d is None and report.passed:
-        return {"verdict": "agree", "parted_at": None, "max_rel_diff": max(map(_capped, jt))}
+        return {"verdict": "agree", "parted_at": None, "max_rel_diff": largest}
     if d is None or d.kind != "parameters" or d.step == 0:
-        return {"verdict": "bug", "parted_at": d.step if d is not None else None, "max_rel_diff": max(map(_capped, jt)),
+        return {"verdict": "bug", "parted_at": d.step if d is not None else None, "max_rel_diff": largest,
                 "why": str(d) if d is not None else ", ".join(report.summary.get("failed", []))}
-    ulp = _one_ulp_pair((initial, loss, dtype), point, batches)
-    out = {**chaos_or_bug(jt, ulp, TOLERANCES[dtype]["params"]), "ulp_rel_diff": ulp}
-    if out["verdict"] == "bug" and dtype == "float32":
+    spec = optimizer_from_config(point.optimizer)
+
+    def optimizer(model: Any) -> tuple[Any, Callable[[], None]]:
+        opt, sched = torch_optimizer(spec, model.parameters(), point.schedule)
+        return opt, sched.step
+
+    def tensor(v: np.ndarray) -> Any:
+        return torch.as_tensor(v.astype(dtype) if np.issubdtype(v.dtype, np.floating) else v)
+
+    tol = TOLERANCES[dtype]["params"]
+    ulp_at = chaos.ulp_parting_step(initial, optimizer, [(tensor(x), tensor(y)) for x, y in batches], loss,
+                                    tolerance=tol)
+    v = chaos.verdict(d.step, ulp_at, tolerance=tol, tried=len(batches))
+    out = {"verdict": v.kind, "parted_at": v.parted_at, "ulp_parted_at": v.ulp_parted_at, "max_rel_diff": largest}
+    if v.kind == "bug" and dtype == "float32":
         f64 = train(point, "float64")[0]
         out["float64_max_rel_diff"] = f64.summary["param_max_rel_diff"]
         out["float64_agrees"] = bool(f64.passed)
@@ -491,7 +440,7 @@ def run_experiment(opts: Options, on_step: Callable[[dict[str, float]], None] | 
     return {"experiment": rec.name, "title": rec.title, "x_label": rec.x_label,
             "config": {**opts.to_dict(), "model_description": model, "data": data,
                        "final_loss": f"mean of the last {opts.tail} training losses",
-                       "param_tolerance": TOLERANCES[opts.dtype]["params"], "chaos_ratio": CHAOS_RATIO},
+                       "param_tolerance": TOLERANCES[opts.dtype]["params"]},
             "points": points, "summary": _summary(points)}
 
 
@@ -547,7 +496,8 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
         lines.append(f"{arm:14s}" + "".join(f"{c:>22s}" for c in cells))
     lines.append("JAX vs torch, largest parameter difference (norm-relative), verdict:")
     for p in points:
-        ulp = f" (one-ulp pair: {p['ulp_max_rel_diff']:.2e})" if "ulp_max_rel_diff" in p else ""
+        ulp = f" (one ulp: {'no parting' if p['ulp_parted_at'] is None else 'after ' + str(p['ulp_parted_at'])})" \
+            if "ulp_parted_at" in p else ""
         ulp += f" (float64: {p['float64_max_rel_diff']:.2e})" if "float64_max_rel_diff" in p else ""
         parted = f", parted after update {p['parted_at']}" if p.get("parted_at") is not None else ""
         lines.append(f"  {p['arm']:14s} {format(p['x'], 'g'):>8s} {p['param_max_rel_diff']:9.2e}  "
