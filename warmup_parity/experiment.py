@@ -598,6 +598,8 @@ def plot_experiment(result: Mapping[str, Any], out_path: str | os.PathLike[str])
         if rec.x_log:
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        xs = sorted({p["x"] for p in points})
+        ax.set_xticks(xs, [format(x, "g") for x in xs])
     for ax in (ax_final, ax_lr, ax_curve, ax_diff):
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
