@@ -11,6 +11,9 @@
   warmup-parity diff A.json B.json          where two schedules (any libraries' configs) agree and part
   warmup-parity experiment warmup           Adam on a post-LN transformer: peak lrs x no warmup, linear,
                                             noam, legacy_noam, in both frameworks (a few minutes)
+  warmup-parity experiment untuned|wsd|lr-tolerance
+                                            Ma & Yarats' untuned warmup; cosine vs warmup-stable-decay;
+                                            the largest lr each warmup length trains (--quick: seconds)
 
 A CONFIG is the path of a .json or .toml file, or an inline JSON object ('{"schedule": ...}').
 plot, inspect, table and diff take a schedule config or a run config (they use its
@@ -256,27 +259,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     out = _out_dir(args.out_dir)
-    from warmup_parity.experiment import WarmupExperiment
+    from warmup_parity.experiment import EXPERIMENTS, Options
 
-    given = {"peak_lrs": args.peak_lrs, "steps": args.steps, "warmup_steps": args.warmup_steps, "dtype": args.dtype,
-             "d_model": args.d_model, "n_layers": args.layers, "schedules": args.schedules}
-    exp = WarmupExperiment(**{k: v for k, v in given.items() if v is not None})  # checked before the long part
-    from warmup_parity.experiment import plot_warmup, run_warmup, summary_lines
+    opts = Options.of(args.name, args.quick, lrs=args.peak_lrs, arms=args.arms, steps=args.steps,
+                      warmups=args.warmup_steps, budgets=args.budgets, beta2=args.beta2, dtype=args.dtype,
+                      d_model=args.d_model, n_layers=args.layers)  # checked before the long part
+    from warmup_parity.experiment import output_stem, plot_experiment, run_experiment, summary_lines
     from warmup_parity.progress import Progress
 
-    runs = len(exp.peak_lrs) * len(exp.schedules)
-    print(f"experiment warmup: {runs} runs ({', '.join(exp.schedules)} x peak lr "
-          f"{', '.join(format(p, 'g') for p in exp.peak_lrs)}), {exp.steps} Adam steps each, in JAX and torch, "
-          f"{exp.dtype}", flush=True)
-    with Progress(runs * exp.steps, "experiment warmup") as bar:
-        result = run_warmup(exp, on_step=lambda rec: bar.update(),
-                            on_run=lambda name, peak: bar.bar.set_postfix_str(f"{name} {peak:g}"))
-    json_path = out / "warmup_experiment.json"
+    points = EXPERIMENTS[args.name].points(opts)
+    print(f"experiment {args.name}: {len(points)} runs ({', '.join(dict.fromkeys(p.arm for p in points))} x "
+          f"{EXPERIMENTS[args.name].x_label} {', '.join(dict.fromkeys(format(p.x, 'g') for p in points))}), "
+          f"in JAX and torch, {opts.dtype}", flush=True)
+    with Progress(sum(p.steps for p in points), f"experiment {args.name}") as bar:
+        result = run_experiment(opts, on_step=lambda rec: bar.update(),
+                                on_run=lambda p: bar.bar.set_postfix_str(f"{p.arm} {p.x:g}"))
+    json_path = out / f"{output_stem(args.name)}.json"
     json_path.write_text(json.dumps(result, indent=1))
-    png_path = plot_warmup(result, out / "warmup_experiment.png")
+    png_path = plot_experiment(result, out / f"{output_stem(args.name)}.png")
     print("\n".join(summary_lines(result)))
     print(f"\nwrote {json_path} and {png_path}")
-    ok = result["summary"]["mismatches"] == 0
+    ok = result["summary"]["bug"] == 0
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
@@ -294,26 +297,24 @@ def _positive(what: str) -> Any:
     return parse
 
 
-def _lr_list(text: str) -> tuple[float, ...]:
-    """``--peak-lrs 1e-3,3e-3``: finite numbers > 0."""
-    try:
-        values = tuple(float(t) for t in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--peak-lrs must be comma-separated numbers > 0; got {text!r}") from None
-    if not values or not all(v > 0 and v != float("inf") for v in values):
-        raise argparse.ArgumentTypeError(f"--peak-lrs must be comma-separated numbers > 0; got {text!r}")
-    return values
+def _number_list(flag: str, kind: type, zero: bool = False) -> Any:
+    """``--peak-lrs 1e-3,3e-3``, ``--warmup-steps 0,20``: comma-separated finite numbers > 0 (>= 0 with ``zero``)."""
+    def parse(text: str) -> tuple[Any, ...]:
+        what = f"{flag} must be comma-separated {'integers' if kind is int else 'numbers'} {'>=' if zero else '>'} 0"
+        try:
+            values = tuple(kind(t) for t in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what}; got {text!r}") from None
+        if not all((v >= 0 if zero else v > 0) and v != float("inf") for v in values):
+            raise argparse.ArgumentTypeError(f"{what}; got {text!r}")
+        return values
+
+    return parse
 
 
-def _schedule_list(text: str) -> tuple[str, ...]:
-    """``--schedules none,noam``: names of the warmup experiment's schedules."""
-    from warmup_parity.experiment import SCHEDULES
-
-    values = tuple(t.strip() for t in text.split(","))
-    unknown = [v for v in values if v not in SCHEDULES]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"{unknown[0]!r} is not one of {', '.join(SCHEDULES)}")
-    return values
+def _arm_list(text: str) -> tuple[str, ...]:
+    """``--arms none,linear``: names of arms (each experiment checks its own)."""
+    return tuple(t.strip() for t in text.split(","))
 
 
 CONFIG_HELP = "a .json or .toml file, or an inline JSON object"
@@ -364,23 +365,31 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--horizon", type=_positive("--horizon"), help="last step compared (default: both horizons)")
     s.add_argument("--rtol", type=float, help="tolerance relative to the larger peak (default 1e-9)")
     s.set_defaults(func=cmd_diff)
-    s = sub.add_parser("experiment", help="train the post-LN transformer with Adam across peak lrs and warmups, in "
-                                          "both frameworks (PNG + JSON)",
-                       description="Train the built-in post-LN transformer on Python's help text with Adam for every "
-                                   "peak lr and schedule (no warmup, linear warmup, noam, legacy_noam), in JAX and in "
-                                   "torch; write warmup_experiment.json and .png. Exit 0 unless a point shows a "
-                                   "model or optimizer mismatch (runs that part only later, at a chaotic lr, are "
-                                   "reported, not failed).")
-    s.add_argument("name", choices=["warmup"], help="the experiment: warmup")
-    s.add_argument("--peak-lrs", type=_lr_list, help="comma-separated peak lrs (default 3e-4,1e-3,3e-3,1e-2,3e-2)")
-    s.add_argument("--schedules", type=_schedule_list,
-                   help="comma-separated, some of none,linear,noam,legacy_noam (default all four)")
-    s.add_argument("--steps", type=_positive("--steps"), help="Adam steps a run (default 300)")
-    s.add_argument("--warmup-steps", type=_positive("--warmup-steps"), help="warmup length (default 60)")
+    s = sub.add_parser("experiment", help="the field's warmup results, trained in both frameworks (PNG + JSON)",
+                       description="Train the built-in post-LN transformer on Python's help text in JAX and in torch "
+                                   "at every point of an experiment: warmup (peak lrs x no warmup, linear, noam, "
+                                   "legacy_noam), untuned (Ma & Yarats: none, untuned linear and exponential warmup, "
+                                   "RAdam), wsd (cosine vs warmup-stable-decay at two budgets, and a branch of one "
+                                   "constant run), lr-tolerance (target lrs x warmup lengths: where each diverges). "
+                                   "Write NAME_experiment.json and .png. Each point is agree, chaos (a torch run one "
+                                   "ulp away parts as far) or bug; exit 0 unless a point is a bug.")
+    from warmup_parity.experiment import EXPERIMENTS
+
+    s.add_argument("name", choices=list(EXPERIMENTS), help="the experiment")
+    s.add_argument("--quick", action="store_true", help="a tiny model and a few steps (seconds)")
+    s.add_argument("--peak-lrs", type=_number_list("--peak-lrs", float), help="comma-separated peak lrs")
+    s.add_argument("--arms", type=_arm_list, help="comma-separated arms (warmup: none,linear,noam,legacy_noam; "
+                                                  "untuned: none,linear,exponential,radam; wsd: cosine,wsd-linear,"
+                                                  "wsd-1-sqrt,branch-1-sqrt)")
+    s.add_argument("--steps", type=_positive("--steps"), help="steps a run")
+    s.add_argument("--warmup-steps", type=_number_list("--warmup-steps", int, zero=True),
+                   help="warmup length (lr-tolerance: comma-separated lengths)")
+    s.add_argument("--budgets", type=_number_list("--budgets", int), help="wsd: comma-separated training lengths")
+    s.add_argument("--beta2", type=float, help="Adam's beta2 (untuned: sets the warmups; default 0.95)")
     s.add_argument("--dtype", choices=["float32", "float64"], help="precision of both runs (default float32)")
     s.add_argument("--d-model", type=_positive("--d-model"), help="the transformer's width (default 64)")
     s.add_argument("--layers", type=_positive("--layers"), help="the transformer's blocks (default 2)")
-    s.add_argument("--out-dir", default=".", help="folder for warmup_experiment.json and .png (created; default .)")
+    s.add_argument("--out-dir", default=".", help="folder for NAME_experiment.json and .png (created; default .)")
     s.set_defaults(func=cmd_experiment)
     return p
 
