@@ -179,6 +179,12 @@ def test_catalogue_steps_stay_integers():
     (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-0.5), "decay_rate=-0.5"),
     (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=-1.0), "power=-1.0"),
     (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, t_mul=0.5), "t_mul=0.5"),
+    ({"schedule": "torch.PolynomialLR", "lr": 0.1, "total_iters": 4, "power": -1.0}, "power=-1.0"),
+    ({"schedule": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 10, "div_factor": 0.0}, "div_factor=0.0"),
+    ({"schedule": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 10, "final_div_factor": -0.0},
+     "final_div_factor=-0.0"),
+    ({"schedule": "transformers.get_polynomial_decay_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+      "num_training_steps": 10, "power": -1.0}, "power=-1.0"),
 ])
 def test_what_gives_the_library_inf_or_nan_is_refused(cfg, match):
     with pytest.raises(ValueError, match=match + " is invalid; expected"):
@@ -214,11 +220,11 @@ def _torch_lrs(make: Any, n: int) -> np.ndarray:
     import torch
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    sched, out = make(opt), []
-    for _ in range(n):
-        out.append(opt.param_groups[0]["lr"])
+    sched, out = make(opt), [opt.param_groups[0]["lr"]]
+    for _ in range(n - 1):
         opt.step()
         sched.step()
+        out.append(opt.param_groups[0]["lr"])
     return np.array(out)
 
 
@@ -255,3 +261,72 @@ def test_torch_gamma_domain_equals_torch(name, kw):
 def test_step_parameters_beyond_int32_equal_the_library(cfg):
     """Step parameters past int32 (the libraries take any Python int), on int32 steps up to 2**31 - 1."""
     _check(cfg, np.array([0, 1, 10**6, 10**9, 2**31 - 1]))
+
+
+def _torch_check(make: Any, cfg: dict[str, Any], n: int) -> None:
+    """torch's lrs from ``make(optimizer)`` vs our host float64 form and our torch scheduler
+    (1e-12), and the float32 JAX form (1e-6), relative to the largest |lr|."""
+    import warmup_torch
+
+    truth = _torch_lrs(make, n)
+    scale = float(np.max(np.abs(truth)))
+    host = Schedule(cfg)
+    ours64 = np.array([host(t) for t in range(n)])
+    ours_torch = _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    errs = [float(np.max(np.abs(x - truth))) / scale for x in (ours64, ours_torch, ours32)]
+    assert errs[0] <= 1e-12 and errs[1] <= 1e-12 and errs[2] <= 1e-6, (cfg, errs)
+
+
+# (scheduler, keyword arguments, steps): each refused before; OneCycleLR raises past total_steps
+TORCH_DOMAIN = [
+    ("StepLR", dict(step_size=3, gamma=-0.5), 14),
+    ("StepLR", dict(step_size=2, gamma=-1.5), 14),
+    ("ExponentialLR", dict(gamma=-0.5), 14),
+    ("ExponentialLR", dict(gamma=-1.0), 6),
+    ("MultiStepLR", dict(milestones=[2.0, 5, 6.5, 5.0], gamma=0.5), 10),
+    ("PolynomialLR", dict(total_iters=-4, power=-1.0), 6),
+    ("CosineAnnealingLR", dict(T_max=5, eta_min=-0.05), 14),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=-0.05), 14),
+    ("CyclicLR", dict(base_lr=-0.1, max_lr=0.2, step_size_up=3, cycle_momentum=False), 14),
+    ("CyclicLR", dict(base_lr=0.1, max_lr=0.3, step_size_up=3, mode="exp_range", gamma=0.0, cycle_momentum=False),
+     14),
+    ("CyclicLR", dict(base_lr=0.1, max_lr=0.3, step_size_up=3, mode="exp_range", gamma=-0.9, cycle_momentum=False),
+     14),
+    ("OneCycleLR", dict(max_lr=-0.1, total_steps=10, cycle_momentum=False), 11),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, div_factor=-2.0, cycle_momentum=False), 11),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, div_factor=0.5, final_div_factor=-3.0, anneal_strategy="linear",
+                        cycle_momentum=False), 11),
+]
+
+
+@pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
+def test_torch_domain_equals_torch(name, kw, n):
+    """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones."""
+    import torch
+
+    cfg = {"schedule": f"torch.{name}", **kw}
+    if name not in ("CyclicLR", "OneCycleLR"):  # relative: the optimizer's lr
+        cfg["lr"] = 0.1
+    _torch_check(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), cfg, n)
+
+
+HF_DOMAIN = [
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=10, lr_end=-0.05)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=10, lr_end=-1.0,
+                                                       power=2.0)),
+    ("get_wsd_schedule", dict(num_warmup_steps=2, num_decay_steps=3, num_training_steps=10, min_lr_ratio=-0.5)),
+    ("get_wsd_schedule", dict(num_warmup_steps=3, num_decay_steps=4, num_stable_steps=2, min_lr_ratio=-2.0,
+                              warmup_type="1-sqrt", decay_type="1-sqrt")),
+    ("get_wsd_schedule", dict(num_warmup_steps=2, num_decay_steps=6, num_training_steps=10, min_lr_ratio=-0.3,
+                              decay_type="cosine", num_cycles=1.5)),
+]
+
+
+@pytest.mark.parametrize("name,kw", HF_DOMAIN, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_DOMAIN)])
+def test_transformers_domain_equals_transformers(name, kw):
+    """A negative ``lr_end`` / ``min_lr_ratio``: HF's lambdas go below 0."""
+    import transformers
+
+    cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
+    _torch_check(lambda opt: getattr(transformers, name)(opt, **kw), cfg, 14)

@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
-from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
+from warmup_spec.primitives import Constant, Interp, Join, Min, Node, Periodic, PowerLaw, Scale
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
 
@@ -73,6 +73,11 @@ def _cycles(spec: Any, name: str = "num_cycles") -> None:
     if float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
         raise c.fail(spec.name, name, value, what)
     spec._set(name, x)
+
+
+def _at_least_zero(node: Node) -> Node:
+    """``max(0, node)`` (HF's ``max(0.0, factor)``), as ``-min(0, -node)``."""
+    return Scale(Min(Constant(0.0), Scale(node, -1.0)), -1.0)
 
 
 def _num(x: Fraction) -> int | float:
@@ -303,8 +308,9 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
     step ``T`` (``0 ** 0 = 1``), ``lr_end`` from ``T + 1``; ``T < w``: the warmup then
     ``lr_end`` from ``w``. ``T == w``: HF raises ``ZeroDivisionError`` at step ``w`` (at
     construction when ``w = 0``, refused here): the port holds the last value,
-    ``lr (w - 1) / w``, from step ``w`` on. Refused here though HF takes them: ``lr_end < 0``
-    (negative lrs) and ``power < 0`` (HF grows without bound, then raises at ``T``).
+    ``lr (w - 1) / w``, from step ``w`` on. ``lr_end`` may be negative (HF's lambda goes below
+    0). Refused here though HF takes it: ``power < 0`` (HF grows without bound, then raises
+    ``ZeroDivisionError`` at ``T``).
     """
 
     name: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
@@ -318,9 +324,9 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
         _steps(self, "num_warmup_steps")
         _steps(self, "num_training_steps")
         lr = self.lr
-        end = c.number(self.name, "lr_end", self.lr_end, 0.0)
+        end = c.number(self.name, "lr_end", self.lr_end)
         if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
-            raise c.fail(self.name, "lr_end", self.lr_end, f"a finite number >= 0.0 and < lr ({lr!r})")
+            raise c.fail(self.name, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
         self._set("lr_end", end)
         self._set("power", c.number(self.name, "power", self.power, 0.0))
         if self.num_warmup_steps == self.num_training_steps == 0:
@@ -329,7 +335,7 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
-        if T <= w or not 0 < self.power or self.lr_end >= self.lr:
+        if T <= w or not 0 < self.power or not 0 <= self.lr_end < self.lr:
             return None
         return _catalogue("warmup_polynomial_decay", self, total_steps=T, end_value=self.lr_end, power=self.power)
 
@@ -494,7 +500,8 @@ class GetWsdSchedule(_HF):
     ``num_stable_steps`` when both are given). Quirks: the warmup starts at ``m lr``, not 0;
     a derived ``s < 0`` (``T < w + d``) starts the decay part-way (at ``u = -s / d``) at step
     ``w``; the cosine's phase stops at ``w + s + d`` (``m lr`` after, whatever
-    ``num_cycles``). Refused here: ``min_lr_ratio < 0`` and a negative ``num_stable_steps``.
+    ``num_cycles``). A ``min_lr_ratio < 0``: HF's warmup and decay are held at 0 where they go
+    below it, then ``m lr < 0`` after the decay. Refused here: a negative ``num_stable_steps``.
     """
 
     name: ClassVar[str] = "transformers.get_wsd_schedule"
@@ -518,7 +525,7 @@ class GetWsdSchedule(_HF):
             raise c.fail(self.name, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
         self._set("warmup_type", c.choice(self.name, "warmup_type", self.warmup_type, WSD_SHAPES))
         self._set("decay_type", c.choice(self.name, "decay_type", self.decay_type, WSD_SHAPES))
-        self._set("min_lr_ratio", c.number(self.name, "min_lr_ratio", self.min_lr_ratio, 0.0))
+        self._set("min_lr_ratio", c.number(self.name, "min_lr_ratio", self.min_lr_ratio))
         _cycles(self)
 
     def stable_steps(self) -> int:
@@ -543,6 +550,8 @@ class GetWsdSchedule(_HF):
                 decay = cosine_wave(lr, low, d, self.num_cycles)
         else:
             decay = Interp(self.decay_type, lr, low, d, label="decay")
+        if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
+            decay = _at_least_zero(decay)
         # stable, decay, floor on a clock from w + s (negative s: the decay began before w)
         rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + d], ["end of stable", "end of decay"])
         if w == 0:
@@ -551,6 +560,8 @@ class GetWsdSchedule(_HF):
             warm: Node = Reverse(Interp("1-sqrt", lr, low, w), w, label="warmup")
         else:
             warm = Interp(self.warmup_type, low, lr, w, label="warmup")
+        if m < 0.0:  # HF's max(0.0, factor) in the warmup
+            warm = _at_least_zero(warm)
         return Join([warm, rest], [w], ["end of warmup"], shift=False)
 
 

@@ -17,6 +17,7 @@ without ``lr``: the parent's ``lr`` is the optimizer's, shared by all of them.
 from __future__ import annotations
 
 import math
+import numbers
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -56,11 +57,25 @@ def _zero_from(lr: float, step: int) -> Node:
     return Join([Constant(lr), Constant(0.0)], [step], ["first decay"])
 
 
+def _powers(lr: float, gamma: float, every: int) -> Node:
+    """``lr * gamma ** (t // every)`` for any finite ``gamma``, as torch's Python floats give it:
+    0 from ``every`` on for ``gamma=0``; a negative ``gamma`` alternates the sign every ``every``
+    steps; a ``|gamma| > 1`` holds its magnitude at ``max(|lr|, 3e38)``."""
+    if gamma == 0.0:
+        return _zero_from(lr, every)
+    rate = abs(gamma)
+    magnitude = Exponential(lr, rate, every, staircase=every > 1, bound=growth_ceiling(lr, rate))
+    if gamma > 0.0:
+        return magnitude
+    sign = Periodic(Join([Constant(1.0), Constant(-1.0)], [every], ["sign flip"]), 2 * every)
+    return Product(magnitude, sign)
+
+
 @register
 @dataclass(frozen=True)
 class StepLR(Relative):
-    """``lr * gamma ** (t // step_size)``; a ``gamma > 1`` holds ``max(lr, 3e38)``, ``gamma=0`` is 0
-    from ``step_size`` on."""
+    """``lr * gamma ** (t // step_size)`` for any finite ``gamma``; a ``|gamma| > 1`` holds
+    ``max(lr, 3e38)``, ``gamma=0`` is 0 from ``step_size`` on, a negative one alternates the sign."""
 
     name: ClassVar[str] = "torch.StepLR"
     step_size: int
@@ -69,29 +84,27 @@ class StepLR(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("step_size", c.integer(self.name, "step_size", self.step_size, 1))
-        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0))
+        self._set("gamma", c.number(self.name, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.gamma == 0.0:
+        if self.gamma <= 0.0:
             return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True,
                 "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        if self.gamma == 0.0:
-            return _zero_from(self.lr, self.step_size)
-        return Exponential(self.lr, self.gamma, self.step_size, staircase=True,
-                           bound=growth_ceiling(self.lr, self.gamma))
+        return _powers(self.lr, self.gamma, self.step_size)
 
 
 @register
 @dataclass(frozen=True)
 class MultiStepLR(Relative):
-    """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``."""
+    """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``; a
+    float milestone counts where it equals an integer step (``2.0``), a fractional one never."""
 
     name: ClassVar[str] = "torch.MultiStepLR"
-    milestones: Sequence[int]
+    milestones: Sequence[float]
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
@@ -99,12 +112,14 @@ class MultiStepLR(Relative):
         n = self.name
         if not isinstance(self.milestones, (list, tuple)):
             raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
-        ms = [_any_int(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
+        ms = [_any_int(n, f"milestones[{k}]", m) if isinstance(m, numbers.Integral)
+              else c.number(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
         self._set("milestones", tuple(sorted(ms)))  # torch counts them (Counter): order is not a parameter
         self._set("gamma", c.number(n, "gamma", self.gamma))
 
     def compose(self) -> Node:
-        counts = sorted(Counter(m for m in self.milestones if m >= 0).items())  # a negative one is never reached
+        # torch's step count meets a milestone equal to it: a negative or fractional one is never reached
+        counts = sorted(Counter(int(m) for m in self.milestones if m >= 0 and float(m).is_integer()).items())
         values, seen = [Constant(self.lr)], 0
         for _, k in counts:
             seen += k
@@ -171,26 +186,25 @@ class LinearLR(Relative):
 @register
 @dataclass(frozen=True)
 class ExponentialLR(Relative):
-    """``lr * gamma ** t``; a ``gamma > 1`` grows until ``max(lr, 3e38)`` and holds there
-    (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on."""
+    """``lr * gamma ** t`` for any finite ``gamma``; a ``|gamma| > 1`` grows until ``max(lr, 3e38)``
+    and holds there (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on, a
+    negative one alternates the sign."""
 
     name: ClassVar[str] = "torch.ExponentialLR"
     gamma: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0))
+        self._set("gamma", c.number(self.name, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.gamma == 0.0:
+        if self.gamma <= 0.0:
             return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "transition_steps": 1, "decay_rate": self.gamma, "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        if self.gamma == 0.0:
-            return _zero_from(self.lr, 1)
-        return Exponential(self.lr, self.gamma, 1, bound=growth_ceiling(self.lr, self.gamma))
+        return _powers(self.lr, self.gamma, 1)
 
 
 @register
@@ -206,8 +220,10 @@ class PolynomialLR(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
-        # a negative power divides by 0 at total_iters in torch
-        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        # a negative power divides by 0 at total_iters in torch (ZeroDivisionError); never reached without one
+        lo = 0.0 if self.total_iters > 0 else None
+        when = "" if lo is None else " with total_iters > 0"
+        self._set("power", c.number(self.name, "power", self.power, lo, suffix=when))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.total_iters <= 0 or self.power == 0.0:
@@ -235,10 +251,10 @@ class CosineAnnealingLR(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("T_max", c.integer(self.name, "T_max", self.T_max, 1))
-        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.eta_min > self.lr:
+        if not 0.0 <= self.eta_min <= self.lr:
             return None
         return {"schedule": "warmup_cosine_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "total_steps": self.T_max, "end_value": self.eta_min}
@@ -275,13 +291,13 @@ class CyclicLR(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("base_lr", c.number(n, "base_lr", self.base_lr, 0.0))
-        self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
+        self._set("base_lr", c.number(n, "base_lr", self.base_lr))
+        self._set("max_lr", c.number(n, "max_lr", self.max_lr))
         self._set("step_size_up", c.integer(n, "step_size_up", self.step_size_up, 1))
         down = self.step_size_up if self.step_size_down is None else self.step_size_down
         self._set("step_size_down", c.integer(n, "step_size_down", down, 1))  # torch's default: step_size_up
         self._set("mode", c.choice(n, "mode", self.mode, ("triangular", "triangular2", "exp_range")))
-        self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
+        self._set("gamma", c.number(n, "gamma", self.gamma))
         if self.scale_fn is not None:
             raise c.fail(n, "scale_fn", self.scale_fn, "None (a custom scale_fn is a function: write a composition)")
         c.choice(n, "scale_mode", self.scale_mode, ("cycle", "iterations"))
@@ -299,7 +315,7 @@ class CyclicLR(ScheduleSpec):
         up, down = self.step_size_up, int(self.step_size_down or self.step_size_up)
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
-            gamma_t = Exponential(1.0, self.gamma, 1, bound=growth_ceiling(1.0, self.gamma))
+            gamma_t = _powers(1.0, self.gamma, 1)
             return Sum(Constant(base), Product(Periodic(rise, up + down), gamma_t))
         triangle = Join([Interp("linear", base, top, up), Interp("linear", top, base, down)], [up], ["max_lr"])
         decay = 0.5 if self.mode == "triangular2" else 1.0
@@ -344,7 +360,7 @@ class OneCycleLR(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
+        self._set("max_lr", c.number(n, "max_lr", self.max_lr))
         if self.total_steps is not None:
             self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
         elif self.epochs is not None and self.steps_per_epoch is not None:
@@ -357,8 +373,11 @@ class OneCycleLR(ScheduleSpec):
         self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
         self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
         self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
-        self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
-        self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
+        for key in ("div_factor", "final_div_factor"):  # torch divides by them: 0 gives inf or nan
+            value = c.number(n, key, getattr(self, key))
+            if value == 0.0:
+                raise c.fail(n, key, getattr(self, key), "a finite nonzero number (torch divides by it: inf or nan)")
+            self._set(key, value)
         self._set("three_phase", c.flag(n, "three_phase", self.three_phase))
         ends = [e for e, _, _ in self._phases()]
         starts = [0.0, *ends[:-1]]
@@ -407,6 +426,8 @@ class OneCycleLR(ScheduleSpec):
         momenta = (self.base_momentum, self.max_momentum)
         if self.cycle_momentum and not all(0.0 <= m < 1.0 for m in momenta):
             return None  # the catalogue's momenta are in [0, 1)
+        if self.max_lr < 0.0 or self.div_factor < 0.0 or self.final_div_factor < 0.0:
+            return None  # the catalogue's lrs are >= 0
         eq: dict[str, Any] = {"schedule": "one_cycle", "total_steps": T, "peak_value": self.max_lr, "pct_start": p,
                               "div_factor": self.div_factor, "final_div_factor": self.final_div_factor,
                               "anneal": self.anneal_strategy}
@@ -465,10 +486,10 @@ class CosineAnnealingWarmRestarts(Relative):
         super().__post_init__()
         self._set("T_0", c.integer(self.name, "T_0", self.T_0, 1))
         self._set("T_mult", c.integer(self.name, "T_mult", self.T_mult, 1))
-        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.eta_min > self.lr or self.T_mult > 64:
+        if not 0.0 <= self.eta_min <= self.lr or self.T_mult > 64:
             return None
         return {"schedule": "warmup_cosine_restarts", "peak_value": self.lr, "warmup_steps": 0,
                 "cycle_steps": self.T_0, "cycle_mul": float(self.T_mult), "end_value": self.eta_min}
