@@ -320,12 +320,18 @@ HF_DOMAIN = [
                               warmup_type="1-sqrt", decay_type="1-sqrt")),
     ("get_wsd_schedule", dict(num_warmup_steps=2, num_decay_steps=6, num_training_steps=10, min_lr_ratio=-0.3,
                               decay_type="cosine", num_cycles=1.5)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=10, min_lr=-0.01)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=8, min_lr_rate=-1.5,
+                                                         num_cycles=1.5)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=3, num_training_steps=10,
+                                                                 min_lr_rate=-0.2, warmup_lr_rate=-0.5)),
 ]
 
 
 @pytest.mark.parametrize("name,kw", HF_DOMAIN, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_DOMAIN)])
 def test_transformers_domain_equals_transformers(name, kw):
-    """A negative ``lr_end`` / ``min_lr_ratio``: HF's lambdas go below 0."""
+    """A negative ``lr_end`` / ``min_lr_ratio`` / ``min_lr`` / ``min_lr_rate`` / ``warmup_lr_rate``:
+    HF's lambdas go below 0, or are held at 0 where HF takes ``max(0, factor)``."""
     import transformers
 
     cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}

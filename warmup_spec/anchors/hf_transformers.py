@@ -390,13 +390,13 @@ def _min_lr_rate(spec: Any) -> float:
     if lo is not None and rate is not None:  # HF: "Only one of min_lr or min_lr_rate should be set"
         raise c.fail(name, "min_lr", lo, "None when min_lr_rate is set (only one of them)")
     if lo is None and rate is None:  # HF: "One of min_lr or min_lr_rate should be set ..."
-        raise c.fail(name, "min_lr_rate", rate, "a finite number >= 0 when min_lr is None (one of them)")
+        raise c.fail(name, "min_lr_rate", rate, "a finite number when min_lr is None (one of them)")
     if lo is not None:
-        spec._set("min_lr", c.number(name, "min_lr", lo, 0.0))
+        spec._set("min_lr", c.number(name, "min_lr", lo))
         if spec.lr == 0:  # HF divides min_lr by the optimizer's lr
             raise c.fail(name, "min_lr", lo, "None with lr=0 (min_lr_rate = min_lr / lr)")
         return float(spec.min_lr / spec.lr)
-    spec._set("min_lr_rate", c.number(name, "min_lr_rate", rate, 0.0))
+    spec._set("min_lr_rate", c.number(name, "min_lr_rate", rate))
     return float(spec.min_lr_rate)
 
 
@@ -409,7 +409,8 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     The cosine of ``get_cosine_schedule_with_warmup`` between ``lr`` and ``m lr``, its phase
     running on past ``T`` (rising back to ``lr`` with ``num_cycles=0.5``). Exactly one of
     ``min_lr`` (absolute; HF divides it by ``optimizer.defaults["lr"]``) and ``min_lr_rate``
-    (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; ``m < 0`` is refused here.
+    (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; with ``m < 0`` the cosine is
+    held at 0 where it goes below (HF's ``max(0, factor)``).
     """
 
     name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
@@ -429,14 +430,15 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
         m = _min_lr_rate(self)
-        if T <= w or self.num_cycles != 0.5 or m > 1:
+        if T <= w or self.num_cycles != 0.5 or not 0 <= m <= 1:
             return None
         return _catalogue("warmup_cosine_decay", self, total_steps=T, end_value=m * self.lr)
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
         m = _min_lr_rate(self)
-        return _warmup_then(lr, w, cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles))
+        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles)
+        return _warmup_then(lr, w, _at_least_zero(decay) if m < 0 else decay)
 
 
 @register
@@ -448,7 +450,9 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
       or with ``warmup_lr_rate = r``: ``lr (r + (1 - r) t / max(1, w - 1))`` (``r lr`` at 0);
     - then ``lr (m + (1 - m) (1 + cos(2 pi c u)) / 2)`` with ``u = (t - w + 1) / max(1, T - w)``:
       already one step into the decay at ``w``, the minimum at ``T - 1``, rising after it
-      (``num_cycles=0.5``), every step in float as HF computes it.
+      (``num_cycles=0.5``), every step in float as HF computes it; held at 0 where a
+      ``min_lr_rate < 0`` takes it below (HF's ``max(0, factor)``). A ``warmup_lr_rate < 0``
+      starts the warmup below 0 (not held).
     """
 
     name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
@@ -466,12 +470,14 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         _cycles(self)
         _min_lr_rate(self)
         if self.warmup_lr_rate is not None:
-            self._set("warmup_lr_rate", c.number(self.name, "warmup_lr_rate", self.warmup_lr_rate, 0.0))
+            self._set("warmup_lr_rate", c.number(self.name, "warmup_lr_rate", self.warmup_lr_rate))
 
     def compose(self) -> Node:
         w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
         m = _min_lr_rate(self)
         decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
+        if m < 0:
+            decay = _at_least_zero(decay)
         if w == 0:
             return decay
         if r is None:
