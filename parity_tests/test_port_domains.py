@@ -185,6 +185,9 @@ def test_catalogue_steps_stay_integers():
      "final_div_factor=-0.0"),
     ({"schedule": "transformers.get_polynomial_decay_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
       "num_training_steps": 10, "power": -1.0}, "power=-1.0"),
+    ({"schedule": "timm.TanhLRScheduler", "lr": 0.1, "t_initial": 8, "warmup_lr_init": -0.05},
+     "warmup_lr_init=-0.05"),
+    ({"schedule": "timm.StepLRScheduler", "lr": 0.1, "decay_t": 2.4, "decay_rate": 1.5}, "decay_rate=1.5"),
 ])
 def test_what_gives_the_library_inf_or_nan_is_refused(cfg, match):
     with pytest.raises(ValueError, match=match + " is invalid; expected"):
@@ -336,3 +339,33 @@ def test_transformers_domain_equals_transformers(name, kw):
 
     cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
     _torch_check(lambda opt: getattr(transformers, name)(opt, **kw), cfg, 14)
+
+
+class _ByEpoch:
+    """A timm scheduler stepped as its users do: ``step(epoch)`` at the end of each epoch."""
+
+    def __init__(self, scheduler: Any) -> None:
+        self.scheduler, self.epoch = scheduler, 0
+
+    def step(self) -> None:
+        self.epoch += 1
+        self.scheduler.step(self.epoch)
+
+
+TIMM_DOMAIN = [
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=-0.5)),
+    ("StepLRScheduler", dict(decay_t=2, decay_rate=1.5, warmup_t=2, warmup_lr_init=0.01)),
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=-0.1)),
+    ("MultiStepLRScheduler", dict(decay_t=[2, 5, 5], decay_rate=-0.5)),
+    ("CosineLRScheduler", dict(t_initial=5, lr_min=0.01, warmup_t=3, warmup_lr_init=-0.02)),
+    ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=2, warmup_lr_init=-0.05, warmup_prefix=True)),
+]
+
+
+@pytest.mark.parametrize("name,kw", TIMM_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TIMM_DOMAIN)])
+def test_timm_domain_equals_timm(name, kw):
+    """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``."""
+    from parity_tests.test_anchor_timm import TS  # timm.scheduler without timm's __init__
+
+    cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
+    _torch_check(lambda opt: _ByEpoch(getattr(TS, name)(opt, **kw)), cfg, 14)

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, growth_ceiling
+from warmup_spec.anchors._base import Relative, growth_ceiling, powers
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
-    Exponential,
     Interp,
     Join,
     Node,
@@ -50,25 +49,6 @@ def _factor(name: str, key: str, value: Any, lo: float, lo_open: bool) -> float:
 def _any_int(name: str, key: str, value: Any) -> int:
     """An integer of any sign (torch takes them all: a negative step is never reached)."""
     return c.integer(name, key, value, -(2**63), lo_text="step")
-
-
-def _zero_from(lr: float, step: int) -> Node:
-    """``lr * 0 ** (t // step)``: ``lr``, then 0 from ``step`` on (torch's ``gamma=0``)."""
-    return Join([Constant(lr), Constant(0.0)], [step], ["first decay"])
-
-
-def _powers(lr: float, gamma: float, every: int) -> Node:
-    """``lr * gamma ** (t // every)`` for any finite ``gamma``, as torch's Python floats give it:
-    0 from ``every`` on for ``gamma=0``; a negative ``gamma`` alternates the sign every ``every``
-    steps; a ``|gamma| > 1`` holds its magnitude at ``max(|lr|, 3e38)``."""
-    if gamma == 0.0:
-        return _zero_from(lr, every)
-    rate = abs(gamma)
-    magnitude = Exponential(lr, rate, every, staircase=every > 1, bound=growth_ceiling(lr, rate))
-    if gamma > 0.0:
-        return magnitude
-    sign = Periodic(Join([Constant(1.0), Constant(-1.0)], [every], ["sign flip"]), 2 * every)
-    return Product(magnitude, sign)
 
 
 @register
@@ -94,7 +74,7 @@ class StepLR(Relative):
                 "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        return _powers(self.lr, self.gamma, self.step_size)
+        return powers(self.lr, self.gamma, self.step_size)
 
 
 @register
@@ -204,7 +184,7 @@ class ExponentialLR(Relative):
                 "transition_steps": 1, "decay_rate": self.gamma, "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        return _powers(self.lr, self.gamma, 1)
+        return powers(self.lr, self.gamma, 1)
 
 
 @register
@@ -315,7 +295,7 @@ class CyclicLR(ScheduleSpec):
         up, down = self.step_size_up, int(self.step_size_down or self.step_size_up)
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
-            gamma_t = _powers(1.0, self.gamma, 1)
+            gamma_t = powers(1.0, self.gamma, 1)
             return Sum(Constant(base), Product(Periodic(rise, up + down), gamma_t))
         triangle = Join([Interp("linear", base, top, up), Interp("linear", top, base, down)], [up], ["max_lr"])
         decay = 0.5 if self.mode == "triangular2" else 1.0
