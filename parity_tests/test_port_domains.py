@@ -369,3 +369,26 @@ def test_timm_domain_equals_timm(name, kw):
 
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
     _torch_check(lambda opt: _ByEpoch(getattr(TS, name)(opt, **kw)), cfg, 14)
+
+
+DEEPSPEED_DOMAIN = [
+    ("WarmupLR", dict(warmup_min_lr=-0.01, warmup_max_lr=0.1, warmup_num_steps=5)),
+    ("WarmupLR", dict(warmup_min_lr=0.0, warmup_max_lr=-0.1, warmup_num_steps=5, warmup_type="linear")),
+    ("WarmupDecayLR", dict(total_num_steps=10, warmup_min_lr=-0.01, warmup_max_lr=0.1, warmup_num_steps=3)),
+    ("WarmupDecayLR", dict(total_num_steps=10, warmup_min_lr=0.0, warmup_max_lr=-0.1, warmup_num_steps=3)),
+    ("WarmupCosineLR", dict(total_num_steps=10, warmup_min_ratio=-0.5, warmup_num_steps=3)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=-0.01, lr_range_test_step_size=3)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=-0.01, lr_range_test_step_size=3, lr_range_test_staircase=True)),
+    ("OneCycle", dict(cycle_min_lr=-0.01, cycle_max_lr=0.1, cycle_first_step_size=3, cycle_momentum=False)),
+    ("OneCycle", dict(cycle_min_lr=0.1, cycle_max_lr=-0.05, cycle_first_step_size=2, cycle_second_step_size=4,
+                      decay_step_size=2, decay_lr_rate=0.5, cycle_momentum=False)),
+]
+
+
+@pytest.mark.parametrize("name,kw", DEEPSPEED_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_DOMAIN)])
+def test_deepspeed_domain_equals_deepspeed(name, kw):
+    """Negative lrs and a negative warmup ratio, as DeepSpeed's Python floats take them."""
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    ours = {key: v for key, v in kw.items() if key != "cycle_momentum"}  # the port has no momentum cycle
+    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **ours}
+    _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), cfg, 14)

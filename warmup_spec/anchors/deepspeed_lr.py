@@ -94,8 +94,8 @@ class WarmupLR(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr, 0.0))
-        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr, 0.0))
+        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
+        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
         _check_warmup(self)
 
     def nominal_peak(self) -> tuple[str, float] | None:
@@ -143,8 +143,8 @@ class WarmupDecayLR(ScheduleSpec):
     def __post_init__(self) -> None:
         n = self.name
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
-        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr, 0.0))
-        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr, 0.0))
+        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
+        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
         _check_warmup(self)
 
     def nominal_peak(self) -> tuple[str, float] | None:
@@ -201,7 +201,7 @@ class WarmupCosineLR(Relative):
         super().__post_init__()
         n = self.name
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
-        self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio, 0.0))
+        self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio))
         self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio, 0.0))
         _check_warmup(self)
 
@@ -246,7 +246,7 @@ class LRRangeTest(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr, 0.0))
+        self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr))
         self._set("lr_range_test_step_size", c.integer(n, "lr_range_test_step_size", self.lr_range_test_step_size, 1))
         self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate, 0.0))
         self._set("lr_range_test_staircase", c.flag(n, "lr_range_test_staircase", self.lr_range_test_staircase))
@@ -327,8 +327,8 @@ class OneCycle(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr, 0.0))
-        self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr, 0.0))
+        self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr))
+        self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr))
         self._set("decay_lr_rate", c.number(n, "decay_lr_rate", self.decay_lr_rate, 0.0))
         self._set("cycle_first_step_size", c.integer(n, "cycle_first_step_size", self.cycle_first_step_size, 1))
         if self.cycle_second_step_size is not None:
