@@ -9,6 +9,7 @@ float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -267,11 +268,16 @@ def test_step_parameters_beyond_int32_equal_the_library(cfg):
 
 
 def _torch_check(make: Any, cfg: dict[str, Any], n: int) -> None:
-    """torch's lrs from ``make(optimizer)`` vs our host float64 form and our torch scheduler
+    """The lrs of the library's scheduler ``make(optimizer)`` over ``n`` updates, checked as :func:`_check_lrs`."""
+    _check_lrs(_torch_lrs(make, n), cfg)
+
+
+def _check_lrs(truth: Any, cfg: dict[str, Any]) -> None:
+    """The library's lrs at updates 0, 1, ... vs our host float64 form and our torch scheduler
     (1e-12), and the float32 JAX form (1e-6), relative to the largest |lr|."""
     import warmup_torch
 
-    truth = _torch_lrs(make, n)
+    truth, n = np.asarray(truth, np.float64), len(truth)
     scale = float(np.max(np.abs(truth)))
     host = Schedule(cfg)
     ours64 = np.array([host(t) for t in range(n)])
@@ -392,3 +398,45 @@ def test_deepspeed_domain_equals_deepspeed(name, kw):
     ours = {key: v for key, v in kw.items() if key != "cycle_momentum"}  # the port has no momentum cycle
     cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **ours}
     _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), cfg, 14)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(init_lr=-1e-4, max_lr=3e-4, min_lr=3e-5, lr_warmup_steps=4, lr_decay_steps=12, lr_decay_style="cosine"),
+    dict(init_lr=-0.1, max_lr=0.05, min_lr=0.0, lr_warmup_steps=3, lr_decay_steps=8, lr_decay_style="WSD",
+         wsd_decay_steps=3, lr_wsd_decay_style="linear"),
+])
+def test_megatron_domain_equals_megatron(kw):
+    """A negative ``init_lr`` (Megatron asserts only ``init_lr <= max_lr``), against its ``get_lr``
+    transcribed literally."""
+    from parity_tests.test_anchor_formulas import megatron_lrs
+
+    _check_lrs(megatron_lrs(kw, 14), {"schedule": "megatron.OptimizerParamScheduler", **kw})
+
+
+def test_fairseq_domain_equals_fairseq():
+    """A negative ``min_lr`` (fairseq's cosine takes any; the warmup then starts there), against
+    fairseq's schedule transcribed literally."""
+    from parity_tests.test_anchor_formulas import fairseq_lrs
+
+    kw = dict(lr=0.1, min_lr=-0.02, warmup_updates=3, lr_period_updates=5, lr_shrink=0.5)
+    _check_lrs(fairseq_lrs("cosine", kw, 14), {"schedule": "fairseq.cosine", **kw})
+
+
+def test_nanogpt_domain_equals_nanogpt():
+    """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
+    ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
+    learning_rate, warmup_iters, lr_decay_iters, min_lr = 0.1, 3, 10, -0.02
+
+    def get_lr(it: int) -> float:
+        if it < warmup_iters:
+            return learning_rate * (it + 1) / (warmup_iters + 1)
+        if it > lr_decay_iters:
+            return min_lr
+        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+        assert 0 <= decay_ratio <= 1
+        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+        return min_lr + coeff * (learning_rate - min_lr)
+
+    _check_lrs([get_lr(it) for it in range(14)], {"schedule": "nanogpt.get_lr", "learning_rate": learning_rate,
+                                                  "warmup_iters": warmup_iters, "lr_decay_iters": lr_decay_iters,
+                                                  "min_lr": min_lr})
