@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
 from warmup_spec.definition import ScheduleSpec
-from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw
+from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
 from warmup_spec.registry import register
 
@@ -228,7 +228,8 @@ class LRRangeTest(ScheduleSpec):
     ``_continuous_interval``, ``_staircase_interval``: ``(last_batch_iteration + 1) /
     size``), DeepSpeed 0.19.8. Update 0 runs at ``lr_range_test_min_lr`` (written at
     construction) and update ``k`` at ``last_batch_iteration = k - 1``, so the formula
-    holds at every update; the lr never stops growing.
+    holds at every update; the lr never stops growing (with a negative ``lr_range_test_step_rate``,
+    which DeepSpeed takes, it falls through 0 without end).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -248,7 +249,7 @@ class LRRangeTest(ScheduleSpec):
         n = self.name
         self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr))
         self._set("lr_range_test_step_size", c.integer(n, "lr_range_test_step_size", self.lr_range_test_step_size, 1))
-        self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate, 0.0))
+        self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate))
         self._set("lr_range_test_staircase", c.flag(n, "lr_range_test_staircase", self.lr_range_test_staircase))
 
     def nominal_peak(self) -> tuple[str, float] | None:
@@ -258,8 +259,11 @@ class LRRangeTest(ScheduleSpec):
         lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
         if lo == 0.0 or rate == 0.0:
             return Constant(lo)
-        k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
-        ramp = PowerLaw(lo, k, k, 1.0, label="range test")
+        if rate > 0.0:
+            k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
+            ramp: Node = PowerLaw(lo, k, k, 1.0, label="range test")
+        else:  # a falling line, through 0 at x = size / -rate (DeepSpeed takes it)
+            ramp = Sum(Constant(lo), PowerLaw(lo * rate / size, 0.0, 1.0, 1.0, label="range test"))
         return Stairs(ramp, size, label="range test") if self.lr_range_test_staircase else ramp
 
 
