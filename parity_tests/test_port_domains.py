@@ -383,6 +383,8 @@ DEEPSPEED_DOMAIN = [
     ("WarmupDecayLR", dict(total_num_steps=10, warmup_min_lr=-0.01, warmup_max_lr=0.1, warmup_num_steps=3)),
     ("WarmupDecayLR", dict(total_num_steps=10, warmup_min_lr=0.0, warmup_max_lr=-0.1, warmup_num_steps=3)),
     ("WarmupCosineLR", dict(total_num_steps=10, warmup_min_ratio=-0.5, warmup_num_steps=3)),
+    ("WarmupCosineLR", dict(total_num_steps=10, cos_min_ratio=-0.5, warmup_num_steps=3, warmup_type="linear")),
+    ("WarmupCosineLR", dict(total_num_steps=2, cos_min_ratio=-0.5, warmup_num_steps=3)),
     ("LRRangeTest", dict(lr_range_test_min_lr=-0.01, lr_range_test_step_size=3)),
     ("LRRangeTest", dict(lr_range_test_min_lr=-0.01, lr_range_test_step_size=3, lr_range_test_staircase=True)),
     ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=3, lr_range_test_step_rate=-0.5)),
@@ -396,7 +398,8 @@ DEEPSPEED_DOMAIN = [
 
 @pytest.mark.parametrize("name,kw", DEEPSPEED_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_DOMAIN)])
 def test_deepspeed_domain_equals_deepspeed(name, kw):
-    """Negative lrs and a negative warmup ratio, as DeepSpeed's Python floats take them."""
+    """Negative lrs, warmup and cosine ratios and range-test rates, as DeepSpeed's Python floats take
+    them (its cosine held at 0 by its ``max(0.0, ratio)``)."""
     lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
     ours = {key: v for key, v in kw.items() if key != "cycle_momentum"}  # the port has no momentum cycle
     cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **ours}

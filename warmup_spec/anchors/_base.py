@@ -12,7 +12,7 @@ from typing import Any
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import ScheduleSpec
-from warmup_spec.primitives import Constant, Exponential, Join, Node, Periodic, Product
+from warmup_spec.primitives import Constant, Exponential, Join, Min, Node, Periodic, Product, Scale
 from warmup_spec.registry import spec_from_config
 
 GROWTH_CEILING = 3e38
@@ -40,6 +40,11 @@ def powers(lr: float, gamma: float, every: int) -> Node:
         return magnitude
     sign = Periodic(Join([Constant(1.0), Constant(-1.0)], [every], ["sign flip"]), 2 * every)
     return Product(magnitude, sign)
+
+
+def at_least_zero(node: Node) -> Node:
+    """``max(0, node)`` (HF's and DeepSpeed's ``max(0.0, factor)``), as ``-min(0, -node)``."""
+    return Scale(Min(Constant(0.0), Scale(node, -1.0)), -1.0)
 
 
 def checked(cfg: dict[str, Any]) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
+from warmup_spec.anchors._base import Relative, at_least_zero
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
@@ -180,7 +180,8 @@ class WarmupCosineLR(Relative):
     ``warmup_min_ratio`` (update 1 at ``lr * warmup_min_ratio``); the cosine is already
     one step in at update ``W + 1`` (``(k - W) / (T - W)``), so a linear warmup never
     runs an update at the full ``lr``; the ratio holds ``cos_min_ratio`` from update
-    ``T`` on (``T <= W``: from update ``W + 1``).
+    ``T`` on (``T <= W``: from update ``W + 1``); a negative ``cos_min_ratio`` holds the
+    cosine at 0 where it would go below (DeepSpeed's ``max(0.0, ratio)``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -202,7 +203,7 @@ class WarmupCosineLR(Relative):
         n = self.name
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
         self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio))
-        self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio, 0.0))
+        self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio))
         _check_warmup(self)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
@@ -213,6 +214,8 @@ class WarmupCosineLR(Relative):
         warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
         end = lr * self.cos_min_ratio
         cos: Node = Interp("cosine", lr, end, T, start=w, label="cosine") if T > w else Constant(end)
+        if self.cos_min_ratio < 0.0:  # DeepSpeed's max(0.0, ratio) in the cosine and after it
+            cos = at_least_zero(cos)
         return Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False)
 
 

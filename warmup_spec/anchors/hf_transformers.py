@@ -41,8 +41,8 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
-from warmup_spec.primitives import Constant, Interp, Join, Min, Node, Periodic, PowerLaw, Scale
+from warmup_spec.anchors._base import Relative, at_least_zero
+from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
 
@@ -73,11 +73,6 @@ def _cycles(spec: Any, name: str = "num_cycles") -> None:
     if float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
         raise c.fail(spec.name, name, value, what)
     spec._set(name, x)
-
-
-def _at_least_zero(node: Node) -> Node:
-    """``max(0, node)`` (HF's ``max(0.0, factor)``), as ``-min(0, -node)``."""
-    return Scale(Min(Constant(0.0), Scale(node, -1.0)), -1.0)
 
 
 def _num(x: Fraction) -> int | float:
@@ -438,7 +433,7 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
         m = _min_lr_rate(self)
         decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles)
-        return _warmup_then(lr, w, _at_least_zero(decay) if m < 0 else decay)
+        return _warmup_then(lr, w, at_least_zero(decay) if m < 0 else decay)
 
 
 @register
@@ -477,7 +472,7 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         m = _min_lr_rate(self)
         decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
         if m < 0:
-            decay = _at_least_zero(decay)
+            decay = at_least_zero(decay)
         if w == 0:
             return decay
         if r is None:
@@ -557,7 +552,7 @@ class GetWsdSchedule(_HF):
         else:
             decay = Interp(self.decay_type, lr, low, d, label="decay")
         if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
-            decay = _at_least_zero(decay)
+            decay = at_least_zero(decay)
         # stable, decay, floor on a clock from w + s (negative s: the decay began before w)
         rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + d], ["end of stable", "end of decay"])
         if w == 0:
@@ -567,7 +562,7 @@ class GetWsdSchedule(_HF):
         else:
             warm = Interp(self.warmup_type, low, lr, w, label="warmup")
         if m < 0.0:  # HF's max(0.0, factor) in the warmup
-            warm = _at_least_zero(warm)
+            warm = at_least_zero(warm)
         return Join([warm, rest], [w], ["end of warmup"], shift=False)
 
 
