@@ -181,6 +181,8 @@ def test_catalogue_steps_stay_integers():
     (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=-1.0), "power=-1.0"),
     (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, t_mul=0.5), "t_mul=0.5"),
     ({"schedule": "torch.PolynomialLR", "lr": 0.1, "total_iters": 4, "power": -1.0}, "power=-1.0"),
+    ({"schedule": "torch.StepLR", "lr": 0.1, "step_size": 0, "gamma": 0.5}, "step_size=0"),
+    ({"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 0}, "T_max=0"),
     ({"schedule": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 10, "div_factor": 0.0}, "div_factor=0.0"),
     ({"schedule": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 10, "final_div_factor": -0.0},
      "final_div_factor=-0.0"),
@@ -291,6 +293,8 @@ def _check_lrs(truth: Any, cfg: dict[str, Any]) -> None:
 TORCH_DOMAIN = [
     ("StepLR", dict(step_size=3, gamma=-0.5), 14),
     ("StepLR", dict(step_size=2, gamma=-1.5), 14),
+    ("StepLR", dict(step_size=-3, gamma=0.5), 14),
+    ("CosineAnnealingLR", dict(T_max=-4, eta_min=0.01), 20),
     ("ExponentialLR", dict(gamma=-0.5), 14),
     ("ExponentialLR", dict(gamma=-1.0), 6),
     ("MultiStepLR", dict(milestones=[2.0, 5, 6.5, 5.0], gamma=0.5), 10),
@@ -311,7 +315,8 @@ TORCH_DOMAIN = [
 
 @pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
 def test_torch_domain_equals_torch(name, kw, n):
-    """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones."""
+    """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones,
+    a negative step_size / T_max."""
     import torch
 
     cfg = {"schedule": f"torch.{name}", **kw}

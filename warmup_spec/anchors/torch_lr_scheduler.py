@@ -51,11 +51,23 @@ def _any_int(name: str, key: str, value: Any) -> int:
     return c.integer(name, key, value, -(2**63), lo_text="step")
 
 
+def _every(name: str, key: str, value: Any) -> int:
+    """A ``step_size`` / ``T_max``: any integer but 0. torch's recursion tests ``t % value``
+    (``value=-3`` decays at the multiples of 3) and ``cos(pi t / value)`` (even in ``value``):
+    a negative one acts as its absolute value; 0 divides by zero at step 1."""
+    expected = "an integer other than 0 (torch divides by it; a negative one acts as its absolute value)"
+    n = c.integer(name, key, value, -(2**63), lo_text=expected.removeprefix("an integer "))
+    if n == 0:
+        raise c.fail(name, key, value, expected)
+    return n
+
+
 @register
 @dataclass(frozen=True)
 class StepLR(Relative):
     """``lr * gamma ** (t // step_size)`` for any finite ``gamma``; a ``|gamma| > 1`` holds
-    ``max(lr, 3e38)``, ``gamma=0`` is 0 from ``step_size`` on, a negative one alternates the sign."""
+    ``max(lr, 3e38)``, ``gamma=0`` is 0 from ``step_size`` on, a negative one alternates the sign;
+    a negative ``step_size`` acts as its absolute value (torch tests ``t % step_size == 0``)."""
 
     name: ClassVar[str] = "torch.StepLR"
     step_size: int
@@ -63,18 +75,18 @@ class StepLR(Relative):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("step_size", c.integer(self.name, "step_size", self.step_size, 1))
+        self._set("step_size", _every(self.name, "step_size", self.step_size))
         self._set("gamma", c.number(self.name, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.gamma <= 0.0:
             return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True,
+                "transition_steps": abs(self.step_size), "decay_rate": self.gamma, "staircase": True,
                 "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        return powers(self.lr, self.gamma, self.step_size)
+        return powers(self.lr, self.gamma, abs(self.step_size))
 
 
 @register
@@ -221,7 +233,9 @@ class PolynomialLR(Relative):
 @dataclass(frozen=True)
 class CosineAnnealingLR(Relative):
     """``eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2`` for EVERY ``t``: past
-    ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does."""
+    ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does; a negative ``T_max``
+    acts as its absolute value (the cosine is even, the recursion's restart test ``(t - 1 - T_max)
+    % (2 T_max)`` meets the same steps)."""
 
     name: ClassVar[str] = "torch.CosineAnnealingLR"
     peak_note: ClassVar[str] = "torch's CosineAnnealingLR rises again after T_max (period 2 * T_max)"
@@ -230,17 +244,17 @@ class CosineAnnealingLR(Relative):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("T_max", c.integer(self.name, "T_max", self.T_max, 1))
+        self._set("T_max", _every(self.name, "T_max", self.T_max))
         self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
         if not 0.0 <= self.eta_min <= self.lr:
             return None
         return {"schedule": "warmup_cosine_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "total_steps": self.T_max, "end_value": self.eta_min}
+                "total_steps": abs(self.T_max), "end_value": self.eta_min}
 
     def compose(self) -> Node:
-        T, lr, e = self.T_max, self.lr, self.eta_min
+        T, lr, e = abs(self.T_max), self.lr, self.eta_min
         half_period = Join([Interp("cosine", lr, e, T, label="anneal"), Interp("cosine", e, lr, T)], [T], ["T_max"])
         return Periodic(half_period, 2 * T)
 
