@@ -451,3 +451,38 @@ def test_nanogpt_domain_equals_nanogpt():
     _check_lrs([get_lr(it) for it in range(14)], {"schedule": "nanogpt.get_lr", "learning_rate": learning_rate,
                                                   "warmup_iters": warmup_iters, "lr_decay_iters": lr_decay_iters,
                                                   "min_lr": min_lr})
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
+    ("StepLRScheduler", dict(decay_t=2, decay_rate=-0.5, warmup_prefix=False)),
+    ("MultiStepLRScheduler", dict(decay_t=[3, 7, 7, 12], decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
+])
+def test_timm_fractional_epochs_equal_timm(name, kw):
+    """timm's ``step(epoch)`` with a fractional epoch, vs the host float64 form (1e-12) and the
+    float32 JAX form (1e-6) at the same float32 epochs."""
+    import torch
+
+    from parity_tests.test_anchor_timm import TS
+
+    epochs = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = getattr(TS, name)(opt, **kw), []
+    for t in epochs:
+        sched.step(float(t))
+        truth.append(opt.param_groups[0]["lr"])
+    cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    ours64 = np.array([host(float(t)) for t in epochs])
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(epochs, jnp.float32)), np.float64)
+    np.testing.assert_allclose(ours64, truth, rtol=0, atol=1e-12 * 0.1)
+    np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
+
+
+def test_timm_float_steps_stay_refused_where_found_on_integers():
+    """A fractional ``decay_t`` and the cosine cycles are found on integer steps: refused, not rounded."""
+    match = "a non-integer step is invalid; expected an integer >= 0"
+    for cfg in ({"schedule": "timm.StepLRScheduler", "lr": 0.1, "decay_t": 2.4, "decay_rate": 0.5},
+                {"schedule": "timm.CosineLRScheduler", "lr": 0.1, "t_initial": 10}):
+        with pytest.raises(ValueError, match=match):
+            Schedule(cfg)(2.5)

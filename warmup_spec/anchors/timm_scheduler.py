@@ -311,6 +311,11 @@ class StepLRScheduler(_Timm):
                                              suffix=" with a fractional decay_t"))
         _check_warmup(self)
 
+    def float_steps(self) -> bool:
+        """timm's ``step(epoch)`` takes a fractional epoch (``t' // decay_t`` in float); the
+        stairs of a fractional ``decay_t`` are found on integer steps."""
+        return float(self.decay_t).is_integer()
+
     def equivalent(self) -> dict[str, Any] | None:
         if not float(self.decay_t).is_integer() or self.decay_rate <= 0.0 or not self._prefixed():
             return None
@@ -380,6 +385,10 @@ class MultiStepLRScheduler(_Timm):
                 raise c.fail(n, "decay_rate", self.decay_rate,
                              "a finite number whose last lr * decay_rate**len(decay_t) is finite in float32")
         _check_warmup(self)
+
+    def float_steps(self) -> bool:
+        """timm's ``step(epoch)`` takes a fractional epoch (``bisect_right(decay_t, t + 1)``)."""
+        return True
 
     def compose(self) -> Node:
         lr, rate, ms = self.lr, self.decay_rate, self.decay_t
