@@ -299,6 +299,12 @@ TORCH_DOMAIN = [
     ("ExponentialLR", dict(gamma=-1.0), 6),
     ("MultiStepLR", dict(milestones=[2.0, 5, 6.5, 5.0], gamma=0.5), 10),
     ("PolynomialLR", dict(total_iters=-4, power=-1.0), 6),
+    ("ConstantLR", dict(factor=0.5, total_iters=2.5), 6),
+    ("ConstantLR", dict(factor=0.5, total_iters=3.0), 6),
+    ("LinearLR", dict(start_factor=0.5, total_iters=2.5), 6),
+    ("LinearLR", dict(start_factor=0.2, end_factor=0.9, total_iters=4.0), 7),
+    ("PolynomialLR", dict(total_iters=4.5, power=2.0), 8),
+    ("PolynomialLR", dict(total_iters=3.5, power=-1.0), 8),
     ("CosineAnnealingLR", dict(T_max=5, eta_min=-0.05), 14),
     ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=-0.05), 14),
     ("CyclicLR", dict(base_lr=-0.1, max_lr=0.2, step_size_up=3, cycle_momentum=False), 14),
@@ -316,7 +322,7 @@ TORCH_DOMAIN = [
 @pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
 def test_torch_domain_equals_torch(name, kw, n):
     """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones,
-    a negative step_size / T_max."""
+    a negative step_size / T_max, float total_iters."""
     import torch
 
     cfg = {"schedule": f"torch.{name}", **kw}

@@ -119,49 +119,67 @@ class MultiStepLR(Relative):
         return Join(values, [m for m, _ in counts], [f"milestone {m}" for m, _ in counts])
 
 
+def _total_iters(name: str, value: Any) -> int | float:
+    """``total_iters``: any integer, or a finite float (torch compares the step count with it;
+    an integral one is that integer, a fractional one is never met)."""
+    if isinstance(value, numbers.Integral):
+        return _any_int(name, "total_iters", value)
+    x = c.number(name, "total_iters", value, suffix=" or an integer")
+    return int(x) if x.is_integer() else x
+
+
+def _held_after(curve: Node, T: float, last: float) -> Node:
+    """``curve`` through step ``floor(T)``, then ``last`` (its value there) held: torch's
+    recursion stops once the step count passes a fractional ``total_iters``."""
+    return Join([curve, Constant(last)], [math.floor(T) + 1], ["total_iters"])
+
+
 @register
 @dataclass(frozen=True)
 class ConstantLR(Relative):
-    """``lr * factor`` until ``total_iters``, then ``lr``; with ``total_iters <= 0`` torch's
-    recursion never restores the lr: ``lr * factor`` forever."""
+    """``lr * factor`` until ``total_iters``, then ``lr``; with ``total_iters <= 0`` (or a
+    fractional one, never equal to the step count) torch's recursion never restores the lr:
+    ``lr * factor`` forever."""
 
     name: ClassVar[str] = "torch.ConstantLR"
     factor: float = 1.0 / 3
-    total_iters: int = 5
+    total_iters: int | float = 5
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("factor", _factor(self.name, "factor", self.factor, 0.0, lo_open=False))
-        self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
+        self._set("total_iters", _total_iters(self.name, self.total_iters))
 
     def compose(self) -> Node:
         low = Constant(self.lr * self.factor)
-        if self.total_iters <= 0:
+        T = self.total_iters
+        if T <= 0 or not isinstance(T, int):
             return low
-        return Join([low, Constant(self.lr)], [self.total_iters], ["total_iters"])
+        return Join([low, Constant(self.lr)], [T], ["total_iters"])
 
 
 @register
 @dataclass(frozen=True)
 class LinearLR(Relative):
     """``lr * (start_factor + (end_factor - start_factor) min(t, total_iters) / total_iters)``;
-    with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``."""
+    with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``; a fractional
+    one stops at step ``floor(total_iters)`` and holds that lr."""
 
     name: ClassVar[str] = "torch.LinearLR"
     start_factor: float = 1.0 / 3
     end_factor: float = 1.0
-    total_iters: int = 5
+    total_iters: int | float = 5
 
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
         self._set("start_factor", _factor(n, "start_factor", self.start_factor, 0.0, lo_open=True))
         self._set("end_factor", _factor(n, "end_factor", self.end_factor, 0.0, lo_open=False))
-        self._set("total_iters", _any_int(n, "total_iters", self.total_iters))
+        self._set("total_iters", _total_iters(n, self.total_iters))
 
     def equivalent(self) -> dict[str, Any] | None:
         a, b, T = self.lr * self.start_factor, self.lr * self.end_factor, self.total_iters
-        if T <= 0:
+        if T <= 0 or not isinstance(T, int):
             return None
         if a <= b:
             return {"schedule": "warmup_constant", "peak_value": b, "warmup_steps": T, "init_value": a}
@@ -172,7 +190,11 @@ class LinearLR(Relative):
         lr, T = self.lr, self.total_iters
         if T <= 0:
             return Constant(lr * self.start_factor)
-        return Interp("linear", lr * self.start_factor, lr * self.end_factor, T, label="total_iters")
+        a, b = lr * self.start_factor, lr * self.end_factor
+        line = Interp("linear", a, b, T, label="total_iters")
+        if isinstance(T, int):
+            return line
+        return _held_after(line, T, a + (b - a) * math.floor(T) / T)
 
 
 @register
@@ -203,30 +225,36 @@ class ExponentialLR(Relative):
 @dataclass(frozen=True)
 class PolynomialLR(Relative):
     """``lr * (1 - min(t, total_iters) / total_iters) ** power``; with ``total_iters <= 0``
-    (or ``power = 0``) torch's recursion keeps ``lr``."""
+    (or ``power = 0``) torch's recursion keeps ``lr``; a fractional ``total_iters`` stops at
+    step ``floor(total_iters)`` and holds that lr."""
 
     name: ClassVar[str] = "torch.PolynomialLR"
-    total_iters: int = 5
+    total_iters: int | float = 5
     power: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
-        # a negative power divides by 0 at total_iters in torch (ZeroDivisionError); never reached without one
-        lo = 0.0 if self.total_iters > 0 else None
-        when = "" if lo is None else " with total_iters > 0"
+        self._set("total_iters", _total_iters(self.name, self.total_iters))
+        # a negative power divides by 0 at an integer total_iters in torch (ZeroDivisionError); never reached
+        # without one, nor at a fractional one (the recursion stops before)
+        lo = 0.0 if isinstance(self.total_iters, int) and self.total_iters > 0 else None
+        when = "" if lo is None else " with an integer total_iters > 0"
         self._set("power", c.number(self.name, "power", self.power, lo, suffix=when))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.total_iters <= 0 or self.power == 0.0:
+        if self.total_iters <= 0 or self.power <= 0.0 or not isinstance(self.total_iters, int):
             return None
         return {"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "total_steps": self.total_iters, "power": self.power}
 
     def compose(self) -> Node:
-        if self.total_iters <= 0 or self.power == 0.0:
-            return Constant(self.lr)
-        return Interp("linear", self.lr, 0.0, self.total_iters, power=self.power, label="total_iters")
+        T, lr, power = self.total_iters, self.lr, self.power
+        if T <= 0 or power == 0.0:
+            return Constant(lr)
+        if isinstance(T, int):
+            return Interp("linear", lr, 0.0, T, power=power, label="total_iters")
+        last = lr * (1.0 - math.floor(T) / T) ** power
+        return _held_after(Interp("linear", lr, 0.0, T, power=power, label="total_iters"), T, last)
 
 
 @register
