@@ -492,3 +492,69 @@ def test_timm_float_steps_stay_refused_where_found_on_integers():
                 {"schedule": "timm.CosineLRScheduler", "lr": 0.1, "t_initial": 10}):
         with pytest.raises(ValueError, match=match):
             Schedule(cfg)(2.5)
+
+
+BIG_STEPS = np.array([1, 10**6, 10**9, 2**31 - 1])
+
+
+def _check_at(truth: list[float], cfg: dict[str, Any], steps: np.ndarray) -> None:
+    """The library's lrs at ``steps`` vs the host float64 form (1e-12) and the float32 JAX form
+    on int32 steps (1e-6), relative to the largest |lr|."""
+    truth_a = np.asarray(truth, np.float64)
+    scale = float(np.max(np.abs(truth_a)))
+    host = Schedule(cfg)
+    ours64 = np.array([host(int(t)) for t in steps])
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
+    errs = [float(np.max(np.abs(x - truth_a))) / scale for x in (ours64, ours32)]
+    assert errs[0] <= 1e-12 and errs[1] <= 1e-6, (cfg, errs)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=10**6, num_training_steps=10**10)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=10**6, num_training_steps=10**10)),
+    ("get_wsd_schedule", dict(num_warmup_steps=10**6, num_decay_steps=3 * 10**9, num_stable_steps=10**8)),
+])
+def test_transformers_step_counts_beyond_int32(name, kw):
+    """HF's lambdas take any Python int: counts past int32, at int32 steps up to 2**31 - 1."""
+    import torch
+    import transformers
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
+    _check_at([0.1 * fn(int(t)) for t in BIG_STEPS], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("CosineLRScheduler", dict(t_initial=3 * 10**9, lr_min=1e-3)),
+    ("StepLRScheduler", dict(decay_t=3 * 10**8, decay_rate=0.5)),
+])
+def test_timm_step_counts_beyond_int32(name, kw):
+    """timm computes from the count it is given (``step_update(num_updates)``), any Python int."""
+    import torch
+
+    from parity_tests.test_anchor_timm import TS
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = getattr(TS, name)(opt, t_in_epochs=False, **kw), []
+    for t in BIG_STEPS:
+        sched.step_update(num_updates=int(t))
+        truth.append(opt.param_groups[0]["lr"])
+    _check_at(truth, {"schedule": f"timm.{name}", "lr": 0.1, "t_in_epochs": False, **kw}, BIG_STEPS)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("WarmupDecayLR", dict(total_num_steps=10**10, warmup_max_lr=0.1, warmup_num_steps=10**6)),
+    ("WarmupCosineLR", dict(total_num_steps=10**10, warmup_num_steps=10**6)),
+])
+def test_deepspeed_step_counts_beyond_int32(name, kw):
+    """DeepSpeed computes from ``last_batch_iteration`` (update ``k``: ``k - 1``), any Python int."""
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    import torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = getattr(lr_schedules, name)(opt, **kw), []
+    for t in BIG_STEPS:
+        sched.step(int(t) - 1)
+        truth.append(opt.param_groups[0]["lr"])
+    _check_at(truth, {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw},
+              BIG_STEPS)
