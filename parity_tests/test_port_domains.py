@@ -9,6 +9,7 @@ float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -179,6 +180,17 @@ def test_catalogue_steps_stay_integers():
     (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-0.5), "decay_rate=-0.5"),
     (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=-1.0), "power=-1.0"),
     (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, t_mul=0.5), "t_mul=0.5"),
+    ({"schedule": "torch.PolynomialLR", "lr": 0.1, "total_iters": 4, "power": -1.0}, "power=-1.0"),
+    ({"schedule": "torch.StepLR", "lr": 0.1, "step_size": 0, "gamma": 0.5}, "step_size=0"),
+    ({"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 0}, "T_max=0"),
+    ({"schedule": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 10, "div_factor": 0.0}, "div_factor=0.0"),
+    ({"schedule": "torch.OneCycleLR", "max_lr": 0.1, "total_steps": 10, "final_div_factor": -0.0},
+     "final_div_factor=-0.0"),
+    ({"schedule": "transformers.get_polynomial_decay_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+      "num_training_steps": 10, "power": -1.0}, "power=-1.0"),
+    ({"schedule": "timm.TanhLRScheduler", "lr": 0.1, "t_initial": 8, "warmup_lr_init": -0.05},
+     "warmup_lr_init=-0.05"),
+    ({"schedule": "timm.StepLRScheduler", "lr": 0.1, "decay_t": 2.4, "decay_rate": 1.5}, "decay_rate=1.5"),
 ])
 def test_what_gives_the_library_inf_or_nan_is_refused(cfg, match):
     with pytest.raises(ValueError, match=match + " is invalid; expected"):
@@ -214,11 +226,11 @@ def _torch_lrs(make: Any, n: int) -> np.ndarray:
     import torch
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    sched, out = make(opt), []
-    for _ in range(n):
-        out.append(opt.param_groups[0]["lr"])
+    sched, out = make(opt), [opt.param_groups[0]["lr"]]
+    for _ in range(n - 1):
         opt.step()
         sched.step()
+        out.append(opt.param_groups[0]["lr"])
     return np.array(out)
 
 
@@ -255,3 +267,294 @@ def test_torch_gamma_domain_equals_torch(name, kw):
 def test_step_parameters_beyond_int32_equal_the_library(cfg):
     """Step parameters past int32 (the libraries take any Python int), on int32 steps up to 2**31 - 1."""
     _check(cfg, np.array([0, 1, 10**6, 10**9, 2**31 - 1]))
+
+
+def _torch_check(make: Any, cfg: dict[str, Any], n: int) -> None:
+    """The lrs of the library's scheduler ``make(optimizer)`` over ``n`` updates, checked as :func:`_check_lrs`."""
+    _check_lrs(_torch_lrs(make, n), cfg)
+
+
+def _check_lrs(truth: Any, cfg: dict[str, Any]) -> None:
+    """The library's lrs at updates 0, 1, ... vs our host float64 form and our torch scheduler
+    (1e-12), and the float32 JAX form (1e-6), relative to the largest |lr|."""
+    import warmup_torch
+
+    truth, n = np.asarray(truth, np.float64), len(truth)
+    scale = float(np.max(np.abs(truth)))
+    host = Schedule(cfg)
+    ours64 = np.array([host(t) for t in range(n)])
+    ours_torch = _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    errs = [float(np.max(np.abs(x - truth))) / scale for x in (ours64, ours_torch, ours32)]
+    assert errs[0] <= 1e-12 and errs[1] <= 1e-12 and errs[2] <= 1e-6, (cfg, errs)
+
+
+# (scheduler, keyword arguments, steps): each refused before; OneCycleLR raises past total_steps
+TORCH_DOMAIN = [
+    ("StepLR", dict(step_size=3, gamma=-0.5), 14),
+    ("StepLR", dict(step_size=2, gamma=-1.5), 14),
+    ("StepLR", dict(step_size=-3, gamma=0.5), 14),
+    ("CosineAnnealingLR", dict(T_max=-4, eta_min=0.01), 20),
+    ("ExponentialLR", dict(gamma=-0.5), 14),
+    ("ExponentialLR", dict(gamma=-1.0), 6),
+    ("MultiStepLR", dict(milestones=[2.0, 5, 6.5, 5.0], gamma=0.5), 10),
+    ("PolynomialLR", dict(total_iters=-4, power=-1.0), 6),
+    ("ConstantLR", dict(factor=0.5, total_iters=2.5), 6),
+    ("ConstantLR", dict(factor=0.5, total_iters=3.0), 6),
+    ("LinearLR", dict(start_factor=0.5, total_iters=2.5), 6),
+    ("LinearLR", dict(start_factor=0.2, end_factor=0.9, total_iters=4.0), 7),
+    ("PolynomialLR", dict(total_iters=4.5, power=2.0), 8),
+    ("PolynomialLR", dict(total_iters=3.5, power=-1.0), 8),
+    ("CosineAnnealingLR", dict(T_max=5, eta_min=-0.05), 14),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=-0.05), 14),
+    ("CyclicLR", dict(base_lr=-0.1, max_lr=0.2, step_size_up=3, cycle_momentum=False), 14),
+    ("CyclicLR", dict(base_lr=0.1, max_lr=0.3, step_size_up=3, mode="exp_range", gamma=0.0, cycle_momentum=False),
+     14),
+    ("CyclicLR", dict(base_lr=0.1, max_lr=0.3, step_size_up=3, mode="exp_range", gamma=-0.9, cycle_momentum=False),
+     14),
+    ("OneCycleLR", dict(max_lr=-0.1, total_steps=10, cycle_momentum=False), 11),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, div_factor=-2.0, cycle_momentum=False), 11),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, div_factor=0.5, final_div_factor=-3.0, anneal_strategy="linear",
+                        cycle_momentum=False), 11),
+]
+
+
+@pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
+def test_torch_domain_equals_torch(name, kw, n):
+    """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones,
+    a negative step_size / T_max, float total_iters."""
+    import torch
+
+    cfg = {"schedule": f"torch.{name}", **kw}
+    if name not in ("CyclicLR", "OneCycleLR"):  # relative: the optimizer's lr
+        cfg["lr"] = 0.1
+    _torch_check(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), cfg, n)
+
+
+HF_DOMAIN = [
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=10, lr_end=-0.05)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=10, lr_end=-1.0,
+                                                       power=2.0)),
+    ("get_wsd_schedule", dict(num_warmup_steps=2, num_decay_steps=3, num_training_steps=10, min_lr_ratio=-0.5)),
+    ("get_wsd_schedule", dict(num_warmup_steps=3, num_decay_steps=4, num_stable_steps=2, min_lr_ratio=-2.0,
+                              warmup_type="1-sqrt", decay_type="1-sqrt")),
+    ("get_wsd_schedule", dict(num_warmup_steps=2, num_decay_steps=6, num_training_steps=10, min_lr_ratio=-0.3,
+                              decay_type="cosine", num_cycles=1.5)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=10, min_lr=-0.01)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=8, min_lr_rate=-1.5,
+                                                         num_cycles=1.5)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=3, num_training_steps=10,
+                                                                 min_lr_rate=-0.2, warmup_lr_rate=-0.5)),
+]
+
+
+@pytest.mark.parametrize("name,kw", HF_DOMAIN, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_DOMAIN)])
+def test_transformers_domain_equals_transformers(name, kw):
+    """A negative ``lr_end`` / ``min_lr_ratio`` / ``min_lr`` / ``min_lr_rate`` / ``warmup_lr_rate``:
+    HF's lambdas go below 0, or are held at 0 where HF takes ``max(0, factor)``."""
+    import transformers
+
+    cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
+    _torch_check(lambda opt: getattr(transformers, name)(opt, **kw), cfg, 14)
+
+
+class _ByEpoch:
+    """A timm scheduler stepped as its users do: ``step(epoch)`` at the end of each epoch."""
+
+    def __init__(self, scheduler: Any) -> None:
+        self.scheduler, self.epoch = scheduler, 0
+
+    def step(self) -> None:
+        self.epoch += 1
+        self.scheduler.step(self.epoch)
+
+
+TIMM_DOMAIN = [
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=-0.5)),
+    ("StepLRScheduler", dict(decay_t=2, decay_rate=1.5, warmup_t=2, warmup_lr_init=0.01)),
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=-0.1)),
+    ("MultiStepLRScheduler", dict(decay_t=[2, 5, 5], decay_rate=-0.5)),
+    ("CosineLRScheduler", dict(t_initial=5, lr_min=0.01, warmup_t=3, warmup_lr_init=-0.02)),
+    ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=2, warmup_lr_init=-0.05, warmup_prefix=True)),
+]
+
+
+@pytest.mark.parametrize("name,kw", TIMM_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TIMM_DOMAIN)])
+def test_timm_domain_equals_timm(name, kw):
+    """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``."""
+    from parity_tests.test_anchor_timm import TS  # timm.scheduler without timm's __init__
+
+    cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
+    _torch_check(lambda opt: _ByEpoch(getattr(TS, name)(opt, **kw)), cfg, 14)
+
+
+DEEPSPEED_DOMAIN = [
+    ("WarmupLR", dict(warmup_min_lr=-0.01, warmup_max_lr=0.1, warmup_num_steps=5)),
+    ("WarmupLR", dict(warmup_min_lr=0.0, warmup_max_lr=-0.1, warmup_num_steps=5, warmup_type="linear")),
+    ("WarmupDecayLR", dict(total_num_steps=10, warmup_min_lr=-0.01, warmup_max_lr=0.1, warmup_num_steps=3)),
+    ("WarmupDecayLR", dict(total_num_steps=10, warmup_min_lr=0.0, warmup_max_lr=-0.1, warmup_num_steps=3)),
+    ("WarmupCosineLR", dict(total_num_steps=10, warmup_min_ratio=-0.5, warmup_num_steps=3)),
+    ("WarmupCosineLR", dict(total_num_steps=10, cos_min_ratio=-0.5, warmup_num_steps=3, warmup_type="linear")),
+    ("WarmupCosineLR", dict(total_num_steps=2, cos_min_ratio=-0.5, warmup_num_steps=3)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=-0.01, lr_range_test_step_size=3)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=-0.01, lr_range_test_step_size=3, lr_range_test_staircase=True)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=3, lr_range_test_step_rate=-0.5)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=2, lr_range_test_step_rate=-1.0,
+                         lr_range_test_staircase=True)),
+    ("OneCycle", dict(cycle_min_lr=-0.01, cycle_max_lr=0.1, cycle_first_step_size=3, cycle_momentum=False)),
+    ("OneCycle", dict(cycle_min_lr=0.1, cycle_max_lr=-0.05, cycle_first_step_size=2, cycle_second_step_size=4,
+                      decay_step_size=2, decay_lr_rate=0.5, cycle_momentum=False)),
+]
+
+
+@pytest.mark.parametrize("name,kw", DEEPSPEED_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_DOMAIN)])
+def test_deepspeed_domain_equals_deepspeed(name, kw):
+    """Negative lrs, warmup and cosine ratios and range-test rates, as DeepSpeed's Python floats take
+    them (its cosine held at 0 by its ``max(0.0, ratio)``)."""
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    ours = {key: v for key, v in kw.items() if key != "cycle_momentum"}  # the port has no momentum cycle
+    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **ours}
+    _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), cfg, 14)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(init_lr=-1e-4, max_lr=3e-4, min_lr=3e-5, lr_warmup_steps=4, lr_decay_steps=12, lr_decay_style="cosine"),
+    dict(init_lr=-0.1, max_lr=0.05, min_lr=0.0, lr_warmup_steps=3, lr_decay_steps=8, lr_decay_style="WSD",
+         wsd_decay_steps=3, lr_wsd_decay_style="linear"),
+])
+def test_megatron_domain_equals_megatron(kw):
+    """A negative ``init_lr`` (Megatron asserts only ``init_lr <= max_lr``), against its ``get_lr``
+    transcribed literally."""
+    from parity_tests.test_anchor_formulas import megatron_lrs
+
+    _check_lrs(megatron_lrs(kw, 14), {"schedule": "megatron.OptimizerParamScheduler", **kw})
+
+
+def test_fairseq_domain_equals_fairseq():
+    """A negative ``min_lr`` (fairseq's cosine takes any; the warmup then starts there), against
+    fairseq's schedule transcribed literally."""
+    from parity_tests.test_anchor_formulas import fairseq_lrs
+
+    kw = dict(lr=0.1, min_lr=-0.02, warmup_updates=3, lr_period_updates=5, lr_shrink=0.5)
+    _check_lrs(fairseq_lrs("cosine", kw, 14), {"schedule": "fairseq.cosine", **kw})
+
+
+def test_nanogpt_domain_equals_nanogpt():
+    """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
+    ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
+    learning_rate, warmup_iters, lr_decay_iters, min_lr = 0.1, 3, 10, -0.02
+
+    def get_lr(it: int) -> float:
+        if it < warmup_iters:
+            return learning_rate * (it + 1) / (warmup_iters + 1)
+        if it > lr_decay_iters:
+            return min_lr
+        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+        assert 0 <= decay_ratio <= 1
+        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+        return min_lr + coeff * (learning_rate - min_lr)
+
+    _check_lrs([get_lr(it) for it in range(14)], {"schedule": "nanogpt.get_lr", "learning_rate": learning_rate,
+                                                  "warmup_iters": warmup_iters, "lr_decay_iters": lr_decay_iters,
+                                                  "min_lr": min_lr})
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
+    ("StepLRScheduler", dict(decay_t=2, decay_rate=-0.5, warmup_prefix=False)),
+    ("MultiStepLRScheduler", dict(decay_t=[3, 7, 7, 12], decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
+])
+def test_timm_fractional_epochs_equal_timm(name, kw):
+    """timm's ``step(epoch)`` with a fractional epoch, vs the host float64 form (1e-12) and the
+    float32 JAX form (1e-6) at the same float32 epochs."""
+    import torch
+
+    from parity_tests.test_anchor_timm import TS
+
+    epochs = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = getattr(TS, name)(opt, **kw), []
+    for t in epochs:
+        sched.step(float(t))
+        truth.append(opt.param_groups[0]["lr"])
+    cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    ours64 = np.array([host(float(t)) for t in epochs])
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(epochs, jnp.float32)), np.float64)
+    np.testing.assert_allclose(ours64, truth, rtol=0, atol=1e-12 * 0.1)
+    np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
+
+
+def test_timm_float_steps_stay_refused_where_found_on_integers():
+    """A fractional ``decay_t`` and the cosine cycles are found on integer steps: refused, not rounded."""
+    match = "a non-integer step is invalid; expected an integer >= 0"
+    for cfg in ({"schedule": "timm.StepLRScheduler", "lr": 0.1, "decay_t": 2.4, "decay_rate": 0.5},
+                {"schedule": "timm.CosineLRScheduler", "lr": 0.1, "t_initial": 10}):
+        with pytest.raises(ValueError, match=match):
+            Schedule(cfg)(2.5)
+
+
+BIG_STEPS = np.array([1, 10**6, 10**9, 2**31 - 1])
+
+
+def _check_at(truth: list[float], cfg: dict[str, Any], steps: np.ndarray) -> None:
+    """The library's lrs at ``steps`` vs the host float64 form (1e-12) and the float32 JAX form
+    on int32 steps (1e-6), relative to the largest |lr|."""
+    truth_a = np.asarray(truth, np.float64)
+    scale = float(np.max(np.abs(truth_a)))
+    host = Schedule(cfg)
+    ours64 = np.array([host(int(t)) for t in steps])
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
+    errs = [float(np.max(np.abs(x - truth_a))) / scale for x in (ours64, ours32)]
+    assert errs[0] <= 1e-12 and errs[1] <= 1e-6, (cfg, errs)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=10**6, num_training_steps=10**10)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=10**6, num_training_steps=10**10)),
+    ("get_wsd_schedule", dict(num_warmup_steps=10**6, num_decay_steps=3 * 10**9, num_stable_steps=10**8)),
+])
+def test_transformers_step_counts_beyond_int32(name, kw):
+    """HF's lambdas take any Python int: counts past int32, at int32 steps up to 2**31 - 1."""
+    import torch
+    import transformers
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
+    _check_at([0.1 * fn(int(t)) for t in BIG_STEPS], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("CosineLRScheduler", dict(t_initial=3 * 10**9, lr_min=1e-3)),
+    ("StepLRScheduler", dict(decay_t=3 * 10**8, decay_rate=0.5)),
+])
+def test_timm_step_counts_beyond_int32(name, kw):
+    """timm computes from the count it is given (``step_update(num_updates)``), any Python int."""
+    import torch
+
+    from parity_tests.test_anchor_timm import TS
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = getattr(TS, name)(opt, t_in_epochs=False, **kw), []
+    for t in BIG_STEPS:
+        sched.step_update(num_updates=int(t))
+        truth.append(opt.param_groups[0]["lr"])
+    _check_at(truth, {"schedule": f"timm.{name}", "lr": 0.1, "t_in_epochs": False, **kw}, BIG_STEPS)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("WarmupDecayLR", dict(total_num_steps=10**10, warmup_max_lr=0.1, warmup_num_steps=10**6)),
+    ("WarmupCosineLR", dict(total_num_steps=10**10, warmup_num_steps=10**6)),
+])
+def test_deepspeed_step_counts_beyond_int32(name, kw):
+    """DeepSpeed computes from ``last_batch_iteration`` (update ``k``: ``k - 1``), any Python int."""
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    import torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = getattr(lr_schedules, name)(opt, **kw), []
+    for t in BIG_STEPS:
+        sched.step(int(t) - 1)
+        truth.append(opt.param_groups[0]["lr"])
+    _check_at(truth, {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw},
+              BIG_STEPS)

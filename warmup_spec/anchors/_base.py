@@ -12,6 +12,7 @@ from typing import Any
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.primitives import Constant, Exponential, Join, Min, Node, Periodic, Product, Scale
 from warmup_spec.registry import spec_from_config
 
 GROWTH_CEILING = 3e38
@@ -24,6 +25,26 @@ def growth_ceiling(value: float, rate: float) -> float | None:
     """The bound of ``value * rate ** q``: ``max(value, GROWTH_CEILING)`` when it grows,
     none (it decays to 0) otherwise."""
     return max(value, GROWTH_CEILING) if rate > 1.0 else None
+
+
+def powers(lr: float, gamma: float, every: int) -> Node:
+    """``lr * gamma ** (t // every)`` for any finite ``gamma``, as torch's and timm's Python
+    floats give it: ``lr``, then 0 from ``every`` on for ``gamma=0``; a negative ``gamma``
+    alternates the sign every ``every`` steps; a ``|gamma| > 1`` holds its magnitude at
+    ``max(|lr|, 3e38)``."""
+    if gamma == 0.0:
+        return Join([Constant(lr), Constant(0.0)], [every], ["first decay"])
+    rate = abs(gamma)
+    magnitude = Exponential(lr, rate, every, staircase=every > 1, bound=growth_ceiling(lr, rate))
+    if gamma > 0.0:
+        return magnitude
+    sign = Periodic(Join([Constant(1.0), Constant(-1.0)], [every], ["sign flip"]), 2 * every)
+    return Product(magnitude, sign)
+
+
+def at_least_zero(node: Node) -> Node:
+    """``max(0, node)`` (HF's and DeepSpeed's ``max(0.0, factor)``), as ``-min(0, -node)``."""
+    return Scale(Min(Constant(0.0), Scale(node, -1.0)), -1.0)
 
 
 def checked(cfg: dict[str, Any]) -> dict[str, Any] | None:

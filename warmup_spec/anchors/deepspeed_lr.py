@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
+from warmup_spec.anchors._base import Relative, at_least_zero
 from warmup_spec.definition import ScheduleSpec
-from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw
+from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
 from warmup_spec.registry import register
 
@@ -94,8 +94,8 @@ class WarmupLR(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr, 0.0))
-        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr, 0.0))
+        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
+        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
         _check_warmup(self)
 
     def nominal_peak(self) -> tuple[str, float] | None:
@@ -143,8 +143,8 @@ class WarmupDecayLR(ScheduleSpec):
     def __post_init__(self) -> None:
         n = self.name
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
-        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr, 0.0))
-        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr, 0.0))
+        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
+        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
         _check_warmup(self)
 
     def nominal_peak(self) -> tuple[str, float] | None:
@@ -180,7 +180,8 @@ class WarmupCosineLR(Relative):
     ``warmup_min_ratio`` (update 1 at ``lr * warmup_min_ratio``); the cosine is already
     one step in at update ``W + 1`` (``(k - W) / (T - W)``), so a linear warmup never
     runs an update at the full ``lr``; the ratio holds ``cos_min_ratio`` from update
-    ``T`` on (``T <= W``: from update ``W + 1``).
+    ``T`` on (``T <= W``: from update ``W + 1``); a negative ``cos_min_ratio`` holds the
+    cosine at 0 where it would go below (DeepSpeed's ``max(0.0, ratio)``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -201,8 +202,8 @@ class WarmupCosineLR(Relative):
         super().__post_init__()
         n = self.name
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
-        self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio, 0.0))
-        self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio, 0.0))
+        self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio))
+        self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio))
         _check_warmup(self)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
@@ -213,6 +214,8 @@ class WarmupCosineLR(Relative):
         warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
         end = lr * self.cos_min_ratio
         cos: Node = Interp("cosine", lr, end, T, start=w, label="cosine") if T > w else Constant(end)
+        if self.cos_min_ratio < 0.0:  # DeepSpeed's max(0.0, ratio) in the cosine and after it
+            cos = at_least_zero(cos)
         return Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False)
 
 
@@ -228,7 +231,8 @@ class LRRangeTest(ScheduleSpec):
     ``_continuous_interval``, ``_staircase_interval``: ``(last_batch_iteration + 1) /
     size``), DeepSpeed 0.19.8. Update 0 runs at ``lr_range_test_min_lr`` (written at
     construction) and update ``k`` at ``last_batch_iteration = k - 1``, so the formula
-    holds at every update; the lr never stops growing.
+    holds at every update; the lr never stops growing (with a negative ``lr_range_test_step_rate``,
+    which DeepSpeed takes, it falls through 0 without end).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -246,9 +250,9 @@ class LRRangeTest(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr, 0.0))
+        self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr))
         self._set("lr_range_test_step_size", c.integer(n, "lr_range_test_step_size", self.lr_range_test_step_size, 1))
-        self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate, 0.0))
+        self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate))
         self._set("lr_range_test_staircase", c.flag(n, "lr_range_test_staircase", self.lr_range_test_staircase))
 
     def nominal_peak(self) -> tuple[str, float] | None:
@@ -258,8 +262,11 @@ class LRRangeTest(ScheduleSpec):
         lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
         if lo == 0.0 or rate == 0.0:
             return Constant(lo)
-        k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
-        ramp = PowerLaw(lo, k, k, 1.0, label="range test")
+        if rate > 0.0:
+            k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
+            ramp: Node = PowerLaw(lo, k, k, 1.0, label="range test")
+        else:  # a falling line, through 0 at x = size / -rate (DeepSpeed takes it)
+            ramp = Sum(Constant(lo), PowerLaw(lo * rate / size, 0.0, 1.0, 1.0, label="range test"))
         return Stairs(ramp, size, label="range test") if self.lr_range_test_staircase else ramp
 
 
@@ -327,8 +334,8 @@ class OneCycle(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr, 0.0))
-        self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr, 0.0))
+        self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr))
+        self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr))
         self._set("decay_lr_rate", c.number(n, "decay_lr_rate", self.decay_lr_rate, 0.0))
         self._set("cycle_first_step_size", c.integer(n, "cycle_first_step_size", self.cycle_first_step_size, 1))
         if self.cycle_second_step_size is not None:

@@ -134,7 +134,7 @@ class Cosine(Relative):
         n = self.name
         self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 0))
         self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
-        self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
+        self._set("min_lr", c.number(n, "min_lr", self.min_lr))  # fairseq takes any (and caps it at lr)
         m = c.number(n, "t_mult", self.t_mult, 1.0)
         if 1.0 < m < 1.001:
             raise c.fail(n, "t_mult", self.t_mult, "1.0 or a finite number >= 1.001")

@@ -41,7 +41,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
+from warmup_spec.anchors._base import Relative, at_least_zero
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
@@ -303,8 +303,9 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
     step ``T`` (``0 ** 0 = 1``), ``lr_end`` from ``T + 1``; ``T < w``: the warmup then
     ``lr_end`` from ``w``. ``T == w``: HF raises ``ZeroDivisionError`` at step ``w`` (at
     construction when ``w = 0``, refused here): the port holds the last value,
-    ``lr (w - 1) / w``, from step ``w`` on. Refused here though HF takes them: ``lr_end < 0``
-    (negative lrs) and ``power < 0`` (HF grows without bound, then raises at ``T``).
+    ``lr (w - 1) / w``, from step ``w`` on. ``lr_end`` may be negative (HF's lambda goes below
+    0). Refused here though HF takes it: ``power < 0`` (HF grows without bound, then raises
+    ``ZeroDivisionError`` at ``T``).
     """
 
     name: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
@@ -318,9 +319,9 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
         _steps(self, "num_warmup_steps")
         _steps(self, "num_training_steps")
         lr = self.lr
-        end = c.number(self.name, "lr_end", self.lr_end, 0.0)
+        end = c.number(self.name, "lr_end", self.lr_end)
         if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
-            raise c.fail(self.name, "lr_end", self.lr_end, f"a finite number >= 0.0 and < lr ({lr!r})")
+            raise c.fail(self.name, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
         self._set("lr_end", end)
         self._set("power", c.number(self.name, "power", self.power, 0.0))
         if self.num_warmup_steps == self.num_training_steps == 0:
@@ -329,7 +330,7 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
-        if T <= w or not 0 < self.power or self.lr_end >= self.lr:
+        if T <= w or not 0 < self.power or not 0 <= self.lr_end < self.lr:
             return None
         return _catalogue("warmup_polynomial_decay", self, total_steps=T, end_value=self.lr_end, power=self.power)
 
@@ -384,13 +385,13 @@ def _min_lr_rate(spec: Any) -> float:
     if lo is not None and rate is not None:  # HF: "Only one of min_lr or min_lr_rate should be set"
         raise c.fail(name, "min_lr", lo, "None when min_lr_rate is set (only one of them)")
     if lo is None and rate is None:  # HF: "One of min_lr or min_lr_rate should be set ..."
-        raise c.fail(name, "min_lr_rate", rate, "a finite number >= 0 when min_lr is None (one of them)")
+        raise c.fail(name, "min_lr_rate", rate, "a finite number when min_lr is None (one of them)")
     if lo is not None:
-        spec._set("min_lr", c.number(name, "min_lr", lo, 0.0))
+        spec._set("min_lr", c.number(name, "min_lr", lo))
         if spec.lr == 0:  # HF divides min_lr by the optimizer's lr
             raise c.fail(name, "min_lr", lo, "None with lr=0 (min_lr_rate = min_lr / lr)")
         return float(spec.min_lr / spec.lr)
-    spec._set("min_lr_rate", c.number(name, "min_lr_rate", rate, 0.0))
+    spec._set("min_lr_rate", c.number(name, "min_lr_rate", rate))
     return float(spec.min_lr_rate)
 
 
@@ -403,7 +404,8 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     The cosine of ``get_cosine_schedule_with_warmup`` between ``lr`` and ``m lr``, its phase
     running on past ``T`` (rising back to ``lr`` with ``num_cycles=0.5``). Exactly one of
     ``min_lr`` (absolute; HF divides it by ``optimizer.defaults["lr"]``) and ``min_lr_rate``
-    (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; ``m < 0`` is refused here.
+    (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; with ``m < 0`` the cosine is
+    held at 0 where it goes below (HF's ``max(0, factor)``).
     """
 
     name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
@@ -423,14 +425,15 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
         m = _min_lr_rate(self)
-        if T <= w or self.num_cycles != 0.5 or m > 1:
+        if T <= w or self.num_cycles != 0.5 or not 0 <= m <= 1:
             return None
         return _catalogue("warmup_cosine_decay", self, total_steps=T, end_value=m * self.lr)
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
         m = _min_lr_rate(self)
-        return _warmup_then(lr, w, cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles))
+        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles)
+        return _warmup_then(lr, w, at_least_zero(decay) if m < 0 else decay)
 
 
 @register
@@ -442,7 +445,9 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
       or with ``warmup_lr_rate = r``: ``lr (r + (1 - r) t / max(1, w - 1))`` (``r lr`` at 0);
     - then ``lr (m + (1 - m) (1 + cos(2 pi c u)) / 2)`` with ``u = (t - w + 1) / max(1, T - w)``:
       already one step into the decay at ``w``, the minimum at ``T - 1``, rising after it
-      (``num_cycles=0.5``), every step in float as HF computes it.
+      (``num_cycles=0.5``), every step in float as HF computes it; held at 0 where a
+      ``min_lr_rate < 0`` takes it below (HF's ``max(0, factor)``). A ``warmup_lr_rate < 0``
+      starts the warmup below 0 (not held).
     """
 
     name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
@@ -460,12 +465,14 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         _cycles(self)
         _min_lr_rate(self)
         if self.warmup_lr_rate is not None:
-            self._set("warmup_lr_rate", c.number(self.name, "warmup_lr_rate", self.warmup_lr_rate, 0.0))
+            self._set("warmup_lr_rate", c.number(self.name, "warmup_lr_rate", self.warmup_lr_rate))
 
     def compose(self) -> Node:
         w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
         m = _min_lr_rate(self)
         decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
+        if m < 0:
+            decay = at_least_zero(decay)
         if w == 0:
             return decay
         if r is None:
@@ -494,7 +501,8 @@ class GetWsdSchedule(_HF):
     ``num_stable_steps`` when both are given). Quirks: the warmup starts at ``m lr``, not 0;
     a derived ``s < 0`` (``T < w + d``) starts the decay part-way (at ``u = -s / d``) at step
     ``w``; the cosine's phase stops at ``w + s + d`` (``m lr`` after, whatever
-    ``num_cycles``). Refused here: ``min_lr_ratio < 0`` and a negative ``num_stable_steps``.
+    ``num_cycles``). A ``min_lr_ratio < 0``: HF's warmup and decay are held at 0 where they go
+    below it, then ``m lr < 0`` after the decay. Refused here: a negative ``num_stable_steps``.
     """
 
     name: ClassVar[str] = "transformers.get_wsd_schedule"
@@ -518,7 +526,7 @@ class GetWsdSchedule(_HF):
             raise c.fail(self.name, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
         self._set("warmup_type", c.choice(self.name, "warmup_type", self.warmup_type, WSD_SHAPES))
         self._set("decay_type", c.choice(self.name, "decay_type", self.decay_type, WSD_SHAPES))
-        self._set("min_lr_ratio", c.number(self.name, "min_lr_ratio", self.min_lr_ratio, 0.0))
+        self._set("min_lr_ratio", c.number(self.name, "min_lr_ratio", self.min_lr_ratio))
         _cycles(self)
 
     def stable_steps(self) -> int:
@@ -543,6 +551,8 @@ class GetWsdSchedule(_HF):
                 decay = cosine_wave(lr, low, d, self.num_cycles)
         else:
             decay = Interp(self.decay_type, lr, low, d, label="decay")
+        if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
+            decay = at_least_zero(decay)
         # stable, decay, floor on a clock from w + s (negative s: the decay began before w)
         rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + d], ["end of stable", "end of decay"])
         if w == 0:
@@ -551,6 +561,8 @@ class GetWsdSchedule(_HF):
             warm: Node = Reverse(Interp("1-sqrt", lr, low, w), w, label="warmup")
         else:
             warm = Interp(self.warmup_type, low, lr, w, label="warmup")
+        if m < 0.0:  # HF's max(0.0, factor) in the warmup
+            warm = at_least_zero(warm)
         return Join([warm, rest], [w], ["end of warmup"], shift=False)
 
 

@@ -286,7 +286,9 @@ class GetLr(ScheduleSpec):
     ``learning_rate / (warmup_iters + 1)``, the warmup ends at ``learning_rate
     warmup_iters / (warmup_iters + 1)`` and the peak is run at update ``warmup_iters`` only
     (the cosine's start); ``lr_decay_iters < warmup_iters`` goes from the warmup straight
-    to ``min_lr``. ``lr_decay_iters == warmup_iters`` (a ``ZeroDivisionError`` at update
+    to ``min_lr``; ``min_lr`` may be negative or above ``learning_rate`` (nanoGPT writes it to
+    the param groups as it is; ``learning_rate`` builds the optimizer, which refuses one
+    below 0). ``lr_decay_iters == warmup_iters`` (a ``ZeroDivisionError`` at update
     ``warmup_iters``) is refused.
 
     Example:
@@ -314,7 +316,7 @@ class GetLr(ScheduleSpec):
             raise c.fail(n, "lr_decay_iters", self.lr_decay_iters,
                          f"an integer >= 0 other than warmup_iters ({w}): nanoGPT divides by their difference")
         self._set("lr_decay_iters", d)
-        self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
+        self._set("min_lr", c.number(n, "min_lr", self.min_lr))  # written to the param groups as it is
         self._set("decay_lr", c.flag(n, "decay_lr", self.decay_lr))
 
     def nominal_peak(self) -> tuple[str, float] | None:

@@ -83,7 +83,7 @@ class OptimizerParamScheduler(ScheduleSpec):
         n = self.name
         self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
         self._set("max_lr", c.number(n, "max_lr", self.max_lr, self.min_lr))
-        self._set("init_lr", c.number(n, "init_lr", self.init_lr, 0.0, self.max_lr))
+        self._set("init_lr", c.number(n, "init_lr", self.init_lr, None, self.max_lr))  # Megatron: <= max_lr only
         self._set("lr_decay_steps", c.integer(n, "lr_decay_steps", self.lr_decay_steps, 1))
         d = self.lr_decay_steps
         text = f"in [0, lr_decay_steps) = [0, {d})"
@@ -110,7 +110,7 @@ class OptimizerParamScheduler(ScheduleSpec):
 
     def equivalent(self) -> dict[str, Any] | None:
         w, D, style, hi = self.lr_warmup_steps, self.lr_decay_steps, self.lr_decay_style, self.max_lr
-        if self.init_lr > hi or self.min_lr > hi:
+        if not 0.0 <= self.init_lr <= hi or self.min_lr > hi:  # the catalogue's init_value is >= 0
             return None
         if style == "constant":
             return {"schedule": "warmup_constant", "peak_value": hi, "warmup_steps": w, "init_value": self.init_lr}

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, checked
+from warmup_spec.anchors._base import Relative, checked, powers
 from warmup_spec.anchors._timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
-from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
+from warmup_spec.primitives import Constant, Interp, Join, Node
 from warmup_spec.registry import register
 
 NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
@@ -58,7 +58,7 @@ def _check_noise(spec: Any) -> None:
 def _check_warmup(spec: Any) -> None:
     n = spec.name
     spec._set("warmup_t", c.integer(n, "warmup_t", spec.warmup_t, 0))
-    spec._set("warmup_lr_init", c.number(n, "warmup_lr_init", spec.warmup_lr_init, 0.0))
+    spec._set("warmup_lr_init", c.number(n, "warmup_lr_init", spec.warmup_lr_init))
     spec._set("warmup_prefix", c.flag(n, "warmup_prefix", spec.warmup_prefix))
     spec._set("t_in_epochs", c.flag(n, "t_in_epochs", spec.t_in_epochs))
     _check_noise(spec)
@@ -147,8 +147,8 @@ class CosineLRScheduler(_Timm):
     (a cycle a step early or late, ``cycle_mul=1.1, t_initial=100``: step 331) and the
     power is fractional, timm takes a fractional power of a negative number: a
     ``TypeError`` (cosine) or a complex lr (poly); the port gives the value at the cycle's
-    start (or end). Refused beyond timm: ``cycle_limit < 0``, ``warmup_t < 0``,
-    ``warmup_lr_init < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
+    start (or end). ``warmup_lr_init`` may be negative. Refused beyond timm: ``cycle_limit < 0``,
+    ``warmup_t < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
     start), a ``cycle_decay > 1`` whose last peak overflows float32, and, for
     ``cycle_mul`` below 1.001, more cycles than start within 1000 of their own lengths
     (``_timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
@@ -216,7 +216,8 @@ class TanhLRScheduler(_Timm):
     checks: ``t_initial > 0``, ``lr_min >= 0``, ``lb < ub``, ``cycle_limit >= 0``,
     ``warmup_t >= 0``, ``warmup_lr_init >= 0``; and with ``warmup_prefix=False`` timm
     raises when it is built if ``warmup_t`` lies past shrinking cycles
-    (``>= t_initial / (1 - cycle_mul)``): refused. Otherwise refused as ``CosineLRScheduler``.
+    (``>= t_initial / (1 - cycle_mul)``): refused. Otherwise refused as ``CosineLRScheduler``,
+    and ``warmup_lr_init < 0`` (timm asserts it ``>= 0`` here).
     """
 
     name: ClassVar[str] = "timm.TanhLRScheduler"
@@ -243,6 +244,7 @@ class TanhLRScheduler(_Timm):
         self._set("ub", c.number(n, "ub", self.ub, self.lb, lo_open=True))
         _check_cycles(self)
         _check_warmup(self)
+        c.number(n, "warmup_lr_init", self.warmup_lr_init, 0.0, suffix=" (timm's TanhLRScheduler asserts it)")
         w, m = self.warmup_t, self.cycle_mul
         raises = geometry_of(self.t_initial, m).singular if m < 1.0 else None
         if raises is not None and w >= raises and not self.warmup_prefix:
@@ -272,8 +274,10 @@ class StepLRScheduler(_Timm):
     Quirks reproduced: the warmup never reaches ``lr``; ``decay_rate=1`` (timm's default)
     is constant after the warmup (timm's factory ``"constant"``). Refused beyond timm:
     ``decay_t < 1`` (several decays per step), a float ``decay_t`` that is no fraction
-    ``P / Q`` (``P Q < 2**31``) to float precision, ``decay_rate`` outside ``[0, 1]`` (a growing
-    lr overflows), ``warmup_t < 0``, ``warmup_lr_init < 0``.
+    ``P / Q`` (``P Q < 2**31``) to float precision, ``decay_rate`` outside ``[0, 1]`` with a
+    fractional ``decay_t``, ``warmup_t < 0``. With an integer ``decay_t`` any finite
+    ``decay_rate`` is taken (a negative one alternates the sign, one above 1 grows, held at
+    ``max(lr, 3e38)``); ``warmup_lr_init`` may be negative.
     """
 
     name: ClassVar[str] = "timm.StepLRScheduler"
@@ -300,11 +304,20 @@ class StepLRScheduler(_Timm):
                 raise c.fail(n, "decay_t", d, "an integer, or a float >= 1 that is a fraction P / Q with "
                              "P Q < 2**31 to float precision (2.4, 6004.8, 1000 / 3)")
             self._set("decay_t", x)
-        self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate, 0.0, 1.0))
+        if float(self.decay_t).is_integer():  # any finite rate, as timm's Python float takes it
+            self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate))
+        else:
+            self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate, 0.0, 1.0,
+                                             suffix=" with a fractional decay_t"))
         _check_warmup(self)
 
+    def float_steps(self) -> bool:
+        """timm's ``step(epoch)`` takes a fractional epoch (``t' // decay_t`` in float); the
+        stairs of a fractional ``decay_t`` are found on integer steps."""
+        return float(self.decay_t).is_integer()
+
     def equivalent(self) -> dict[str, Any] | None:
-        if not float(self.decay_t).is_integer() or self.decay_rate == 0.0 or not self._prefixed():
+        if not float(self.decay_t).is_integer() or self.decay_rate <= 0.0 or not self._prefixed():
             return None
         return checked({"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": self.warmup_t,
                         "init_value": self.warmup_lr_init, "transition_steps": int(self.decay_t),
@@ -315,10 +328,10 @@ class StepLRScheduler(_Timm):
         main: Node
         if rate == 1.0:
             main = Constant(lr)
+        elif float(d).is_integer():
+            main = powers(lr, rate, int(d))
         elif rate == 0.0:  # 0.0 ** 0 == 1, then 0
             main = Join([Constant(lr), Constant(0.0)], [math.ceil(d)], ["first decay"], shift=False)
-        elif float(d).is_integer():
-            main = Exponential(lr, rate, int(d), staircase=True)
         else:
             main = FractionalStairs(lr, rate, float(d))
         return _timm_warmup(self, main, lr)
@@ -336,8 +349,8 @@ class MultiStepLRScheduler(_Timm):
     ``<= 1`` applies from ``t' = 0`` on, but without a warmup step 0 is still the base lr
     timm writes at construction; repeated milestones decay twice at once. Refused beyond
     timm: milestones that are not integers ``>= 0`` in non-decreasing order (timm assumes
-    them sorted), ``decay_rate < 0``, a ``decay_rate > 1`` whose last lr overflows float32,
-    ``warmup_t < 0``, ``warmup_lr_init < 0``.
+    them sorted), a ``|decay_rate| > 1`` whose last lr overflows float32, ``warmup_t < 0``.
+    A negative ``decay_rate`` alternates the sign; ``warmup_lr_init`` may be negative.
     """
 
     name: ClassVar[str] = "timm.MultiStepLRScheduler"
@@ -362,16 +375,20 @@ class MultiStepLRScheduler(_Timm):
         if any(b < a for a, b in zip(ms, ms[1:])):
             raise c.fail(n, "decay_t", self.decay_t, what)
         self._set("decay_t", tuple(ms))
-        self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate, 0.0))
-        if self.decay_rate > 1.0 and ms:
+        self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate))
+        if abs(self.decay_rate) > 1.0 and ms:
             try:
-                top = self.lr * self.decay_rate ** len(ms)
+                top = abs(self.lr * self.decay_rate ** len(ms))
             except OverflowError:
                 top = math.inf
             if not top <= FLOAT32_MAX:
                 raise c.fail(n, "decay_rate", self.decay_rate,
-                             "a finite number >= 0 whose last lr * decay_rate**len(decay_t) is finite in float32")
+                             "a finite number whose last lr * decay_rate**len(decay_t) is finite in float32")
         _check_warmup(self)
+
+    def float_steps(self) -> bool:
+        """timm's ``step(epoch)`` takes a fractional epoch (``bisect_right(decay_t, t + 1)``)."""
+        return True
 
     def compose(self) -> Node:
         lr, rate, ms = self.lr, self.decay_rate, self.decay_t

@@ -17,17 +17,17 @@ without ``lr``: the parent's ``lr`` is the optimizer's, shared by all of them.
 from __future__ import annotations
 
 import math
+import numbers
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, growth_ceiling
+from warmup_spec.anchors._base import Relative, growth_ceiling, powers
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
-    Exponential,
     Interp,
     Join,
     Node,
@@ -51,16 +51,23 @@ def _any_int(name: str, key: str, value: Any) -> int:
     return c.integer(name, key, value, -(2**63), lo_text="step")
 
 
-def _zero_from(lr: float, step: int) -> Node:
-    """``lr * 0 ** (t // step)``: ``lr``, then 0 from ``step`` on (torch's ``gamma=0``)."""
-    return Join([Constant(lr), Constant(0.0)], [step], ["first decay"])
+def _every(name: str, key: str, value: Any) -> int:
+    """A ``step_size`` / ``T_max``: any integer but 0. torch's recursion tests ``t % value``
+    (``value=-3`` decays at the multiples of 3) and ``cos(pi t / value)`` (even in ``value``):
+    a negative one acts as its absolute value; 0 divides by zero at step 1."""
+    expected = "an integer other than 0 (torch divides by it; a negative one acts as its absolute value)"
+    n = c.integer(name, key, value, -(2**63), lo_text=expected.removeprefix("an integer "))
+    if n == 0:
+        raise c.fail(name, key, value, expected)
+    return n
 
 
 @register
 @dataclass(frozen=True)
 class StepLR(Relative):
-    """``lr * gamma ** (t // step_size)``; a ``gamma > 1`` holds ``max(lr, 3e38)``, ``gamma=0`` is 0
-    from ``step_size`` on."""
+    """``lr * gamma ** (t // step_size)`` for any finite ``gamma``; a ``|gamma| > 1`` holds
+    ``max(lr, 3e38)``, ``gamma=0`` is 0 from ``step_size`` on, a negative one alternates the sign;
+    a negative ``step_size`` acts as its absolute value (torch tests ``t % step_size == 0``)."""
 
     name: ClassVar[str] = "torch.StepLR"
     step_size: int
@@ -68,30 +75,28 @@ class StepLR(Relative):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("step_size", c.integer(self.name, "step_size", self.step_size, 1))
-        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0))
+        self._set("step_size", _every(self.name, "step_size", self.step_size))
+        self._set("gamma", c.number(self.name, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.gamma == 0.0:
+        if self.gamma <= 0.0:
             return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "transition_steps": self.step_size, "decay_rate": self.gamma, "staircase": True,
+                "transition_steps": abs(self.step_size), "decay_rate": self.gamma, "staircase": True,
                 "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        if self.gamma == 0.0:
-            return _zero_from(self.lr, self.step_size)
-        return Exponential(self.lr, self.gamma, self.step_size, staircase=True,
-                           bound=growth_ceiling(self.lr, self.gamma))
+        return powers(self.lr, self.gamma, abs(self.step_size))
 
 
 @register
 @dataclass(frozen=True)
 class MultiStepLR(Relative):
-    """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``."""
+    """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``; a
+    float milestone counts where it equals an integer step (``2.0``), a fractional one never."""
 
     name: ClassVar[str] = "torch.MultiStepLR"
-    milestones: Sequence[int]
+    milestones: Sequence[float]
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
@@ -99,12 +104,14 @@ class MultiStepLR(Relative):
         n = self.name
         if not isinstance(self.milestones, (list, tuple)):
             raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
-        ms = [_any_int(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
+        ms = [_any_int(n, f"milestones[{k}]", m) if isinstance(m, numbers.Integral)
+              else c.number(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
         self._set("milestones", tuple(sorted(ms)))  # torch counts them (Counter): order is not a parameter
         self._set("gamma", c.number(n, "gamma", self.gamma))
 
     def compose(self) -> Node:
-        counts = sorted(Counter(m for m in self.milestones if m >= 0).items())  # a negative one is never reached
+        # torch's step count meets a milestone equal to it: a negative or fractional one is never reached
+        counts = sorted(Counter(int(m) for m in self.milestones if m >= 0 and float(m).is_integer()).items())
         values, seen = [Constant(self.lr)], 0
         for _, k in counts:
             seen += k
@@ -112,49 +119,67 @@ class MultiStepLR(Relative):
         return Join(values, [m for m, _ in counts], [f"milestone {m}" for m, _ in counts])
 
 
+def _total_iters(name: str, value: Any) -> int | float:
+    """``total_iters``: any integer, or a finite float (torch compares the step count with it;
+    an integral one is that integer, a fractional one is never met)."""
+    if isinstance(value, numbers.Integral):
+        return _any_int(name, "total_iters", value)
+    x = c.number(name, "total_iters", value, suffix=" or an integer")
+    return int(x) if x.is_integer() else x
+
+
+def _held_after(curve: Node, T: float, last: float) -> Node:
+    """``curve`` through step ``floor(T)``, then ``last`` (its value there) held: torch's
+    recursion stops once the step count passes a fractional ``total_iters``."""
+    return Join([curve, Constant(last)], [math.floor(T) + 1], ["total_iters"])
+
+
 @register
 @dataclass(frozen=True)
 class ConstantLR(Relative):
-    """``lr * factor`` until ``total_iters``, then ``lr``; with ``total_iters <= 0`` torch's
-    recursion never restores the lr: ``lr * factor`` forever."""
+    """``lr * factor`` until ``total_iters``, then ``lr``; with ``total_iters <= 0`` (or a
+    fractional one, never equal to the step count) torch's recursion never restores the lr:
+    ``lr * factor`` forever."""
 
     name: ClassVar[str] = "torch.ConstantLR"
     factor: float = 1.0 / 3
-    total_iters: int = 5
+    total_iters: int | float = 5
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("factor", _factor(self.name, "factor", self.factor, 0.0, lo_open=False))
-        self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
+        self._set("total_iters", _total_iters(self.name, self.total_iters))
 
     def compose(self) -> Node:
         low = Constant(self.lr * self.factor)
-        if self.total_iters <= 0:
+        T = self.total_iters
+        if T <= 0 or not isinstance(T, int):
             return low
-        return Join([low, Constant(self.lr)], [self.total_iters], ["total_iters"])
+        return Join([low, Constant(self.lr)], [T], ["total_iters"])
 
 
 @register
 @dataclass(frozen=True)
 class LinearLR(Relative):
     """``lr * (start_factor + (end_factor - start_factor) min(t, total_iters) / total_iters)``;
-    with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``."""
+    with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``; a fractional
+    one stops at step ``floor(total_iters)`` and holds that lr."""
 
     name: ClassVar[str] = "torch.LinearLR"
     start_factor: float = 1.0 / 3
     end_factor: float = 1.0
-    total_iters: int = 5
+    total_iters: int | float = 5
 
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
         self._set("start_factor", _factor(n, "start_factor", self.start_factor, 0.0, lo_open=True))
         self._set("end_factor", _factor(n, "end_factor", self.end_factor, 0.0, lo_open=False))
-        self._set("total_iters", _any_int(n, "total_iters", self.total_iters))
+        self._set("total_iters", _total_iters(n, self.total_iters))
 
     def equivalent(self) -> dict[str, Any] | None:
         a, b, T = self.lr * self.start_factor, self.lr * self.end_factor, self.total_iters
-        if T <= 0:
+        if T <= 0 or not isinstance(T, int):
             return None
         if a <= b:
             return {"schedule": "warmup_constant", "peak_value": b, "warmup_steps": T, "init_value": a}
@@ -165,67 +190,80 @@ class LinearLR(Relative):
         lr, T = self.lr, self.total_iters
         if T <= 0:
             return Constant(lr * self.start_factor)
-        return Interp("linear", lr * self.start_factor, lr * self.end_factor, T, label="total_iters")
+        a, b = lr * self.start_factor, lr * self.end_factor
+        line = Interp("linear", a, b, T, label="total_iters")
+        if isinstance(T, int):
+            return line
+        return _held_after(line, T, a + (b - a) * math.floor(T) / T)
 
 
 @register
 @dataclass(frozen=True)
 class ExponentialLR(Relative):
-    """``lr * gamma ** t``; a ``gamma > 1`` grows until ``max(lr, 3e38)`` and holds there
-    (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on."""
+    """``lr * gamma ** t`` for any finite ``gamma``; a ``|gamma| > 1`` grows until ``max(lr, 3e38)``
+    and holds there (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on, a
+    negative one alternates the sign."""
 
     name: ClassVar[str] = "torch.ExponentialLR"
     gamma: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("gamma", c.number(self.name, "gamma", self.gamma, 0.0))
+        self._set("gamma", c.number(self.name, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.gamma == 0.0:
+        if self.gamma <= 0.0:
             return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "transition_steps": 1, "decay_rate": self.gamma, "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        if self.gamma == 0.0:
-            return _zero_from(self.lr, 1)
-        return Exponential(self.lr, self.gamma, 1, bound=growth_ceiling(self.lr, self.gamma))
+        return powers(self.lr, self.gamma, 1)
 
 
 @register
 @dataclass(frozen=True)
 class PolynomialLR(Relative):
     """``lr * (1 - min(t, total_iters) / total_iters) ** power``; with ``total_iters <= 0``
-    (or ``power = 0``) torch's recursion keeps ``lr``."""
+    (or ``power = 0``) torch's recursion keeps ``lr``; a fractional ``total_iters`` stops at
+    step ``floor(total_iters)`` and holds that lr."""
 
     name: ClassVar[str] = "torch.PolynomialLR"
-    total_iters: int = 5
+    total_iters: int | float = 5
     power: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("total_iters", _any_int(self.name, "total_iters", self.total_iters))
-        # a negative power divides by 0 at total_iters in torch
-        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        self._set("total_iters", _total_iters(self.name, self.total_iters))
+        # a negative power divides by 0 at an integer total_iters in torch (ZeroDivisionError); never reached
+        # without one, nor at a fractional one (the recursion stops before)
+        lo = 0.0 if isinstance(self.total_iters, int) and self.total_iters > 0 else None
+        when = "" if lo is None else " with an integer total_iters > 0"
+        self._set("power", c.number(self.name, "power", self.power, lo, suffix=when))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.total_iters <= 0 or self.power == 0.0:
+        if self.total_iters <= 0 or self.power <= 0.0 or not isinstance(self.total_iters, int):
             return None
         return {"schedule": "warmup_polynomial_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "total_steps": self.total_iters, "power": self.power}
 
     def compose(self) -> Node:
-        if self.total_iters <= 0 or self.power == 0.0:
-            return Constant(self.lr)
-        return Interp("linear", self.lr, 0.0, self.total_iters, power=self.power, label="total_iters")
+        T, lr, power = self.total_iters, self.lr, self.power
+        if T <= 0 or power == 0.0:
+            return Constant(lr)
+        if isinstance(T, int):
+            return Interp("linear", lr, 0.0, T, power=power, label="total_iters")
+        last = lr * (1.0 - math.floor(T) / T) ** power
+        return _held_after(Interp("linear", lr, 0.0, T, power=power, label="total_iters"), T, last)
 
 
 @register
 @dataclass(frozen=True)
 class CosineAnnealingLR(Relative):
     """``eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2`` for EVERY ``t``: past
-    ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does."""
+    ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does; a negative ``T_max``
+    acts as its absolute value (the cosine is even, the recursion's restart test ``(t - 1 - T_max)
+    % (2 T_max)`` meets the same steps)."""
 
     name: ClassVar[str] = "torch.CosineAnnealingLR"
     peak_note: ClassVar[str] = "torch's CosineAnnealingLR rises again after T_max (period 2 * T_max)"
@@ -234,17 +272,17 @@ class CosineAnnealingLR(Relative):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("T_max", c.integer(self.name, "T_max", self.T_max, 1))
-        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+        self._set("T_max", _every(self.name, "T_max", self.T_max))
+        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.eta_min > self.lr:
+        if not 0.0 <= self.eta_min <= self.lr:
             return None
         return {"schedule": "warmup_cosine_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "total_steps": self.T_max, "end_value": self.eta_min}
+                "total_steps": abs(self.T_max), "end_value": self.eta_min}
 
     def compose(self) -> Node:
-        T, lr, e = self.T_max, self.lr, self.eta_min
+        T, lr, e = abs(self.T_max), self.lr, self.eta_min
         half_period = Join([Interp("cosine", lr, e, T, label="anneal"), Interp("cosine", e, lr, T)], [T], ["T_max"])
         return Periodic(half_period, 2 * T)
 
@@ -275,13 +313,13 @@ class CyclicLR(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("base_lr", c.number(n, "base_lr", self.base_lr, 0.0))
-        self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
+        self._set("base_lr", c.number(n, "base_lr", self.base_lr))
+        self._set("max_lr", c.number(n, "max_lr", self.max_lr))
         self._set("step_size_up", c.integer(n, "step_size_up", self.step_size_up, 1))
         down = self.step_size_up if self.step_size_down is None else self.step_size_down
         self._set("step_size_down", c.integer(n, "step_size_down", down, 1))  # torch's default: step_size_up
         self._set("mode", c.choice(n, "mode", self.mode, ("triangular", "triangular2", "exp_range")))
-        self._set("gamma", c.number(n, "gamma", self.gamma, 0.0, lo_open=True))
+        self._set("gamma", c.number(n, "gamma", self.gamma))
         if self.scale_fn is not None:
             raise c.fail(n, "scale_fn", self.scale_fn, "None (a custom scale_fn is a function: write a composition)")
         c.choice(n, "scale_mode", self.scale_mode, ("cycle", "iterations"))
@@ -299,7 +337,7 @@ class CyclicLR(ScheduleSpec):
         up, down = self.step_size_up, int(self.step_size_down or self.step_size_up)
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
-            gamma_t = Exponential(1.0, self.gamma, 1, bound=growth_ceiling(1.0, self.gamma))
+            gamma_t = powers(1.0, self.gamma, 1)
             return Sum(Constant(base), Product(Periodic(rise, up + down), gamma_t))
         triangle = Join([Interp("linear", base, top, up), Interp("linear", top, base, down)], [up], ["max_lr"])
         decay = 0.5 if self.mode == "triangular2" else 1.0
@@ -344,7 +382,7 @@ class OneCycleLR(ScheduleSpec):
 
     def __post_init__(self) -> None:
         n = self.name
-        self._set("max_lr", c.number(n, "max_lr", self.max_lr, 0.0))
+        self._set("max_lr", c.number(n, "max_lr", self.max_lr))
         if self.total_steps is not None:
             self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
         elif self.epochs is not None and self.steps_per_epoch is not None:
@@ -357,8 +395,11 @@ class OneCycleLR(ScheduleSpec):
         self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
         self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
         self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
-        self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
-        self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
+        for key in ("div_factor", "final_div_factor"):  # torch divides by them: 0 gives inf or nan
+            value = c.number(n, key, getattr(self, key))
+            if value == 0.0:
+                raise c.fail(n, key, getattr(self, key), "a finite nonzero number (torch divides by it: inf or nan)")
+            self._set(key, value)
         self._set("three_phase", c.flag(n, "three_phase", self.three_phase))
         ends = [e for e, _, _ in self._phases()]
         starts = [0.0, *ends[:-1]]
@@ -407,6 +448,8 @@ class OneCycleLR(ScheduleSpec):
         momenta = (self.base_momentum, self.max_momentum)
         if self.cycle_momentum and not all(0.0 <= m < 1.0 for m in momenta):
             return None  # the catalogue's momenta are in [0, 1)
+        if self.max_lr < 0.0 or self.div_factor < 0.0 or self.final_div_factor < 0.0:
+            return None  # the catalogue's lrs are >= 0
         eq: dict[str, Any] = {"schedule": "one_cycle", "total_steps": T, "peak_value": self.max_lr, "pct_start": p,
                               "div_factor": self.div_factor, "final_div_factor": self.final_div_factor,
                               "anneal": self.anneal_strategy}
@@ -465,10 +508,10 @@ class CosineAnnealingWarmRestarts(Relative):
         super().__post_init__()
         self._set("T_0", c.integer(self.name, "T_0", self.T_0, 1))
         self._set("T_mult", c.integer(self.name, "T_mult", self.T_mult, 1))
-        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min, 0.0))
+        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if self.eta_min > self.lr or self.T_mult > 64:
+        if not 0.0 <= self.eta_min <= self.lr or self.T_mult > 64:
             return None
         return {"schedule": "warmup_cosine_restarts", "peak_value": self.lr, "warmup_steps": 0,
                 "cycle_steps": self.T_0, "cycle_mul": float(self.T_mult), "end_value": self.eta_min}
