@@ -283,8 +283,8 @@ def _check_lrs(truth: Any, cfg: dict[str, Any]) -> None:
     scale = float(np.max(np.abs(truth)))
     host = Schedule(cfg)
     ours64 = np.array([host(t) for t in range(n)])
-    ours_torch = _torch_lrs(lambda opt: warmup_torch.from_config(opt, cfg), n)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    ours_torch = _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), n)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
     errs = [float(np.max(np.abs(x - truth))) / scale for x in (ours64, ours_torch, ours32)]
     assert errs[0] <= 1e-12 and errs[1] <= 1e-12 and errs[2] <= 1e-6, (cfg, errs)
 
@@ -480,7 +480,7 @@ def test_timm_fractional_epochs_equal_timm(name, kw):
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
     host = Schedule(cfg)
     ours64 = np.array([host(float(t)) for t in epochs])
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(epochs, jnp.float32)), np.float64)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(epochs, jnp.float32)), np.float64)
     np.testing.assert_allclose(ours64, truth, rtol=0, atol=1e-12 * 0.1)
     np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
 
@@ -504,7 +504,7 @@ def _check_at(truth: list[float], cfg: dict[str, Any], steps: np.ndarray) -> Non
     scale = float(np.max(np.abs(truth_a)))
     host = Schedule(cfg)
     ours64 = np.array([host(int(t)) for t in steps])
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
     errs = [float(np.max(np.abs(x - truth_a))) / scale for x in (ours64, ours32)]
     assert errs[0] <= 1e-12 and errs[1] <= 1e-6, (cfg, errs)
 
