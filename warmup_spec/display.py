@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["Displayed", "schedule_png"]
+
 
 def schedule_png(schedule: Any) -> bytes | None:
     """The PNG of ``schedule``'s lr over its default horizon, or ``None`` without matplotlib."""

@@ -244,9 +244,11 @@ def spec_to_config(spec: ScheduleSpec) -> dict[str, Any]:
 
 def schedule_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """The schedule config in ``cfg``: ``cfg`` itself, or a run config's ``[schedule]`` table
-    (a run config is taken wherever a schedule config is)."""
+    (a run config is taken wherever a schedule config is): a mapping that names its schedule
+    (``{"schedule": NAME, ...}``), so ``{"schedule": {"a": 1}}`` stays a schedule config whose
+    ``schedule`` is invalid, the same error in every front end."""
     inner = cfg.get("schedule")
-    return dict(inner) if isinstance(inner, Mapping) else dict(cfg)
+    return dict(inner) if isinstance(inner, Mapping) and "schedule" in inner else dict(cfg)
 
 
 def spec_of(schedule: Any) -> ScheduleSpec:
