@@ -29,8 +29,6 @@ CONTAINERS = ("the structural pairing to pair the modules that hold paired layer
 STEP0_TOLERANCE = ("compare's float64 step-0 tolerance on the gradients (1e-14, norm-relative) to allow a deep "
                    "model's rounding: 2.5e-14 here, every submodule's output within 1e-12 and the parameters within "
                    "3.2e-14 after 20 steps (branch optim)", AssertionError)
-HF_RMSNORM = ("the twin to pair nnx.RMSNorm with transformers' LlamaRMSNorm (weight, variance_epsilon; not an "
-              "nn.RMSNorm) (branch twin)", ValueError)
 
 
 def pending(*needs: tuple[str, type[Exception]]) -> Any:
@@ -164,7 +162,6 @@ def test_planted_bug_is_found_at_its_module(bug: str) -> None:
     assert (div.kind, div.where, div.step) == (kind, where, 0), str(report)
 
 
-@pending(HF_RMSNORM)
 def test_transformers_llama_computes_in_float32_inside() -> None:
     """The unmodified ``LlamaForCausalLM`` casts to float32 in ``LlamaRMSNorm`` and its rotary
     tables: in a float64 run the first such layer parts at float32's rounding level, and
@@ -175,7 +172,6 @@ def test_transformers_llama_computes_in_float32_inside() -> None:
     assert 1e-10 < div.difference < 1e-6, str(report)
 
 
-@pending(HF_RMSNORM)
 def test_transformers_llama_trains_identically_in_float32() -> None:
     """As it is (float32 RMSNorm and rotary tables), in float32: parameters within float32's 1e-5."""
     report = run(llama_pair(llama.LlamaCfg.tiny(), in_dtype=False), dtype="float32")

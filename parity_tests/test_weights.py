@@ -409,6 +409,32 @@ def test_transformers_own_attention_modules_are_recognised():
     np.testing.assert_array_equal(llama.k_proj.weight.detach().numpy(), np.asarray(f.key.kernel[...]).reshape(8, 4).T)
 
 
+class OnePlusRMSNorm(torch.nn.Module):
+    """Gemma's RMSNorm: ``x * (1 + weight)``, not an RMSNorm of weight ``weight``."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.weight, self.eps = torch.nn.Parameter(torch.zeros(d)), 1e-6
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * (1 + self.weight)
+
+
+def test_transformers_own_norm_classes_are_read_by_what_they_compute():
+    from transformers.models.llama.modeling_llama import LlamaRMSNorm
+    from transformers.models.t5.modeling_t5 import T5LayerNorm
+
+    for norm in (LlamaRMSNorm(6, eps=1e-5), T5LayerNorm(6, eps=1e-5)):
+        f, t = _randomised(nnx.RMSNorm(6, epsilon=1e-5, **_kw())), norm.double()
+        copy_weights(f, t)
+        x = RNG.standard_normal((2, 6))
+        np.testing.assert_array_equal(t.weight.detach().numpy(), np.asarray(f.scale[...]))
+        assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-6  # they compute in float32
+    with pytest.raises(ValueError, match=r"Flax nnx.RMSNorm \(the model\) is torch OnePlusRMSNorm \(the model\); "
+                                         r"expected nn.RMSNorm or a module computing it"):
+        copy_weights(nnx.RMSNorm(6, **_kw()), OnePlusRMSNorm(6))
+
+
 class LinearAttention(nnx.Module):
     """NNX attention written with four ``nnx.Linear`` (as public NNX zoos write it)."""
 

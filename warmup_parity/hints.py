@@ -37,6 +37,8 @@ def _source(obj: Any) -> str:
 def _eps(module: Any, dtype: str) -> float | None:
     if hasattr(module, "epsilon"):
         return float(module.epsilon)
+    if isinstance(getattr(module, "variance_epsilon", None), float):  # transformers' RMSNorm classes
+        return float(module.variance_epsilon)
     if hasattr(module, "eps"):
         if module.eps is None:  # torch RMSNorm: the dtype's machine epsilon
             return float(np.finfo(dtype).eps)

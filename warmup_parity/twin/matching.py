@@ -22,6 +22,7 @@ from warmup_parity.twin.layouts import (
     flax_arrays,
     flax_variables,
     is_container,
+    is_torch_layer,
     join,
     known_layers,
     layer_table,
@@ -216,6 +217,7 @@ class _Matcher:
                 continue
             own = [k for k in self.fvars if under(fpath, k) and k not in self.claimed_f]
             found = next(((tt, fn) for ft, tt, fn in layers if is_kind(fmod, ft)), None)
+            type_of = next((ft for ft, _, _ in layers if is_kind(fmod, ft)), type(fmod))
             if found is None:
                 direct = [k for k in own if "." not in (k[len(fpath) + 1:] if fpath else k)]
                 if direct and not is_container(fmod):
@@ -232,9 +234,11 @@ class _Matcher:
                                      f"{self.suggest(tname, [n for n in self.tmodules if n])}")
                 self.claimed_f.update(own)
                 continue
-            if tmod is not None and not isinstance(tmod, found[0]):
+            if tmod is not None and not is_torch_layer(tmod, type_of, found[0]):
                 self.problems.append(f"Flax {type_name(fmod)} {show(fpath)} is torch {type_name(tmod)} "
-                                     f"{show(tname)}; expected " + " or ".join(f"nn.{t.__name__}" for t in found[0]))
+                                     f"{show(tname)}; expected " + " or ".join(f"nn.{t.__name__}" for t in found[0])
+                                     + (" or a module computing it (a 1-d weight, variance_epsilon or eps)"
+                                        if type_of.__name__ in ("RMSNorm", "LayerNorm") else ""))
                 self.claimed_f.update(own)
                 self.claimed_t.update(k for k in self.tparams if under(tname, k))
                 continue

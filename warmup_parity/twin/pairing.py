@@ -9,7 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from warmup_parity.twin.layouts import Converters, dotted, flax_arrays, layer_table, projections, show, under
+from warmup_parity.twin.layouts import (
+    Converters,
+    dotted,
+    flax_arrays,
+    layer_table,
+    norm_behaviour,
+    projections,
+    show,
+    under,
+)
 from warmup_parity.twin.linen import LinenLayer, flax_modules, is_kind
 from warmup_parity.twin.rules import compile_converters
 
@@ -72,7 +81,7 @@ def _torch_units(tmodel: Any, attention: bool) -> list[_Unit]:
         if attention and (isinstance(module, torch.nn.MultiheadAttention) or projections(module) is not None):
             units.append(_Unit(name, module, "MultiHeadAttention", (sum(p.numel() for p in module.parameters()),)))
             continue
-        kind = next((k for k, tt in kinds if isinstance(module, tt)), None)
+        kind = next((k for k, tt in kinds if isinstance(module, tt)), None) or norm_behaviour(module)
         own = list(module.parameters(recurse=False))
         if kind is not None and own:
             units.append(_Unit(name, module, kind, tuple(sorted(tuple(p.shape) for p in own))))
