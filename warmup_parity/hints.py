@@ -334,6 +334,10 @@ def _noise_hint(ctx: HintContext, name: str) -> list[str]:
     return []
 
 
+ROUNDING_LEVEL = {"float64": 1e-12, "float32": 1e-4}
+"""A step-0 gradient difference below this, with the forward and the loss agreeing, is
+rounding accumulated through the backward (not a missing or extra term, which is O(1))."""
+
 FLOAT32_LEVEL = (1e-10, 2e-6)
 """A float64 run's forward difference in this range, that no other rule explains, is float32
 rounding (float32's eps is 1.2e-7), not a formula."""
@@ -381,7 +385,7 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
         hints.append("the outputs agree but the losses do not: the reduction (mean or sum), label smoothing, "
                      "or how logits and labels are laid out")
     elif kind == "gradient":
-        hints += _guarded(_gradient_hint, ctx, where)
+        hints += _guarded(_gradient_hint, ctx, where, difference)
     elif kind == "update":
         hints += _guarded(_bias_hint, ctx, [where]) + _guarded(_noise_hint, ctx, where)
         hints.append("the gradients agree but the first update does not: the optimizer pair (weight decay, eps, "
@@ -392,7 +396,7 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
     return "; ".join(dict.fromkeys(hints))
 
 
-def _gradient_hint(ctx: HintContext, where: str) -> list[str]:
+def _gradient_hint(ctx: HintContext, where: str, difference: float | None = None) -> list[str]:
     hints = _bias_hint(ctx, [where])
     tparam = ctx.tparams.get(where)
     if tparam is not None and not tparam.requires_grad:
@@ -400,6 +404,10 @@ def _gradient_hint(ctx: HintContext, where: str) -> list[str]:
     _, tm = ctx.pair(module_of(where))
     if tm is not None and getattr(tm, "padding_idx", None) is not None:
         hints.append(f"torch {module_of(where)!r} has padding_idx={tm.padding_idx}: that row gets no gradient")
+    if not hints and difference is not None and difference < ROUNDING_LEVEL[ctx.dtype]:
+        hints.append(f"the gradients differ by {difference:.1e}, at {ctx.dtype}'s rounding level: the forward and "
+                     "the loss agree, so this is rounding accumulated through a deep backward (batch norm's "
+                     "reductions add most), not a formula difference; the parameters over the run tell")
     if not hints:
         hints.append("the forward and the loss agree but this gradient does not: a detach()/stop_gradient, a "
                      "custom backward, or the parameter used differently")
