@@ -435,6 +435,26 @@ def test_transformers_own_norm_classes_are_read_by_what_they_compute():
         copy_weights(nnx.RMSNorm(6, **_kw()), OnePlusRMSNorm(6))
 
 
+def test_a_variable_of_your_own_is_copied_as_it_is_only_into_a_layer_of_the_same_layout():
+    class Own(nnx.Module):
+        def __init__(self, shape):
+            self.weight = nnx.Param(jnp.asarray(RNG.standard_normal(shape)))
+
+    class Model(nnx.Module):
+        def __init__(self):
+            self.norm, self.lin = Own((3,)), Own((3, 3))
+
+    t = torch.nn.ModuleDict({"norm": torch.nn.LayerNorm(3, bias=False), "lin": torch.nn.Linear(3, 3, bias=False)})
+    with pytest.raises(ValueError, match=r"^copy_weights: Flax 'lin.weight' \(a variable of Own\) would be copied as "
+                                         r"it is into torch 'lin.weight' of nn.Linear, whose layout"):
+        copy_weights(Model(), t)
+    t = torch.nn.ModuleDict({"norm": torch.nn.LayerNorm(3, bias=False)})
+    f = Model()
+    del f.lin
+    copy_weights(f, t.double())
+    np.testing.assert_array_equal(t.norm.weight.detach().numpy(), np.asarray(f.norm.weight[...]))
+
+
 class LinearAttention(nnx.Module):
     """NNX attention written with four ``nnx.Linear`` (as public NNX zoos write it)."""
 

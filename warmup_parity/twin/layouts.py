@@ -375,6 +375,18 @@ def norm_behaviour(tmod: Any) -> str | None:
     return kind if scale > 0 and float((got - want).norm()) <= 1e-4 * scale else None
 
 
+def laid_out_as_in_flax(tmod: Any) -> bool:
+    """Whether every tensor of a torch layer has its Flax twin's layout (a norm, an embedding,
+    a batch norm): a variable of your own module may be copied into it as it is.
+
+    Example:
+        >>> import torch
+        >>> laid_out_as_in_flax(torch.nn.RMSNorm(4)), laid_out_as_in_flax(torch.nn.Linear(4, 4))
+        (True, False)
+    """
+    return isinstance(tmod, tuple(t for _, ts, fn in layer_table() if fn in (_norm, _embed, _batchnorm) for t in ts))
+
+
 def is_torch_layer(tmod: Any, flax_type: type, torch_types: tuple[type, ...]) -> bool:
     """Whether ``tmod`` is the torch twin of a Flax layer of ``flax_type``: one of
     ``torch_types``, or for ``nnx.RMSNorm``/``nnx.LayerNorm`` a module that computes that norm

@@ -25,6 +25,7 @@ from warmup_parity.twin.layouts import (
     is_torch_layer,
     join,
     known_layers,
+    laid_out_as_in_flax,
     layer_table,
     show,
     torch_arrays,
@@ -282,7 +283,8 @@ class _Matcher:
                 self.claimed_f.add(fpath)
                 continue
             owner = self.tmodules.get(tname.rpartition(".")[0])
-            if owner is not None and type(owner).__module__.startswith("torch.nn") and type(owner) not in torch_own:
+            if (owner is not None and type(owner).__module__.startswith("torch.nn") and type(owner) not in torch_own
+                    and not laid_out_as_in_flax(owner)):
                 fmod = self.fmodules[dotted(self.fvar_paths[fpath][:-1])][1]
                 self.problems.append(f"Flax {fpath!r} (a variable of {type_name(fmod)}) would be copied as it is "
                                      f"into torch {tname!r} of {type_name(owner)}, "
