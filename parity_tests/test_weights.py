@@ -576,6 +576,42 @@ def test_structural_mapping_pairs_by_kind_shape_and_call_order():
     assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
 
 
+def test_structural_pairing_pairs_raw_parameters_by_shape_and_the_modules_holding_them():
+    class FlaxBlock(nnx.Module):
+        def __init__(self):
+            self.up, self.down = nnx.Linear(4, 8, **_kw()), nnx.Linear(8, 4, **_kw())
+
+        def __call__(self, x):
+            return self.down(jnp.tanh(self.up(x)))
+
+    class FlaxModel(nnx.Module):
+        def __init__(self):
+            self.blk = FlaxBlock()
+            self.shift = nnx.Param(jnp.asarray(RNG.standard_normal((1, 4))))
+            self.head = nnx.Linear(4, 2, **_kw())
+
+        def __call__(self, x):
+            return self.head(self.blk(x + self.shift[...]))
+
+    class TorchModel(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.offset = torch.nn.Parameter(torch.zeros(1, 4))
+            self.body = torch.nn.ModuleDict({"mlp": torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+                                                                        torch.nn.Linear(8, 4))})
+            self.out = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.out(self.body["mlp"](x + self.offset))
+
+    f, t = _randomised(FlaxModel()), TorchModel().double()
+    wmap = copy_weights(f, t)
+    assert dict(wmap.pairing) == {"blk.up": "body.mlp.0", "blk.down": "body.mlp.2", "head": "out",
+                                  "shift": "offset", "blk": "body.mlp"}  # the innermost of body and body.mlp
+    x = RNG.standard_normal((3, 4))
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+
+
 def test_structural_mapping_names_what_has_no_twin():
     t = torch.nn.Sequential(*list(_torch_mlp())[:-1])  # no head
     with pytest.raises(ValueError, match=r"by structure: structural pairing: Flax has 1 Linear \[\(2,\), \(2, 8\)\] "
