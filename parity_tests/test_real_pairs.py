@@ -17,27 +17,6 @@ import pytest
 from parity_tests.pairs import llama, resnet, vit
 from warmup_parity import compare, copy_weights
 
-# What the branches merged here do not do yet: (what is needed, the exception its absence raises).
-VIT_ATTENTION = ("the structural pairing to pair the ViT's own parameters too (Flax 'pos_embeddings.cls_token' and "
-                 "'.pos_embeddings' are torch 'vit.embeddings.cls_token' and '.position_embeddings'), or a mapping for "
-                 "them with the rest paired by structure (branch twin: at this branch's merge of it, projections() "
-                 "takes the whole one-block model for an attention; twin fae0cfd fixes that and then only these two "
-                 "are left unpaired, and a mapping turns the structural pairing off)", ValueError)
-CONTAINERS = ("the structural pairing to pair the modules that hold paired layers (Flax 'layers.0.attention' is "
-              "torch 'model.layers.0.self_attn', the common parent of its paired layers; without it compare places "
-              "a divergence computed there in the model's own forward) (branch twin)", AssertionError)
-STEP0_TOLERANCE = ("compare's float64 step-0 tolerance on the gradients (1e-14, norm-relative) to allow a deep "
-                   "model's rounding: 2.5e-14 here, every submodule's output within 1e-12 and the parameters within "
-                   "3.2e-14 after 20 steps (branch optim)", AssertionError)
-HF_RMSNORM = ("the twin to pair nnx.RMSNorm with transformers' LlamaRMSNorm (weight, variance_epsilon; not an "
-              "nn.RMSNorm) (branch twin)", ValueError)
-
-
-def pending(*needs: tuple[str, type[Exception]]) -> Any:
-    return pytest.mark.xfail(strict=True, raises=tuple(dict.fromkeys(e for _, e in needs)),
-                             reason="needs " + "; ".join(r for r, _ in needs))
-
-
 STEPS = 20
 ADAMW = {"name": "adamw", "weight_decay": 0.01}
 WARMUP = {"schedule": "warmup_cosine_decay", "peak_value": 1e-2, "warmup_steps": 5, "total_steps": STEPS}
@@ -105,7 +84,7 @@ PAIRS: dict[str, Callable[[], Pair]] = {
 }
 
 
-@pytest.mark.parametrize("name", ["resnet", pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
+@pytest.mark.parametrize("name", ["resnet", "vit", "llama"])
 def test_copy_weights_pairs_the_models_without_a_table(name: str) -> None:
     """No mapping: the layers are paired by type, shapes and the order one forward on an
     example calls them; every torch parameter is written, and the torch model computes the
@@ -125,7 +104,7 @@ def test_copy_weights_pairs_the_models_without_a_table(name: str) -> None:
     assert rel < 1e-5, f"{name}: logits differ by {rel:.1e} after copy_weights"
 
 
-@pytest.mark.parametrize("name", ["resnet", pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
+@pytest.mark.parametrize("name", ["resnet", "vit", "llama"])
 def test_pair_trains_identically_in_float64(name: str) -> None:
     """20 AdamW steps with a 5-step warmup from 0: the step-0 loss and gradients agree to
     1e-14, the parameters to 1e-9 at every step (measured: ResNet 1.1e-12, Llama 4.2e-16, the
@@ -139,32 +118,33 @@ def test_pair_trains_identically_in_float64(name: str) -> None:
     assert report.steps[16]["loss_jax"] < report.steps[0]["loss_jax"]  # it learnt step 0's batch
 
 
-PLANTED = {  # the planted bug: its pair, and where compare must find it (kind, torch module), what is pending
+PLANTED = {  # the planted bug: its pair, where compare must find it (kind, torch module), what its hint names
     "exact vs tanh GELU": (lambda: vit_pair(dataclasses.replace(vit.ViTCfg.tiny(), gelu_approximate=True)),
-                           "forward", "vit.layers.0", (VIT_ATTENTION, CONTAINERS)),
+                           "forward", "vit.layers.0", "here Flax uses tanh, torch exact (transformers' GELUActivation)"),
     "rotary interleaved vs halves": (
         lambda: llama_pair(dataclasses.replace(llama.LlamaCfg.tiny(), rope="interleaved")),
-        "forward", "model.layers.0.self_attn", (CONTAINERS,)),
+        "forward", "model.layers.0.self_attn", "after its query/key/value projections agreed: likely the rotary "
+                                               "convention (torch's rotate_half pairs dimension i with i + head_dim/2"),
     "GQA heads tiled, not repeated": (
         lambda: llama_pair(dataclasses.replace(llama.LlamaCfg.tiny(), kv_grouping="tile")),
-        "forward", "model.layers.0.self_attn", (CONTAINERS,)),
+        "forward", "model.layers.0.self_attn", "or the grouped-query head grouping (transformers' repeat_kv repeats "
+                                               "each kv head for consecutive query heads"),
     "RMSNorm eps 1e-6 vs 1e-5": (
         lambda: llama_pair(dataclasses.replace(llama.LlamaCfg.tiny(), norm_eps=1e-6), llama.LlamaCfg.tiny()),
-        "forward", "model.layers.0.input_layernorm", ()),
+        "forward", "model.layers.0.input_layernorm", "RMSNorm eps: Flax epsilon=1e-06, torch eps=1e-05"),
 }
 
 
-@pytest.mark.parametrize("bug", [pytest.param(bug, marks=pending(*needs)) if needs else bug
-                                 for bug, (_, _, _, needs) in sorted(PLANTED.items())])
+@pytest.mark.parametrize("bug", sorted(PLANTED))
 def test_planted_bug_is_found_at_its_module(bug: str) -> None:
-    make, kind, where, _ = PLANTED[bug]
+    make, kind, where, cause = PLANTED[bug]
     report = run(make(), steps=2)
     div = report.first_divergence
     assert not report.passed and div is not None, str(report)
     assert (div.kind, div.where, div.step) == (kind, where, 0), str(report)
+    assert cause in div.hint, div.hint
 
 
-@pending(HF_RMSNORM)
 def test_transformers_llama_computes_in_float32_inside() -> None:
     """The unmodified ``LlamaForCausalLM`` casts to float32 in ``LlamaRMSNorm`` and its rotary
     tables: in a float64 run the first such layer parts at float32's rounding level, and
@@ -173,9 +153,9 @@ def test_transformers_llama_computes_in_float32_inside() -> None:
     div = report.first_divergence
     assert div is not None and (div.kind, div.where, div.step) == ("forward", "model.layers.0.input_layernorm", 0)
     assert 1e-10 < div.difference < 1e-6, str(report)
+    assert "at float32's rounding level in a float64 run" in div.hint, div.hint
 
 
-@pending(HF_RMSNORM)
 def test_transformers_llama_trains_identically_in_float32() -> None:
     """As it is (float32 RMSNorm and rotary tables), in float32: parameters within float32's 1e-5."""
     report = run(llama_pair(llama.LlamaCfg.tiny(), in_dtype=False), dtype="float32")
@@ -192,8 +172,7 @@ REALISTIC: dict[str, Callable[[], Pair]] = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [pytest.param("resnet", marks=pending(STEP0_TOLERANCE)),
-                                  pytest.param("vit", marks=pending(VIT_ATTENTION)), "llama"])
+@pytest.mark.parametrize("name", ["resnet", "vit", "llama"])
 def test_realistic_pair_trains_identically_in_float64(name: str) -> None:
     """ResNet-18's widths in bottleneck blocks, a ViT-S-deep ViT, a 4-block Llama of width 256."""
     report = run(REALISTIC[name]())

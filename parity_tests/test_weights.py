@@ -409,6 +409,52 @@ def test_transformers_own_attention_modules_are_recognised():
     np.testing.assert_array_equal(llama.k_proj.weight.detach().numpy(), np.asarray(f.key.kernel[...]).reshape(8, 4).T)
 
 
+class OnePlusRMSNorm(torch.nn.Module):
+    """Gemma's RMSNorm: ``x * (1 + weight)``, not an RMSNorm of weight ``weight``."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.weight, self.eps = torch.nn.Parameter(torch.zeros(d)), 1e-6
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * (1 + self.weight)
+
+
+def test_transformers_own_norm_classes_are_read_by_what_they_compute():
+    from transformers.models.llama.modeling_llama import LlamaRMSNorm
+    from transformers.models.t5.modeling_t5 import T5LayerNorm
+
+    for norm in (LlamaRMSNorm(6, eps=1e-5), T5LayerNorm(6, eps=1e-5)):
+        f, t = _randomised(nnx.RMSNorm(6, epsilon=1e-5, **_kw())), norm.double()
+        copy_weights(f, t)
+        x = RNG.standard_normal((2, 6))
+        np.testing.assert_array_equal(t.weight.detach().numpy(), np.asarray(f.scale[...]))
+        assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-6  # they compute in float32
+    with pytest.raises(ValueError, match=r"Flax nnx.RMSNorm \(the model\) is torch OnePlusRMSNorm \(the model\); "
+                                         r"expected nn.RMSNorm or a module computing it"):
+        copy_weights(nnx.RMSNorm(6, **_kw()), OnePlusRMSNorm(6))
+
+
+def test_a_variable_of_your_own_is_copied_as_it_is_only_into_a_layer_of_the_same_layout():
+    class Own(nnx.Module):
+        def __init__(self, shape):
+            self.weight = nnx.Param(jnp.asarray(RNG.standard_normal(shape)))
+
+    class Model(nnx.Module):
+        def __init__(self):
+            self.norm, self.lin = Own((3,)), Own((3, 3))
+
+    t = torch.nn.ModuleDict({"norm": torch.nn.LayerNorm(3, bias=False), "lin": torch.nn.Linear(3, 3, bias=False)})
+    with pytest.raises(ValueError, match=r"^copy_weights: Flax 'lin.weight' \(a variable of Own\) would be copied as "
+                                         r"it is into torch 'lin.weight' of nn.Linear, whose layout"):
+        copy_weights(Model(), t)
+    t = torch.nn.ModuleDict({"norm": torch.nn.LayerNorm(3, bias=False)})
+    f = Model()
+    del f.lin
+    copy_weights(f, t.double())
+    np.testing.assert_array_equal(t.norm.weight.detach().numpy(), np.asarray(f.norm.weight[...]))
+
+
 class LinearAttention(nnx.Module):
     """NNX attention written with four ``nnx.Linear`` (as public NNX zoos write it)."""
 
@@ -527,6 +573,42 @@ def test_structural_mapping_pairs_by_kind_shape_and_call_order():
             "[(8,), (8, 8)]; pass example= (an input: they are paired in call order) or mapping=") in text
     wmap = copy_weights(f, t, example=x)
     assert dict(wmap.pairing) == {"stem": "0", "b": "2", "a": "4", "norm": "5", "head": "6"}
+    assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
+
+
+def test_structural_pairing_pairs_raw_parameters_by_shape_and_the_modules_holding_them():
+    class FlaxBlock(nnx.Module):
+        def __init__(self):
+            self.up, self.down = nnx.Linear(4, 8, **_kw()), nnx.Linear(8, 4, **_kw())
+
+        def __call__(self, x):
+            return self.down(jnp.tanh(self.up(x)))
+
+    class FlaxModel(nnx.Module):
+        def __init__(self):
+            self.blk = FlaxBlock()
+            self.shift = nnx.Param(jnp.asarray(RNG.standard_normal((1, 4))))
+            self.head = nnx.Linear(4, 2, **_kw())
+
+        def __call__(self, x):
+            return self.head(self.blk(x + self.shift[...]))
+
+    class TorchModel(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.offset = torch.nn.Parameter(torch.zeros(1, 4))
+            self.body = torch.nn.ModuleDict({"mlp": torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+                                                                        torch.nn.Linear(8, 4))})
+            self.out = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.out(self.body["mlp"](x + self.offset))
+
+    f, t = _randomised(FlaxModel()), TorchModel().double()
+    wmap = copy_weights(f, t)
+    assert dict(wmap.pairing) == {"blk.up": "body.mlp.0", "blk.down": "body.mlp.2", "head": "out",
+                                  "shift": "offset", "blk": "body.mlp"}  # the innermost of body and body.mlp
+    x = RNG.standard_normal((3, 4))
     assert _max_diff(_out(t(torch.as_tensor(x))), f(jnp.asarray(x))) < 1e-13
 
 

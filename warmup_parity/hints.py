@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import inspect
+import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from warmup_parity.recording import rel_diff
-from warmup_parity.twin import Link, WeightMap
+from warmup_parity.twin import Link, WeightMap, projections
+from warmup_parity.twin.layouts import join
 
 __all__ = ["HintContext", "hint", "module_of"]
 
@@ -34,9 +37,19 @@ def _source(obj: Any) -> str:
         return ""
 
 
+def _module_source(obj: Any) -> str:
+    """The source of the module (file) that defines an object's class."""
+    try:
+        return inspect.getsource(sys.modules[type(obj).__module__])
+    except (OSError, TypeError, KeyError):
+        return ""
+
+
 def _eps(module: Any, dtype: str) -> float | None:
     if hasattr(module, "epsilon"):
         return float(module.epsilon)
+    if isinstance(getattr(module, "variance_epsilon", None), float):  # transformers' RMSNorm classes
+        return float(module.variance_epsilon)
     if hasattr(module, "eps"):
         if module.eps is None:  # torch RMSNorm: the dtype's machine epsilon
             return float(np.finfo(dtype).eps)
@@ -100,25 +113,97 @@ def _flax_gelus(fm: Any) -> list[Any]:
     return [f for f in (layers or []) if "gelu" in getattr(getattr(f, "func", f), "__name__", "")]
 
 
-def _gelu_hint(fm: Any, tm: Any) -> list[str]:
-    fsrc, tsrc = _source(fm) if fm is not None else "", _source(tm) if tm is not None else ""
-    tgelu = [m for m in (tm.modules() if tm is not None else []) if type(m).__name__ == "GELU"]
+# transformers' GELU classes (``ACT2FN``): exact, or the tanh approximation
+_EXACT_GELUS = ("GELUActivation",)
+_TANH_GELUS = ("GELUTanh", "PytorchGELUTanh", "NewGELUActivation", "FastGELUActivation")
+
+
+def _torch_gelu(tm: Any) -> tuple[str, str] | None:
+    """``("exact" | "tanh" | "other", the class)`` of the GELU a torch module holds or calls;
+    None when it uses none (or it cannot be known)."""
+    for m in tm.modules():
+        name = type(m).__name__
+        if name == "GELU":
+            return ("tanh" if getattr(m, "approximate", "none") == "tanh" else "exact"), "nn.GELU"
+        if name in _EXACT_GELUS or name in _TANH_GELUS:
+            return ("exact" if name in _EXACT_GELUS else "tanh"), f"transformers' {name}"
+        if "GELU" in name:
+            return "other", f"transformers' {name}"
+    src = _source(tm)
+    if "gelu" not in src:
+        return None
+    return ("tanh" if "tanh" in src and "approximate" in src else "exact"), "F.gelu"
+
+
+def _calls(src: str, opening: str) -> list[str]:
+    """The argument text of each call ``opening...)`` in ``src`` (parentheses balanced)."""
+    out = []
+    for start in (m.end() for m in re.finditer(re.escape(opening), src)):
+        depth, end = 1, start
+        while end < len(src) and depth:
+            depth += {"(": 1, ")": -1}.get(src[end], 0)
+            end += 1
+        out.append(src[start:end - 1])
+    return out
+
+
+def _flax_gelu(fm: Any) -> str | None:
+    """``"exact"``/``"tanh"`` for the GELU a Flax module calls, read from its ``nnx.Sequential``
+    layers or its source (``approximate=`` a literal or an attribute of the module; without it,
+    the default: tanh); None when it calls none or the argument cannot be read."""
     fgelu = _flax_gelus(fm)
-    if not ("gelu" in fsrc or fgelu) or not ("gelu" in tsrc or tgelu):
-        return []
     if fgelu:
-        flax_tanh = any(getattr(f, "keywords", {}).get("approximate", True) for f in fgelu)
-    else:
-        flax_tanh = "approximate=False" not in fsrc.replace(" ", "")
-    if tgelu:
-        torch_tanh = any(getattr(m, "approximate", "none") == "tanh" for m in tgelu)
-    else:
-        torch_tanh = "tanh" in tsrc and "approximate" in tsrc
-    if flax_tanh == torch_tanh:
+        return "tanh" if any(getattr(f, "keywords", {}).get("approximate", True) for f in fgelu) else "exact"
+    src = _source(fm).replace(" ", "")
+    if "gelu(" not in src:
+        return None
+    args = [a for call in _calls(src, "gelu(") for a in re.findall(r"approximate=([\w.]+)", call)]
+    if any("approximate=" not in call for call in _calls(src, "gelu(")):
+        args.append("True")  # a call without it: the default
+    values = set()
+    for a in args:
+        value = {"True": True, "False": False}.get(a)
+        if value is None and a.startswith("self."):
+            value = getattr(fm, a[len("self."):], None)
+        if not isinstance(value, bool):
+            return None
+        values.add(value)
+    if len(values) > 1:
+        return None
+    return "exact" if values == {False} else "tanh"
+
+
+def _gelu_hint(fm: Any, tm: Any) -> list[str]:
+    if fm is None or tm is None:
         return []
-    return ["GELU: jax.nn.gelu / nnx.gelu default to the tanh approximation (approximate=True), torch's GELU is "
-            f"exact (approximate='none'); here Flax uses {'tanh' if flax_tanh else 'exact'}, torch "
-            f"{'tanh' if torch_tanh else 'exact'}: pass approximate=False in JAX or approximate='tanh' in torch"]
+    torch_gelu, flax_gelu = _torch_gelu(tm), _flax_gelu(fm)
+    if torch_gelu is None or flax_gelu is None or flax_gelu == torch_gelu[0]:
+        return []
+    return ["GELU: jax.nn.gelu / nnx.gelu default to the tanh approximation (approximate=True), torch's nn.GELU "
+            f"and transformers' hidden_act='gelu' (GELUActivation) are exact; here Flax uses {flax_gelu}, torch "
+            f"{torch_gelu[0]} ({torch_gelu[1]}): pass approximate=False in JAX, or approximate='tanh' "
+            "(hidden_act='gelu_pytorch_tanh') in torch"]
+
+
+def _inside_attention_hint(ctx: HintContext, where: str, subject: str) -> list[str]:
+    """A difference computed inside a torch attention module of four projections, found at the
+    input of its output projection (so its query/key/value projections agreed)."""
+    tm = ctx.tmodules.get(where)
+    roles = projections(tm) if tm is not None and where != subject else None
+    if tm is None or roles is None or subject != join(where, roles["out"]):
+        return []
+    causes = []
+    if "rotate_half" in _module_source(tm) or any("Rotary" in type(m).__name__ for m in ctx.tmodules.values()):
+        causes.append("the rotary convention (torch's rotate_half pairs dimension i with i + head_dim/2; an "
+                      "interleaved rotary pairs 2i with 2i+1)")
+    q, k = (tm.get_submodule(roles[r]) for r in ("query", "key"))
+    if getattr(k, "out_features", 0) < getattr(q, "out_features", 0):
+        causes.append("the grouped-query head grouping (transformers' repeat_kv repeats each kv head for "
+                      "consecutive query heads: query head h uses kv head h // (heads / kv_heads), not "
+                      "h % kv_heads)")
+    causes.append("the attention's scale, mask or softmax")
+    return [f"the difference arises inside the attention {where!r} after its query/key/value projections agreed: "
+            "likely " + "; or ".join(causes)]
 
 
 def _conv_hint(fm: Any, tm: Any) -> list[str]:
@@ -249,6 +334,10 @@ def _noise_hint(ctx: HintContext, name: str) -> list[str]:
     return []
 
 
+ROUNDING_LEVEL = {"float64": 1e-12, "float32": 1e-4}
+"""A step-0 gradient difference below this, with the forward and the loss agreeing, is
+rounding accumulated through the backward (not a missing or extra term, which is O(1))."""
+
 FLOAT32_LEVEL = (1e-10, 2e-6)
 """A float64 run's forward difference in this range, that no other rule explains, is float32
 rounding (float32's eps is 1.2e-7), not a formula."""
@@ -284,6 +373,7 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
                 (_bias_hint, (ctx, [name]))]
             for rule, args in rules:
                 hints += _guarded(rule, *args)
+        hints += _guarded(_inside_attention_hint, ctx, where, subject)
         hints += _guarded(_dropout_hint, ctx)
         hints = hints or _guarded(_float32_level_hint, ctx, difference)
         if not hints and difference == float("inf"):  # an output of another shape
@@ -295,7 +385,7 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
         hints.append("the outputs agree but the losses do not: the reduction (mean or sum), label smoothing, "
                      "or how logits and labels are laid out")
     elif kind == "gradient":
-        hints += _guarded(_gradient_hint, ctx, where)
+        hints += _guarded(_gradient_hint, ctx, where, difference)
     elif kind == "update":
         hints += _guarded(_bias_hint, ctx, [where]) + _guarded(_noise_hint, ctx, where)
         hints.append("the gradients agree but the first update does not: the optimizer pair (weight decay, eps, "
@@ -306,7 +396,7 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
     return "; ".join(dict.fromkeys(hints))
 
 
-def _gradient_hint(ctx: HintContext, where: str) -> list[str]:
+def _gradient_hint(ctx: HintContext, where: str, difference: float | None = None) -> list[str]:
     hints = _bias_hint(ctx, [where])
     tparam = ctx.tparams.get(where)
     if tparam is not None and not tparam.requires_grad:
@@ -314,6 +404,10 @@ def _gradient_hint(ctx: HintContext, where: str) -> list[str]:
     _, tm = ctx.pair(module_of(where))
     if tm is not None and getattr(tm, "padding_idx", None) is not None:
         hints.append(f"torch {module_of(where)!r} has padding_idx={tm.padding_idx}: that row gets no gradient")
+    if not hints and difference is not None and difference < ROUNDING_LEVEL[ctx.dtype]:
+        hints.append(f"the gradients differ by {difference:.1e}, at {ctx.dtype}'s rounding level: the forward and "
+                     "the loss agree, so this is rounding accumulated through a deep backward (batch norm's "
+                     "reductions add most), not a formula difference; the parameters over the run tell")
     if not hints:
         hints.append("the forward and the loss agree but this gradient does not: a detach()/stop_gradient, a "
                      "custom backward, or the parameter used differently")

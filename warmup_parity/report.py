@@ -24,7 +24,8 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "float32": {"step0": 1e-6, "params": 1e-5, "lr": 1e-6, "local": 1e-5},
 }
 """Per dtype: ``step0`` the step-0 loss and gradients (relative, the gradients
-norm-relative over all parameters), ``params`` the parameters after every update
+norm-relative over all parameters, and per 10 layers with parameters for deeper models:
+``warmup_parity.engine.gradient_tolerance``), ``params`` the parameters after every update
 (norm-relative ``||jax - torch|| / ||torch||``), ``lr`` the lr (relative), ``local`` one
 submodule output, gradient or update when placing a divergence (norm-relative)."""
 

@@ -16,7 +16,10 @@ parameter-group rules in JAX). Where names differ:
   path (``{"encoder": "enc"}``) renames everything under it;
 - ``mapping=None``: the names first; when they do not pair, the two models' layers are paired by
   structure (layer type, parameter shapes, and with ``example`` the order in which a forward calls
-  them): :data:`WeightMap.pairing` holds the pairing chosen (logged too); an ambiguous one is an
+  them), then the parameters of your own modules by shape (one of a shape on each side) and
+  the modules that hold exactly the twins of what a Flax module holds (a block, an attention
+  of four Linears: ``compare`` places a divergence computed in their forward there):
+  :data:`WeightMap.pairing` holds the pairing chosen (logged too); an ambiguous one is an
   error naming the candidates;
 - an attention projection named ``query``/``key``/``value``/``out`` on one side and
   ``q_proj``/``k_proj``/``v_proj``/``o_proj`` (or another name of :data:`ROLES`) on the other.
@@ -34,7 +37,8 @@ Layouts converted, by layer (Flax -> torch):
   the kernel as a convolution over the dilated input; torch applies its transpose); with
   ``transpose_kernel=True`` the kernel is ``(*k, out, in)`` and not flipped.
 - ``nnx.LayerNorm`` / ``nnx.RMSNorm`` / ``nnx.GroupNorm`` -> ``nn.LayerNorm`` / ``nn.RMSNorm`` /
-  ``nn.GroupNorm``: ``scale`` -> ``weight``, ``bias``.
+  ``nn.GroupNorm``: ``scale`` -> ``weight``, ``bias``; or another library's class that computes a
+  LayerNorm/RMSNorm (transformers' ``LlamaRMSNorm``: :func:`~warmup_parity.twin.layouts.norm_behaviour`).
 - ``nnx.BatchNorm`` -> ``nn.BatchNorm1d/2d/3d``: ``scale``/``bias`` -> ``weight``/``bias`` and the
   statistics ``mean``/``var`` -> ``running_mean``/``running_var``.
 - ``nnx.Embed`` -> ``nn.Embedding``: ``embedding (n, d)`` -> ``weight (n, d)``; an output layer tied

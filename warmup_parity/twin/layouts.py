@@ -320,12 +320,80 @@ def layer_table() -> list[tuple[type, tuple[type, ...], Layer]]:
         (nnx.Linear, (tnn.Linear,), _linear),
         (nnx.ConvTranspose, (tnn.ConvTranspose1d, tnn.ConvTranspose2d, tnn.ConvTranspose3d), _conv_transpose),
         (nnx.Conv, (tnn.Conv1d, tnn.Conv2d, tnn.Conv3d), _conv_specs),
-        (nnx.LayerNorm, (tnn.LayerNorm,), _norm),
+        (nnx.LayerNorm, (tnn.LayerNorm,), _norm),  # or a module that computes one: is_torch_layer
         (nnx.RMSNorm, (tnn.RMSNorm,), _norm),
         (nnx.GroupNorm, (tnn.GroupNorm,), _norm),
         (nnx.Embed, (tnn.Embedding,), _embed),
         (nnx.BatchNorm, (tnn.modules.batchnorm._BatchNorm,), _batchnorm),
     ]
+
+
+def norm_behaviour(tmod: Any) -> str | None:
+    """``"RMSNorm"`` or ``"LayerNorm"`` for a torch module of another library's own class
+    (transformers' ``LlamaRMSNorm``, ``T5LayerNorm``, ...) that computes one: no submodules, a
+    1-d ``weight`` (and for a LayerNorm a ``bias``) as its only parameters, its epsilon in
+    ``variance_epsilon`` or ``eps``, and, called on a test input, the formula of that norm with
+    that epsilon and weight (to 1e-4: such classes may compute in float32 inside). None
+    otherwise (an ``x * (1 + weight)`` norm is not one of them: the twin does not know it).
+
+    Example:
+        >>> import torch
+        >>> class MyRMSNorm(torch.nn.Module):
+        ...     def __init__(self, d: int) -> None:
+        ...         super().__init__()
+        ...         self.weight, self.variance_epsilon = torch.nn.Parameter(torch.ones(d)), 1e-6
+        ...     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ...         return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.variance_epsilon)
+        >>> norm_behaviour(MyRMSNorm(4)), norm_behaviour(torch.nn.Linear(4, 4))
+        ('RMSNorm', None)
+    """
+    import torch
+
+    own = dict(tmod.named_parameters(recurse=False))
+    eps = next((getattr(tmod, a) for a in ("variance_epsilon", "eps") if isinstance(getattr(tmod, a, None), float)),
+               None)
+    weight = own.get("weight")
+    if (eps is None or weight is None or weight.ndim != 1 or set(own) - {"weight", "bias"} or any(tmod.children())
+            or ("bias" in own and tuple(own["bias"].shape) != tuple(weight.shape))):
+        return None
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn((3, weight.shape[0]), generator=gen, dtype=torch.float64)
+    w = weight.detach().to(torch.float64)
+    if "bias" in own:
+        kind, want = "LayerNorm", torch.nn.functional.layer_norm(x, (x.shape[-1],), w, own["bias"].detach().double(),
+                                                                  eps)
+    else:
+        kind, want = "RMSNorm", w * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+    try:
+        with torch.no_grad():
+            got = tmod(x.to(weight.dtype)).to(torch.float64)
+    except Exception:  # a forward of another signature: not a norm of these
+        return None
+    if tuple(got.shape) != tuple(want.shape):
+        return None
+    scale = float(want.norm())
+    return kind if scale > 0 and float((got - want).norm()) <= 1e-4 * scale else None
+
+
+def laid_out_as_in_flax(tmod: Any) -> bool:
+    """Whether every tensor of a torch layer has its Flax twin's layout (a norm, an embedding,
+    a batch norm): a variable of your own module may be copied into it as it is.
+
+    Example:
+        >>> import torch
+        >>> laid_out_as_in_flax(torch.nn.RMSNorm(4)), laid_out_as_in_flax(torch.nn.Linear(4, 4))
+        (True, False)
+    """
+    return isinstance(tmod, tuple(t for _, ts, fn in layer_table() if fn in (_norm, _embed, _batchnorm) for t in ts))
+
+
+def is_torch_layer(tmod: Any, flax_type: type, torch_types: tuple[type, ...]) -> bool:
+    """Whether ``tmod`` is the torch twin of a Flax layer of ``flax_type``: one of
+    ``torch_types``, or for ``nnx.RMSNorm``/``nnx.LayerNorm`` a module that computes that norm
+    (:func:`norm_behaviour`)."""
+    if isinstance(tmod, torch_types):
+        return True
+    return flax_type.__name__ in ("RMSNorm", "LayerNorm") and norm_behaviour(tmod) == flax_type.__name__
 
 
 def known_layers() -> list[tuple[str, str]]:

@@ -72,7 +72,8 @@ class WeightMap:
     ``links`` are in torch's ``named_parameters()`` order, then statistics, then the
     parameters only Flax has. Conversions take and return arrays (NumPy, or JAX ones, traced
     included), so the same map converts parameters, gradients, updates and optimizer moments.
-    ``pairing`` is the ``{flax module path: torch module name}`` the structural pairing chose
+    ``pairing`` is the ``{flax path: torch name}`` the structural pairing chose: its layers,
+    the parameters of your own modules it paired by shape, and the modules holding them
     (empty when the names, or the user's mapping, paired the models).
     """
 

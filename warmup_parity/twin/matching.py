@@ -22,8 +22,10 @@ from warmup_parity.twin.layouts import (
     flax_arrays,
     flax_variables,
     is_container,
+    is_torch_layer,
     join,
     known_layers,
+    laid_out_as_in_flax,
     layer_table,
     show,
     torch_arrays,
@@ -216,6 +218,7 @@ class _Matcher:
                 continue
             own = [k for k in self.fvars if under(fpath, k) and k not in self.claimed_f]
             found = next(((tt, fn) for ft, tt, fn in layers if is_kind(fmod, ft)), None)
+            type_of = next((ft for ft, _, _ in layers if is_kind(fmod, ft)), type(fmod))
             if found is None:
                 direct = [k for k in own if "." not in (k[len(fpath) + 1:] if fpath else k)]
                 if direct and not is_container(fmod):
@@ -232,9 +235,11 @@ class _Matcher:
                                      f"{self.suggest(tname, [n for n in self.tmodules if n])}")
                 self.claimed_f.update(own)
                 continue
-            if tmod is not None and not isinstance(tmod, found[0]):
+            if tmod is not None and not is_torch_layer(tmod, type_of, found[0]):
                 self.problems.append(f"Flax {type_name(fmod)} {show(fpath)} is torch {type_name(tmod)} "
-                                     f"{show(tname)}; expected " + " or ".join(f"nn.{t.__name__}" for t in found[0]))
+                                     f"{show(tname)}; expected " + " or ".join(f"nn.{t.__name__}" for t in found[0])
+                                     + (" or a module computing it (a 1-d weight, variance_epsilon or eps)"
+                                        if type_of.__name__ in ("RMSNorm", "LayerNorm") else ""))
                 self.claimed_f.update(own)
                 self.claimed_t.update(k for k in self.tparams if under(tname, k))
                 continue
@@ -278,7 +283,8 @@ class _Matcher:
                 self.claimed_f.add(fpath)
                 continue
             owner = self.tmodules.get(tname.rpartition(".")[0])
-            if owner is not None and type(owner).__module__.startswith("torch.nn") and type(owner) not in torch_own:
+            if (owner is not None and type(owner).__module__.startswith("torch.nn") and type(owner) not in torch_own
+                    and not laid_out_as_in_flax(owner)):
                 fmod = self.fmodules[dotted(self.fvar_paths[fpath][:-1])][1]
                 self.problems.append(f"Flax {fpath!r} (a variable of {type_name(fmod)}) would be copied as it is "
                                      f"into torch {tname!r} of {type_name(owner)}, "

@@ -9,7 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from warmup_parity.twin.layouts import Converters, dotted, flax_arrays, layer_table, projections, show, under
+from warmup_parity.twin.layouts import (
+    Converters,
+    dotted,
+    flax_arrays,
+    layer_table,
+    norm_behaviour,
+    projections,
+    show,
+    under,
+)
 from warmup_parity.twin.linen import LinenLayer, flax_modules, is_kind
 from warmup_parity.twin.rules import compile_converters
 
@@ -72,7 +81,7 @@ def _torch_units(tmodel: Any, attention: bool) -> list[_Unit]:
         if attention and (isinstance(module, torch.nn.MultiheadAttention) or projections(module) is not None):
             units.append(_Unit(name, module, "MultiHeadAttention", (sum(p.numel() for p in module.parameters()),)))
             continue
-        kind = next((k for k, tt in kinds if isinstance(module, tt)), None)
+        kind = next((k for k, tt in kinds if isinstance(module, tt)), None) or norm_behaviour(module)
         own = list(module.parameters(recurse=False))
         if kind is not None and own:
             units.append(_Unit(name, module, kind, tuple(sorted(tuple(p.shape) for p in own))))
@@ -160,7 +169,10 @@ def structural_pairing(flax_model: Any, torch_model: Any, *, example: Any = None
             ``model(x)`` (a layout change, a keyword).
 
     Returns:
-        ``{flax module path: torch module name}``.
+        ``{flax module path: torch module name}`` for the layers, then
+        ``{flax variable path: torch parameter name}`` for the parameters of your own modules
+        that one shape pairs, then the modules that hold them (a Flax module is the torch
+        module that holds exactly the twins of what it holds).
 
     Raises:
         ValueError: the models differ in the number of layers of some kind and shape, or the
@@ -195,5 +207,49 @@ def structural_pairing(flax_model: Any, torch_model: Any, *, example: Any = None
         pairing.update((f.name, t.name) for f, t in zip(fs, ts))
     if problems:
         raise ValueError("structural pairing: " + "; ".join(problems))
+    pairing.update(_raw_pairing(flax_model, torch_model, funits, tunits, claimed))
+    pairing.update(_container_pairing(flax_model, torch_model, funits, tunits, pairing))
     return pairing
+
+
+def _raw_pairing(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Unit],
+                 claimed: set[str]) -> dict[str, str]:
+    """The parameters of your own modules (a class token, a position table: in no layer), by
+    shape: ``{flax variable path: torch parameter name}`` for each shape exactly one such
+    parameter has on each side (the others are left to their names)."""
+    fraw = {p: np.shape(a) for p, a in flax_arrays(fmodel).items()
+            if p not in claimed and not any(under(u.name, p) for u in funits)}
+    traw = {n: tuple(t.shape) for n, t in tmodel.named_parameters() if not any(under(u.name, n) for u in tunits)}
+    out: dict[str, str] = {}
+    for shape in dict.fromkeys(fraw.values()):
+        fs = [p for p, s in fraw.items() if s == shape]
+        ts = [n for n, s in traw.items() if s == shape]
+        if len(fs) == len(ts) == 1:
+            out[fs[0]] = ts[0]
+    return out
+
+
+def _container_pairing(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Unit],
+                       paired: dict[str, str]) -> dict[str, str]:
+    """The modules that hold paired layers and parameters (a block, an attention written as
+    four ``nnx.Linear``\\ s), so that ``compare`` can place a divergence computed in their
+    forward: a Flax module is the torch module that holds exactly the torch twins of what it
+    holds (of several such nested modules, the innermost first)."""
+    tnames = {t.name for t in tunits} | set(paired.values())
+    by_set: dict[frozenset[str], tuple[list[str], list[str]]] = {}
+    for path, _ in flax_modules(fmodel):
+        fpath = dotted(path)
+        if not fpath or fpath in paired or any(under(u.name, fpath) for u in funits):
+            continue
+        held = frozenset(t for f, t in paired.items() if under(fpath, f))
+        if held:
+            by_set.setdefault(held, ([], []))[0].append(fpath)
+    for name, _ in tmodel.named_modules():
+        held = frozenset(t for t in tnames if under(name, t))
+        if name and name not in tnames and held in by_set:
+            by_set[held][1].append(name)
+    out: dict[str, str] = {}
+    for fs, ts in by_set.values():
+        out.update(zip(sorted(fs, key=lambda n: -n.count(".")), sorted(ts, key=lambda n: -n.count("."))))
+    return out
 
