@@ -180,7 +180,7 @@ def bench_step(rounds: int) -> list[dict]:
 
 
 def bench_breakdown(rounds: int) -> list[dict]:
-    """Where one step of WarmupCosineDecayLR goes: closed form, get_lr, write_lrs, step."""
+    """Where one step of schedulers.warmup_cosine_decay goes: closed form, get_lr, write_lrs, step."""
     cfg = {"schedule": "warmup_cosine_decay", **CASES["warmup_cosine_decay"][0]}
     sched = warmup_torch.scheduler_from_config(_opt(), cfg)
     sched.step()

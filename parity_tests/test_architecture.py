@@ -21,9 +21,9 @@ FRONT_ENDS = tuple(ROOT / p for p in ("warmup_spec/host.py", "warmup_jax/schedul
                                       "warmup_keras/schedules.py"))
 """One line a schedule each, ``name = front_end(C.Name, ...)`` (``warmup_spec.front_end``): the
 definition's signature carried, no second definition (``test_front_ends`` checks they match)."""
-EXAMPLES = (ROOT / "warmup_parity" / "doc_figures.py",)
-"""The docs' figure data: one example config of each schedule, as a test's case table holds
-(data, not a definition)."""
+EXAMPLES = (ROOT / "warmup_parity" / "doc_figures.py", ROOT / "warmup_parity" / "experiment.py")
+"""The docs' figure data and the experiments' arms: example configs of schedules by name, as a
+test's case table holds (data, not a definition)."""
 
 
 def _sources() -> dict[str, Path]:

@@ -73,7 +73,7 @@ def assert_twins(torch_params: Sequence[torch.Tensor], jax_params: Sequence[Any]
 
 def test_readme_first_example_trains_to_parity() -> None:
     """README's first block: ``optax.adamw(schedule, ...)`` and torch ``AdamW`` with
-    ``WarmupCosineDecayLR``; the block trains the torch model itself on ``torch.randn(20, 8, 4)``."""
+    ``warmup_torch.schedulers.warmup_cosine_decay``; the block trains the torch model itself on ``torch.randn(20, 8, 4)``."""
     namespace: dict[str, Any] = {"__name__": "readme"}
     with float64():
         torch.manual_seed(0)

@@ -500,7 +500,7 @@ def test_no_cyclic_references() -> None:
 def test_whole_scheduler_pickles_and_goes_on(kind: str, how: str, steps: int) -> None:
     """torch's ``test_*_pickle``: the whole scheduler (its optimizer inside) pickles, new or
     stepped, and the copy goes on with the same lrs and hyperparameters."""
-    build = (lambda opt: SequentialLR(opt, [ConstantLR(opt, 0.5, 3), W.WarmupConstantLR(opt, 0.3, 2)], [3])
+    build = (lambda opt: SequentialLR(opt, [ConstantLR(opt, 0.5, 3), W.schedulers.warmup_constant(opt, 0.3, 2)], [3])
              ) if kind == "SequentialLR" else _ours()[kind]
     opt = _momentum_opt()
     sched = build(opt)
