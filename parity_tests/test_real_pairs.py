@@ -153,6 +153,8 @@ def test_transformers_llama_computes_in_float32_inside() -> None:
     div = report.first_divergence
     assert div is not None and (div.kind, div.where, div.step) == ("forward", "model.layers.0.input_layernorm", 0)
     assert 1e-10 < div.difference < 1e-6, str(report)
+    assert div.hint.startswith("torch 'model.layers.0.input_layernorm' (LlamaRMSNorm) casts to float32 in its code; "
+                               "the difference"), div.hint
     assert "at float32's rounding level in a float64 run" in div.hint, div.hint
 
 
