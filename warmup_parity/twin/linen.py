@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["LINEN_TO_NNX", "LinenLayer", "bridged", "flax_modules", "from_linen", "is_kind", "linen_layers",
+           "linen_variables"]
+
 LINEN_TO_NNX = {
     "Dense": "Linear", "Conv": "Conv", "ConvTranspose": "ConvTranspose", "LayerNorm": "LayerNorm",
     "RMSNorm": "RMSNorm", "GroupNorm": "GroupNorm", "BatchNorm": "BatchNorm", "Embed": "Embed",

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from warmup_parity.twin.layouts import ToFlax, ToTorch, identity, identity_back
 
+__all__ = ["Link", "ModulePair", "WeightMap"]
+
 
 @dataclass(frozen=True)
 class Link:

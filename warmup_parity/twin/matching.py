@@ -38,6 +38,8 @@ from warmup_parity.twin.pairing import structural_pairing
 from warmup_parity.twin.rules import compile_converters, compile_mapping
 from warmup_spec.param_rules import torch_style_parts
 
+__all__ = ["copy_weights", "refuse_one_sided", "torch_layout", "weight_map", "write_flax", "write_torch"]
+
 log = logging.getLogger("warmup_parity")
 
 

@@ -22,6 +22,8 @@ from warmup_parity.twin.layouts import (
 from warmup_parity.twin.linen import LinenLayer, flax_modules, is_kind
 from warmup_parity.twin.rules import compile_converters
 
+__all__ = ["structural_pairing"]
+
 # --------------------------------------------------------------------------- pairing by structure
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from warmup_parity.twin.layouts import Converters
 
+__all__ = ["compile_converters", "compile_mapping"]
+
 
 def compile_mapping(who: str, mapping: Mapping[str, str] | None) -> list[tuple[str, re.Pattern[str], str]]:
     if mapping is None:
