@@ -68,7 +68,7 @@ INVALID = [
       "cycle_limit": 0}, ["cycle_limit=0"]),
     ({"schedule": "one_cycle", "total_steps": 100, "peak_value": 1.0, "pct_start": 1.0}, ["pct_start=1.0"]),
     ({"schedule": "one_cycle", "total_steps": 100, "peak_value": 1.0, "pct_start": 0.005}, ["pct_start=0.005"]),
-    ({"schedule": "one_cycle", "total_steps": 100, "peak_value": 1.0, "anneal": "cosine"}, ["anneal='cosine'"]),
+    ({"schedule": "one_cycle", "total_steps": 100, "peak_value": 1.0, "anneal": "cubic"}, ["anneal='cubic'"]),
     ({"schedule": "one_cycle", "total_steps": 1, "peak_value": 1.0}, ["total_steps=1", "integer >= 2"]),
     ({"schedule": "tri_stage", "peak_value": 1.0, "warmup_steps": 1, "hold_steps": 1, "decay_steps": 1,
       "final_scale": 0.0}, ["final_scale=0.0", "(0.0, 1.0]"]),

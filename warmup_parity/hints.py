@@ -343,11 +343,13 @@ FLOAT32_LEVEL = (1e-10, 2e-6)
 rounding (float32's eps is 1.2e-7), not a formula."""
 
 
-def _float32_level_hint(ctx: HintContext, difference: float | None) -> list[str]:
+def _float32_level_hint(ctx: HintContext, difference: float | None, names: Iterable[str] = ()) -> list[str]:
     lo, hi = FLOAT32_LEVEL
     if ctx.dtype != "float64" or difference is None or not lo <= difference <= hi:
         return []
-    return [f"the difference ({difference:.1e}) is at float32's rounding level in a float64 run: a layer that "
+    casting = [n for n in names if n in ctx.tmodules and re.search(r"\bfloat32\b", _source(ctx.tmodules[n]))]
+    which = "".join(f"torch {n!r} ({type(ctx.tmodules[n]).__name__}) casts to float32 in its code; " for n in casting)
+    return [f"{which}the difference ({difference:.1e}) is at float32's rounding level in a float64 run: a layer that "
             "computes in float32 internally (an RMSNorm or rotary table that casts to float32, the softmax of "
             "Flax's default attention or of transformers' attention code), not a different formula"]
 
@@ -375,7 +377,7 @@ def hint(ctx: HintContext, kind: str, where: str, subject: str, difference: floa
                 hints += _guarded(rule, *args)
         hints += _guarded(_inside_attention_hint, ctx, where, subject)
         hints += _guarded(_dropout_hint, ctx)
-        hints = hints or _guarded(_float32_level_hint, ctx, difference)
+        hints = hints or _guarded(_float32_level_hint, ctx, difference, dict.fromkeys([subject, where]))
         if not hints and difference == float("inf"):  # an output of another shape
             hints.append("padding, stride, dilation or pooling differ")
     elif kind == "parameters":

@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["AS_IS", "Arrays", "CONV", "Converters", "Layer", "ROLES", "Spec", "TRANSPOSED", "ToFlax", "ToTorch",
-           "dotted", "flax_arrays", "flax_variables", "identity", "identity_back", "is_container",
-           "is_torch_layer", "join", "known_layers", "laid_out_as_in_flax", "layer_table",
-           "layout_by_names", "norm_behaviour", "projections", "show", "torch_arrays", "type_name", "under"]
+__all__ = ["AS_IS", "CONV", "ROLES", "TRANSPOSED", "Arrays", "Converters", "Layer", "Spec", "ToFlax", "ToTorch",
+           "dotted", "flax_arrays", "flax_variables", "identity", "identity_back", "is_container", "is_torch_layer",
+           "join", "known_layers", "laid_out_as_in_flax", "layer_table", "layout_by_names", "norm_behaviour",
+           "projections", "show", "torch_arrays", "type_name", "under"]
 
 Arrays = tuple[Any, ...]
 ToTorch = Callable[[Arrays], Any]
