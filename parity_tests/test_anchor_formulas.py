@@ -764,6 +764,7 @@ def test_maxtext_quirks():
     assert lrs[19] == pytest.approx(0.1) and lrs[33] == pytest.approx(1.0)  # the cosine past its end, back up
 
 
+@pytest.mark.slow  # drawn configs (12 s); the fixed MaxText cases above run in make test
 @DRAWN
 @given(st.data())
 def test_drawn_maxtext_configs(data):

@@ -179,6 +179,7 @@ def test_a_batchnorm_pair_passes_and_its_running_statistics_are_explained():
     np.testing.assert_allclose(np.asarray(flax_model.bn.mean[...]), torch_model.bn.running_mean.numpy(), rtol=1e-10)
 
 
+@pytest.mark.slow  # 200 steps (17 s); test_transformer compares the same pair on a few
 def test_the_transformer_float64_agrees_to_1e9_over_200_adamw_steps_with_warmup():
     """The issue's bar on a tiny post-LN transformer (the built-in pair, 1 layer, width 16)."""
     from warmup_parity.transformer import FlaxTransformer, TorchTransformer, TransformerConfig

@@ -29,6 +29,7 @@ def _quick(name, tmp_path, capsys, *extra):
     return {(p["arm"], p["x"]): p for p in result["points"]}, out
 
 
+@pytest.mark.slow  # a Transformer point (18 s); the quick warmup grid runs the same command on the MLP
 def test_warmup_a_transformer_point_through_the_command(tmp_path, capsys):
     """The post-LN Transformer in float64: the copied snippet's lr, by hand (w = 4, s = t + 1),
     peaks at a third of its nominal peak, and both frameworks agree to rounding."""
