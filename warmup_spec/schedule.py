@@ -50,18 +50,22 @@ class Schedule(Displayed, Specified):
         self._fn: Callable[[int], float] = self.spec.compose().closed()
 
     def __call__(self, step: int) -> float:
-        floats = self.spec.float_steps()
-        expected = "a finite number >= 0" if floats else "an integer >= 0"
-        t: float
         try:
-            t = operator.index(step)
+            t: float = operator.index(step)
         except TypeError:
-            t = _float(step) if floats else math.nan  # a port of a library that computes at float steps
-            if not math.isfinite(t):
-                raise ValueError(f"{self.spec.name}: a non-integer step is invalid; expected {expected}") from None
+            t = self._float_step(step)  # a port of a library that computes at float steps
         if t < 0:
-            raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected {expected}")
+            raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected {self._expected()}")
         return self._fn(t)  # type: ignore[arg-type]  # the closed forms compute at floats too
+
+    def _float_step(self, step: Any) -> float:
+        t = _float(step) if self.spec.float_steps() else math.nan
+        if not math.isfinite(t):
+            raise ValueError(f"{self.spec.name}: a non-integer step is invalid; expected {self._expected()}")
+        return t
+
+    def _expected(self) -> str:
+        return "a finite number >= 0" if self.spec.float_steps() else "an integer >= 0"
 
     @property
     def name(self) -> str:
