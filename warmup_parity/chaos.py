@@ -7,6 +7,12 @@ moved by 1e-15 parts by 1e-3 within 500 steps). The test is to perturb one side 
 see whether it parts from itself as fast: :func:`ulp_parting_step` trains a torch model twice,
 once with every parameter moved by one ulp, and :func:`verdict` compares the two parting steps.
 
+A float32 pair can part where the one-ulp test sees no chaos: Adam turns the two frameworks'
+different rounding of near-zero gradients into full-size steps, which moving the weights by one
+ulp does not reproduce. :func:`float64_says_chaos` is the second test for such a pair: the same
+training in float64, whose rounding is 1e9 times smaller, agrees or parts much later; a real
+difference parts as soon in any precision.
+
 Example:
     >>> verdict(parted_at=180, ulp_parted_at=150, tolerance=1e-9).kind
     'chaos'
@@ -23,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Verdict", "parting_step", "ulp_parting_step", "verdict"]
+__all__ = ["Verdict", "float64_says_chaos", "parting_step", "ulp_parting_step", "verdict"]
 
 SLACK = 2.0
 """A one-ulp run that parts within ``SLACK`` times the pair's parting step parts "as fast"."""
@@ -80,6 +86,17 @@ def verdict(parted_at: int, ulp_parted_at: int | None, *, tolerance: float, slac
     """
     chaos = ulp_parted_at is not None and ulp_parted_at <= slack * max(parted_at, 1)
     return Verdict("chaos" if chaos else "bug", parted_at, ulp_parted_at, tolerance, tried)
+
+
+def float64_says_chaos(parted_at: int, float64_parted_at: int | None, *, slack: float = SLACK) -> bool:
+    """Whether the same pair trained in float64 says the float32 parting was amplified rounding: it
+    does not part (``float64_parted_at`` None) or parts more than ``slack`` times later.
+
+    Example:
+        >>> float64_says_chaos(3, None), float64_says_chaos(3, 40), float64_says_chaos(3, 4)
+        (True, True, False)
+    """
+    return float64_parted_at is None or float64_parted_at > slack * max(parted_at, 1)
 
 
 def parting_step(a: Sequence[Mapping[str, np.ndarray]], b: Sequence[Mapping[str, np.ndarray]],

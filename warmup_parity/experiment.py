@@ -362,10 +362,8 @@ def _verdict(trained: Trained, point: Point, train: Callable[[Point, str], Train
         d64 = f64.first_divergence
         out["float64_max_rel_diff"] = f64.summary["param_max_rel_diff"]
         out["float64_parted_at"] = d64.step if d64 is not None else None
-        # the same training parts later in float64 (rounding 1e9 times smaller needs more steps to grow), or
-        # never; a real difference parts as soon in both
-        later = d64 is None or (d64.kind == "parameters" and d64.step > chaos.SLACK * max(d.step, 1))
-        if f64.passed or later:
+        parted64 = None if d64 is None else d64.step if d64.kind == "parameters" else 0
+        if f64.passed or chaos.float64_says_chaos(d.step, parted64):
             out["verdict"] = "chaos"
     return out
 
