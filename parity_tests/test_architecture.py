@@ -125,6 +125,27 @@ def test_no_import_cycles():
             visit(node, [node])
 
 
+FLOORS = {"warmup_spec": {"warmup_spec"},
+          "warmup_jax": {"warmup_spec", "warmup_jax"},
+          "warmup_torch": {"warmup_spec", "warmup_torch"},
+          "warmup_keras": {"warmup_spec", "warmup_keras"},
+          "warmup_parity": {"warmup_spec", "warmup_jax", "warmup_torch", "warmup_parity"}}
+"""What each package may import of the project, function-level imports included: the house is
+layered (spec, then the front ends, then the doctor), no arrow runs back up."""
+
+
+@pytest.mark.parametrize("package", list(FLOORS))
+def test_imports_run_down_the_floors(package):
+    for name, path in SOURCES.items():
+        if name.split(".")[0] != package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            up = {m.split(".")[0] for m in mods} & set(PACKAGES) - FLOORS[package]
+            assert not up, f"{name} imports {sorted(up)}"
+
+
 def test_the_reference_reads_only_the_definitions():
     """The oracle shares no code with what it checks: it imports the definition classes
     (to dispatch on them) and nothing else of the project."""

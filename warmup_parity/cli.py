@@ -225,9 +225,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from warmup_parity.horizon import default_horizon_spec
     from warmup_parity.lr_table import lr_tables
     from warmup_spec import spec_from_config
+    from warmup_spec.horizon import default_horizon_spec
 
     cfg = schedule_config(args.config) if args.config else recipe("table")
     spec = spec_from_config(cfg)

@@ -70,7 +70,7 @@ def diff(a: Any, b: Any, horizon: int | None = None, rtol: float = RTOL) -> Diff
         >>> d.first_difference  # torch's cosine rises again after T_max
         101
     """
-    from warmup_parity.horizon import default_horizon_spec
+    from warmup_spec.horizon import default_horizon_spec
     from warmup_spec.registry import spec_of, spec_to_config
     from warmup_spec.tables import lr_table
 

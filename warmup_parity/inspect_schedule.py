@@ -5,7 +5,7 @@ table of :mod:`warmup_spec.tables` (tens of millions of steps a second; never ea
 over steps ``0..H`` and returns a frozen :class:`Diagnosis`; :func:`format_diagnosis`
 renders it one fact a line.
 
-The horizon ``H``: ``horizon`` when given, else :func:`warmup_parity.horizon.default_horizon`.
+The horizon ``H``: ``horizon`` when given, else :func:`warmup_spec.horizon.default_horizon`.
 
 Everything schedule-specific (nominal peak, warmup length, join steps, end step, the
 horizon of a schedule that never ends) is a fact of the schedule's definition
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from warmup_parity.horizon import MAX_DEFAULT_HORIZON, default_horizon, default_horizon_spec
 from warmup_spec.definition import ScheduleSpec
+from warmup_spec.horizon import MAX_DEFAULT_HORIZON, default_horizon, default_horizon_spec
 from warmup_spec.registry import spec_of, spec_to_config
 
 __all__ = [

@@ -21,13 +21,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from warmup_spec.display import DPI, png, schedule_figure, short_label  # noqa: E402
+
 __all__ = ["DPI", "FORMATS", "SCHEDULES_FIGSIZE", "TRAINING_FIGSIZE", "figure", "plot_schedules", "plot_training",
            "png", "training_figure"]
 
 FORMATS = (".png", ".pdf", ".svg")
 """The image formats written, chosen by the output's extension."""
 
-DPI = 100
 SCHEDULES_FIGSIZE = (10.0, 7.0)
 """inches; at ``DPI`` the schedules PNG is 1000 x 700 pixels."""
 TRAINING_FIGSIZE = (10.0, 10.0)
@@ -43,12 +44,6 @@ def _floor(*arrays: np.ndarray) -> float:
     pos = [a[(a > 0) & np.isfinite(a)] for a in arrays]
     pos = [p for p in pos if p.size]
     return float(min(p.min() for p in pos)) / 10 if pos else DEFAULT_FLOOR
-
-
-def _short_label(cfg: Mapping[str, Any]) -> str:
-    keys = ("warmup_steps", "total_steps", "peak_value", "max_lr")
-    parts = [f"{k.split('_')[0]}={cfg[k]:g}" for k in keys if isinstance(cfg.get(k), (int, float))]
-    return f"{cfg.get('schedule', '?')}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _jax_curve(cfg: Mapping[str, Any], steps: np.ndarray) -> np.ndarray:
@@ -110,7 +105,7 @@ def plot_schedules(
         by more than ``LOG_LR_RATIO``); bottom: ``|JAX - torch| / peak`` on a log scale
         (exact zeros at a floor).
     """
-    from warmup_parity.horizon import default_horizon
+    from warmup_spec.horizon import default_horizon
 
     cfgs = list(cfgs)
     _check_format(out_path)
@@ -126,7 +121,7 @@ def plot_schedules(
     for k, cfg in enumerate(cfgs):
         j, t = _jax_curve(cfg, x), _torch_curve(cfg, x)
         peak = float(np.max(np.abs(t))) or 1.0
-        label = labels[k] if labels is not None else _short_label(cfg)
+        label = labels[k] if labels is not None else short_label(cfg)
         curves.append((label, j, t, np.abs(j - t) / peak))
     floor = _floor(*(c[3] for c in curves))
     peaks = [float(np.max(np.abs(c[2]))) for c in curves]
@@ -264,40 +259,11 @@ def training_figure(reports: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
 
 # --------------------------------------------------------------------------- notebooks
 
-NOTEBOOK_FIGSIZE = (7.0, 3.6)
-"""inches: :func:`figure` of schedules."""
-
-
-def _step_range(steps: int | range | None, specs: Sequence[Any]) -> range:
-    from warmup_parity.horizon import default_horizon
-
-    if steps is None:
-        return range(max(default_horizon(s) for s in specs) + 1)
-    if isinstance(steps, range):
-        if len(steps) == 0 or steps.start < 0:
-            raise ValueError(f"figure: steps={steps!r} is invalid; expected a non-empty range of steps >= 0")
-        return steps
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"figure: steps={steps!r} is invalid; expected an integer >= 1 (steps 0..steps) or a range")
-    return range(steps + 1)
 
 
 def _is_report(item: Any) -> bool:
     return hasattr(item, "to_json") and hasattr(item, "first_divergence") or (
         isinstance(item, Mapping) and isinstance(item.get("steps"), list))
-
-
-def _spec(item: Any) -> Any:
-    """The spec of anything standing for a schedule: a spec, a config, a host ``Schedule``, an
-    Optax or Keras schedule of ours (``.spec``), or a torch ``ScheduleLR`` (``.schedule``)."""
-    from warmup_spec.registry import spec_of
-
-    inner = getattr(item, "schedule", None)  # warmup_torch.ScheduleLR
-    if inner is not None and hasattr(inner, "spec"):
-        return inner.spec
-    if hasattr(item, "spec"):
-        return item.spec
-    return spec_of(item)
 
 
 def figure(*items: Any, steps: int | range | None = None, labels: Sequence[str] | None = None,
@@ -330,35 +296,4 @@ def figure(*items: Any, steps: int | range | None = None, labels: Sequence[str] 
         return training_figure([i.to_json() if hasattr(i, "to_json") else i for i in items])
     if any(reports):
         raise ValueError("figure: schedules and reports together; expected one kind")
-    from warmup_spec.registry import spec_to_config
-    from warmup_spec.tables import lr_table
-
-    specs = [_spec(i) for i in items]
-    if labels is not None and len(labels) != len(specs):
-        raise ValueError(f"figure: {len(labels)} labels for {len(specs)} schedules")
-    x = _step_range(steps, specs)
-    fig = Figure(figsize=NOTEBOOK_FIGSIZE)
-    ax = fig.subplots()
-    for k, spec in enumerate(specs):
-        try:
-            label = labels[k] if labels is not None else _short_label(spec_to_config(spec))
-        except ValueError:  # a user's function inside: no config
-            label = spec.name
-        ax.plot(np.asarray(x), lr_table(spec, x), lw=1.6, label=label)
-    if log:
-        ax.set_yscale("log")
-    ax.set_xlabel("step (optimizer update)")
-    ax.set_ylabel("learning rate")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def png(fig: Figure, dpi: int = DPI, metadata: Mapping[str, str] | None = None) -> bytes:
-    """The PNG bytes of a figure (what a notebook's ``_repr_png_`` returns)."""
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata=dict(metadata or {}))
-    return buf.getvalue()
+    return schedule_figure(*items, steps=steps, labels=labels, log=log)

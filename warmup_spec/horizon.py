@@ -1,4 +1,4 @@
-"""The default horizon: how far :mod:`warmup_parity` evaluates a schedule when not told.
+"""The default horizon: how far a schedule is evaluated (``inspect``, plots, figures) when not told.
 
 - ``horizon`` when given;
 - for a schedule that reaches its final value at step ``E``: ``E + ceil(E / 10) + 10``;
