@@ -459,6 +459,33 @@ def test_nanogpt_domain_equals_nanogpt():
                                                   "min_lr": min_lr})
 
 
+@pytest.mark.parametrize("kw", [
+    dict(total_steps=10, warmup_steps=2, decay_ratio=0.5, min_lr_factor=-0.5),
+    dict(total_steps=10, warmup_steps=2, decay_type="sqrt", min_lr_factor=1.5),
+    dict(total_steps=8, warmup_steps=0, decay_ratio=0.5, decay_type="cosine", min_lr_factor=-1.0),
+])
+def test_torchtitan_domain_equals_torchtitan(kw):
+    """A ``min_lr_factor`` outside ``[0, 1]`` (torchtitan's config takes any float: below 0 the
+    decay ends negative, above 1 it rises), against its lambda transcribed literally."""
+    from parity_tests.test_anchor_formulas import torchtitan_lrs
+
+    _check_lrs(torchtitan_lrs(0.1, kw, 14),
+               {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(learning_rate=0.1, learning_rate_schedule_steps=10, steps=12, learning_rate_final_fraction=-0.5),
+    dict(learning_rate=0.1, lr_schedule_type="wsd", learning_rate_schedule_steps=10, steps=12,
+         wsd_decay_steps_fraction=0.4, learning_rate_final_fraction=2.0),
+])
+def test_maxtext_domain_equals_maxtext(kw):
+    """A ``learning_rate_final_fraction`` below 0 or above 1 (MaxText's config types it a plain
+    float), against ``create_learning_rate_schedule`` transcribed literally over optax."""
+    from parity_tests.test_anchor_formulas import maxtext_lrs
+
+    _check_lrs(maxtext_lrs(kw, 14), {"schedule": "maxtext.create_learning_rate_schedule", **kw})
+
+
 @pytest.mark.parametrize("name,kw", [
     ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
     ("StepLRScheduler", dict(decay_t=2, decay_rate=-0.5, warmup_prefix=False)),

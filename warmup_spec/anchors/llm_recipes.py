@@ -61,8 +61,9 @@ class LinearWarmupStableDecay(Relative):
     ``T * decay_ratio``; ``warmup_steps > T`` becomes ``T``. Past ``T`` the factor
     goes on by its formula: linear and sqrt below ``min_lr_factor`` and then negative
     (without end), cosine back up (period ``2 d``). With no decay steps (``d = 0``)
-    torchtitan asserts at update ``T + 1``: ``lr`` is held from there. ``decay_ratio``
-    and ``min_lr_factor`` must be finite and ``>= 0`` here (``min_lr_factor <= 1``).
+    torchtitan asserts at update ``T + 1``: ``lr`` is held from there. ``min_lr_factor``
+    is any finite number, as torchtitan's config takes it (below 0 the decay ends at a
+    negative lr, above 1 it rises); ``decay_ratio`` must be finite and ``>= 0`` here.
 
     Example:
         >>> from warmup_spec import Schedule
@@ -87,7 +88,7 @@ class LinearWarmupStableDecay(Relative):
         if self.decay_ratio is not None:
             self._set("decay_ratio", c.number(n, "decay_ratio", self.decay_ratio, 0.0))
         self._set("decay_type", c.choice(n, "decay_type", self.decay_type, ("linear", "sqrt", "cosine")))
-        self._set("min_lr_factor", c.number(n, "min_lr_factor", self.min_lr_factor, 0.0, 1.0))
+        self._set("min_lr_factor", c.number(n, "min_lr_factor", self.min_lr_factor))  # torchtitan takes any
 
     def phases(self) -> tuple[int, int]:
         """torchtitan's ``(warmup_steps, decay_steps)`` after its adjustments."""
@@ -165,9 +166,10 @@ class CreateLearningRateSchedule(ScheduleSpec):
     1-step WSD linear decay is ``lr`` (optax's ``transition_steps <= 0`` is constant),
     the linear decay holds ``final`` after its end; warmup and decay fractions over 1
     together leave no stable phase and the decay starts at ``W``; the drop to 0 from
-    ``L``. Refused: ``learning_rate_schedule_steps`` and ``steps`` both -1, a schedule
-    of 0 steps (optax's ``join_schedules`` of nothing), fractions outside ``[0, 1]`` (as
-    MaxText's config), a negative ``learning_rate_final_fraction``.
+    ``L``; any finite ``learning_rate_final_fraction`` (MaxText's config types it a plain
+    float: ``-0.5`` decays to ``-lr / 2``). Refused: ``learning_rate_schedule_steps`` and
+    ``steps`` both -1, a schedule of 0 steps (optax's ``join_schedules`` of nothing),
+    fractions outside ``[0, 1]`` (MaxText's config: ``ge=0.0, le=1.0``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -191,8 +193,8 @@ class CreateLearningRateSchedule(ScheduleSpec):
         n = self.name
         self._set("learning_rate", c.number(n, "learning_rate", self.learning_rate, 0.0))
         self._set("lr_schedule_type", c.choice(n, "lr_schedule_type", self.lr_schedule_type, ("cosine", "wsd")))
-        self._set("learning_rate_final_fraction",
-                  c.number(n, "learning_rate_final_fraction", self.learning_rate_final_fraction, 0.0))
+        self._set("learning_rate_final_fraction",  # MaxText's config: any float
+                  c.number(n, "learning_rate_final_fraction", self.learning_rate_final_fraction))
         self._set("wsd_decay_steps_fraction",
                   c.number(n, "wsd_decay_steps_fraction", self.wsd_decay_steps_fraction, 0.0, 1.0))
         self._set("wsd_decay_style", c.choice(n, "wsd_decay_style", self.wsd_decay_style, ("linear", "cosine")))
