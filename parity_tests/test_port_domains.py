@@ -463,10 +463,15 @@ def test_nanogpt_domain_equals_nanogpt():
     dict(total_steps=10, warmup_steps=2, decay_ratio=0.5, min_lr_factor=-0.5),
     dict(total_steps=10, warmup_steps=2, decay_type="sqrt", min_lr_factor=1.5),
     dict(total_steps=8, warmup_steps=0, decay_ratio=0.5, decay_type="cosine", min_lr_factor=-1.0),
+    dict(total_steps=10, warmup_steps=-3),  # 13 decay steps: the decay starts part-way at update 0
+    dict(total_steps=10, warmup_steps=-4, decay_type="cosine", min_lr_factor=0.2),
+    dict(total_steps=10, warmup_steps=-3, decay_type="sqrt"),
+    dict(total_steps=10, warmup_steps=-3, decay_ratio=0.5),  # no warmup, 5 stable steps
 ])
 def test_torchtitan_domain_equals_torchtitan(kw):
     """A ``min_lr_factor`` outside ``[0, 1]`` (torchtitan's config takes any float: below 0 the
-    decay ends negative, above 1 it rises), against its lambda transcribed literally."""
+    decay ends negative, above 1 it rises) and a negative ``warmup_steps`` (no warmup; with no
+    ``decay_ratio``, ``T - w`` decay steps, started part-way), against its lambda transcribed literally."""
     from parity_tests.test_anchor_formulas import torchtitan_lrs
 
     _check_lrs(torchtitan_lrs(0.1, kw, 14),

@@ -63,7 +63,10 @@ class LinearWarmupStableDecay(Relative):
     (without end), cosine back up (period ``2 d``). With no decay steps (``d = 0``)
     torchtitan asserts at update ``T + 1``: ``lr`` is held from there. ``min_lr_factor``
     is any finite number, as torchtitan's config takes it (below 0 the decay ends at a
-    negative lr, above 1 it rises); ``decay_ratio`` must be finite and ``>= 0`` here.
+    negative lr, above 1 it rises). A negative ``warmup_steps`` is no warmup, and with no
+    ``decay_ratio`` ``T - w`` decay steps: the decay starts part-way at update 0 (``w=-3``,
+    ``T=10``: ``10/13`` of ``lr``). ``decay_ratio`` must be finite and ``>= 0`` here (a
+    negative one gives negative decay steps: ``sqrt`` of a negative progress fails in torchtitan).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -83,7 +86,9 @@ class LinearWarmupStableDecay(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
-        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 0))
+        # torchtitan takes a negative warmup: no warmup, and with decay_ratio None more decay
+        # steps than total_steps (the decay starts part-way at update 0)
+        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, -(2**63), lo_text="of any sign"))
         self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
         if self.decay_ratio is not None:
             self._set("decay_ratio", c.number(n, "decay_ratio", self.decay_ratio, 0.0))
@@ -99,7 +104,7 @@ class LinearWarmupStableDecay(Relative):
         return w, min(round(T * self.decay_ratio), T - w)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = self.phases()[0]
+        w = max(self.phases()[0], 0)
         return w, ((w - 1,) if w > 1 else ())
 
     def compose(self) -> Node:
@@ -117,7 +122,7 @@ class LinearWarmupStableDecay(Relative):
         pieces.append(Constant(lr))
         if d == 0:  # torchtitan asserts past T: lr held
             return Join(pieces, bounds, labels) if bounds else pieces[0]
-        bounds.append(D)
+        bounds.append(D)  # D <= 0 (a negative warmup): no stable phase, the decay's clock at -D at update 0
         labels.append("start of decay")
         if self.decay_type == "cosine":  # (1 + cos(pi p)) / 2, p = (x + 1) / d: period 2 d, one step in
             down = Interp("cosine", lr, low, d - 1, start=-1, label="decay")
