@@ -439,6 +439,19 @@ def test_fairseq_domain_equals_fairseq():
     _check_lrs(fairseq_lrs("cosine", kw, 14), {"schedule": "fairseq.cosine", **kw})
 
 
+@pytest.mark.parametrize("kw", [
+    dict(lr=0.1, min_lr=0.01, warmup_updates=2, lr_period_updates=4, lr_shrink=-0.5),
+    dict(lr=0.1, lr_period_updates=3, lr_shrink=-1.0),
+    dict(lr=0.1, min_lr=0.01, lr_period_updates=2, t_mult=2.0, lr_shrink=-0.5),
+])
+def test_fairseq_negative_shrink_equals_fairseq(kw):
+    """A negative ``lr_shrink`` (fairseq's ``lr_shrink ** i`` alternates the sign every cycle),
+    with ``t_mult`` 1 and 2, against fairseq's schedule transcribed literally."""
+    from parity_tests.test_anchor_formulas import fairseq_lrs
+
+    _check_lrs(fairseq_lrs("cosine", kw, 20), {"schedule": "fairseq.cosine", **kw})
+
+
 def test_nanogpt_domain_equals_nanogpt():
     """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
     ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
