@@ -294,6 +294,10 @@ TORCH_DOMAIN = [
     ("StepLR", dict(step_size=3, gamma=-0.5), 14),
     ("StepLR", dict(step_size=2, gamma=-1.5), 14),
     ("StepLR", dict(step_size=-3, gamma=0.5), 14),
+    ("StepLR", dict(step_size=2.5, gamma=0.5), 14),  # decays at the multiples of 5
+    ("StepLR", dict(step_size=-1.5, gamma=0.5), 14),  # of 3
+    ("StepLR", dict(step_size=0.5, gamma=0.5), 14),  # every step
+    ("StepLR", dict(step_size=0.7, gamma=0.5), 14),  # at the multiples of 6305039478318694: never here
     ("CosineAnnealingLR", dict(T_max=-4, eta_min=0.01), 20),
     ("ExponentialLR", dict(gamma=-0.5), 14),
     ("ExponentialLR", dict(gamma=-1.0), 6),
@@ -322,7 +326,7 @@ TORCH_DOMAIN = [
 @pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
 def test_torch_domain_equals_torch(name, kw, n):
     """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones,
-    a negative step_size / T_max, float total_iters."""
+    a negative step_size / T_max, a fractional step_size, float total_iters."""
     import torch
 
     cfg = {"schedule": f"torch.{name}", **kw}
