@@ -378,6 +378,9 @@ TIMM_DOMAIN = [
     ("StepLRScheduler", dict(decay_t=2, decay_rate=1.5, warmup_t=2, warmup_lr_init=0.01)),
     ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=-0.1)),
     ("MultiStepLRScheduler", dict(decay_t=[2, 5, 5], decay_rate=-0.5)),
+    ("MultiStepLRScheduler", dict(decay_t=[6, 2, 9], decay_rate=0.5)),  # bisect counts the 6 with the 2
+    ("MultiStepLRScheduler", dict(decay_t=[9, 4, 4, 1, 7], decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
+    ("MultiStepLRScheduler", dict(decay_t=[-3, 5, 3], decay_rate=0.5)),
     ("CosineLRScheduler", dict(t_initial=5, lr_min=0.01, warmup_t=3, warmup_lr_init=-0.02)),
     ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=2, warmup_lr_init=-0.05, warmup_prefix=True)),
 ]
@@ -385,7 +388,8 @@ TIMM_DOMAIN = [
 
 @pytest.mark.parametrize("name,kw", TIMM_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TIMM_DOMAIN)])
 def test_timm_domain_equals_timm(name, kw):
-    """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``."""
+    """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``,
+    multistep milestones out of order or negative (as timm's ``bisect_right`` counts them)."""
     from parity_tests.test_anchor_timm import TS  # timm.scheduler without timm's __init__
 
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}

@@ -27,6 +27,7 @@ our step is that count. Shared conventions (timm's arithmetic, reproduced):
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 import sys
@@ -347,9 +348,10 @@ class MultiStepLRScheduler(_Timm):
     Quirks reproduced: a milestone ``m`` applies from ``t' = m - 1`` on, one step before
     torch's ``MultiStepLR`` (``decay_t=[10]``: the decayed lr at ``t' = 9``); a milestone
     ``<= 1`` applies from ``t' = 0`` on, but without a warmup step 0 is still the base lr
-    timm writes at construction; repeated milestones decay twice at once. Refused beyond
-    timm: milestones that are not integers ``>= 0`` in non-decreasing order (timm assumes
-    them sorted), a ``|decay_rate| > 1`` whose last lr overflows float32, ``warmup_t < 0``.
+    timm writes at construction; repeated milestones decay twice at once; milestones out of
+    order count as timm's ``bisect_right`` counts them (``decay_t=[6, 2, 9]``: two decays from
+    ``t' = 1``, the 6 counted with the 2; three from ``t' = 8``). Refused beyond timm: milestones
+    that are not integers, a ``|decay_rate| > 1`` whose last lr overflows float32, ``warmup_t < 0``.
     A negative ``decay_rate`` alternates the sign; ``warmup_lr_init`` may be negative.
     """
 
@@ -368,12 +370,10 @@ class MultiStepLRScheduler(_Timm):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
-        what = "a list of integers >= 0 in non-decreasing order (timm assumes them sorted)"
         if not isinstance(self.decay_t, (list, tuple)):
-            raise c.fail(n, "decay_t", self.decay_t, what)
-        ms = [c.integer(n, f"decay_t[{k}]", m, 0) for k, m in enumerate(self.decay_t)]
-        if any(b < a for a, b in zip(ms, ms[1:])):
-            raise c.fail(n, "decay_t", self.decay_t, what)
+            raise c.fail(n, "decay_t", self.decay_t, "a list of integers (timm bisects it; in any order)")
+        ms = [c.integer(n, f"decay_t[{k}]", m, -(2**63), lo_text="(timm bisects it; in any order)")
+              for k, m in enumerate(self.decay_t)]
         self._set("decay_t", tuple(ms))
         self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate))
         if abs(self.decay_rate) > 1.0 and ms:
@@ -394,8 +394,11 @@ class MultiStepLRScheduler(_Timm):
         lr, rate, ms = self.lr, self.decay_rate, self.decay_t
         main: Node = Constant(lr)
         if ms and rate != 1.0:
-            pieces: list[Node] = [Constant(lr * rate**k) for k in range(len(ms) + 1)]
-            main = Join(pieces, [max(m - 1, 0) for m in ms], [f"milestone {m}" for m in ms], shift=False)
+            # bisect_right(decay_t, x) is non-decreasing in x, in whatever order decay_t is, and
+            # changes only where x reaches a milestone: its level from each distinct one on
+            values = sorted(set(ms))
+            pieces: list[Node] = [Constant(lr * rate**k) for k in [0] + [bisect.bisect_right(ms, v) for v in values]]
+            main = Join(pieces, [max(v - 1, 0) for v in values], [f"milestone {v}" for v in values], shift=False)
         return _timm_warmup(self, main, lr)
 
 
