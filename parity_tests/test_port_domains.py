@@ -382,6 +382,11 @@ TIMM_DOMAIN = [
     ("MultiStepLRScheduler", dict(decay_t=[9, 4, 4, 1, 7], decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
     ("MultiStepLRScheduler", dict(decay_t=[-3, 5, 3], decay_rate=0.5)),
     ("CosineLRScheduler", dict(t_initial=5, lr_min=0.01, warmup_t=3, warmup_lr_init=-0.02)),
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=-2, warmup_lr_init=0.01)),
+    ("MultiStepLRScheduler", dict(decay_t=[3, 6], decay_rate=0.5, warmup_t=-2, warmup_prefix=False)),
+    ("CosineLRScheduler", dict(t_initial=8, lr_min=0.01, warmup_t=-3, warmup_lr_init=0.02, warmup_prefix=True)),
+    ("CosineLRScheduler", dict(t_initial=8, lr_min=0.01, warmup_t=-3, warmup_lr_init=0.02)),
+    ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=-2, warmup_lr_init=0.02, warmup_prefix=True)),
     ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=2, warmup_lr_init=-0.05, warmup_prefix=True)),
 ]
 
@@ -389,11 +394,26 @@ TIMM_DOMAIN = [
 @pytest.mark.parametrize("name,kw", TIMM_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TIMM_DOMAIN)])
 def test_timm_domain_equals_timm(name, kw):
     """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``,
-    multistep milestones out of order or negative (as timm's ``bisect_right`` counts them)."""
+    multistep milestones out of order or negative (as timm's ``bisect_right`` counts them), a
+    negative ``warmup_t`` (no warmup: ``warmup_lr_init`` at step 0, the decay ``|warmup_t|`` ahead
+    with ``warmup_prefix``)."""
     from parity_tests.test_anchor_timm import TS  # timm.scheduler without timm's __init__
 
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
     _torch_check(lambda opt: _ByEpoch(getattr(TS, name)(opt, **kw)), cfg, 14)
+
+
+def test_timm_tanh_refuses_a_negative_warmup_t():
+    """timm's ``TanhLRScheduler`` asserts ``warmup_t >= 0`` (its other schedulers take one)."""
+    import torch
+
+    from parity_tests.test_anchor_timm import TS
+
+    with pytest.raises(AssertionError):
+        TS.TanhLRScheduler(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), t_initial=8, warmup_t=-2)
+    with pytest.raises(ValueError, match=r"^timm\.TanhLRScheduler: warmup_t=-2 is invalid; expected an integer >= 0 "
+                                         r"\(timm's TanhLRScheduler asserts it\)"):
+        spec_from_config({"schedule": "timm.TanhLRScheduler", "lr": 0.1, "t_initial": 8, "warmup_t": -2})
 
 
 DEEPSPEED_DOMAIN = [
