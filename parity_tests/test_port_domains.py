@@ -349,13 +349,18 @@ HF_DOMAIN = [
                                                          num_cycles=1.5)),
     ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=3, num_training_steps=10,
                                                                  min_lr_rate=-0.2, warmup_lr_rate=-0.5)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=2.5)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=0.5)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=-3)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=4.0)),
 ]
 
 
 @pytest.mark.parametrize("name,kw", HF_DOMAIN, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_DOMAIN)])
 def test_transformers_domain_equals_transformers(name, kw):
     """A negative ``lr_end`` / ``min_lr_ratio`` / ``min_lr`` / ``min_lr_rate`` / ``warmup_lr_rate``:
-    HF's lambdas go below 0, or are held at 0 where HF takes ``max(0, factor)``."""
+    HF's lambdas go below 0, or are held at 0 where HF takes ``max(0, factor)``; a fractional or
+    negative constant-schedule warmup."""
     import transformers
 
     cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
