@@ -294,6 +294,10 @@ TORCH_DOMAIN = [
     ("StepLR", dict(step_size=3, gamma=-0.5), 14),
     ("StepLR", dict(step_size=2, gamma=-1.5), 14),
     ("StepLR", dict(step_size=-3, gamma=0.5), 14),
+    ("StepLR", dict(step_size=2.5, gamma=0.5), 14),  # decays at the multiples of 5
+    ("StepLR", dict(step_size=-1.5, gamma=0.5), 14),  # of 3
+    ("StepLR", dict(step_size=0.5, gamma=0.5), 14),  # every step
+    ("StepLR", dict(step_size=0.7, gamma=0.5), 14),  # at the multiples of 6305039478318694: never here
     ("CosineAnnealingLR", dict(T_max=-4, eta_min=0.01), 20),
     ("ExponentialLR", dict(gamma=-0.5), 14),
     ("ExponentialLR", dict(gamma=-1.0), 6),
@@ -322,7 +326,7 @@ TORCH_DOMAIN = [
 @pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
 def test_torch_domain_equals_torch(name, kw, n):
     """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones,
-    a negative step_size / T_max, float total_iters."""
+    a negative step_size / T_max, a fractional step_size, float total_iters."""
     import torch
 
     cfg = {"schedule": f"torch.{name}", **kw}
@@ -345,13 +349,18 @@ HF_DOMAIN = [
                                                          num_cycles=1.5)),
     ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=3, num_training_steps=10,
                                                                  min_lr_rate=-0.2, warmup_lr_rate=-0.5)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=2.5)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=0.5)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=-3)),
+    ("get_constant_schedule_with_warmup", dict(num_warmup_steps=4.0)),
 ]
 
 
 @pytest.mark.parametrize("name,kw", HF_DOMAIN, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_DOMAIN)])
 def test_transformers_domain_equals_transformers(name, kw):
     """A negative ``lr_end`` / ``min_lr_ratio`` / ``min_lr`` / ``min_lr_rate`` / ``warmup_lr_rate``:
-    HF's lambdas go below 0, or are held at 0 where HF takes ``max(0, factor)``."""
+    HF's lambdas go below 0, or are held at 0 where HF takes ``max(0, factor)``; a fractional or
+    negative constant-schedule warmup."""
     import transformers
 
     cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
@@ -374,18 +383,42 @@ TIMM_DOMAIN = [
     ("StepLRScheduler", dict(decay_t=2, decay_rate=1.5, warmup_t=2, warmup_lr_init=0.01)),
     ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=-0.1)),
     ("MultiStepLRScheduler", dict(decay_t=[2, 5, 5], decay_rate=-0.5)),
+    ("MultiStepLRScheduler", dict(decay_t=[6, 2, 9], decay_rate=0.5)),  # bisect counts the 6 with the 2
+    ("MultiStepLRScheduler", dict(decay_t=[9, 4, 4, 1, 7], decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
+    ("MultiStepLRScheduler", dict(decay_t=[-3, 5, 3], decay_rate=0.5)),
     ("CosineLRScheduler", dict(t_initial=5, lr_min=0.01, warmup_t=3, warmup_lr_init=-0.02)),
+    ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=-2, warmup_lr_init=0.01)),
+    ("MultiStepLRScheduler", dict(decay_t=[3, 6], decay_rate=0.5, warmup_t=-2, warmup_prefix=False)),
+    ("CosineLRScheduler", dict(t_initial=8, lr_min=0.01, warmup_t=-3, warmup_lr_init=0.02, warmup_prefix=True)),
+    ("CosineLRScheduler", dict(t_initial=8, lr_min=0.01, warmup_t=-3, warmup_lr_init=0.02)),
+    ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=-2, warmup_lr_init=0.02, warmup_prefix=True)),
     ("PolyLRScheduler", dict(t_initial=8, power=2.0, warmup_t=2, warmup_lr_init=-0.05, warmup_prefix=True)),
 ]
 
 
 @pytest.mark.parametrize("name,kw", TIMM_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TIMM_DOMAIN)])
 def test_timm_domain_equals_timm(name, kw):
-    """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``."""
+    """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``,
+    multistep milestones out of order or negative (as timm's ``bisect_right`` counts them), a
+    negative ``warmup_t`` (no warmup: ``warmup_lr_init`` at step 0, the decay ``|warmup_t|`` ahead
+    with ``warmup_prefix``)."""
     from parity_tests.test_anchor_timm import TS  # timm.scheduler without timm's __init__
 
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
     _torch_check(lambda opt: _ByEpoch(getattr(TS, name)(opt, **kw)), cfg, 14)
+
+
+def test_timm_tanh_refuses_a_negative_warmup_t():
+    """timm's ``TanhLRScheduler`` asserts ``warmup_t >= 0`` (its other schedulers take one)."""
+    import torch
+
+    from parity_tests.test_anchor_timm import TS
+
+    with pytest.raises(AssertionError):
+        TS.TanhLRScheduler(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), t_initial=8, warmup_t=-2)
+    with pytest.raises(ValueError, match=r"^timm\.TanhLRScheduler: warmup_t=-2 is invalid; expected an integer >= 0 "
+                                         r"\(timm's TanhLRScheduler asserts it\)"):
+        spec_from_config({"schedule": "timm.TanhLRScheduler", "lr": 0.1, "t_initial": 8, "warmup_t": -2})
 
 
 DEEPSPEED_DOMAIN = [
@@ -439,6 +472,19 @@ def test_fairseq_domain_equals_fairseq():
     _check_lrs(fairseq_lrs("cosine", kw, 14), {"schedule": "fairseq.cosine", **kw})
 
 
+@pytest.mark.parametrize("kw", [
+    dict(lr=0.1, min_lr=0.01, warmup_updates=2, lr_period_updates=4, lr_shrink=-0.5),
+    dict(lr=0.1, lr_period_updates=3, lr_shrink=-1.0),
+    dict(lr=0.1, min_lr=0.01, lr_period_updates=2, t_mult=2.0, lr_shrink=-0.5),
+])
+def test_fairseq_negative_shrink_equals_fairseq(kw):
+    """A negative ``lr_shrink`` (fairseq's ``lr_shrink ** i`` alternates the sign every cycle),
+    with ``t_mult`` 1 and 2, against fairseq's schedule transcribed literally."""
+    from parity_tests.test_anchor_formulas import fairseq_lrs
+
+    _check_lrs(fairseq_lrs("cosine", kw, 20), {"schedule": "fairseq.cosine", **kw})
+
+
 def test_nanogpt_domain_equals_nanogpt():
     """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
     ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
@@ -457,6 +503,38 @@ def test_nanogpt_domain_equals_nanogpt():
     _check_lrs([get_lr(it) for it in range(14)], {"schedule": "nanogpt.get_lr", "learning_rate": learning_rate,
                                                   "warmup_iters": warmup_iters, "lr_decay_iters": lr_decay_iters,
                                                   "min_lr": min_lr})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(total_steps=10, warmup_steps=2, decay_ratio=0.5, min_lr_factor=-0.5),
+    dict(total_steps=10, warmup_steps=2, decay_type="sqrt", min_lr_factor=1.5),
+    dict(total_steps=8, warmup_steps=0, decay_ratio=0.5, decay_type="cosine", min_lr_factor=-1.0),
+    dict(total_steps=10, warmup_steps=-3),  # 13 decay steps: the decay starts part-way at update 0
+    dict(total_steps=10, warmup_steps=-4, decay_type="cosine", min_lr_factor=0.2),
+    dict(total_steps=10, warmup_steps=-3, decay_type="sqrt"),
+    dict(total_steps=10, warmup_steps=-3, decay_ratio=0.5),  # no warmup, 5 stable steps
+])
+def test_torchtitan_domain_equals_torchtitan(kw):
+    """A ``min_lr_factor`` outside ``[0, 1]`` (torchtitan's config takes any float: below 0 the
+    decay ends negative, above 1 it rises) and a negative ``warmup_steps`` (no warmup; with no
+    ``decay_ratio``, ``T - w`` decay steps, started part-way), against its lambda transcribed literally."""
+    from parity_tests.test_anchor_formulas import torchtitan_lrs
+
+    _check_lrs(torchtitan_lrs(0.1, kw, 14),
+               {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(learning_rate=0.1, learning_rate_schedule_steps=10, steps=12, learning_rate_final_fraction=-0.5),
+    dict(learning_rate=0.1, lr_schedule_type="wsd", learning_rate_schedule_steps=10, steps=12,
+         wsd_decay_steps_fraction=0.4, learning_rate_final_fraction=2.0),
+])
+def test_maxtext_domain_equals_maxtext(kw):
+    """A ``learning_rate_final_fraction`` below 0 or above 1 (MaxText's config types it a plain
+    float), against ``create_learning_rate_schedule`` transcribed literally over optax."""
+    from parity_tests.test_anchor_formulas import maxtext_lrs
+
+    _check_lrs(maxtext_lrs(kw, 14), {"schedule": "maxtext.create_learning_rate_schedule", **kw})
 
 
 @pytest.mark.parametrize("name,kw", [

@@ -32,14 +32,14 @@ class LogCycles(Node):
         lo: the value at the end of cycle 0 (fairseq's ``min_lr``), ``<= hi``.
         period: the length ``P`` of cycle 0, an integer ``>= 1``.
         mul: the growth ``m`` of the cycle length, ``> 1``.
-        shrink: the factor ``s`` of both ends per cycle, in ``[0, 1]``.
+        shrink: the factor ``s`` of both ends per cycle, in ``[-1, 1]`` (negative: the sign alternates).
     """
 
     label = "cycles"
 
     def __init__(self, hi: float, lo: float, period: int, mul: float, shrink: float) -> None:
-        if not (isinstance(period, int) and period >= 1 and mul > 1.0 and 0.0 <= shrink <= 1.0 and lo <= hi):
-            raise ValueError(f"LogCycles: needs an integer period >= 1, mul > 1, shrink in [0, 1], lo <= hi; got "
+        if not (isinstance(period, int) and period >= 1 and mul > 1.0 and -1.0 <= shrink <= 1.0 and lo <= hi):
+            raise ValueError(f"LogCycles: needs an integer period >= 1, mul > 1, shrink in [-1, 1], lo <= hi; got "
                              f"period={period!r}, mul={mul!r}, shrink={shrink!r}, lo={lo!r}, hi={hi!r}")
         self.hi, self.lo, self.period, self.mul, self.shrink = hi, lo, period, mul, shrink
         self._table: Any = None

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
 from warmup_spec.anchors._fairseq_cycles import LogCycles
-from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
+from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw, Product
 from warmup_spec.registry import register
 
 
@@ -110,7 +110,9 @@ class Cosine(Relative):
     Refused here: ``t_mult < 1`` (fairseq's logarithm fails at some update), ``1 < t_mult
     < 1.001`` (as our own cosine restarts), a fractional ``lr_period_updates``, a period
     below 1 (fairseq asserts ``max_update > 0`` and divides by the period), and
-    ``lr_shrink`` outside ``[0, 1]``.
+    ``lr_shrink`` outside ``[-1, 1]`` (fairseq's ``lr_shrink ** i`` overflows, an
+    ``OverflowError``, at some cycle). A negative ``lr_shrink`` alternates the sign of
+    every other cycle (``-0.5``: cycle 1 runs from ``-lr / 2``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -139,7 +141,8 @@ class Cosine(Relative):
         if 1.0 < m < 1.001:
             raise c.fail(n, "t_mult", self.t_mult, "1.0 or a finite number >= 1.001")
         self._set("t_mult", m)
-        self._set("lr_shrink", c.number(n, "lr_shrink", self.lr_shrink, 0.0, 1.0))
+        # fairseq takes any; past 1 in magnitude its lr_shrink ** i overflows (OverflowError) at some cycle
+        self._set("lr_shrink", c.number(n, "lr_shrink", self.lr_shrink, -1.0, 1.0))
         self._set("max_update", c.integer(n, "max_update", self.max_update, 0))
         p = c.number(n, "lr_period_updates", self.lr_period_updates)
         if p > 0:
@@ -166,7 +169,10 @@ class Cosine(Relative):
         elif s == 0.0:  # 0**0 = 1, then 0: one cycle, then 0
             cycles = Join([Interp("cosine", hi, lo, P, label="cycle"), Constant(0.0)], [P], ["end of first cycle"])
         else:
-            cycles = Periodic(Interp("cosine", hi, lo, P, label="cycle"), P, amplitude_decay=s)
+            cycles = Periodic(Interp("cosine", hi, lo, P, label="cycle"), P, amplitude_decay=abs(s))
+            if s < 0.0:  # s**i alternates the sign every cycle
+                sign = Periodic(Join([Constant(1.0), Constant(-1.0)], [P], ["sign flip"]), 2 * P)
+                cycles = Product(cycles, sign)
         if w == 0:
             return cycles
         init = lo if self.warmup_init_lr < 0 else self.warmup_init_lr

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -151,21 +152,37 @@ class GetConstantScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr``.
 
     Quirk: the warmup never reaches ``lr``: its last step ``w - 1`` is ``lr (w - 1) / w``,
-    and ``lr`` first comes at step ``w``. ``num_warmup_steps=0``: ``lr`` from step 0.
+    and ``lr`` first comes at step ``w``. ``num_warmup_steps=0``: ``lr`` from step 0. HF's
+    lambda takes any finite ``w``: a negative one is ``lr`` from step 0, a fractional one
+    warms up over the steps below it (``w=2.5``: ``0, 0.4 lr, 0.8 lr``, then ``lr``).
     """
 
     name: ClassVar[str] = "transformers.get_constant_schedule_with_warmup"
-    num_warmup_steps: int
+    num_warmup_steps: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
+        w = self.num_warmup_steps
+        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
+            raise c.fail(self.name, "num_warmup_steps", w, "a finite number of steps (HF compares the step with it)")
+        self._set("num_warmup_steps", int(w) if isinstance(w, numbers.Integral) else float(w))
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        w = max(math.ceil(self.num_warmup_steps), 0)  # the steps t < num_warmup_steps
+        return w, ((w,) if w > 0 else ())
 
     def equivalent(self) -> dict[str, Any] | None:
-        return {"schedule": "warmup_constant", "peak_value": self.lr, "warmup_steps": self.num_warmup_steps}
+        w = self.num_warmup_steps
+        if not isinstance(w, int) or w < 0:
+            return None
+        return {"schedule": "warmup_constant", "peak_value": self.lr, "warmup_steps": w}
 
     def compose(self) -> Node:
-        return _warmup_then(self.lr, self.num_warmup_steps, Constant(self.lr))
+        w, lr = self.num_warmup_steps, self.lr
+        if w <= 0:
+            return Constant(lr)
+        warm = Interp("linear", 0.0, lr, max(w, 1), label="warmup")
+        return Join([warm, Constant(lr)], [math.ceil(w)], ["end of warmup"])
 
 
 @register

@@ -61,8 +61,12 @@ class LinearWarmupStableDecay(Relative):
     ``T * decay_ratio``; ``warmup_steps > T`` becomes ``T``. Past ``T`` the factor
     goes on by its formula: linear and sqrt below ``min_lr_factor`` and then negative
     (without end), cosine back up (period ``2 d``). With no decay steps (``d = 0``)
-    torchtitan asserts at update ``T + 1``: ``lr`` is held from there. ``decay_ratio``
-    and ``min_lr_factor`` must be finite and ``>= 0`` here (``min_lr_factor <= 1``).
+    torchtitan asserts at update ``T + 1``: ``lr`` is held from there. ``min_lr_factor``
+    is any finite number, as torchtitan's config takes it (below 0 the decay ends at a
+    negative lr, above 1 it rises). A negative ``warmup_steps`` is no warmup, and with no
+    ``decay_ratio`` ``T - w`` decay steps: the decay starts part-way at update 0 (``w=-3``,
+    ``T=10``: ``10/13`` of ``lr``). ``decay_ratio`` must be finite and ``>= 0`` here (a
+    negative one gives negative decay steps: ``sqrt`` of a negative progress fails in torchtitan).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -82,12 +86,14 @@ class LinearWarmupStableDecay(Relative):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
-        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 0))
+        # torchtitan takes a negative warmup: no warmup, and with decay_ratio None more decay
+        # steps than total_steps (the decay starts part-way at update 0)
+        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, -(2**63), lo_text="of any sign"))
         self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
         if self.decay_ratio is not None:
             self._set("decay_ratio", c.number(n, "decay_ratio", self.decay_ratio, 0.0))
         self._set("decay_type", c.choice(n, "decay_type", self.decay_type, ("linear", "sqrt", "cosine")))
-        self._set("min_lr_factor", c.number(n, "min_lr_factor", self.min_lr_factor, 0.0, 1.0))
+        self._set("min_lr_factor", c.number(n, "min_lr_factor", self.min_lr_factor))  # torchtitan takes any
 
     def phases(self) -> tuple[int, int]:
         """torchtitan's ``(warmup_steps, decay_steps)`` after its adjustments."""
@@ -98,7 +104,7 @@ class LinearWarmupStableDecay(Relative):
         return w, min(round(T * self.decay_ratio), T - w)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = self.phases()[0]
+        w = max(self.phases()[0], 0)
         return w, ((w - 1,) if w > 1 else ())
 
     def compose(self) -> Node:
@@ -116,7 +122,7 @@ class LinearWarmupStableDecay(Relative):
         pieces.append(Constant(lr))
         if d == 0:  # torchtitan asserts past T: lr held
             return Join(pieces, bounds, labels) if bounds else pieces[0]
-        bounds.append(D)
+        bounds.append(D)  # D <= 0 (a negative warmup): no stable phase, the decay's clock at -D at update 0
         labels.append("start of decay")
         if self.decay_type == "cosine":  # (1 + cos(pi p)) / 2, p = (x + 1) / d: period 2 d, one step in
             down = Interp("cosine", lr, low, d - 1, start=-1, label="decay")
@@ -165,9 +171,10 @@ class CreateLearningRateSchedule(ScheduleSpec):
     1-step WSD linear decay is ``lr`` (optax's ``transition_steps <= 0`` is constant),
     the linear decay holds ``final`` after its end; warmup and decay fractions over 1
     together leave no stable phase and the decay starts at ``W``; the drop to 0 from
-    ``L``. Refused: ``learning_rate_schedule_steps`` and ``steps`` both -1, a schedule
-    of 0 steps (optax's ``join_schedules`` of nothing), fractions outside ``[0, 1]`` (as
-    MaxText's config), a negative ``learning_rate_final_fraction``.
+    ``L``; any finite ``learning_rate_final_fraction`` (MaxText's config types it a plain
+    float: ``-0.5`` decays to ``-lr / 2``). Refused: ``learning_rate_schedule_steps`` and
+    ``steps`` both -1, a schedule of 0 steps (optax's ``join_schedules`` of nothing),
+    fractions outside ``[0, 1]`` (MaxText's config: ``ge=0.0, le=1.0``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -191,8 +198,8 @@ class CreateLearningRateSchedule(ScheduleSpec):
         n = self.name
         self._set("learning_rate", c.number(n, "learning_rate", self.learning_rate, 0.0))
         self._set("lr_schedule_type", c.choice(n, "lr_schedule_type", self.lr_schedule_type, ("cosine", "wsd")))
-        self._set("learning_rate_final_fraction",
-                  c.number(n, "learning_rate_final_fraction", self.learning_rate_final_fraction, 0.0))
+        self._set("learning_rate_final_fraction",  # MaxText's config: any float
+                  c.number(n, "learning_rate_final_fraction", self.learning_rate_final_fraction))
         self._set("wsd_decay_steps_fraction",
                   c.number(n, "wsd_decay_steps_fraction", self.wsd_decay_steps_fraction, 0.0, 1.0))
         self._set("wsd_decay_style", c.choice(n, "wsd_decay_style", self.wsd_decay_style, ("linear", "cosine")))

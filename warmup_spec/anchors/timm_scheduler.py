@@ -27,6 +27,7 @@ our step is that count. Shared conventions (timm's arithmetic, reproduced):
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 import sys
@@ -57,7 +58,9 @@ def _check_noise(spec: Any) -> None:
 
 def _check_warmup(spec: Any) -> None:
     n = spec.name
-    spec._set("warmup_t", c.integer(n, "warmup_t", spec.warmup_t, 0))
+    # a negative warmup_t is no warmup; timm still writes warmup_lr_init at construction (step 0)
+    # and, with warmup_prefix, its decay's clock runs |warmup_t| ahead
+    spec._set("warmup_t", c.integer(n, "warmup_t", spec.warmup_t, -(2**63), lo_text="of any sign"))
     spec._set("warmup_lr_init", c.number(n, "warmup_lr_init", spec.warmup_lr_init))
     spec._set("warmup_prefix", c.flag(n, "warmup_prefix", spec.warmup_prefix))
     spec._set("t_in_epochs", c.flag(n, "t_in_epochs", spec.t_in_epochs))
@@ -87,7 +90,9 @@ def _check_cycles(spec: Any) -> None:
 
 def _timm_warmup(spec: Any, main: Node, target: float, raises: int | None = None) -> Node:
     """timm's warmup before ``main`` (on its own clock from ``warmup_t`` with ``warmup_prefix``,
-    else on the same clock); without a warmup, the base lr at step 0 (timm's construction).
+    else on the same clock); without a warmup, the base lr at step 0 (timm's construction);
+    with a negative ``warmup_t``, ``warmup_lr_init`` at step 0 (timm writes it at construction),
+    then ``main`` (``|warmup_t|`` steps ahead with ``warmup_prefix``).
     ``raises``: the step from which ``main`` (shrinking cycles) makes timm raise, if any."""
     w, lr = spec.warmup_t, spec.lr
     if w == 0:
@@ -95,6 +100,9 @@ def _timm_warmup(spec: Any, main: Node, target: float, raises: int | None = None
         if abs(v0 - lr) <= 4 * sys.float_info.epsilon * abs(lr):
             return main
         return Join([Constant(lr), main], [1], ["first update"], shift=False)
+    if w < 0:
+        ahead = Join([Constant(lr), main], [w], ["end of warmup"]) if spec.warmup_prefix else main
+        return Join([Constant(spec.warmup_lr_init), ahead], [1], ["first update"], shift=False)
     warm = Interp("linear", spec.warmup_lr_init, target, w, label="warmup")
     if raises is not None and not spec.warmup_prefix and w >= raises:
         # shrinking cycles that end before the warmup does: timm raises at every step from
@@ -107,7 +115,7 @@ class _Timm(Relative):
     """What the timm ports share: their warmup's facts."""
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w: int = getattr(self, "warmup_t")  # noqa: B009  (a field of every subclass)
+        w: int = max(getattr(self, "warmup_t"), 0)  # noqa: B009  (a field of every subclass)
         return w, ((w,) if w > 0 else ())
 
     def _prefixed(self) -> bool:
@@ -147,8 +155,8 @@ class CosineLRScheduler(_Timm):
     (a cycle a step early or late, ``cycle_mul=1.1, t_initial=100``: step 331) and the
     power is fractional, timm takes a fractional power of a negative number: a
     ``TypeError`` (cosine) or a complex lr (poly); the port gives the value at the cycle's
-    start (or end). ``warmup_lr_init`` may be negative. Refused beyond timm: ``cycle_limit < 0``,
-    ``warmup_t < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
+    start (or end). ``warmup_lr_init`` and ``warmup_t`` may be negative (see :func:`_timm_warmup`).
+    Refused beyond timm: ``cycle_limit < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
     start), a ``cycle_decay > 1`` whose last peak overflows float32, and, for
     ``cycle_mul`` below 1.001, more cycles than start within 1000 of their own lengths
     (``_timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
@@ -245,6 +253,7 @@ class TanhLRScheduler(_Timm):
         _check_cycles(self)
         _check_warmup(self)
         c.number(n, "warmup_lr_init", self.warmup_lr_init, 0.0, suffix=" (timm's TanhLRScheduler asserts it)")
+        c.integer(n, "warmup_t", self.warmup_t, 0, lo_text=">= 0 (timm's TanhLRScheduler asserts it)")
         w, m = self.warmup_t, self.cycle_mul
         raises = geometry_of(self.t_initial, m).singular if m < 1.0 else None
         if raises is not None and w >= raises and not self.warmup_prefix:
@@ -275,7 +284,7 @@ class StepLRScheduler(_Timm):
     is constant after the warmup (timm's factory ``"constant"``). Refused beyond timm:
     ``decay_t < 1`` (several decays per step), a float ``decay_t`` that is no fraction
     ``P / Q`` (``P Q < 2**31``) to float precision, ``decay_rate`` outside ``[0, 1]`` with a
-    fractional ``decay_t``, ``warmup_t < 0``. With an integer ``decay_t`` any finite
+    fractional ``decay_t``. With an integer ``decay_t`` any finite
     ``decay_rate`` is taken (a negative one alternates the sign, one above 1 grows, held at
     ``max(lr, 3e38)``); ``warmup_lr_init`` may be negative.
     """
@@ -347,9 +356,10 @@ class MultiStepLRScheduler(_Timm):
     Quirks reproduced: a milestone ``m`` applies from ``t' = m - 1`` on, one step before
     torch's ``MultiStepLR`` (``decay_t=[10]``: the decayed lr at ``t' = 9``); a milestone
     ``<= 1`` applies from ``t' = 0`` on, but without a warmup step 0 is still the base lr
-    timm writes at construction; repeated milestones decay twice at once. Refused beyond
-    timm: milestones that are not integers ``>= 0`` in non-decreasing order (timm assumes
-    them sorted), a ``|decay_rate| > 1`` whose last lr overflows float32, ``warmup_t < 0``.
+    timm writes at construction; repeated milestones decay twice at once; milestones out of
+    order count as timm's ``bisect_right`` counts them (``decay_t=[6, 2, 9]``: two decays from
+    ``t' = 1``, the 6 counted with the 2; three from ``t' = 8``). Refused beyond timm: milestones
+    that are not integers, a ``|decay_rate| > 1`` whose last lr overflows float32.
     A negative ``decay_rate`` alternates the sign; ``warmup_lr_init`` may be negative.
     """
 
@@ -368,12 +378,10 @@ class MultiStepLRScheduler(_Timm):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = self.name
-        what = "a list of integers >= 0 in non-decreasing order (timm assumes them sorted)"
         if not isinstance(self.decay_t, (list, tuple)):
-            raise c.fail(n, "decay_t", self.decay_t, what)
-        ms = [c.integer(n, f"decay_t[{k}]", m, 0) for k, m in enumerate(self.decay_t)]
-        if any(b < a for a, b in zip(ms, ms[1:])):
-            raise c.fail(n, "decay_t", self.decay_t, what)
+            raise c.fail(n, "decay_t", self.decay_t, "a list of integers (timm bisects it; in any order)")
+        ms = [c.integer(n, f"decay_t[{k}]", m, -(2**63), lo_text="(timm bisects it; in any order)")
+              for k, m in enumerate(self.decay_t)]
         self._set("decay_t", tuple(ms))
         self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate))
         if abs(self.decay_rate) > 1.0 and ms:
@@ -394,8 +402,11 @@ class MultiStepLRScheduler(_Timm):
         lr, rate, ms = self.lr, self.decay_rate, self.decay_t
         main: Node = Constant(lr)
         if ms and rate != 1.0:
-            pieces: list[Node] = [Constant(lr * rate**k) for k in range(len(ms) + 1)]
-            main = Join(pieces, [max(m - 1, 0) for m in ms], [f"milestone {m}" for m in ms], shift=False)
+            # bisect_right(decay_t, x) is non-decreasing in x, in whatever order decay_t is, and
+            # changes only where x reaches a milestone: its level from each distinct one on
+            values = sorted(set(ms))
+            pieces: list[Node] = [Constant(lr * rate**k) for k in [0] + [bisect.bisect_right(ms, v) for v in values]]
+            main = Join(pieces, [max(v - 1, 0) for v in values], [f"milestone {v}" for v in values], shift=False)
         return _timm_warmup(self, main, lr)
 
 

@@ -21,6 +21,7 @@ import numbers
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
@@ -62,31 +63,43 @@ def _every(name: str, key: str, value: Any) -> int:
     return n
 
 
+def _met_every(step_size: float) -> int:
+    """The steps ``t`` where torch's ``t % step_size == 0`` holds are the multiples of this
+    integer: ``|step_size|`` written ``p / q`` in lowest terms (a float's ``q`` is a power of 2)
+    gives ``p`` (``2.5``: 5; ``0.5``: 1; ``0.1``: 3602879701896397, as Python's exact ``%`` finds)."""
+    return Fraction(abs(step_size)).numerator
+
+
 @register
 @dataclass(frozen=True)
 class StepLR(Relative):
     """``lr * gamma ** (t // step_size)`` for any finite ``gamma``; a ``|gamma| > 1`` holds
     ``max(lr, 3e38)``, ``gamma=0`` is 0 from ``step_size`` on, a negative one alternates the sign;
-    a negative ``step_size`` acts as its absolute value (torch tests ``t % step_size == 0``)."""
+    a negative ``step_size`` acts as its absolute value (torch tests ``t % step_size == 0``), a
+    fractional one decays where that test holds: at the multiples of its numerator in lowest
+    terms (``2.5``: every 5 steps; ``0.5``: every step; ``0.1``: every 3602879701896397 steps)."""
 
     name: ClassVar[str] = "torch.StepLR"
-    step_size: int
+    step_size: float
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("step_size", _every(self.name, "step_size", self.step_size))
+        v = self.step_size
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v == 0:
+            raise c.fail(self.name, "step_size", v, "a finite number other than 0 (torch tests t % step_size == 0)")
+        self._set("step_size", int(v) if isinstance(v, numbers.Integral) else float(v))
         self._set("gamma", c.number(self.name, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.gamma <= 0.0:
             return None
         return {"schedule": "warmup_exponential_decay", "peak_value": self.lr, "warmup_steps": 0,
-                "transition_steps": abs(self.step_size), "decay_rate": self.gamma, "staircase": True,
+                "transition_steps": _met_every(self.step_size), "decay_rate": self.gamma, "staircase": True,
                 "end_value": growth_ceiling(self.lr, self.gamma)}
 
     def compose(self) -> Node:
-        return powers(self.lr, self.gamma, abs(self.step_size))
+        return powers(self.lr, self.gamma, _met_every(self.step_size))
 
 
 @register
