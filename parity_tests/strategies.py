@@ -316,6 +316,7 @@ _INT_FIELDS = {
     "cycle_steps", "cycle_limit", "hold_steps",
 }
 _STR_FIELDS = {"warmup_shape", "decay_shape", "anneal", "shape"}
+_BOOL_FIELDS = {"staircase", "cycle_momentum", "zero_tail"}
 _NULLABLE = {"end_value", "timescale", "cycle_limit"}  # None is valid (in some configs)
 _BASE_FIELDS = {"base", "schedules", "boundaries"}
 
@@ -335,7 +336,7 @@ def required_of(name: str) -> list[str]:
 def _numeric_fields(name: str) -> list[str]:
     return [
         f for f in fields_of(name)
-        if f not in _STR_FIELDS and f not in _BASE_FIELDS and f != "staircase"
+        if f not in _STR_FIELDS and f not in _BASE_FIELDS and f not in _BOOL_FIELDS
     ]
 
 
@@ -346,7 +347,7 @@ def _nonfinite(draw):
 def _wrong_type(draw, key: str):
     if key in _STR_FIELDS:
         return draw(st.sampled_from([1, 0.5, None, True, ["linear"], "LINEAR", "", "quadratic", b"linear"]))
-    if key == "staircase":
+    if key in _BOOL_FIELDS:  # True and False are valid there
         return draw(st.sampled_from([1, 0, 1.0, "True", "false", None, [True]]))
     if key in ("base",):
         return draw(st.sampled_from([1.0, 0, "warmup_constant", None, True, [1.0], {"schedule": "nope"}, {}]))
