@@ -9,7 +9,6 @@ float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -488,21 +487,10 @@ def test_fairseq_negative_shrink_equals_fairseq(kw):
 def test_nanogpt_domain_equals_nanogpt():
     """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
     ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
-    learning_rate, warmup_iters, lr_decay_iters, min_lr = 0.1, 3, 10, -0.02
+    from parity_tests.test_anchor_formulas import nanogpt_lrs
 
-    def get_lr(it: int) -> float:
-        if it < warmup_iters:
-            return learning_rate * (it + 1) / (warmup_iters + 1)
-        if it > lr_decay_iters:
-            return min_lr
-        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
-        assert 0 <= decay_ratio <= 1
-        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
-        return min_lr + coeff * (learning_rate - min_lr)
-
-    _check_lrs([get_lr(it) for it in range(14)], {"schedule": "nanogpt.get_lr", "learning_rate": learning_rate,
-                                                  "warmup_iters": warmup_iters, "lr_decay_iters": lr_decay_iters,
-                                                  "min_lr": min_lr})
+    kw = {"learning_rate": 0.1, "warmup_iters": 3, "lr_decay_iters": 10, "min_lr": -0.02}
+    _check_lrs(nanogpt_lrs(14, **kw), {"schedule": "nanogpt.get_lr", **kw})
 
 
 @pytest.mark.parametrize("kw", [
