@@ -83,9 +83,6 @@ class ScheduleTrainerMixin:
         """HF's scheduler hook: our schedule, sized from ``num_training_steps`` and ``self.args``."""
         if self.lr_scheduler is None:
             opt = self.optimizer if optimizer is None else optimizer
-            # HF creates it on accelerate's AcceleratedOptimizer, a wrapper without torch's step hooks
-            # (ScheduleLR registers one): the torch optimizer inside, whose param groups it shares
-            opt = getattr(opt, "optimizer", opt)
             warmup = int(self.args.get_warmup_steps(num_training_steps))  # 0: HF's default, no warmup set
             self.lr_scheduler = trainer_scheduler(opt, self.lr_schedule, num_training_steps, warmup or None)
             self._created_lr_scheduler = True
