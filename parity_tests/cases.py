@@ -139,14 +139,14 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-_MISSING = sorted({d.name for d in CATALOGUE} ^ set(CASES))
+_MISSING = sorted({d.schedule for d in CATALOGUE} ^ set(CASES))
 if _MISSING:
     raise LookupError(f"parity_tests/cases.py: CASES and the catalogue differ in {_MISSING}; give every schedule cases")
 
 ALL: list[tuple[str, dict[str, Any]]] = [
-    (f"{d.name}-{k}", {"schedule": d.name, **params})
+    (f"{d.schedule}-{k}", {"schedule": d.schedule, **params})
     for d in CATALOGUE
-    for k, params in enumerate(CASES[d.name])
+    for k, params in enumerate(CASES[d.schedule])
 ]
 """(case id, config) for every case of every catalogue schedule, in catalogue order."""
 

@@ -76,18 +76,18 @@ def _words(path: Path) -> set[str]:
     return words
 
 
-@pytest.mark.parametrize("cls", [c for c in SCHEDULES if c.name not in EXEMPT], ids=lambda c: c.name)
+@pytest.mark.parametrize("cls", [c for c in SCHEDULES if c.schedule not in EXEMPT], ids=lambda c: c.schedule)
 def test_each_schedule_is_written_in_at_most_three_files(cls):
     """Its definition, its float64 reference and the catalogue's import line: adding a
     schedule touches these, one line in each front-end module (and its test cases), not a
     dozen mirrors."""
-    names = {cls.name, cls.__name__}
+    names = {cls.schedule, cls.__name__}
     files = sorted(str(p.relative_to(ROOT)) for p in SOURCES.values()
                    if p not in FRONT_ENDS + EXAMPLES and not set(PORTS) & set(p.parents) and names & _words(p))
     assert len(files) <= 3, files
     for path in FRONT_ENDS:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if f"C.{cls.__name__}," in line]
-        assert len(lines) == 1 and lines[0].startswith(f"{cls.name} = "), (path, lines)
+        assert len(lines) == 1 and lines[0].startswith(f"{cls.schedule} = "), (path, lines)
 
 
 def _imports(name: str, path: Path) -> set[str]:

@@ -18,7 +18,7 @@ from warmup_spec.catalogue import CATALOGUE
 from warmup_spec.schedule import Schedule
 from warmup_torch import ScheduleLR, schedulers
 
-NAMES = [d.name for d in CATALOGUE]
+NAMES = [d.schedule for d in CATALOGUE]
 
 
 def _lrs_of_scheduler(front_end):
@@ -55,7 +55,7 @@ FRONT_ENDS = {
 @pytest.mark.parametrize("definition", CATALOGUE, ids=NAMES)
 def test_the_definitions_example_runs_in_every_front_end(definition, kind):
     test = doctest.DocTestParser().get_doctest(
-        inspect.getdoc(definition), {definition.name: FRONT_ENDS[kind](definition.name)}, definition.name, None, 0)
+        inspect.getdoc(definition), {definition.schedule: FRONT_ENDS[kind](definition.schedule)}, definition.schedule, None, 0)
     assert test.examples, f"{definition.__name__} has no example"
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
@@ -66,11 +66,11 @@ def test_the_definitions_example_runs_in_every_front_end(definition, kind):
 def test_signature_and_help_are_the_definitions(definition):
     params = list(inspect.signature(definition).parameters.values())
     for package in (warmup_spec, warmup_jax, warmup_torch):
-        fn = getattr(package, definition.name)
+        fn = getattr(package, definition.schedule)
         assert list(inspect.signature(fn).parameters.values()) == params
         assert inspect.getdoc(fn).startswith(inspect.getdoc(definition).split("\n\n")[0])
         assert "Returns:" in inspect.getdoc(fn)
-    scheduler = getattr(schedulers, definition.name)
+    scheduler = getattr(schedulers, definition.schedule)
     assert list(inspect.signature(scheduler).parameters) == ["optimizer", *(p.name for p in params)]
     assert "optimizer: the wrapped optimizer." in inspect.getdoc(scheduler)
 

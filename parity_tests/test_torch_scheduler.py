@@ -691,11 +691,11 @@ def _params(fn: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
 
 
-@pytest.mark.parametrize("spec_cls", S.CATALOGUE, ids=[c.name for c in S.CATALOGUE])
+@pytest.mark.parametrize("spec_cls", S.CATALOGUE, ids=[c.schedule for c in S.CATALOGUE])
 def test_functional_and_scheduler_signatures_match_the_specs(spec_cls: type[ScheduleSpec]) -> None:
     spec_params = _params(spec_cls)
-    assert _params(getattr(W, spec_cls.name)) == spec_params
-    got = _params(getattr(W.schedulers, spec_cls.name))
+    assert _params(getattr(W, spec_cls.schedule)) == spec_params
+    got = _params(getattr(W.schedulers, spec_cls.schedule))
     assert got[0] == ("optimizer", inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.empty)
     assert got[1:] == spec_params  # every parameter as the definition has it: kinds and defaults
 

@@ -28,7 +28,7 @@ class CycledMomentumWarning(UserWarning):
 
 def _cycled_momentum_message(spec: ScheduleSpec) -> str:
     return (
-        f"{spec.name} cycles the momentum (cycle_momentum=True) as well as the lr, and this optax schedule is "
+        f"{spec.schedule} cycles the momentum (cycle_momentum=True) as well as the lr, and this optax schedule is "
         "the lr alone: in a plain optax optimizer (optax.sgd(schedule, momentum=0.9), optax.adamw(schedule)) "
         "the momentum stays fixed while torch cycles it. Apply both with the matched optimizer pair "
         "(warmup_parity.optimizers.optax_transform(pair, schedule)) or the schedule-driven transformation "
@@ -79,7 +79,7 @@ class JaxSchedule(Displayed):
 def build(spec: ScheduleSpec) -> JaxSchedule:
     """The Optax schedule of a spec: traceable, any integer step (int32 up to ``2**31 - 1``)."""
     if isinstance(spec, MomentumOf):
-        _MOMENTUM_BUILT.add(spec.schedule)
+        _MOMENTUM_BUILT.add(spec.lr_schedule)
     f = spec.compose().array(JAX_OPS, 0, (0, None))  # steps are >= 0
-    as_step, name, floats = JAX_OPS.as_step, spec.name, spec.float_steps()
+    as_step, name, floats = JAX_OPS.as_step, spec.schedule, spec.float_steps()
     return JaxSchedule(spec, lambda count: f(as_step(count, name, floats)))

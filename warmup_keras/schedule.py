@@ -50,7 +50,7 @@ class KerasSchedule(Displayed, keras.optimizers.schedules.LearningRateSchedule):
         self._float_steps = self.spec.float_steps()
 
     def __call__(self, step: Any) -> Any:
-        return self._fn(KERAS_OPS.as_step(step, self.spec.name, self._float_steps))
+        return self._fn(KERAS_OPS.as_step(step, self.spec.schedule, self._float_steps))
 
     def get_config(self) -> dict[str, Any]:
         cfg = spec_to_config(self.spec)

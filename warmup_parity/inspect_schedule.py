@@ -200,7 +200,7 @@ def _avoided_by(spec: Any, params: tuple[str, ...]) -> str:
     own = {f.name for f in fields(spec)} if is_dataclass(spec) else set()
     name = next((p for p in params if p in own), None)
     if name is None:
-        return f" ({spec.name} has no parameter that changes it)"
+        return f" ({spec.schedule} has no parameter that changes it)"
     return f" ({'an' if name[0] in 'aeiou' else 'a'} {name} > 0 avoids it)"
 
 
@@ -219,7 +219,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     try:
         config = spec_to_config(spec)
     except ValueError:  # a user function inside a combinator
-        config = {"schedule": spec.name, "repr": repr(spec)}
+        config = {"schedule": spec.schedule, "repr": repr(spec)}
     end = spec.end_step
     if horizon is None:
         h, note = default_horizon_spec(spec)
@@ -321,7 +321,7 @@ def diagnose(cfg: Any, horizon: int | None = None) -> Diagnosis:
     equivalent = _equivalent(spec, h)
     return Diagnosis(
         equivalent=equivalent,
-        name=spec.name,
+        name=spec.schedule,
         config=config,
         horizon=h,
         horizon_note=note,

@@ -378,7 +378,7 @@ def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, Sch
     implied = momentum_of(spec_of(schedule) if isinstance(schedule, Mapping) else schedule)
     if implied is not None:
         key = pair(spec.name).momentum_key
-        who = implied.schedule.name
+        who = implied.lr_schedule.schedule
         if key is None:
             raise c.fail(who, "cycle_momentum", True,
                          f"False with optimizer pair {spec.name!r} (it has no momentum or b1; torch's "

@@ -35,7 +35,7 @@ user's own ``step -> lr`` function (framework-native: it must be traceable for J
 class ScheduleSpec:
     """Base of every schedule definition (a frozen dataclass; see the module docstring)."""
 
-    name: ClassVar[str]
+    schedule: ClassVar[str]
     """The config and public name (``"warmup_cosine_decay"``)."""
     peak_note: ClassVar[str] = ""
     """What a diagnosis advises when the lr peaks below the nominal peak."""
@@ -97,12 +97,12 @@ class ScheduleSpec:
 
 
 def check_peak(spec: Any, name: str = "peak_value") -> None:
-    spec._set(name, c.number(spec.name, name, getattr(spec, name), 0.0))
+    spec._set(name, c.number(spec.schedule, name, getattr(spec, name), 0.0))
 
 
 def check_warmup(spec: Any, target: float, target_name: str = "peak_value", *, init: bool = True) -> None:
     """Validates ``warmup_steps``, ``warmup_shape`` and (if ``init``) ``init_value`` against ``target``."""
-    n = spec.name
+    n = spec.schedule
     spec._set("warmup_steps", c.integer(n, "warmup_steps", spec.warmup_steps, 0))
     spec._set("warmup_shape", c.choice(n, "warmup_shape", spec.warmup_shape, WARMUP_SHAPES))
     exponential = spec.warmup_shape == "exponential"
@@ -115,12 +115,12 @@ def check_warmup(spec: Any, target: float, target_name: str = "peak_value", *, i
 
 
 def check_total(spec: Any) -> None:
-    n, w = spec.name, spec.warmup_steps
+    n, w = spec.schedule, spec.warmup_steps
     spec._set("total_steps", c.integer(n, "total_steps", spec.total_steps, w + 1, lo_text=f"> warmup_steps ({w})"))
 
 
 def check_end(spec: Any) -> None:
-    spec._set("end_value", c.number(spec.name, "end_value", spec.end_value, 0.0, spec.peak_value))
+    spec._set("end_value", c.number(spec.schedule, "end_value", spec.end_value, 0.0, spec.peak_value))
 
 
 @dataclass(frozen=True)

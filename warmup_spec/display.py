@@ -77,7 +77,7 @@ def schedule_figure(*items: Any, steps: int | range | None = None, labels: Seque
         try:
             label = labels[k] if labels is not None else short_label(spec_to_config(spec))
         except ValueError:  # a user's function inside: no config
-            label = spec.name
+            label = spec.schedule
         ax.plot(np.asarray(x), lr_table(spec, x), lw=1.6, label=label)
     if log:
         ax.set_yscale("log")

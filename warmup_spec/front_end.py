@@ -102,7 +102,7 @@ def _returned(build: Callable[..., object]) -> object:
 def _describe(fn: Callable[..., R], definition: Callable[..., ScheduleSpec], module: str, returns: str,
               returned: object, first: inspect.Parameter | None) -> Callable[..., R]:
     """Names ``fn`` after the definition and gives it the definition's signature and docstring."""
-    name: str = getattr(definition, "name")  # noqa: B009  (a ClassVar of every definition)
+    name: str = getattr(definition, "schedule")  # noqa: B009  (a ClassVar of every definition)
     params = list(inspect.signature(definition).parameters.values())
     fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         ([first] if first is not None else []) + params, return_annotation=returned

@@ -90,14 +90,14 @@ class Ramp(ScheduleSpec):
         [0.1, 0.05, 0.0, 0.0]
     """
 
-    name: ClassVar[str] = "ramp"
+    schedule: ClassVar[str] = "ramp"
     start: float
     end: float
     steps: int
     style: RampStyle = "linear"
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("start", c.number(n, "start", self.start, 0.0))
         self._set("end", c.number(n, "end", self.end, 0.0))
         self._set("steps", c.integer(n, "steps", self.steps, 1))
@@ -121,10 +121,10 @@ class Ramp(ScheduleSpec):
         fields = [f.name for f in dataclasses.fields(cls)]
         unknown = sorted(set(cfg) - set(fields))
         if unknown:
-            raise ValueError(f"{cls.name}: unknown parameter {unknown[0]!r}; valid parameters: {', '.join(fields)}")
+            raise ValueError(f"{cls.schedule}: unknown parameter {unknown[0]!r}; valid parameters: {', '.join(fields)}")
         missing = [k for k in ("start", "end", "steps") if k not in cfg]
         if missing:
-            raise ValueError(f"{cls.name}: missing required parameter {missing[0]!r}; required: start, end, steps")
+            raise ValueError(f"{cls.schedule}: missing required parameter {missing[0]!r}; required: start, end, steps")
         return cls(**cfg)
 
 
@@ -135,18 +135,18 @@ class MomentumOf(ScheduleSpec):
     ``warmup_jax.build`` evaluate it like any schedule.
 
     Args:
-        schedule: a definition with a ``momentum_node()`` that returns a node.
+        lr_schedule: a definition with a ``momentum_node()`` that returns a node.
     """
 
-    name: ClassVar[str] = "momentum"
-    schedule: ScheduleSpec
+    schedule: ClassVar[str] = "momentum"
+    lr_schedule: ScheduleSpec
 
     def __post_init__(self) -> None:
-        if _momentum_node(self.schedule) is None:
-            raise c.fail(self.name, "schedule", self.schedule, "a schedule that cycles the momentum")
+        if _momentum_node(self.lr_schedule) is None:
+            raise c.fail(self.schedule, "lr_schedule", self.lr_schedule, "a schedule that cycles the momentum")
 
     def compose(self) -> Node:
-        node = _momentum_node(self.schedule)
+        node = _momentum_node(self.lr_schedule)
         assert node is not None  # checked at construction
         return node
 

@@ -71,7 +71,7 @@ class Plateau(ScheduleSpec):
         [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
     """
 
-    name: ClassVar[str] = "torch.ReduceLROnPlateau"
+    schedule: ClassVar[str] = "torch.ReduceLROnPlateau"
     lr: float
     mode: str = "min"
     factor: float = 0.1
@@ -86,7 +86,7 @@ class Plateau(ScheduleSpec):
     warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("lr", c.number(n, "lr", self.lr, 0.0))
         self._set("mode", c.choice(n, "mode", self.mode, ("min", "max")))
         self._set("factor", c.number(n, "factor", self.factor, 0.0, 1.0, hi_open=True))

@@ -91,9 +91,9 @@ class Registry(Mapping[str, type[ScheduleSpec]]):
         self._lazy = {name: module for module, names in ports.items() for name in names}
 
     def register(self, cls: type[ScheduleSpec]) -> None:
-        if self._classes.get(cls.name, cls) is not cls:
-            raise ValueError(f"schedule name {cls.name!r} is registered twice")
-        self._classes[cls.name] = cls
+        if self._classes.get(cls.schedule, cls) is not cls:
+            raise ValueError(f"schedule name {cls.schedule!r} is registered twice")
+        self._classes[cls.schedule] = cls
 
     def __getitem__(self, name: str) -> type[ScheduleSpec]:
         if name in RENAMED:
@@ -121,7 +121,7 @@ _SPEC = TypeVar("_SPEC", bound=type[ScheduleSpec])
 
 
 def register(cls: _SPEC) -> _SPEC:
-    """Class decorator: makes a definition reachable from configs under ``cls.name``."""
+    """Class decorator: makes a definition reachable from configs under ``cls.schedule``."""
     REGISTRY.register(cls)
     return cls
 
@@ -236,10 +236,10 @@ def spec_to_config(spec: ScheduleSpec) -> dict[str, Any]:
         if isinstance(v, (list, tuple)):
             return [conv(x) for x in v]
         if callable(v):
-            raise ValueError(f"{spec.name}: a user function {v!r} has no config; use a spec as base")
+            raise ValueError(f"{spec.schedule}: a user function {v!r} has no config; use a spec as base")
         return v
 
-    return {"schedule": spec.name, **{k: conv(v) for k, v in spec.params().items()}}
+    return {"schedule": spec.schedule, **{k: conv(v) for k, v in spec.params().items()}}
 
 
 def schedule_config(cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -55,13 +55,13 @@ class Schedule(Displayed, Specified):
         except TypeError:
             t = self._float_step(step)  # a port of a library that computes at float steps
         if t < 0:
-            raise ValueError(f"{self.spec.name}: step={t!r} is invalid; expected {self._expected()}")
+            raise ValueError(f"{self.spec.schedule}: step={t!r} is invalid; expected {self._expected()}")
         return self._fn(t)  # type: ignore[arg-type]  # the closed forms compute at floats too
 
     def _float_step(self, step: Any) -> float:
         t = _float(step) if self.spec.float_steps() else math.nan
         if not math.isfinite(t):
-            raise ValueError(f"{self.spec.name}: a non-integer step is invalid; expected {self._expected()}")
+            raise ValueError(f"{self.spec.schedule}: a non-integer step is invalid; expected {self._expected()}")
         return t
 
     def _expected(self) -> str:
@@ -70,7 +70,7 @@ class Schedule(Displayed, Specified):
     @property
     def name(self) -> str:
         """The name of the schedule."""
-        return self.spec.name
+        return self.spec.schedule
 
     def config(self) -> dict[str, Any]:
         """The config mapping of the spec; ``ValueError`` if a base is a user function."""

@@ -61,7 +61,7 @@ def _same_run(a: ScheduleSpec, b: ScheduleSpec, updates: int) -> bool:
 
 
 def _cannot(trainer: str, spec: ScheduleSpec, why: str) -> ValueError:
-    return ValueError(f"{trainer} cannot express {spec.name}: {why}")
+    return ValueError(f"{trainer} cannot express {spec.schedule}: {why}")
 
 
 def _expressed(trainer: str, spec: ScheduleSpec, candidates: list[dict[str, Any]], updates: int,
@@ -149,7 +149,7 @@ def to_torchtitan(cfg: Any) -> dict[str, Any]:
         {'optimizer': {'lr': 0.001}, 'training': {'steps': 500}, 'lr_scheduler': {'decay_type': 'cosine'}}
     """
     spec = spec_of(cfg)
-    if spec.name != TITAN:
+    if spec.schedule != TITAN:
         spec = _expressed("torchtitan", spec, _titan_candidates(spec), spec.end_step or 0,
                           "its schedule is a linear warmup from lr / W reaching lr at update W - 1, a stable lr, "
                           "then a linear, sqrt or cosine decay to min_lr_factor * lr at update total_steps")
@@ -210,7 +210,7 @@ def to_maxtext(cfg: Any) -> dict[str, Any]:
          'wsd_decay_steps_fraction': 0.1, 'wsd_decay_style': 'linear'}
     """
     spec = spec_of(cfg)
-    if spec.name != MAXTEXT:
+    if spec.schedule != MAXTEXT:
         spec = _expressed("MaxText", spec, _maxtext_candidates(spec), (spec.end_step or 0) + 1,
                           "its schedules are a linear warmup from 0, then a cosine (or stable and WSD decay) "
                           "to learning_rate_final_fraction of the peak at the last step")

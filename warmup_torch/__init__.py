@@ -71,7 +71,7 @@ _OLD_NAMES: dict[str, tuple[str, Callable[[], Any]]] = {
     "scale": ("warmup_torch.scaled", lambda: host.scaled),
 }
 for _definition in CATALOGUE:  # the LRScheduler classes <Name>LR (OneCycleLR hid torch's own)
-    _OLD_NAMES[_definition.__name__ + "LR"] = (f"warmup_torch.schedulers.{_definition.name}",
+    _OLD_NAMES[_definition.__name__ + "LR"] = (f"warmup_torch.schedulers.{_definition.schedule}",
                                                 functools.partial(_old_class, _definition))
 _OLD_NAMES["ScaleLR"] = _OLD_NAMES.pop("ScaledLR")  # scale was renamed scaled
 __getattr__ = renamed(__name__, _OLD_NAMES)

@@ -54,7 +54,7 @@ def scheduler_from_config(
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)])
         >>> sched = scheduler_from_config(opt, {"schedule": "warmup_cosine_decay", "peak_value": 1.0,
         ...                                     "warmup_steps": 2, "total_steps": 6})
-        >>> sched.spec.name, opt.param_groups[0]["lr"]
+        >>> sched.spec.schedule, opt.param_groups[0]["lr"]
         ('warmup_cosine_decay', 0.0)
     """
     schedule = [spec_of(c) for c in cfg] if isinstance(cfg, (list, tuple)) else spec_of(cfg)

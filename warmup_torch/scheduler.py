@@ -168,7 +168,7 @@ def _hyper_writer(
         implied = momentum_of(f.spec)
         if implied is not None and "momentum" in given:
             raise ValueError(
-                f"ScheduleLR: hyper['momentum'] is invalid with {f.spec.name}, which cycles the momentum "
+                f"ScheduleLR: hyper['momentum'] is invalid with {f.spec.schedule}, which cycles the momentum "
                 "itself (cycle_momentum=True); expected one of them"
             )
         group = {k: Schedule(v) for k, v in given.items()}
@@ -178,7 +178,7 @@ def _hyper_writer(
     config = {k: hyper_config(v) for k, v in given.items()} or None
     if not any(per_group):
         return config, None
-    cycling = next((f.spec.name for f in schedules if momentum_of(f.spec) is not None), None)
+    cycling = next((f.spec.schedule for f in schedules if momentum_of(f.spec) is not None), None)
     return config, HyperWriter(optimizer, per_group, owner=cycling or "ScheduleLR", fresh=fresh,
                                cycled=cycling is not None)
 

@@ -64,7 +64,7 @@ class Relative(ScheduleSpec):
     lr: float
 
     def __post_init__(self) -> None:
-        self._set("lr", c.number(self.name, "lr", self.lr, 0.0))
+        self._set("lr", c.number(self.schedule, "lr", self.lr, 0.0))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "lr", self.lr

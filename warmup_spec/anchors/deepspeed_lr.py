@@ -44,7 +44,7 @@ def _warmup(warmup_type: str, lo: float, hi: float, steps: int) -> Node:
 
 
 def _check_warmup(spec: ScheduleSpec) -> None:
-    n = spec.name
+    n = spec.schedule
     spec._set("warmup_num_steps", c.integer(n, "warmup_num_steps", spec.warmup_num_steps, 1))  # type: ignore[attr-defined]
     spec._set("warmup_type", c.choice(n, "warmup_type", spec.warmup_type, WARMUP_TYPES))  # type: ignore[attr-defined]
 
@@ -86,14 +86,14 @@ class WarmupLR(ScheduleSpec):
         [0.0, 0.0, 0.1505, 0.5, 1.0, 1.0]
     """
 
-    name: ClassVar[str] = "deepspeed.WarmupLR"
+    schedule: ClassVar[str] = "deepspeed.WarmupLR"
     warmup_max_lr: float
     warmup_min_lr: float = 0.0
     warmup_num_steps: int = 1000
     warmup_type: WarmupType = "log"
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
         self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
         _check_warmup(self)
@@ -133,7 +133,7 @@ class WarmupDecayLR(ScheduleSpec):
         [0.0, 0.0, 0.1, 1.0, 0.5, 0.0, 0.0]
     """
 
-    name: ClassVar[str] = "deepspeed.WarmupDecayLR"
+    schedule: ClassVar[str] = "deepspeed.WarmupDecayLR"
     total_num_steps: int
     warmup_min_lr: float = 0.0
     warmup_max_lr: float = 0.001
@@ -141,7 +141,7 @@ class WarmupDecayLR(ScheduleSpec):
     warmup_type: WarmupType = "log"
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
         self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
         self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
@@ -191,7 +191,7 @@ class WarmupCosineLR(Relative):
         [0.0, 0.1, 1.0, 0.9997, 0.5, 0.0, 0.0]
     """
 
-    name: ClassVar[str] = "deepspeed.WarmupCosineLR"
+    schedule: ClassVar[str] = "deepspeed.WarmupCosineLR"
     total_num_steps: int
     warmup_min_ratio: float = 0.0
     warmup_num_steps: int = 1000
@@ -200,7 +200,7 @@ class WarmupCosineLR(Relative):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
         self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio))
         self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio))
@@ -242,14 +242,14 @@ class LRRangeTest(ScheduleSpec):
         [1.0, 1.0, 2.0, 3.0]
     """
 
-    name: ClassVar[str] = "deepspeed.LRRangeTest"
+    schedule: ClassVar[str] = "deepspeed.LRRangeTest"
     lr_range_test_min_lr: float = 1e-3
     lr_range_test_step_size: int = 2000
     lr_range_test_step_rate: float = 1.0
     lr_range_test_staircase: bool = False
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr))
         self._set("lr_range_test_step_size", c.integer(n, "lr_range_test_step_size", self.lr_range_test_step_size, 1))
         self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate))
@@ -322,7 +322,7 @@ class OneCycle(ScheduleSpec):
         [1.0, 5.5, 10.0, 5.5, 1.0, 0.5]
     """
 
-    name: ClassVar[str] = "deepspeed.OneCycle"
+    schedule: ClassVar[str] = "deepspeed.OneCycle"
     cycle_min_lr: float
     cycle_max_lr: float
     decay_lr_rate: float = 0.0
@@ -333,7 +333,7 @@ class OneCycle(ScheduleSpec):
     decay_step_size: int = 0
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr))
         self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr))
         self._set("decay_lr_rate", c.number(n, "decay_lr_rate", self.decay_lr_rate, 0.0))

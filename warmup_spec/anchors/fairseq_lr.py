@@ -30,7 +30,7 @@ def _one_lr(spec: Any) -> None:
     lr = spec.lr
     if isinstance(lr, (list, tuple)):
         if len(lr) != 1:
-            raise c.fail(spec.name, "lr", lr, "a number or a list of one number (fairseq: use the 'fixed' "
+            raise c.fail(spec.schedule, "lr", lr, "a number or a list of one number (fairseq: use the 'fixed' "
                          "scheduler for one lr per epoch)")
         spec._set("lr", lr[0])
 
@@ -58,14 +58,14 @@ class InverseSqrt(Relative):
         [0.0, 0.5, 1.0, 0.5]
     """
 
-    name: ClassVar[str] = "fairseq.inverse_sqrt"
+    schedule: ClassVar[str] = "fairseq.inverse_sqrt"
     warmup_updates: int = 4000
     warmup_init_lr: float = -1
 
     def __post_init__(self) -> None:
         _one_lr(self)
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 1))
         self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
 
@@ -121,7 +121,7 @@ class Cosine(Relative):
         [1.0, 0.5, 0.0002, 0.5, 0.25]
     """
 
-    name: ClassVar[str] = "fairseq.cosine"
+    schedule: ClassVar[str] = "fairseq.cosine"
     warmup_updates: int = 0
     warmup_init_lr: float = -1
     min_lr: float = 0.0
@@ -133,7 +133,7 @@ class Cosine(Relative):
     def __post_init__(self) -> None:
         _one_lr(self)
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 0))
         self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
         self._set("min_lr", c.number(n, "min_lr", self.min_lr))  # fairseq takes any (and caps it at lr)

@@ -61,7 +61,7 @@ def _steps(spec: Any, name: str, optional: bool = False) -> None:
     value = getattr(spec, name)
     if optional and value is None:
         return
-    spec._set(name, c.integer(spec.name, name, value, 0))
+    spec._set(name, c.integer(spec.schedule, name, value, 0))
 
 
 def _cycles(spec: Any, name: str = "num_cycles") -> None:
@@ -69,10 +69,10 @@ def _cycles(spec: Any, name: str = "num_cycles") -> None:
     value = getattr(spec, name)
     what = (f"a finite number k / q with integers |k| <= {MAX_CYCLES_NUMERATOR}, 1 <= q <= "
             f"{MAX_CYCLES_DENOMINATOR} (0.5, 1, 2, 0.25, 0.3, 1.5, ...)")
-    x = c.number(spec.name, name, value, suffix="")
+    x = c.number(spec.schedule, name, value, suffix="")
     fr = Fraction(abs(x)).limit_denominator(MAX_CYCLES_DENOMINATOR)
     if float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
-        raise c.fail(spec.name, name, value, what)
+        raise c.fail(spec.schedule, name, value, what)
     spec._set(name, x)
 
 
@@ -140,7 +140,7 @@ def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any]:
 class GetConstantSchedule(_HF):
     """``lr`` at every step (``_get_constant_lambda``: 1)."""
 
-    name: ClassVar[str] = "transformers.get_constant_schedule"
+    schedule: ClassVar[str] = "transformers.get_constant_schedule"
 
     def compose(self) -> Node:
         return Constant(self.lr)
@@ -157,14 +157,15 @@ class GetConstantScheduleWithWarmup(_HF):
     warms up over the steps below it (``w=2.5``: ``0, 0.4 lr, 0.8 lr``, then ``lr``).
     """
 
-    name: ClassVar[str] = "transformers.get_constant_schedule_with_warmup"
+    schedule: ClassVar[str] = "transformers.get_constant_schedule_with_warmup"
     num_warmup_steps: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
         w = self.num_warmup_steps
         if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
-            raise c.fail(self.name, "num_warmup_steps", w, "a finite number of steps (HF compares the step with it)")
+            raise c.fail(self.schedule, "num_warmup_steps", w,
+                         "a finite number of steps (HF compares the step with it)")
         self._set("num_warmup_steps", int(w) if isinstance(w, numbers.Integral) else float(w))
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
@@ -194,7 +195,7 @@ class GetLinearScheduleWithWarmup(_HF):
     from step ``w`` (the lr never reaches ``lr``).
     """
 
-    name: ClassVar[str] = "transformers.get_linear_schedule_with_warmup"
+    schedule: ClassVar[str] = "transformers.get_linear_schedule_with_warmup"
     num_warmup_steps: int
     num_training_steps: int
 
@@ -226,7 +227,7 @@ class GetCosineScheduleWithWarmup(_HF):
     ``_get_cosine_schedule_with_warmup_lr_lambda`` with ``min_lr_rate=0``: the same values.)
     """
 
-    name: ClassVar[str] = "transformers.get_cosine_schedule_with_warmup"
+    schedule: ClassVar[str] = "transformers.get_cosine_schedule_with_warmup"
     num_warmup_steps: int
     num_training_steps: int
     num_cycles: float = 0.5
@@ -261,7 +262,7 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     the port puts HF's own value at those steps.
     """
 
-    name: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
+    schedule: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
     num_warmup_steps: int
     num_training_steps: int
     num_cycles: int = 1
@@ -272,7 +273,7 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
         _steps(self, "num_training_steps")
         n = self.num_cycles
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_HARD_RESTARTS:
-            raise c.fail(self.name, "num_cycles", n, f"an integer in [0, {MAX_HARD_RESTARTS}]")
+            raise c.fail(self.schedule, "num_cycles", n, f"an integer in [0, {MAX_HARD_RESTARTS}]")
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T, n = self.num_warmup_steps, self.num_training_steps, self.num_cycles
@@ -325,7 +326,7 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
     ``ZeroDivisionError`` at ``T``).
     """
 
-    name: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
+    schedule: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
     num_warmup_steps: int
     num_training_steps: int
     lr_end: float = 1e-7
@@ -336,13 +337,13 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
         _steps(self, "num_warmup_steps")
         _steps(self, "num_training_steps")
         lr = self.lr
-        end = c.number(self.name, "lr_end", self.lr_end)
+        end = c.number(self.schedule, "lr_end", self.lr_end)
         if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
-            raise c.fail(self.name, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
+            raise c.fail(self.schedule, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
         self._set("lr_end", end)
-        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
         if self.num_warmup_steps == self.num_training_steps == 0:
-            raise c.fail(self.name, "num_training_steps", 0,
+            raise c.fail(self.schedule, "num_training_steps", 0,
                          "> 0 or > num_warmup_steps (HF divides by T - w = 0 at step 0)")
 
     def equivalent(self) -> dict[str, Any] | None:
@@ -375,7 +376,7 @@ class GetInverseSqrtSchedule(_HF):
     the square root of a negative number).
     """
 
-    name: ClassVar[str] = "transformers.get_inverse_sqrt_schedule"
+    schedule: ClassVar[str] = "transformers.get_inverse_sqrt_schedule"
     num_warmup_steps: int
     timescale: float | None = None
 
@@ -383,7 +384,7 @@ class GetInverseSqrtSchedule(_HF):
         super().__post_init__()
         _steps(self, "num_warmup_steps")
         if self.timescale is not None:
-            self._set("timescale", c.number(self.name, "timescale", self.timescale, 0.0, lo_open=True))
+            self._set("timescale", c.number(self.schedule, "timescale", self.timescale, 0.0, lo_open=True))
 
     def equivalent(self) -> dict[str, Any] | None:
         w = self.num_warmup_steps
@@ -398,7 +399,7 @@ class GetInverseSqrtSchedule(_HF):
 
 def _min_lr_rate(spec: Any) -> float:
     """HF's ``min_lr_rate``: given, or ``min_lr / optimizer.defaults["lr"]``; exactly one of them."""
-    name, lo, rate = spec.name, spec.min_lr, spec.min_lr_rate
+    name, lo, rate = spec.schedule, spec.min_lr, spec.min_lr_rate
     if lo is not None and rate is not None:  # HF: "Only one of min_lr or min_lr_rate should be set"
         raise c.fail(name, "min_lr", lo, "None when min_lr_rate is set (only one of them)")
     if lo is None and rate is None:  # HF: "One of min_lr or min_lr_rate should be set ..."
@@ -425,7 +426,7 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     held at 0 where it goes below (HF's ``max(0, factor)``).
     """
 
-    name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
+    schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
     num_warmup_steps: int
     num_training_steps: int
     num_cycles: float = 0.5
@@ -467,7 +468,7 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
       starts the warmup below 0 (not held).
     """
 
-    name: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
+    schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
     num_warmup_steps: int
     num_training_steps: int
     num_cycles: float = 0.5
@@ -482,7 +483,7 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         _cycles(self)
         _min_lr_rate(self)
         if self.warmup_lr_rate is not None:
-            self._set("warmup_lr_rate", c.number(self.name, "warmup_lr_rate", self.warmup_lr_rate))
+            self._set("warmup_lr_rate", c.number(self.schedule, "warmup_lr_rate", self.warmup_lr_rate))
 
     def compose(self) -> Node:
         w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
@@ -522,7 +523,7 @@ class GetWsdSchedule(_HF):
     below it, then ``m lr < 0`` after the decay. Refused here: a negative ``num_stable_steps``.
     """
 
-    name: ClassVar[str] = "transformers.get_wsd_schedule"
+    schedule: ClassVar[str] = "transformers.get_wsd_schedule"
     num_warmup_steps: int
     num_decay_steps: int
     num_training_steps: int | None = None
@@ -540,10 +541,10 @@ class GetWsdSchedule(_HF):
         _steps(self, "num_stable_steps", optional=True)
         if self.num_training_steps is None and self.num_stable_steps is None:
             # HF: "Either num_training_steps or num_stable_steps must be specified."
-            raise c.fail(self.name, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
-        self._set("warmup_type", c.choice(self.name, "warmup_type", self.warmup_type, WSD_SHAPES))
-        self._set("decay_type", c.choice(self.name, "decay_type", self.decay_type, WSD_SHAPES))
-        self._set("min_lr_ratio", c.number(self.name, "min_lr_ratio", self.min_lr_ratio))
+            raise c.fail(self.schedule, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
+        self._set("warmup_type", c.choice(self.schedule, "warmup_type", self.warmup_type, WSD_SHAPES))
+        self._set("decay_type", c.choice(self.schedule, "decay_type", self.decay_type, WSD_SHAPES))
+        self._set("min_lr_ratio", c.number(self.schedule, "min_lr_ratio", self.min_lr_ratio))
         _cycles(self)
 
     def stable_steps(self) -> int:
@@ -586,39 +587,23 @@ class GetWsdSchedule(_HF):
 # --- get_scheduler ------------------------------------------------------------------
 
 SCHEDULER_TYPES: dict[str, str] = {
-    "linear": GetLinearScheduleWithWarmup.name,
-    "cosine": GetCosineScheduleWithWarmup.name,
-    "cosine_with_restarts": GetCosineWithHardRestartsScheduleWithWarmup.name,
-    "polynomial": GetPolynomialDecayScheduleWithWarmup.name,
-    "constant": GetConstantSchedule.name,
-    "constant_with_warmup": GetConstantScheduleWithWarmup.name,
-    "inverse_sqrt": GetInverseSqrtSchedule.name,
-    "cosine_with_min_lr": GetCosineWithMinLrScheduleWithWarmup.name,
-    "cosine_warmup_with_min_lr": GetCosineWithMinLrScheduleWithWarmupLrRate.name,
-    "warmup_stable_decay": GetWsdSchedule.name,
+    "linear": GetLinearScheduleWithWarmup.schedule,
+    "cosine": GetCosineScheduleWithWarmup.schedule,
+    "cosine_with_restarts": GetCosineWithHardRestartsScheduleWithWarmup.schedule,
+    "polynomial": GetPolynomialDecayScheduleWithWarmup.schedule,
+    "constant": GetConstantSchedule.schedule,
+    "constant_with_warmup": GetConstantScheduleWithWarmup.schedule,
+    "inverse_sqrt": GetInverseSqrtSchedule.schedule,
+    "cosine_with_min_lr": GetCosineWithMinLrScheduleWithWarmup.schedule,
+    "cosine_warmup_with_min_lr": GetCosineWithMinLrScheduleWithWarmupLrRate.schedule,
+    "warmup_stable_decay": GetWsdSchedule.schedule,
 }
 """``SchedulerType`` value -> port (all of 5.24's but ``reduce_lr_on_plateau`` and ``greedy``,
 which follow a metric)."""
 
 
-class _ScheduleName:
-    """``name`` of :class:`GetScheduler`: HF's parameter (the ``SchedulerType``, a dataclass field
-    kept in ``_scheduler_name``) shares its name with every spec's schedule name, which
-    ``spec.name`` keeps returning (error texts, configs, the registry)."""
-
-    def __init__(self, schedule: str) -> None:
-        self.schedule, self.ready = schedule, False
-
-    def __get__(self, obj: Any, objtype: Any = None) -> str:
-        if obj is None and not self.ready:  # while @dataclass reads the default: none, a required field
-            raise AttributeError("name")
-        return self.schedule
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__["_scheduler_name"] = value
-
-
-@dataclass(frozen=True, eq=False, repr=False)
+@register
+@dataclass(frozen=True)
 class GetScheduler(_HF):
     """``transformers.get_scheduler(name, optimizer, num_warmup_steps, num_training_steps,
     scheduler_specific_kwargs)``: the ``get_*`` function of ``name`` (a ``SchedulerType``
@@ -636,14 +621,15 @@ class GetScheduler(_HF):
     ``"reduce_lr_on_plateau"`` and ``"greedy"`` follow a metric: refused.
     """
 
-    name: str = _ScheduleName("transformers.get_scheduler")  # type: ignore[assignment,misc]
+    schedule: ClassVar[str] = "transformers.get_scheduler"
+    name: str
     num_warmup_steps: int | None = None
     num_training_steps: int | None = None
     scheduler_specific_kwargs: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n, kind = self.name, self.scheduler_name
+        n, kind = self.schedule, self.name
         kind = c.choice(n, "name", kind, tuple(SCHEDULER_TYPES))
         w, T, given = self.num_warmup_steps, self.num_training_steps, self.scheduler_specific_kwargs
         if given is not None and not isinstance(given, dict):
@@ -670,31 +656,15 @@ class GetScheduler(_HF):
         object.__setattr__(self, "_inner", inner)
 
     @property
-    def scheduler_name(self) -> Any:
-        """HF's ``name`` argument (``"cosine"``, ...)."""
-        return self.__dict__["_scheduler_name"]
-
-    @property
     def inner(self) -> Relative:
         """The port of the ``get_*`` function ``name`` maps to, with HF's arguments."""
         inner: Relative = self.__dict__["_inner"]
         return inner
 
-    def params(self) -> dict[str, Any]:
-        return {"lr": self.lr, "name": self.scheduler_name, "num_warmup_steps": self.num_warmup_steps,
-                "num_training_steps": self.num_training_steps,
-                "scheduler_specific_kwargs": self.scheduler_specific_kwargs}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, GetScheduler) and other.params() == self.params()
-
     def __hash__(self) -> int:
         kwargs = self.scheduler_specific_kwargs
         frozen = None if kwargs is None else tuple(sorted((str(k), repr(v)) for k, v in kwargs.items()))
-        return hash((type(self), self.lr, self.scheduler_name, self.num_warmup_steps, self.num_training_steps, frozen))
-
-    def __repr__(self) -> str:
-        return "GetScheduler(" + ", ".join(f"{k}={v!r}" for k, v in self.params().items()) + ")"
+        return hash((type(self), self.lr, self.name, self.num_warmup_steps, self.num_training_steps, frozen))
 
     def compose(self) -> Node:
         return self.inner.compose()
@@ -703,5 +673,3 @@ class GetScheduler(_HF):
         return self.inner.warmup()
 
 
-GetScheduler.__dict__["name"].ready = True
-register(GetScheduler)

@@ -74,11 +74,11 @@ float32 forms would read it as 0."""
 
 def _value(spec: ScheduleSpec, name: str) -> None:
     """A learning rate or a ratio: any finite number (Keras takes any)."""
-    spec._set(name, c.number(spec.name, name, getattr(spec, name)))
+    spec._set(name, c.number(spec.schedule, name, getattr(spec, name)))
 
 
 def _steps(spec: ScheduleSpec, name: str, lo: int = 1) -> None:
-    spec._set(name, c.integer(spec.name, name, getattr(spec, name), lo))
+    spec._set(name, c.integer(spec.schedule, name, getattr(spec, name), lo))
 
 
 class _Keras(ScheduleSpec):
@@ -100,7 +100,7 @@ class ExponentialDecay(_Keras):
     ``decay_rate <= 0`` (0 from step 1 on, ``NaN`` below 0 in Keras) is refused.
     """
 
-    name: ClassVar[str] = "keras.ExponentialDecay"
+    schedule: ClassVar[str] = "keras.ExponentialDecay"
     initial_learning_rate: float
     decay_steps: int
     decay_rate: float
@@ -109,8 +109,8 @@ class ExponentialDecay(_Keras):
     def __post_init__(self) -> None:
         _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
-        self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0, lo_open=True))
-        self._set("staircase", c.flag(self.name, "staircase", self.staircase))
+        self._set("decay_rate", c.number(self.schedule, "decay_rate", self.decay_rate, 0.0, lo_open=True))
+        self._set("staircase", c.flag(self.schedule, "staircase", self.staircase))
 
     def equivalent(self) -> dict[str, Any] | None:
         p, rate = self.initial_learning_rate, self.decay_rate
@@ -143,7 +143,7 @@ class InverseTimeDecay(_Keras):
     ``k = initial_learning_rate * s``, sampled at each stair's first step with ``staircase``.
     """
 
-    name: ClassVar[str] = "keras.InverseTimeDecay"
+    schedule: ClassVar[str] = "keras.InverseTimeDecay"
     initial_learning_rate: float
     decay_steps: int
     decay_rate: float
@@ -152,8 +152,8 @@ class InverseTimeDecay(_Keras):
     def __post_init__(self) -> None:
         _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
-        self._set("decay_rate", c.number(self.name, "decay_rate", self.decay_rate, 0.0))
-        self._set("staircase", c.flag(self.name, "staircase", self.staircase))
+        self._set("decay_rate", c.number(self.schedule, "decay_rate", self.decay_rate, 0.0))
+        self._set("staircase", c.flag(self.schedule, "staircase", self.staircase))
 
     def compose(self) -> Node:
         p, rate, n = self.initial_learning_rate, self.decay_rate, self.decay_steps
@@ -199,13 +199,13 @@ class PiecewiseConstantDecay(_Keras):
     overlapping ranges otherwise), values finite ``>= 0``.
     """
 
-    name: ClassVar[str] = "keras.PiecewiseConstantDecay"
+    schedule: ClassVar[str] = "keras.PiecewiseConstantDecay"
     step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
     boundaries: Sequence[int]
     values: Sequence[float]
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         if not isinstance(self.values, (list, tuple)) or len(self.values) < 2:
             raise c.fail(n, "values", self.values, "a list of at least 2 learning rates")
         vs = tuple(c.number(n, f"values[{k}]", v) for k, v in enumerate(self.values))
@@ -250,7 +250,7 @@ class PolynomialDecay(_Keras):
     decay_steps) ** power * c ** -power``, a periodic polynomial times stairs of ``c ** -power``.
     """
 
-    name: ClassVar[str] = "keras.PolynomialDecay"
+    schedule: ClassVar[str] = "keras.PolynomialDecay"
     initial_learning_rate: float
     decay_steps: int
     end_learning_rate: float = 0.0001
@@ -258,7 +258,7 @@ class PolynomialDecay(_Keras):
     cycle: bool = False
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         _value(self, "initial_learning_rate")
         _steps(self, "decay_steps")
         _value(self, "end_learning_rate")
@@ -314,7 +314,7 @@ class CosineDecay(_Keras):
     unused). Keras computes its cosine in float32 even with ``floatx="float64"`` on JAX.
     """
 
-    name: ClassVar[str] = "keras.CosineDecay"
+    schedule: ClassVar[str] = "keras.CosineDecay"
     initial_learning_rate: float
     decay_steps: int
     alpha: float = 0.0
@@ -407,7 +407,7 @@ class CosineDecayRestarts(_Keras):
     after finitely many cycles), ``m_mul`` in ``(0, 1]``, ``alpha`` in ``[0, 1]``.
     """
 
-    name: ClassVar[str] = "keras.CosineDecayRestarts"
+    schedule: ClassVar[str] = "keras.CosineDecayRestarts"
     initial_learning_rate: float
     first_decay_steps: int
     t_mul: float = 2.0
@@ -417,8 +417,8 @@ class CosineDecayRestarts(_Keras):
     def __post_init__(self) -> None:
         _value(self, "initial_learning_rate")
         _steps(self, "first_decay_steps")
-        self._set("t_mul", c.number_or(self.name, "t_mul", self.t_mul, 1.0, MIN_T_MUL, MAX_T_MUL))
-        self._set("m_mul", c.number(self.name, "m_mul", self.m_mul, 0.0, lo_open=True))
+        self._set("t_mul", c.number_or(self.schedule, "t_mul", self.t_mul, 1.0, MIN_T_MUL, MAX_T_MUL))
+        self._set("m_mul", c.number(self.schedule, "m_mul", self.m_mul, 0.0, lo_open=True))
         _value(self, "alpha")
 
     def float_steps(self) -> bool:

@@ -76,7 +76,7 @@ class LinearWarmupStableDecay(Relative):
         [0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 0.8, 0.6, 0.4, 0.2, 0.0, -0.2]
     """
 
-    name: ClassVar[str] = "torchtitan.linear_warmup_stable_decay"
+    schedule: ClassVar[str] = "torchtitan.linear_warmup_stable_decay"
     warmup_steps: int = field(default=200, kw_only=True)
     total_steps: int = field(kw_only=True)
     decay_ratio: float | None = field(default=None, kw_only=True)
@@ -85,7 +85,7 @@ class LinearWarmupStableDecay(Relative):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         # torchtitan takes a negative warmup: no warmup, and with decay_ratio None more decay
         # steps than total_steps (the decay starts part-way at update 0)
         self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, -(2**63), lo_text="of any sign"))
@@ -184,7 +184,7 @@ class CreateLearningRateSchedule(ScheduleSpec):
         [0.0, 0.5, 1.0, 0.1, 0.0, 0.0]
     """
 
-    name: ClassVar[str] = "maxtext.create_learning_rate_schedule"
+    schedule: ClassVar[str] = "maxtext.create_learning_rate_schedule"
     learning_rate: float = 3.0e-5
     lr_schedule_type: Literal["cosine", "wsd"] = "cosine"
     learning_rate_final_fraction: float = 0.1
@@ -195,7 +195,7 @@ class CreateLearningRateSchedule(ScheduleSpec):
     steps: int = 150_001
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("learning_rate", c.number(n, "learning_rate", self.learning_rate, 0.0))
         self._set("lr_schedule_type", c.choice(n, "lr_schedule_type", self.lr_schedule_type, ("cosine", "wsd")))
         self._set("learning_rate_final_fraction",  # MaxText's config: any float
@@ -306,7 +306,7 @@ class GetLr(ScheduleSpec):
         [3.3333, 6.6667, 10.0, 5.5, 1.0, 1.0]
     """
 
-    name: ClassVar[str] = "nanogpt.get_lr"
+    schedule: ClassVar[str] = "nanogpt.get_lr"
     learning_rate: float = 6e-4
     warmup_iters: int = 2000
     lr_decay_iters: int = 600000
@@ -314,7 +314,7 @@ class GetLr(ScheduleSpec):
     decay_lr: bool = True
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("learning_rate", c.number(n, "learning_rate", self.learning_rate, 0.0))
         self._set("warmup_iters", c.integer(n, "warmup_iters", self.warmup_iters, 0))
         w = self.warmup_iters

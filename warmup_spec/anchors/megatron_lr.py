@@ -69,7 +69,7 @@ class OptimizerParamScheduler(ScheduleSpec):
         [0.0, 5.0, 10.0, 5.5, 1.0, 1.0]
     """
 
-    name: ClassVar[str] = "megatron.OptimizerParamScheduler"
+    schedule: ClassVar[str] = "megatron.OptimizerParamScheduler"
     init_lr: float
     max_lr: float
     min_lr: float
@@ -80,7 +80,7 @@ class OptimizerParamScheduler(ScheduleSpec):
     lr_wsd_decay_style: WsdStyle | None = None
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
         self._set("max_lr", c.number(n, "max_lr", self.max_lr, self.min_lr))
         self._set("init_lr", c.number(n, "init_lr", self.init_lr, None, self.max_lr))  # Megatron: <= max_lr only

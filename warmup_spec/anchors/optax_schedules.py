@@ -42,7 +42,7 @@ from warmup_spec.registry import base_of, register, spec_from_config
 
 def _value(spec: Any, name: str) -> None:
     """A finite value (an lr, a ratio): optax takes any number."""
-    spec._set(name, c.number(spec.name, name, getattr(spec, name)))
+    spec._set(name, c.number(spec.schedule, name, getattr(spec, name)))
 
 
 def _step(schedule: str, name: str, value: Any, lo: int | None = None) -> int:
@@ -53,7 +53,7 @@ def _step(schedule: str, name: str, value: Any, lo: int | None = None) -> int:
 
 
 def _int(spec: Any, name: str, lo: int | None = None) -> None:
-    spec._set(name, _step(spec.name, name, getattr(spec, name), lo))
+    spec._set(name, _step(spec.schedule, name, getattr(spec, name), lo))
 
 
 def _boundary(schedule: str, name: str, key: Any) -> int:
@@ -72,7 +72,7 @@ def _boundaries_and_scales(spec: Any) -> None:
     table = spec.boundaries_and_scales
     if table is None:
         return
-    n = spec.name
+    n = spec.schedule
     if not isinstance(table, Mapping):
         raise c.fail(n, "boundaries_and_scales", table, "a mapping {step: scale} or None")
     out: dict[int, float] = {}
@@ -175,9 +175,9 @@ def _peak(spec: Any, *names: str) -> tuple[str, float] | None:
 def _check_exponential(spec: Any) -> None:
     """``exponential_decay``'s parameters (also those of its warmup variant)."""
     _int(spec, "transition_steps")
-    spec._set("decay_rate", c.number(spec.name, "decay_rate", spec.decay_rate, 0.0))
+    spec._set("decay_rate", c.number(spec.schedule, "decay_rate", spec.decay_rate, 0.0))
     _int(spec, "transition_begin")
-    spec._set("staircase", c.flag(spec.name, "staircase", spec.staircase))
+    spec._set("staircase", c.flag(spec.schedule, "staircase", spec.staircase))
     if spec.end_value is not None:
         _value(spec, "end_value")
 
@@ -211,7 +211,7 @@ class ConstantSchedule(_Optax):
     Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8).
     """
 
-    name: ClassVar[str] = "optax.constant_schedule"
+    schedule: ClassVar[str] = "optax.constant_schedule"
     value: float
 
     def __post_init__(self) -> None:
@@ -238,7 +238,7 @@ class PolynomialSchedule(_Optax):
     ``end_value`` (``0.0003 -> 1e-6`` over 257 steps), its x64 one at ``NaN``; we give ``end_value``.
     """
 
-    name: ClassVar[str] = "optax.polynomial_schedule"
+    schedule: ClassVar[str] = "optax.polynomial_schedule"
     init_value: float
     end_value: float
     power: float
@@ -248,7 +248,7 @@ class PolynomialSchedule(_Optax):
     def __post_init__(self) -> None:
         _value(self, "init_value")
         _value(self, "end_value")
-        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
         _int(self, "transition_steps")
         _int(self, "transition_begin")
 
@@ -269,7 +269,7 @@ class LinearSchedule(_Optax):
     <= 0`` is ``init_value`` at every step; a negative ``transition_begin`` is 0.
     """
 
-    name: ClassVar[str] = "optax.linear_schedule"
+    schedule: ClassVar[str] = "optax.linear_schedule"
     init_value: float
     end_value: float
     transition_steps: int
@@ -306,7 +306,7 @@ class ExponentialDecay(_Optax):
     here). A negative ``decay_rate`` (``NaN`` in optax) is refused.
     """
 
-    name: ClassVar[str] = "optax.exponential_decay"
+    schedule: ClassVar[str] = "optax.exponential_decay"
     init_value: float
     transition_steps: int
     decay_rate: float
@@ -342,7 +342,7 @@ class CosineDecaySchedule(_Optax):
     end in optax) and a negative ``alpha`` (negative lrs) are refused.
     """
 
-    name: ClassVar[str] = "optax.cosine_decay_schedule"
+    schedule: ClassVar[str] = "optax.cosine_decay_schedule"
     init_value: float
     decay_steps: int
     alpha: float = 0.0
@@ -352,7 +352,7 @@ class CosineDecaySchedule(_Optax):
         _value(self, "init_value")
         _int(self, "decay_steps", 1)
         _value(self, "alpha")
-        self._set("exponent", c.number(self.name, "exponent", self.exponent, 0.0))
+        self._set("exponent", c.number(self.schedule, "exponent", self.exponent, 0.0))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.decay_steps <= 0 or not 0.0 <= self.alpha <= 1.0:
@@ -384,7 +384,7 @@ class WarmupCosineDecaySchedule(_Optax):
     by optax, shifting the cosine) is refused.
     """
 
-    name: ClassVar[str] = "optax.warmup_cosine_decay_schedule"
+    schedule: ClassVar[str] = "optax.warmup_cosine_decay_schedule"
     init_value: float
     peak_value: float
     warmup_steps: int
@@ -393,7 +393,7 @@ class WarmupCosineDecaySchedule(_Optax):
     exponent: float = 1.0
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         _value(self, "init_value")
         _value(self, "peak_value")
         _int(self, "warmup_steps")
@@ -434,7 +434,7 @@ class WarmupExponentialDecaySchedule(_Optax):
     negative ``warmup_steps`` is refused.
     """
 
-    name: ClassVar[str] = "optax.warmup_exponential_decay_schedule"
+    schedule: ClassVar[str] = "optax.warmup_exponential_decay_schedule"
     init_value: float
     peak_value: float
     warmup_steps: int
@@ -469,7 +469,7 @@ class WarmupConstantSchedule(_Optax):
     ``peak_value``. A negative ``warmup_steps`` is refused.
     """
 
-    name: ClassVar[str] = "optax.warmup_constant_schedule"
+    schedule: ClassVar[str] = "optax.warmup_constant_schedule"
     init_value: float
     peak_value: float
     warmup_steps: int
@@ -501,7 +501,7 @@ class PiecewiseConstantSchedule(_Optax):
     strings within int32; two keys naming one step are refused.
     """
 
-    name: ClassVar[str] = "optax.piecewise_constant_schedule"
+    schedule: ClassVar[str] = "optax.piecewise_constant_schedule"
     init_value: float
     boundaries_and_scales: Mapping[int, float] | None = None
 
@@ -545,13 +545,13 @@ class PiecewiseInterpolateSchedule(_Optax):
     after it start mid-way at step 0. Negative scales and other types raise (as in optax).
     """
 
-    name: ClassVar[str] = "optax.piecewise_interpolate_schedule"
+    schedule: ClassVar[str] = "optax.piecewise_interpolate_schedule"
     interpolate_type: Literal["linear", "cosine"]
     init_value: float
     boundaries_and_scales: Mapping[int, float] | None = None
 
     def __post_init__(self) -> None:
-        self._set("interpolate_type", c.choice(self.name, "interpolate_type", self.interpolate_type,
+        self._set("interpolate_type", c.choice(self.schedule, "interpolate_type", self.interpolate_type,
                                                ("linear", "cosine")))
         _value(self, "init_value")
         _boundaries_and_scales(self)
@@ -578,13 +578,13 @@ class JoinSchedules(_Optax):
     ``schedules`` are configs, specs, ``Schedule``s or a user's ``step -> lr`` functions.
     """
 
-    name: ClassVar[str] = "optax.join_schedules"
+    schedule: ClassVar[str] = "optax.join_schedules"
     step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
     schedules: Sequence[BaseLike]
     boundaries: Sequence[int]
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         if not isinstance(self.schedules, (list, tuple)) or len(self.schedules) < 1:
             raise c.fail(n, "schedules", self.schedules, "a non-empty list of schedules")  # optax: IndexError
         self._set("schedules", tuple(base_of(n, f"schedules[{k}]", s) for k, s in enumerate(self.schedules)))
@@ -626,11 +626,11 @@ class SgdrSchedule(_Optax):
     ``optax.warmup_cosine_decay_schedule`` parameter dicts (checked as that schedule's).
     """
 
-    name: ClassVar[str] = "optax.sgdr_schedule"
+    schedule: ClassVar[str] = "optax.sgdr_schedule"
     cosine_kwargs: Sequence[Mapping[str, Any]]
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         kws = self.cosine_kwargs
         if not isinstance(kws, (list, tuple)) or not kws or not all(isinstance(k, Mapping) for k in kws):
             raise c.fail(n, "cosine_kwargs", kws, "a non-empty list of warmup_cosine_decay_schedule parameter dicts")
@@ -643,7 +643,7 @@ class SgdrSchedule(_Optax):
 
     @staticmethod
     def _cycle(kw: Mapping[str, Any]) -> WarmupCosineDecaySchedule:
-        spec = spec_from_config({"schedule": WarmupCosineDecaySchedule.name, **kw})
+        spec = spec_from_config({"schedule": WarmupCosineDecaySchedule.schedule, **kw})
         assert isinstance(spec, WarmupCosineDecaySchedule)
         return spec
 
@@ -672,7 +672,7 @@ def _running_sums(xs: Sequence[int]) -> list[int]:
 
 
 def _onecycle_check(spec: Any, pcts: Sequence[str]) -> None:
-    n = spec.name
+    n = spec.schedule
     _int(spec, "transition_steps", 1)  # optax raises for transition_steps <= 0
     _value(spec, "peak_value")
     for p in pcts:
@@ -704,7 +704,7 @@ class LinearOnecycleSchedule(_Optax):
     refusing a negative scale) for ``div_factor``/``final_div_factor <= 0``; so do we.
     """
 
-    name: ClassVar[str] = "optax.linear_onecycle_schedule"
+    schedule: ClassVar[str] = "optax.linear_onecycle_schedule"
     transition_steps: int
     peak_value: float
     pct_start: float = 0.3
@@ -743,7 +743,7 @@ class CosineOnecycleSchedule(_Optax):
     at the peak. Refusals as ``optax.linear_onecycle_schedule``.
     """
 
-    name: ClassVar[str] = "optax.cosine_onecycle_schedule"
+    schedule: ClassVar[str] = "optax.cosine_onecycle_schedule"
     transition_steps: int
     peak_value: float
     pct_start: float = 0.3

@@ -53,11 +53,11 @@ def _check_noise(spec: Any) -> None:
         same = value is None if default is None else (
             not isinstance(value, bool) and isinstance(value, numbers.Real) and value == default)
         if not same:
-            raise c.fail(spec.name, name, value, f"{default!r} (timm's lr noise is not ported)")
+            raise c.fail(spec.schedule, name, value, f"{default!r} (timm's lr noise is not ported)")
 
 
 def _check_warmup(spec: Any) -> None:
-    n = spec.name
+    n = spec.schedule
     # a negative warmup_t is no warmup; timm still writes warmup_lr_init at construction (step 0)
     # and, with warmup_prefix, its decay's clock runs |warmup_t| ahead
     spec._set("warmup_t", c.integer(n, "warmup_t", spec.warmup_t, -(2**63), lo_text="of any sign"))
@@ -68,7 +68,7 @@ def _check_warmup(spec: Any) -> None:
 
 
 def _check_cycles(spec: Any) -> None:
-    n = spec.name
+    n = spec.schedule
     spec._set("t_initial", c.integer(n, "t_initial", spec.t_initial, 1))
     spec._set("lr_min", c.number(n, "lr_min", spec.lr_min, 0.0))
     spec._set("cycle_mul", c.number(n, "cycle_mul", spec.cycle_mul, 0.0, lo_open=True))
@@ -163,7 +163,7 @@ class CosineLRScheduler(_Timm):
     position in a cycle is rounding noise.
     """
 
-    name: ClassVar[str] = "timm.CosineLRScheduler"
+    schedule: ClassVar[str] = "timm.CosineLRScheduler"
     t_initial: int
     lr_min: float = 0.0
     cycle_mul: float = 1.0
@@ -183,7 +183,7 @@ class CosineLRScheduler(_Timm):
         super().__post_init__()
         _check_cycles(self)
         _check_warmup(self)
-        self._set("k_decay", c.number(self.name, "k_decay", self.k_decay, 0.0, lo_open=True))
+        self._set("k_decay", c.number(self.schedule, "k_decay", self.k_decay, 0.0, lo_open=True))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.k_decay != 1.0 or self.cycle_limit == 0 or not self._prefixed():
@@ -228,7 +228,7 @@ class TanhLRScheduler(_Timm):
     and ``warmup_lr_init < 0`` (timm asserts it ``>= 0`` here).
     """
 
-    name: ClassVar[str] = "timm.TanhLRScheduler"
+    schedule: ClassVar[str] = "timm.TanhLRScheduler"
     t_initial: int
     lb: float = -7.0
     ub: float = 3.0
@@ -247,7 +247,7 @@ class TanhLRScheduler(_Timm):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         self._set("lb", c.number(n, "lb", self.lb))
         self._set("ub", c.number(n, "ub", self.ub, self.lb, lo_open=True))
         _check_cycles(self)
@@ -289,7 +289,7 @@ class StepLRScheduler(_Timm):
     ``max(lr, 3e38)``); ``warmup_lr_init`` may be negative.
     """
 
-    name: ClassVar[str] = "timm.StepLRScheduler"
+    schedule: ClassVar[str] = "timm.StepLRScheduler"
     decay_t: float
     decay_rate: float = 1.0
     warmup_t: int = 0
@@ -303,7 +303,7 @@ class StepLRScheduler(_Timm):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         d = self.decay_t
         if isinstance(d, numbers.Integral) and not isinstance(d, bool):
             self._set("decay_t", c.integer(n, "decay_t", d, 1))
@@ -363,7 +363,7 @@ class MultiStepLRScheduler(_Timm):
     A negative ``decay_rate`` alternates the sign; ``warmup_lr_init`` may be negative.
     """
 
-    name: ClassVar[str] = "timm.MultiStepLRScheduler"
+    schedule: ClassVar[str] = "timm.MultiStepLRScheduler"
     decay_t: tuple[int, ...]
     decay_rate: float = 1.0
     warmup_t: int = 0
@@ -377,7 +377,7 @@ class MultiStepLRScheduler(_Timm):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         if not isinstance(self.decay_t, (list, tuple)):
             raise c.fail(n, "decay_t", self.decay_t, "a list of integers (timm bisects it; in any order)")
         ms = [c.integer(n, f"decay_t[{k}]", m, -(2**63), lo_text="(timm bisects it; in any order)")
@@ -426,7 +426,7 @@ class PolyLRScheduler(_Timm):
     timm: as ``CosineLRScheduler``, and ``power < 0`` (timm raises at a cycle's end).
     """
 
-    name: ClassVar[str] = "timm.PolyLRScheduler"
+    schedule: ClassVar[str] = "timm.PolyLRScheduler"
     t_initial: int
     power: float = 0.5
     lr_min: float = 0.0
@@ -445,10 +445,10 @@ class PolyLRScheduler(_Timm):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("power", c.number(self.name, "power", self.power, 0.0))
+        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
         _check_cycles(self)
         _check_warmup(self)
-        self._set("k_decay", c.number(self.name, "k_decay", self.k_decay, 0.0, lo_open=True))
+        self._set("k_decay", c.number(self.schedule, "k_decay", self.k_decay, 0.0, lo_open=True))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.k_decay != 1.0 or self.cycle_limit != 1 or not self._prefixed():

@@ -79,7 +79,7 @@ class StepLR(Relative):
     fractional one decays where that test holds: at the multiples of its numerator in lowest
     terms (``2.5``: every 5 steps; ``0.5``: every step; ``0.1``: every 3602879701896397 steps)."""
 
-    name: ClassVar[str] = "torch.StepLR"
+    schedule: ClassVar[str] = "torch.StepLR"
     step_size: float
     gamma: float = 0.1
 
@@ -87,9 +87,9 @@ class StepLR(Relative):
         super().__post_init__()
         v = self.step_size
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v == 0:
-            raise c.fail(self.name, "step_size", v, "a finite number other than 0 (torch tests t % step_size == 0)")
+            raise c.fail(self.schedule, "step_size", v, "a finite number other than 0 (torch tests t % step_size == 0)")
         self._set("step_size", int(v) if isinstance(v, numbers.Integral) else float(v))
-        self._set("gamma", c.number(self.name, "gamma", self.gamma))
+        self._set("gamma", c.number(self.schedule, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.gamma <= 0.0:
@@ -108,13 +108,13 @@ class MultiStepLR(Relative):
     """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``; a
     float milestone counts where it equals an integer step (``2.0``), a fractional one never."""
 
-    name: ClassVar[str] = "torch.MultiStepLR"
+    schedule: ClassVar[str] = "torch.MultiStepLR"
     milestones: Sequence[float]
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         if not isinstance(self.milestones, (list, tuple)):
             raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
         ms = [_any_int(n, f"milestones[{k}]", m) if isinstance(m, numbers.Integral)
@@ -154,14 +154,14 @@ class ConstantLR(Relative):
     fractional one, never equal to the step count) torch's recursion never restores the lr:
     ``lr * factor`` forever."""
 
-    name: ClassVar[str] = "torch.ConstantLR"
+    schedule: ClassVar[str] = "torch.ConstantLR"
     factor: float = 1.0 / 3
     total_iters: int | float = 5
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("factor", _factor(self.name, "factor", self.factor, 0.0, lo_open=False))
-        self._set("total_iters", _total_iters(self.name, self.total_iters))
+        self._set("factor", _factor(self.schedule, "factor", self.factor, 0.0, lo_open=False))
+        self._set("total_iters", _total_iters(self.schedule, self.total_iters))
 
     def compose(self) -> Node:
         low = Constant(self.lr * self.factor)
@@ -178,14 +178,14 @@ class LinearLR(Relative):
     with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``; a fractional
     one stops at step ``floor(total_iters)`` and holds that lr."""
 
-    name: ClassVar[str] = "torch.LinearLR"
+    schedule: ClassVar[str] = "torch.LinearLR"
     start_factor: float = 1.0 / 3
     end_factor: float = 1.0
     total_iters: int | float = 5
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         self._set("start_factor", _factor(n, "start_factor", self.start_factor, 0.0, lo_open=True))
         self._set("end_factor", _factor(n, "end_factor", self.end_factor, 0.0, lo_open=False))
         self._set("total_iters", _total_iters(n, self.total_iters))
@@ -217,12 +217,12 @@ class ExponentialLR(Relative):
     and holds there (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on, a
     negative one alternates the sign."""
 
-    name: ClassVar[str] = "torch.ExponentialLR"
+    schedule: ClassVar[str] = "torch.ExponentialLR"
     gamma: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("gamma", c.number(self.name, "gamma", self.gamma))
+        self._set("gamma", c.number(self.schedule, "gamma", self.gamma))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.gamma <= 0.0:
@@ -241,18 +241,18 @@ class PolynomialLR(Relative):
     (or ``power = 0``) torch's recursion keeps ``lr``; a fractional ``total_iters`` stops at
     step ``floor(total_iters)`` and holds that lr."""
 
-    name: ClassVar[str] = "torch.PolynomialLR"
+    schedule: ClassVar[str] = "torch.PolynomialLR"
     total_iters: int | float = 5
     power: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("total_iters", _total_iters(self.name, self.total_iters))
+        self._set("total_iters", _total_iters(self.schedule, self.total_iters))
         # a negative power divides by 0 at an integer total_iters in torch (ZeroDivisionError); never reached
         # without one, nor at a fractional one (the recursion stops before)
         lo = 0.0 if isinstance(self.total_iters, int) and self.total_iters > 0 else None
         when = "" if lo is None else " with an integer total_iters > 0"
-        self._set("power", c.number(self.name, "power", self.power, lo, suffix=when))
+        self._set("power", c.number(self.schedule, "power", self.power, lo, suffix=when))
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.total_iters <= 0 or self.power <= 0.0 or not isinstance(self.total_iters, int):
@@ -278,15 +278,15 @@ class CosineAnnealingLR(Relative):
     acts as its absolute value (the cosine is even, the recursion's restart test ``(t - 1 - T_max)
     % (2 T_max)`` meets the same steps)."""
 
-    name: ClassVar[str] = "torch.CosineAnnealingLR"
+    schedule: ClassVar[str] = "torch.CosineAnnealingLR"
     peak_note: ClassVar[str] = "torch's CosineAnnealingLR rises again after T_max (period 2 * T_max)"
     T_max: int
     eta_min: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("T_max", _every(self.name, "T_max", self.T_max))
-        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
+        self._set("T_max", _every(self.schedule, "T_max", self.T_max))
+        self._set("eta_min", c.number(self.schedule, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
         if not 0.0 <= self.eta_min <= self.lr:
@@ -311,7 +311,7 @@ class CyclicLR(ScheduleSpec):
     inversely, from ``max_momentum`` down to ``base_momentum`` at ``max_lr`` (its amplitude
     scaled as the lr's): :meth:`momentum_node`."""
 
-    name: ClassVar[str] = "torch.CyclicLR"
+    schedule: ClassVar[str] = "torch.CyclicLR"
     base_lr: float
     max_lr: float
     step_size_up: int = 2000
@@ -325,7 +325,7 @@ class CyclicLR(ScheduleSpec):
     max_momentum: float = 0.9
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("base_lr", c.number(n, "base_lr", self.base_lr))
         self._set("max_lr", c.number(n, "max_lr", self.max_lr))
         self._set("step_size_up", c.integer(n, "step_size_up", self.step_size_up, 1))
@@ -379,7 +379,7 @@ class OneCycleLR(ScheduleSpec):
     the same phases from ``max_momentum`` to ``base_momentum`` and back (``three_phase``:
     then held at ``max_momentum``), step ``total_steps`` included: :meth:`momentum_node`."""
 
-    name: ClassVar[str] = "torch.OneCycleLR"
+    schedule: ClassVar[str] = "torch.OneCycleLR"
     max_lr: float
     total_steps: int | None = None
     epochs: int | None = None
@@ -394,7 +394,7 @@ class OneCycleLR(ScheduleSpec):
     three_phase: bool = False
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("max_lr", c.number(n, "max_lr", self.max_lr))
         if self.total_steps is not None:
             self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
@@ -512,16 +512,16 @@ class CosineAnnealingWarmRestarts(Relative):
     """SGDR: cycles of ``T_0 * T_mult**c`` steps, each ``eta_min + (lr - eta_min) (1 +
     cos(pi T_cur / T_i)) / 2``."""
 
-    name: ClassVar[str] = "torch.CosineAnnealingWarmRestarts"
+    schedule: ClassVar[str] = "torch.CosineAnnealingWarmRestarts"
     T_0: int
     T_mult: int = 1
     eta_min: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("T_0", c.integer(self.name, "T_0", self.T_0, 1))
-        self._set("T_mult", c.integer(self.name, "T_mult", self.T_mult, 1))
-        self._set("eta_min", c.number(self.name, "eta_min", self.eta_min))
+        self._set("T_0", c.integer(self.schedule, "T_0", self.T_0, 1))
+        self._set("T_mult", c.integer(self.schedule, "T_mult", self.T_mult, 1))
+        self._set("eta_min", c.number(self.schedule, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
         if not 0.0 <= self.eta_min <= self.lr or self.T_mult > 64:
@@ -561,8 +561,8 @@ def _child(parent: str, key: str, lr: float, cfg: Any) -> ScheduleSpec:
 def _children(spec: Any) -> list[Any]:
     """A composite's ``schedulers``: a non-empty list of configs, each taking the parent's ``lr``."""
     if not isinstance(spec.schedulers, (list, tuple)) or not spec.schedulers:
-        raise c.fail(spec.name, "schedulers", spec.schedulers, "a non-empty list of scheduler configs")
-    return [_child(spec.name, f"schedulers[{k}]", spec.lr, s) for k, s in enumerate(spec.schedulers)]
+        raise c.fail(spec.schedule, "schedulers", spec.schedulers, "a non-empty list of scheduler configs")
+    return [_child(spec.schedule, f"schedulers[{k}]", spec.lr, s) for k, s in enumerate(spec.schedulers)]
 
 
 @register
@@ -571,17 +571,17 @@ class SequentialLR(Relative):
     """``schedulers[k]`` from ``milestones[k - 1]`` on, each restarting its own step count at
     its milestone (torch calls its ``_update_lr(0)`` there, the closed form at its step 0)."""
 
-    name: ClassVar[str] = "torch.SequentialLR"
+    schedule: ClassVar[str] = "torch.SequentialLR"
     schedulers: Sequence[Any]
     milestones: Sequence[int]
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         children = _children(self)
         for k, child in enumerate(children[1:], 1):  # torch re-enters them with get_lr(), which these lack
-            if child.name in ("torch.SequentialLR", "torch.ChainedScheduler"):
-                raise c.fail(n, f"schedulers[{k}]", child.name,
+            if child.schedule in ("torch.SequentialLR", "torch.ChainedScheduler"):
+                raise c.fail(n, f"schedulers[{k}]", child.schedule,
                              "a scheduler with a get_lr: torch cannot restart a nested SequentialLR or "
                              "ChainedScheduler at a milestone (NotImplementedError)")
         self._set("schedulers", tuple(children))
@@ -609,16 +609,16 @@ class ChainedScheduler(Relative):
     (``StepLR``, ``MultiStepLR``, ``ConstantLR``, ``LinearLR``, ``ExponentialLR``,
     ``PolynomialLR``) that is ``lr`` times the product of their factors."""
 
-    name: ClassVar[str] = "torch.ChainedScheduler"
+    schedule: ClassVar[str] = "torch.ChainedScheduler"
     schedulers: Sequence[Any]
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        n = self.name
+        n = self.schedule
         children = _children(self)
         for k, child in enumerate(children):
-            if child.name not in MULTIPLICATIVE:
-                raise c.fail(n, f"schedulers[{k}]", child.name,
+            if child.schedule not in MULTIPLICATIVE:
+                raise c.fail(n, f"schedulers[{k}]", child.schedule,
                              "a multiplicative scheduler (" + ", ".join(MULTIPLICATIVE) + "): the chain of the "
                              "others is not a product (write it as a join or a composition)")
         self._set("schedulers", tuple(children))

@@ -46,7 +46,7 @@ class DecayFrom(ScheduleSpec):
         Durations (2024): cooldowns from any point of a constant-lr run.
     """
 
-    name: ClassVar[str] = "decay_from"
+    schedule: ClassVar[str] = "decay_from"
     base: BaseLike
     base_steps: int
     decay_steps: int
@@ -55,7 +55,7 @@ class DecayFrom(ScheduleSpec):
     zero_tail: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("base", base_of(n, "base", self.base))
         self._set("base_steps", c.integer(n, "base_steps", self.base_steps, 0))
         self._set("decay_steps", c.integer(n, "decay_steps", self.decay_steps, 1))

@@ -28,13 +28,13 @@ class Join(ScheduleSpec):
         [1.0, 1.0, 2.0, 2.0]
     """
 
-    name: ClassVar[str] = "join"
+    schedule: ClassVar[str] = "join"
     step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
     schedules: Sequence[BaseLike]
     boundaries: Sequence[int]
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         if not isinstance(self.schedules, (list, tuple)) or len(self.schedules) < 1:
             raise c.fail(n, "schedules", self.schedules, "a non-empty list of schedules")
         self._set("schedules", tuple(base_of(n, f"schedules[{k}]", s) for k, s in enumerate(self.schedules)))

@@ -34,7 +34,7 @@ class LegacyNoam(ScheduleSpec):
         [2e-05, 0.002109, 0.000447]
     """
 
-    name: ClassVar[str] = "legacy_noam"
+    schedule: ClassVar[str] = "legacy_noam"
     peak_note: ClassVar[str] = (
         "the copied adjust_learning_rate snippet peaks at s = warmup_steps**0.75 with "
         "max_lr * warmup_steps**-0.25, not at warmup_steps; use `noam` or "
@@ -44,8 +44,8 @@ class LegacyNoam(ScheduleSpec):
     warmup_steps: int
 
     def __post_init__(self) -> None:
-        self._set("max_lr", c.number(self.name, "max_lr", self.max_lr, 0.0))
-        self._set("warmup_steps", c.integer(self.name, "warmup_steps", self.warmup_steps, 1))
+        self._set("max_lr", c.number(self.schedule, "max_lr", self.max_lr, 0.0))
+        self._set("warmup_steps", c.integer(self.schedule, "warmup_steps", self.warmup_steps, 1))
 
     def compose(self) -> Node:
         m, w = self.max_lr, self.warmup_steps

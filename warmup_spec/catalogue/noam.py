@@ -35,13 +35,13 @@ class Noam(ScheduleSpec):
         Vaswani et al., Attention Is All You Need (2017), eq. 3.
     """
 
-    name: ClassVar[str] = "noam"
+    schedule: ClassVar[str] = "noam"
     d_model: float
     warmup_steps: int
     scale: float = 1.0
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("d_model", c.number(n, "d_model", self.d_model, 0.0, lo_open=True))
         self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 1))
         self._set("scale", c.number(n, "scale", self.scale, 0.0))

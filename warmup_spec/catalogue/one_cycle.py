@@ -57,7 +57,7 @@ class OneCycle(ScheduleSpec):
         torch ``OneCycleLR``; Smith & Topin, Super-Convergence (2018).
     """
 
-    name: ClassVar[str] = "one_cycle"
+    schedule: ClassVar[str] = "one_cycle"
     peak_note: ClassVar[str] = "pct_start * total_steps - 1 is not an integer step, so no step lands on the peak"
     total_steps: int
     peak_value: float
@@ -70,7 +70,7 @@ class OneCycle(ScheduleSpec):
     max_momentum: float = field(default=0.95, kw_only=True)
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 2))
         self._set("peak_value", c.number(n, "peak_value", self.peak_value, 0.0))
         T = self.total_steps

@@ -189,7 +189,7 @@ class SampleClock(ScheduleSpec):
         ``optimizer_param_scheduler.py`` (``step(increment=batch size)``).
     """
 
-    name: ClassVar[str] = "sample_clock"
+    schedule: ClassVar[str] = "sample_clock"
     base: BaseLike
     batch_size: int
     tokens_per_sample: int = 1
@@ -198,7 +198,7 @@ class SampleClock(ScheduleSpec):
     rampup_samples: int | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("base", base_of(n, "base", self.base))
         self._set("batch_size", c.integer(n, "batch_size", self.batch_size, 1))
         self._set("tokens_per_sample", c.integer(n, "tokens_per_sample", self.tokens_per_sample, 1))

@@ -29,13 +29,13 @@ class Scaled(ScheduleSpec):
         [0.25, 0.25]
     """
 
-    name: ClassVar[str] = "scaled"
+    schedule: ClassVar[str] = "scaled"
     base: BaseLike
     factor: float
 
     def __post_init__(self) -> None:
-        self._set("base", base_of(self.name, "base", self.base))
-        self._set("factor", c.number(self.name, "factor", self.factor, 0.0))
+        self._set("base", base_of(self.schedule, "base", self.base))
+        self._set("factor", c.number(self.schedule, "factor", self.factor, 0.0))
 
     def compose(self) -> Node:
         return ScaleNode(node_of(self.base), self.factor)

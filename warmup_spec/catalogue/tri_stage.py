@@ -41,7 +41,7 @@ class TriStage(ScheduleSpec):
         fairseq ``tri_stage`` LR scheduler; Park et al., SpecAugment (2019).
     """
 
-    name: ClassVar[str] = "tri_stage"
+    schedule: ClassVar[str] = "tri_stage"
     peak_value: float
     warmup_steps: int
     hold_steps: int
@@ -51,7 +51,7 @@ class TriStage(ScheduleSpec):
     warmup_shape: WarmupShape = field(default="linear", kw_only=True)
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         check_peak(self)
         exponential = self.warmup_shape == "exponential"
         self._set("init_scale", c.number(n, "init_scale", self.init_scale, 0.0, 1.0, lo_open=exponential))

@@ -39,14 +39,14 @@ class UntunedWarmup(ScheduleSpec):
         Ma & Yarats, On the adequacy of untuned warmup for adaptive optimization (2019).
     """
 
-    name: ClassVar[str] = "untuned_warmup"
+    schedule: ClassVar[str] = "untuned_warmup"
     peak_note: ClassVar[str] = "the base decays while the untuned warmup factor is still below 1"
     base: BaseLike
     beta2: float = 0.999
     shape: UntunedShape = "linear"
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("base", base_of(n, "base", self.base))
         self._set("beta2", c.number(n, "beta2", self.beta2, 0.0, 1.0, hi_open=True))
         self._set("shape", c.choice(n, "shape", self.shape, ("linear", "exponential")))

@@ -34,7 +34,7 @@ class WarmupConstant(ScheduleSpec):
         HF ``get_constant_schedule_with_warmup``; optax ``warmup_constant_schedule``.
     """
 
-    name: ClassVar[str] = "warmup_constant"
+    schedule: ClassVar[str] = "warmup_constant"
     peak_value: float
     warmup_steps: int = 0
     init_value: float = field(default=0.0, kw_only=True)

@@ -43,12 +43,12 @@ class WarmupCosineDecay(DecayParams):
         optax ``warmup_cosine_decay_schedule``; Loshchilov & Hutter, SGDR (2017).
     """
 
-    name: ClassVar[str] = "warmup_cosine_decay"
+    schedule: ClassVar[str] = "warmup_cosine_decay"
     exponent: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("exponent", c.number(self.name, "exponent", self.exponent, 0.0, lo_open=True))
+        self._set("exponent", c.number(self.schedule, "exponent", self.exponent, 0.0, lo_open=True))
 
     def compose(self) -> Node:
         decay = Interp("cosine", self.peak_value, self.end_value, self.total_steps - self.warmup_steps,

@@ -53,7 +53,7 @@ class WarmupCosineRestarts(WarmupParams):
         optax ``sgdr_schedule``; Loshchilov & Hutter, SGDR (2017).
     """
 
-    name: ClassVar[str] = "warmup_cosine_restarts"
+    schedule: ClassVar[str] = "warmup_cosine_restarts"
     cycle_steps: int
     cycle_mul: float = 1.0
     cycle_decay: float = 1.0
@@ -61,7 +61,7 @@ class WarmupCosineRestarts(WarmupParams):
     end_value: float = 0.0
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         super().__post_init__()
         self._set("cycle_steps", c.integer(n, "cycle_steps", self.cycle_steps, 1))
         self._set("cycle_mul", c.number_or(n, "cycle_mul", self.cycle_mul, 1.0, MIN_CYCLE_MUL, 64.0))

@@ -41,14 +41,14 @@ class WarmupExponentialDecay(WarmupParams):
         optax ``warmup_exponential_decay_schedule``.
     """
 
-    name: ClassVar[str] = "warmup_exponential_decay"
+    schedule: ClassVar[str] = "warmup_exponential_decay"
     transition_steps: int
     decay_rate: float
     staircase: bool = False
     end_value: float | None = None
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         super().__post_init__()
         self._set("transition_steps", c.integer(n, "transition_steps", self.transition_steps, 1))
         rate = c.number(n, "decay_rate", self.decay_rate, 0.0, lo_open=True)

@@ -36,15 +36,15 @@ class WarmupInverseSqrt(WarmupParams):
         HF ``get_inverse_sqrt_schedule``; fairseq ``inverse_sqrt``.
     """
 
-    name: ClassVar[str] = "warmup_inverse_sqrt"
+    schedule: ClassVar[str] = "warmup_inverse_sqrt"
     timescale: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.timescale is None and self.warmup_steps == 0:
-            raise c.fail(self.name, "timescale", None, "a finite number > 0 when warmup_steps=0")
+            raise c.fail(self.schedule, "timescale", None, "a finite number > 0 when warmup_steps=0")
         if self.timescale is not None:
-            self._set("timescale", c.number(self.name, "timescale", self.timescale, 0.0, lo_open=True))
+            self._set("timescale", c.number(self.schedule, "timescale", self.timescale, 0.0, lo_open=True))
 
     def compose(self) -> Node:
         w = self.warmup_steps

@@ -38,7 +38,7 @@ class WarmupLinearDecay(DecayParams):
         HF ``get_linear_schedule_with_warmup``.
     """
 
-    name: ClassVar[str] = "warmup_linear_decay"
+    schedule: ClassVar[str] = "warmup_linear_decay"
 
     def compose(self) -> Node:
         decay = Interp("linear", self.peak_value, self.end_value, self.total_steps - self.warmup_steps, label="decay")

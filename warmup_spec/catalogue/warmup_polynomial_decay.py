@@ -38,12 +38,12 @@ class WarmupPolynomialDecay(DecayParams):
         HF ``get_polynomial_decay_schedule_with_warmup``; optax ``polynomial_schedule``.
     """
 
-    name: ClassVar[str] = "warmup_polynomial_decay"
+    schedule: ClassVar[str] = "warmup_polynomial_decay"
     power: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("power", c.number(self.name, "power", self.power, 0.0, lo_open=True))
+        self._set("power", c.number(self.schedule, "power", self.power, 0.0, lo_open=True))
 
     def compose(self) -> Node:
         decay = Interp("linear", self.peak_value, self.end_value, self.total_steps - self.warmup_steps,

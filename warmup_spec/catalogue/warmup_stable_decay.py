@@ -41,14 +41,14 @@ class WarmupStableDecay(WarmupParams):
         HF ``get_wsd_schedule``; Hu et al., MiniCPM (2024).
     """
 
-    name: ClassVar[str] = "warmup_stable_decay"
+    schedule: ClassVar[str] = "warmup_stable_decay"
     stable_steps: int
     decay_steps: int
     end_value: float = 0.0
     decay_shape: DecayShape = "linear"
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         super().__post_init__()
         self._set("stable_steps", c.integer(n, "stable_steps", self.stable_steps, 0))
         self._set("decay_steps", c.integer(n, "decay_steps", self.decay_steps, 1))

@@ -56,7 +56,7 @@ class WarmupStableDecayCycles(ScheduleSpec):
         Pre-train Large Language Models (2024): re-warming and re-decaying.
     """
 
-    name: ClassVar[str] = "warmup_stable_decay_cycles"
+    schedule: ClassVar[str] = "warmup_stable_decay_cycles"
     step_lists: ClassVar[tuple[str, ...]] = ("warmup_steps", "stable_steps", "decay_steps")
     peak_values: Sequence[float]
     warmup_steps: Sequence[int]
@@ -69,7 +69,7 @@ class WarmupStableDecayCycles(ScheduleSpec):
     zero_tail: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         peaks = self.peak_values
         if not isinstance(peaks, (list, tuple)) or not peaks:
             raise c.fail(n, "peak_values", peaks, "a non-empty list of numbers >= 0 (one per cycle)")
@@ -99,7 +99,7 @@ class WarmupStableDecayCycles(ScheduleSpec):
     def _list(self, key: str, m: int) -> tuple[Any, ...]:
         value = getattr(self, key)
         if not isinstance(value, (list, tuple)) or len(value) != m:
-            raise c.fail(self.name, key, value, f"a list of {m} values (one per cycle, as peak_values)")
+            raise c.fail(self.schedule, key, value, f"a list of {m} values (one per cycle, as peak_values)")
         return tuple(value)
 
     @property

@@ -33,14 +33,14 @@ class WithWarmup(ScheduleSpec):
         [0.0, 0.5, 1.0, 0.5, 0.25]
     """
 
-    name: ClassVar[str] = "with_warmup"
+    schedule: ClassVar[str] = "with_warmup"
     base: BaseLike
     warmup_steps: int
     init_value: float = 0.0
     warmup_shape: WarmupShape = "linear"
 
     def __post_init__(self) -> None:
-        n = self.name
+        n = self.schedule
         self._set("base", base_of(n, "base", self.base))
         self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 0))
         self._set("warmup_shape", c.choice(n, "warmup_shape", self.warmup_shape, WARMUP_SHAPES))
