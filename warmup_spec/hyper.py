@@ -221,7 +221,7 @@ def bounds(spec: ScheduleSpec) -> tuple[float, float] | None:
     if isinstance(spec, Ramp):
         return min(spec.start, spec.end), max(spec.start, spec.end)
     if isinstance(spec, MomentumOf):
-        lo, hi = getattr(spec.schedule, "base_momentum", None), getattr(spec.schedule, "max_momentum", None)
+        lo, hi = getattr(spec.lr_schedule, "base_momentum", None), getattr(spec.lr_schedule, "max_momentum", None)
         if isinstance(lo, float) and isinstance(hi, float):
             return min(lo, hi), max(lo, hi)
     return None
