@@ -8,9 +8,9 @@ keyword-only markers as every front end), each declared with :func:`arg`: its ow
 same ``ValueError`` text in every front end) and a one-line description, from which the
 docstring's ``Args:`` is rendered; :meth:`ScheduleSpec.validate` checks what depends on
 several parameters. Its docstring gives the formula and a runnable example, and
-:meth:`ScheduleSpec.compose` returns its composition of :mod:`warmup_spec.primitives`. The float64 closed form, the
-array forms and the facts (end step, warmup length, default horizon) all come from the
-composition.
+:meth:`ScheduleSpec.compose` returns its composition of :mod:`warmup_spec.primitives`.
+The float64 closed form, the array forms and the facts (end step, warmup length, default
+horizon) all come from the composition.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class ScheduleSpec:
 
     def validate(self) -> None:
         """Checks what depends on several parameters (after each field's own check), with
-        :mod:`warmup_spec._checks`; an override calls ``super().validate()`` first."""
+        :mod:`warmup_spec._checks`; where the parent definition has its own, an override
+        calls ``super().validate()`` first."""
 
     def _set(self, attr: str, value: Any) -> None:
         object.__setattr__(self, attr, value)
@@ -135,8 +136,9 @@ def arg(check: c.Check | None = None, doc: str = "", *, default: Any = MISSING, 
 
 _S = TypeVar("_S", bound=ScheduleSpec)
 _SECTION = re.compile(r"^(Example|References):$", re.M)
-_UNBROKEN = re.compile(r"``.+?``|[\[(][^\s\[\]()]+, [^\s\[\]()]+[\])]")
-"""What a rendered ``Args:`` line never breaks inside: inline code, a range ``[0.0, 1.0)``."""
+_UNBROKEN = re.compile(r"``.+?``|[\[(][^\s\[\]()]+, [^\s\[\]()]+[\])]|[<>]=? \S+|\S+ -> \S+")
+"""What a rendered ``Args:`` line never breaks inside: inline code, a range (``[0.0, 1.0)``,
+``>= 0``), an arrow (``step -> lr``)."""
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(arg, field))

@@ -60,7 +60,7 @@ def checked(cfg: dict[str, Any]) -> dict[str, Any] | None:
 class Relative(ScheduleSpec):
     """A schedule relative to the optimizer's lr: ``lr`` is that base lr."""
 
-    lr: float = arg(c.Number(0.0), "the optimizer's lr (each param group's ``initial_lr``)")
+    lr: float = arg(c.Number(0.0), "the base lr (the optimizer's lr) that the library's scheduler scales")
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "lr", self.lr
