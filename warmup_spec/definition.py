@@ -1,31 +1,43 @@
 """What every schedule definition is made of: the base class, the parameter types, the
 shared checks of the warmup parameters, and the facts a diagnosis reads.
 
-A definition (:mod:`warmup_spec.catalogue`) is a frozen dataclass: its fields are the
-schedule's typed parameters (the same names, order, defaults and keyword-only markers
-as every front end), ``__post_init__`` validates them with :mod:`warmup_spec._checks`
-(the one validation path: the same ``ValueError`` text in every front end), its
-docstring gives the formula and a runnable example, and :meth:`ScheduleSpec.compose`
-returns its composition of :mod:`warmup_spec.primitives`. The float64 closed form, the
-array forms and the facts (end step, warmup length, default horizon) all come from the
-composition.
+A definition (:mod:`warmup_spec.catalogue`) is a frozen dataclass made by :func:`definition`:
+its fields are the schedule's typed parameters (the same names, order, defaults and
+keyword-only markers as every front end), each declared with :func:`arg`: its own range
+(a check of :mod:`warmup_spec._checks`, run at construction: the one validation path, the
+same ``ValueError`` text in every front end) and a one-line description, from which the
+docstring's ``Args:`` is rendered; :meth:`ScheduleSpec.validate` checks what depends on
+several parameters. Its docstring gives the formula and a runnable example, and
+:meth:`ScheduleSpec.compose` returns its composition of :mod:`warmup_spec.primitives`.
+The float64 closed form, the array forms and the facts (end step, warmup length, default
+horizon) all come from the composition.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
+import textwrap
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Union
+from dataclasses import MISSING, dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, Union
 
 from warmup_spec import _checks as c
 from warmup_spec.primitives import Interp, Join, Node, UserFn
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:  # only type checkers read it
+    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        return lambda f: f
 
 WarmupShape = Literal["linear", "cosine", "exponential"]
 DecayShape = Literal["linear", "cosine", "1-sqrt"]
 AnnealShape = Literal["cosine", "linear"]
 UntunedShape = Literal["linear", "exponential"]
 WARMUP_SHAPES: tuple[str, ...] = ("linear", "cosine", "exponential")
+DECAY_SHAPES: tuple[str, ...] = ("linear", "cosine", "1-sqrt")
 
 BaseLike = Union["ScheduleSpec", Mapping[str, Any], Callable[[Any], Any]]
 """A base schedule of a combinator: a spec, a config mapping, a host ``Schedule``, or a
@@ -42,14 +54,26 @@ class ScheduleSpec:
     step_lists: ClassVar[tuple[str, ...]] = ()
     """Fields holding lists of steps (converted from epochs like the ``*_steps`` fields)."""
 
+    def __post_init__(self) -> None:
+        """Runs each field's check (:func:`arg`) in field order, storing the value it
+        returns, then :meth:`validate`."""
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            check = f.metadata.get("check")
+            if check is not None:
+                self._set(f.name, check(self.schedule, f.name, getattr(self, f.name)))
+        self.validate()
+
+    def validate(self) -> None:
+        """Checks what depends on several parameters (after each field's own check), with
+        :mod:`warmup_spec._checks`; where the parent definition has its own, an override
+        calls ``super().validate()`` first."""
+
     def _set(self, attr: str, value: Any) -> None:
         object.__setattr__(self, attr, value)
 
     def params(self) -> dict[str, Any]:
         """The parameters as a dict in the constructor's order (nested specs stay specs)."""
-        fields = dataclasses.fields(self)  # type: ignore[arg-type]
-        ordered = [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]
-        return {f.name: getattr(self, f.name) for f in ordered}
+        return {f.name: getattr(self, f.name) for f in _in_call_order(self)}
 
     def compose(self) -> Node:
         """The schedule as a composition of primitives."""
@@ -93,25 +117,63 @@ class ScheduleSpec:
         return None
 
 
+def _in_call_order(cls_or_spec: Any) -> list[dataclasses.Field]:
+    """The fields in the constructor's order: the positional ones, then the keyword-only."""
+    fields = dataclasses.fields(cls_or_spec)
+    return [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]
+
+
+# --- declaring a definition -----------------------------------------------------------
+
+
+def arg(check: c.Check | None = None, doc: str = "", *, default: Any = MISSING, kw_only: bool = False) -> Any:
+    """A definition's field: its own range ``check`` (run at construction; None where the range
+    depends on other fields, which :meth:`ScheduleSpec.validate` checks) and ``doc``, what it is
+    (with that range in words when there is no ``check``): the docstring's ``Args:`` line
+    ``name: doc; check.text.``"""
+    return field(default=default, kw_only=kw_only, metadata={"check": check, "doc": doc})
+
+
+_S = TypeVar("_S", bound=ScheduleSpec)
+_SECTION = re.compile(r"^(Example|References):$", re.M)
+_UNBROKEN = re.compile(r"``.+?``|[\[(][^\s\[\]()]+, [^\s\[\]()]+[\])]|[<>]=? \S+|\S+ -> \S+")
+"""What a rendered ``Args:`` line never breaks inside: inline code, a range (``[0.0, 1.0)``,
+``>= 0``), an arrow (``step -> lr``)."""
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(arg, field))
+def definition(cls: type[_S]) -> type[_S]:
+    """Class decorator: ``cls`` as a frozen dataclass whose docstring gets its ``Args:``
+    section rendered from the fields' :func:`arg` (before ``Example:`` or ``References:``)."""
+    cls = dataclass(frozen=True)(cls)
+    lines = []
+    for f in _in_call_order(cls):
+        check, doc = f.metadata.get("check"), f.metadata.get("doc", "")
+        if check is None and not doc:
+            raise TypeError(f"{cls.__name__}.{f.name}: declare it with arg(check, doc)")
+        what = "; ".join(s for s in (doc, check.text if check is not None else "") if s)
+        line = _UNBROKEN.sub(lambda m: m[0].replace(" ", "\0"), f"{f.name}: {what}.")  # no break inside
+        lines.append(textwrap.fill(line, 92, initial_indent="    ", subsequent_indent="        ",
+                                   break_long_words=False, break_on_hyphens=False).replace("\0", " "))
+    doc = inspect.cleandoc(cls.__doc__ or "")
+    section = "Args:\n" + "\n".join(lines) + "\n\n"
+    found = _SECTION.search(doc)
+    cls.__doc__ = doc[:found.start()] + section + doc[found.start():] if found else doc + "\n\n" + section.rstrip()
+    return cls
+
+
 # --- the warmup parameters, checked and composed once -------------------------------
 
 
-def check_peak(spec: Any, name: str = "peak_value") -> None:
-    spec._set(name, c.number(spec.schedule, name, getattr(spec, name), 0.0))
-
-
-def check_warmup(spec: Any, target: float, target_name: str = "peak_value", *, init: bool = True) -> None:
-    """Validates ``warmup_steps``, ``warmup_shape`` and (if ``init``) ``init_value`` against ``target``."""
+def check_init(spec: Any, target: float, target_name: str = "peak_value") -> None:
+    """``init_value`` in ``[0, target]``; with ``warmup_shape='exponential'`` in ``(0, target]``
+    and ``target > 0`` (an exponential warmup interpolates a ratio)."""
     n = spec.schedule
-    spec._set("warmup_steps", c.integer(n, "warmup_steps", spec.warmup_steps, 0))
-    spec._set("warmup_shape", c.choice(n, "warmup_shape", spec.warmup_shape, WARMUP_SHAPES))
     exponential = spec.warmup_shape == "exponential"
-    if exponential and not target > 0:  # exponential warmup towards 0 has no ratio to interpolate
+    if exponential and not target > 0:
         raise c.fail(n, target_name, target, "a finite number > 0 with warmup_shape='exponential'")
-    if init:
-        suffix = " with warmup_shape='exponential'" if exponential else ""
-        value = c.number(n, "init_value", spec.init_value, 0.0, target, lo_open=exponential, suffix=suffix)
-        spec._set("init_value", value)
+    suffix = " with warmup_shape='exponential'" if exponential else ""
+    spec._set("init_value", c.number(n, "init_value", spec.init_value, 0.0, target, lo_open=exponential, suffix=suffix))
 
 
 def check_total(spec: Any) -> None:
@@ -123,30 +185,30 @@ def check_end(spec: Any) -> None:
     spec._set("end_value", c.number(spec.schedule, "end_value", spec.end_value, 0.0, spec.peak_value))
 
 
-@dataclass(frozen=True)
+@definition
 class WarmupParams(ScheduleSpec):
     """The parameters of a warmup from ``init_value`` to ``peak_value`` over ``warmup_steps``,
     shared by the schedules that start with one (their own follow in their definitions)."""
 
-    peak_value: float
-    warmup_steps: int
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
+    peak_value: float = arg(c.Number(0.0), "the value at the end of the warmup")
+    warmup_steps: int = arg(c.Integer(0), "steps of warmup (``w``)")
+    init_value: float = arg(None, "the value at step 0, in ``[0, peak_value]`` (``(0, peak_value]`` for an exponential "
+                            "warmup)", default=0.0, kw_only=True)
+    warmup_shape: WarmupShape = arg(c.Choice(WARMUP_SHAPES), default="linear", kw_only=True)
 
-    def __post_init__(self) -> None:
-        check_peak(self)
-        check_warmup(self, self.peak_value)
+    def validate(self) -> None:
+        check_init(self, self.peak_value)
 
 
-@dataclass(frozen=True)
+@definition
 class DecayParams(WarmupParams):
     """A warmup, then a decay to ``end_value`` at ``total_steps`` (warmup included)."""
 
-    total_steps: int
-    end_value: float = 0.0
+    total_steps: int = arg(None, "the schedule's length, warmup included (``T``), an integer ``> warmup_steps``")
+    end_value: float = arg(None, "the value from ``total_steps`` on, in ``[0, peak_value]``", default=0.0)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def validate(self) -> None:
+        super().validate()
         check_total(self)
         check_end(self)
 

@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, Specified
+from warmup_spec.definition import ScheduleSpec, Specified, arg, definition
 from warmup_spec.primitives import Constant, Interp, Node
 from warmup_spec.registry import spec_of, spec_to_config
 
@@ -61,7 +60,7 @@ RampStyle = Literal["constant", "linear", "cosine"]
 RAMP_STYLES: tuple[str, ...] = ("constant", "linear", "cosine")
 
 
-@dataclass(frozen=True)
+@definition
 class Ramp(ScheduleSpec):
     r"""Megatron-LM's weight-decay increment (``OptimizerParamScheduler.get_wd``): ``start``
     to ``end`` over ``steps`` updates, held at ``end`` after.
@@ -78,12 +77,6 @@ class Ramp(ScheduleSpec):
     hyperparameter can follow a ramp; a config writes it as a mapping
     ``{"start": 0.0, "end": 0.1, "steps": 1000, "style": "cosine"}``.
 
-    Args:
-        start: the value at step 0, ``>= 0``.
-        end: the value from step ``steps`` on, ``>= 0``.
-        steps: the length of the ramp, an integer ``>= 1``.
-        style: ``"constant"``, ``"linear"`` (default) or ``"cosine"``.
-
     Example:
         >>> from warmup_spec import Schedule
         >>> [Schedule(Ramp(0.1, 0.0, steps=2))(t) for t in range(4)]
@@ -91,19 +84,15 @@ class Ramp(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "ramp"
-    start: float
-    end: float
-    steps: int
-    style: RampStyle = "linear"
+    start: float = arg(c.Number(0.0), "the value at step 0")
+    end: float = arg(c.Number(0.0), "the value from step ``steps`` on (``start`` with ``style='constant'``)")
+    steps: int = arg(c.Integer(1), "the length of the ramp")
+    style: RampStyle = arg(c.Choice(RAMP_STYLES), "the ramp's curve", default="linear")
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("start", c.number(n, "start", self.start, 0.0))
-        self._set("end", c.number(n, "end", self.end, 0.0))
-        self._set("steps", c.integer(n, "steps", self.steps, 1))
-        self._set("style", c.choice(n, "style", self.style, RAMP_STYLES))
+    def validate(self) -> None:
         if self.style == "constant" and self.end != self.start:
-            raise c.fail(n, "end", self.end, f"start ({self.start!r}) with style='constant' (Megatron asserts it)")
+            raise c.fail(self.schedule, "end", self.end,
+                         f"start ({self.start!r}) with style='constant' (Megatron asserts it)")
 
     def compose(self) -> Node:
         if self.style == "constant" or self.start == self.end:
@@ -128,20 +117,18 @@ class Ramp(ScheduleSpec):
         return cls(**cfg)
 
 
-@dataclass(frozen=True)
+@definition
 class MomentumOf(ScheduleSpec):
     """The momentum (or ``beta1``) schedule an lr schedule implies (:func:`momentum_of`):
     ``schedule.momentum_node()`` as a spec of its own, so that the host ``Schedule`` and
     ``warmup_jax.build`` evaluate it like any schedule.
 
-    Args:
-        lr_schedule: a definition with a ``momentum_node()`` that returns a node.
     """
 
     schedule: ClassVar[str] = "momentum"
-    lr_schedule: ScheduleSpec
+    lr_schedule: ScheduleSpec = arg(None, "a definition with a ``momentum_node()`` that returns a node")
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         if _momentum_node(self.lr_schedule) is None:
             raise c.fail(self.schedule, "lr_schedule", self.lr_schedule, "a schedule that cycles the momentum")
 

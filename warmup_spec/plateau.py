@@ -34,36 +34,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_warmup
+from warmup_spec.definition import WARMUP_SHAPES, ScheduleSpec, WarmupShape, arg, check_init, definition
 from warmup_spec.primitives import Constant, Interp, Join, Node
 
 __all__ = ["Plateau", "PlateauValues", "initial", "plateau_lrs", "step"]
 
 
-@dataclass(frozen=True)
+@definition
 class Plateau(ScheduleSpec):
     """torch ``ReduceLROnPlateau``'s parameters (its names and defaults), the lr it starts
     from and the warmup before it. As a schedule (``compose``) it is the lr before any
     reduction: the warmup, then ``lr``.
-
-    Args:
-        lr: the optimizer's lr when the plateau logic starts (torch reads it from the
-            group), ``>= 0``.
-        mode: ``"min"`` (a lower metric is better) or ``"max"``.
-        factor: the lr's multiplier on a plateau, in ``[0, 1)`` (torch: ``< 1``).
-        patience: bad metrics tolerated; the lr drops at the ``patience + 1``-th, an integer ``>= 0``.
-        threshold: how much better counts as better, ``>= 0``.
-        threshold_mode: ``"rel"`` (``best * (1 -/+ threshold)``) or ``"abs"`` (``best -/+ threshold``).
-        cooldown: metrics ignored after a reduction, an integer ``>= 0``.
-        min_lr: the lr's floor, ``>= 0``.
-        eps: a reduction smaller than this is skipped, ``>= 0``.
-        warmup_steps: updates of warmup before the plateau logic starts (keyword-only).
-        init_value: the warmup's first lr, in ``[0, lr]`` (keyword-only).
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"`` (keyword-only).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -72,31 +56,23 @@ class Plateau(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "torch.ReduceLROnPlateau"
-    lr: float
-    mode: str = "min"
-    factor: float = 0.1
-    patience: int = 10
-    threshold: float = 1e-4
-    threshold_mode: str = "rel"
-    cooldown: int = 0
-    min_lr: float = 0.0
-    eps: float = 1e-8
-    warmup_steps: int = field(default=0, kw_only=True)
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
+    lr: float = arg(c.Number(0.0), "the optimizer's lr when the plateau logic starts (torch reads it from the group)")
+    mode: str = arg(c.Choice(("min", "max")), "``\"min\"``: a lower metric is better", default="min")
+    factor: float = arg(c.Number(0.0, 1.0, hi_open=True), "the lr's multiplier on a plateau", default=0.1)
+    patience: int = arg(c.Integer(0), "bad metrics tolerated; the lr drops at the ``patience + 1``-th", default=10)
+    threshold: float = arg(c.Number(0.0), "how much better counts as better", default=1e-4)
+    threshold_mode: str = arg(c.Choice(("rel", "abs")), "``best * (1 -/+ threshold)`` or ``best -/+ threshold``",
+                              default="rel")
+    cooldown: int = arg(c.Integer(0), "metrics ignored after a reduction", default=0)
+    min_lr: float = arg(c.Number(0.0), "the lr's floor", default=0.0)
+    eps: float = arg(c.Number(0.0), "a reduction smaller than this is skipped", default=1e-8)
+    warmup_steps: int = arg(c.Integer(0), "updates of warmup before the plateau logic starts", default=0, kw_only=True)
+    init_value: float = arg(None, "the warmup's first lr, in ``[0, lr]`` (``(0, lr]`` for an exponential warmup)",
+                            default=0.0, kw_only=True)
+    warmup_shape: WarmupShape = arg(c.Choice(WARMUP_SHAPES), default="linear", kw_only=True)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("lr", c.number(n, "lr", self.lr, 0.0))
-        self._set("mode", c.choice(n, "mode", self.mode, ("min", "max")))
-        self._set("factor", c.number(n, "factor", self.factor, 0.0, 1.0, hi_open=True))
-        self._set("patience", c.integer(n, "patience", self.patience, 0))
-        self._set("threshold", c.number(n, "threshold", self.threshold, 0.0))
-        self._set("threshold_mode", c.choice(n, "threshold_mode", self.threshold_mode, ("rel", "abs")))
-        self._set("cooldown", c.integer(n, "cooldown", self.cooldown, 0))
-        self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
-        self._set("eps", c.number(n, "eps", self.eps, 0.0))
-        check_warmup(self, self.lr, "lr")
+    def validate(self) -> None:
+        check_init(self, self.lr, "lr")
 
     def compose(self) -> Node:
         if self.warmup_steps == 0:

@@ -25,7 +25,7 @@ from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec, Specified
 from warmup_spec.deprecation import deprecated
 
-__all__ = ["LIBRARY_ALIASES", "PLATEAU", "PORTS", "REGISTRY", "RENAMED", "Registry", "base_of", "register",
+__all__ = ["LIBRARY_ALIASES", "PLATEAU", "PORTS", "REGISTRY", "RENAMED", "Base", "Registry", "base_of", "register",
            "schedule_config", "spec_from_config", "spec_of", "spec_to_config", "suggestions", "unknown_name"]
 
 # The ports' names, known without importing their modules (``parity_tests/test_api.py`` checks
@@ -264,6 +264,20 @@ def spec_of(schedule: Any) -> ScheduleSpec:
     raise c.fail("config", "cfg", schedule, MAPPING)
 
 
+class Base(c.Check):
+    """A combinator's base (:func:`base_of`), as a field's check."""
+
+    @property
+    def text(self) -> str:
+        return BASE
+
+    def __call__(self, schedule: str, name: str, value: Any) -> Any:
+        return base_of(schedule, name, value)
+
+
+BASE = "a schedule spec, a schedule config or a callable step -> lr"
+
+
 def base_of(schedule: str, name: str, base: Any) -> Any:
     """A combinator's base, coerced: a spec for a spec, a ``Schedule`` or a config mapping;
     a user's callable stays as it is; anything else is the library's ``ValueError``."""
@@ -271,4 +285,4 @@ def base_of(schedule: str, name: str, base: Any) -> Any:
         return spec_of(base)
     if callable(base):
         return base
-    raise c.fail(schedule, name, base, "a schedule spec, a schedule config or a callable step -> lr")
+    raise c.fail(schedule, name, base, BASE)

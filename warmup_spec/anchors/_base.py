@@ -7,11 +7,10 @@ Megatron-LM and DeepSpeed give absolute values and take no ``lr``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import Constant, Exponential, Join, Min, Node, Periodic, Product, Scale
 from warmup_spec.registry import spec_from_config
 
@@ -57,14 +56,11 @@ def checked(cfg: dict[str, Any]) -> dict[str, Any] | None:
     return cfg
 
 
-@dataclass(frozen=True)
+@definition
 class Relative(ScheduleSpec):
-    """A schedule relative to the optimizer's lr: ``lr`` is that base lr (``>= 0``)."""
+    """A schedule relative to the optimizer's lr: ``lr`` is that base lr."""
 
-    lr: float
-
-    def __post_init__(self) -> None:
-        self._set("lr", c.number(self.schedule, "lr", self.lr, 0.0))
+    lr: float = arg(c.Number(0.0), "the base lr (the optimizer's lr) that the library's scheduler scales")
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "lr", self.lr

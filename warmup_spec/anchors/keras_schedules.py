@@ -35,14 +35,13 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import ArrayOps
 from warmup_spec.anchors._base import checked, growth_ceiling
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import (
     Constant,
     Described,
@@ -72,13 +71,10 @@ FLOAT32_TINY = 2.0**-126
 float32 forms would read it as 0."""
 
 
-def _value(spec: ScheduleSpec, name: str) -> None:
-    """A learning rate or a ratio: any finite number (Keras takes any)."""
-    spec._set(name, c.number(spec.schedule, name, getattr(spec, name)))
-
-
-def _steps(spec: ScheduleSpec, name: str, lo: int = 1) -> None:
-    spec._set(name, c.integer(spec.schedule, name, getattr(spec, name), lo))
+VALUE = c.Number()
+"""A learning rate or a ratio: any finite number (Keras takes any)."""
+STEPS = c.Integer(1)
+"""A step parameter Keras divides by."""
 
 
 class _Keras(ScheduleSpec):
@@ -89,7 +85,7 @@ class _Keras(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class ExponentialDecay(_Keras):
     """Keras ``ExponentialDecay``: ``initial_learning_rate * decay_rate ** (t / decay_steps)``,
     the exponent floored with ``staircase``.
@@ -101,16 +97,10 @@ class ExponentialDecay(_Keras):
     """
 
     schedule: ClassVar[str] = "keras.ExponentialDecay"
-    initial_learning_rate: float
-    decay_steps: int
-    decay_rate: float
-    staircase: bool = False
-
-    def __post_init__(self) -> None:
-        _value(self, "initial_learning_rate")
-        _steps(self, "decay_steps")
-        self._set("decay_rate", c.number(self.schedule, "decay_rate", self.decay_rate, 0.0, lo_open=True))
-        self._set("staircase", c.flag(self.schedule, "staircase", self.staircase))
+    initial_learning_rate: float = arg(VALUE)
+    decay_steps: int = arg(STEPS)
+    decay_rate: float = arg(c.Number(0.0, lo_open=True))
+    staircase: bool = arg(c.Flag(), default=False)
 
     def equivalent(self) -> dict[str, Any] | None:
         p, rate = self.initial_learning_rate, self.decay_rate
@@ -130,7 +120,7 @@ class ExponentialDecay(_Keras):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class InverseTimeDecay(_Keras):
     """Keras ``InverseTimeDecay``: ``initial_learning_rate / (1 + decay_rate * p)`` with
     ``p = t / decay_steps`` (``floor(t / decay_steps)`` with ``staircase``).
@@ -144,16 +134,10 @@ class InverseTimeDecay(_Keras):
     """
 
     schedule: ClassVar[str] = "keras.InverseTimeDecay"
-    initial_learning_rate: float
-    decay_steps: int
-    decay_rate: float
-    staircase: bool = False
-
-    def __post_init__(self) -> None:
-        _value(self, "initial_learning_rate")
-        _steps(self, "decay_steps")
-        self._set("decay_rate", c.number(self.schedule, "decay_rate", self.decay_rate, 0.0))
-        self._set("staircase", c.flag(self.schedule, "staircase", self.staircase))
+    initial_learning_rate: float = arg(VALUE)
+    decay_steps: int = arg(STEPS)
+    decay_rate: float = arg(c.Number(0.0))
+    staircase: bool = arg(c.Flag(), default=False)
 
     def compose(self) -> Node:
         p, rate, n = self.initial_learning_rate, self.decay_rate, self.decay_steps
@@ -184,7 +168,7 @@ class _AtCeiling(Described):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class PiecewiseConstantDecay(_Keras):
     """Keras ``PiecewiseConstantDecay``: ``values[0]`` while ``t <= boundaries[0]``,
     ``values[k]`` while ``boundaries[k-1] < t <= boundaries[k]``, ``values[-1]`` after
@@ -196,27 +180,22 @@ class PiecewiseConstantDecay(_Keras):
     boundary); the values are absolute (not scales). Keras refuses ``len(boundaries) !=
     len(values) - 1`` and fails at the first call on an empty ``boundaries``: both
     refused here; boundaries must be strictly increasing integers ``>= 0`` (Keras sums
-    overlapping ranges otherwise), values finite ``>= 0``.
+    overlapping ranges otherwise); the values are any finite numbers.
     """
 
     schedule: ClassVar[str] = "keras.PiecewiseConstantDecay"
     step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
-    boundaries: Sequence[int]
-    values: Sequence[float]
+    boundaries: Sequence[int] = arg(None, "one fewer strictly increasing integers ``>= 0`` than ``values``")
+    values: Sequence[float] = arg(c.ListOf(VALUE, "a list of at least 2 learning rates", 2))
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        if not isinstance(self.values, (list, tuple)) or len(self.values) < 2:
-            raise c.fail(n, "values", self.values, "a list of at least 2 learning rates")
-        vs = tuple(c.number(n, f"values[{k}]", v) for k, v in enumerate(self.values))
-        m = len(vs) - 1
+    def validate(self) -> None:
+        n, m = self.schedule, len(self.values) - 1
         if not isinstance(self.boundaries, (list, tuple)) or len(self.boundaries) != m:
             raise c.fail(n, "boundaries", self.boundaries, f"a list of {m} integers (one fewer than values)")
         bs = tuple(c.integer(n, f"boundaries[{k}]", b, 0) for k, b in enumerate(self.boundaries))
         if any(b1 <= b0 for b0, b1 in zip(bs, bs[1:])):
             raise c.fail(n, "boundaries", self.boundaries, "strictly increasing integers")
         self._set("boundaries", bs)
-        self._set("values", vs)
 
     def compose(self) -> Node:
         labels = [f"step after boundaries[{k}]" for k in range(len(self.boundaries))]
@@ -229,7 +208,7 @@ class PiecewiseConstantDecay(_Keras):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class PolynomialDecay(_Keras):
     """Keras ``PolynomialDecay``: ``(initial_learning_rate - end_learning_rate) (1 - t / D) **
     power + end_learning_rate``; without ``cycle``, ``t`` is clipped to ``D = decay_steps``
@@ -242,8 +221,8 @@ class PolynomialDecay(_Keras):
     ``end + (initial - end) ((decay_steps - 1) / ((k + 1) decay_steps)) ** power``, the decay
     stretched to ``(k + 1) decay_steps`` (``decay_steps=10``: step 10 is the end, step 11
     ``end + (initial - end) * 0.45``); step 0 is ``initial_learning_rate`` (Keras sets the
-    multiplier to 1 there). ``end_learning_rate`` defaults to ``1e-4`` and must lie in
-    ``[0, initial_learning_rate]``; ``power`` is 0 (constant) or at least ``2**-126``
+    multiplier to 1 there). ``end_learning_rate`` defaults to ``1e-4`` (any finite number,
+    above ``initial_learning_rate`` a rise); ``power`` is 0 (constant) or at least ``2**-126``
     (float32's smallest normal; a negative power gives Keras ``inf`` at the end).
     Composition of ``cycle=True`` from step 1 on (``c = ceil(t / decay_steps)``,
     ``y = (t - 1) mod decay_steps``): ``end + (initial - end) ((decay_steps - 1 - y) /
@@ -251,22 +230,15 @@ class PolynomialDecay(_Keras):
     """
 
     schedule: ClassVar[str] = "keras.PolynomialDecay"
-    initial_learning_rate: float
-    decay_steps: int
-    end_learning_rate: float = 0.0001
-    power: float = 1.0
-    cycle: bool = False
+    initial_learning_rate: float = arg(VALUE)
+    decay_steps: int = arg(STEPS)
+    end_learning_rate: float = arg(VALUE, default=0.0001)
+    power: float = arg(c.Number(0.0), "0 or at least ``2**-126``", default=1.0)
+    cycle: bool = arg(c.Flag(), default=False)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        _value(self, "initial_learning_rate")
-        _steps(self, "decay_steps")
-        _value(self, "end_learning_rate")
-        power = c.number(n, "power", self.power, 0.0)
-        if 0.0 < power < FLOAT32_TINY:  # float32 would read it as 0: 0 ** 0 = 1 at the end
-            raise c.fail(n, "power", self.power, f"0.0 or a finite number >= {FLOAT32_TINY!r}")
-        self._set("power", power)
-        self._set("cycle", c.flag(n, "cycle", self.cycle))
+    def validate(self) -> None:
+        if 0.0 < self.power < FLOAT32_TINY:  # float32 would read it as 0: 0 ** 0 = 1 at the end
+            raise c.fail(self.schedule, "power", self.power, f"0.0 or a finite number >= {FLOAT32_TINY!r}")
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.cycle or self.power <= 0.0:
@@ -295,7 +267,7 @@ class PolynomialDecay(_Keras):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class CosineDecay(_Keras):
     """Keras ``CosineDecay``: with ``warmup_target = None``, ``initial_learning_rate ((1 -
     alpha) (1 + cos(pi min(t, decay_steps) / decay_steps)) / 2 + alpha)``; else a linear
@@ -315,19 +287,11 @@ class CosineDecay(_Keras):
     """
 
     schedule: ClassVar[str] = "keras.CosineDecay"
-    initial_learning_rate: float
-    decay_steps: int
-    alpha: float = 0.0
-    warmup_target: float | None = None
-    warmup_steps: int = 0
-
-    def __post_init__(self) -> None:
-        _value(self, "initial_learning_rate")
-        _steps(self, "decay_steps")
-        _value(self, "alpha")
-        if self.warmup_target is not None:
-            _value(self, "warmup_target")
-        _steps(self, "warmup_steps", 0)
+    initial_learning_rate: float = arg(VALUE)
+    decay_steps: int = arg(STEPS)
+    alpha: float = arg(VALUE, default=0.0)
+    warmup_target: float | None = arg(c.OrNone(VALUE), default=None)
+    warmup_steps: int = arg(c.Integer(0), default=0)
 
     def _start(self) -> float:
         return self.initial_learning_rate if self.warmup_target is None else self.warmup_target
@@ -386,7 +350,7 @@ def _rounded_restarts(first: int, t_mul: float) -> tuple[tuple[int, int, int], .
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class CosineDecayRestarts(_Keras):
     """Keras ``CosineDecayRestarts`` (SGDR): cycle ``i`` lasts ``first_decay_steps * t_mul**i``
     steps; at its fraction ``u``, ``initial_learning_rate ((1 - alpha) m_mul**i (1 + cos(pi
@@ -404,22 +368,16 @@ class CosineDecayRestarts(_Keras):
     within int32. Keras's float32 (its default) rounds at other restarts (``t_mul=2``: step
     8191 ``first_decay_steps``), and on JAX computes ``log`` and ``cos`` in float32 even with
     ``floatx="float64"``. ``t_mul`` is 1 or in ``[1.001, 64]`` (below 1 Keras gives ``NaN``
-    after finitely many cycles), ``m_mul`` in ``(0, 1]``, ``alpha`` in ``[0, 1]``.
+    after finitely many cycles), ``m_mul > 0`` (above 1 each restart is higher), ``alpha``
+    any finite number.
     """
 
     schedule: ClassVar[str] = "keras.CosineDecayRestarts"
-    initial_learning_rate: float
-    first_decay_steps: int
-    t_mul: float = 2.0
-    m_mul: float = 1.0
-    alpha: float = 0.0
-
-    def __post_init__(self) -> None:
-        _value(self, "initial_learning_rate")
-        _steps(self, "first_decay_steps")
-        self._set("t_mul", c.number_or(self.schedule, "t_mul", self.t_mul, 1.0, MIN_T_MUL, MAX_T_MUL))
-        self._set("m_mul", c.number(self.schedule, "m_mul", self.m_mul, 0.0, lo_open=True))
-        _value(self, "alpha")
+    initial_learning_rate: float = arg(VALUE)
+    first_decay_steps: int = arg(STEPS)
+    t_mul: float = arg(c.NumberOr(1.0, MIN_T_MUL, MAX_T_MUL), default=2.0)
+    m_mul: float = arg(c.Number(0.0, lo_open=True), default=1.0)
+    alpha: float = arg(VALUE, default=0.0)
 
     def float_steps(self) -> bool:
         return False  # the cycles are found on integer steps (Keras's own are not late at float steps)

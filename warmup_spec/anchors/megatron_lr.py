@@ -15,11 +15,10 @@ too, which gives the same ratios), so update ``k`` runs at ``get_lr`` with
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node, PowerLaw, Product, Saturation, Scale, Sum
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import register
@@ -31,7 +30,7 @@ WSD_STYLES = ("linear", "cosine", "exponential", "minus_sqrt")
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class OptimizerParamScheduler(ScheduleSpec):
     """Megatron-LM ``OptimizerParamScheduler.get_lr``: a linear warmup from ``init_lr``
     to ``max_lr``, then a decay to ``min_lr`` at ``lr_decay_steps``, ``min_lr`` after.
@@ -57,8 +56,8 @@ class OptimizerParamScheduler(ScheduleSpec):
     refused here with our message (``min_lr >= 0``, ``max_lr >= min_lr``,
     ``init_lr <= max_lr``, ``lr_decay_steps > 0``, ``lr_warmup_steps < lr_decay_steps``,
     ``wsd_decay_steps`` set for WSD), and so is what fails at a later step (an unknown
-    decay style, a WSD anneal without ``lr_wsd_decay_style``); ``init_lr`` must be
-    ``>= 0``.
+    decay style, a WSD anneal without ``lr_wsd_decay_style``); a negative ``init_lr`` is
+    taken, as Megatron takes it.
 
     Example:
         >>> from warmup_spec import Schedule
@@ -70,28 +69,26 @@ class OptimizerParamScheduler(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "megatron.OptimizerParamScheduler"
-    init_lr: float
-    max_lr: float
-    min_lr: float
-    lr_warmup_steps: int
-    lr_decay_steps: int
-    lr_decay_style: DecayStyle
-    wsd_decay_steps: int | None = None
-    lr_wsd_decay_style: WsdStyle | None = None
+    init_lr: float = arg(None, "a finite number ``<= max_lr`` (Megatron asserts only that)")
+    max_lr: float = arg(None, "a finite number ``>= min_lr``")
+    min_lr: float = arg(c.Number(0.0))
+    lr_warmup_steps: int = arg(None, "an integer in ``[0, lr_decay_steps)``")
+    lr_decay_steps: int = arg(c.Integer(1))
+    lr_decay_style: DecayStyle = arg(c.Choice(DECAY_STYLES))
+    wsd_decay_steps: int | None = arg(None, "None, or an integer ``>= 0`` (required with ``lr_decay_style='WSD'``)",
+                                      default=None)
+    lr_wsd_decay_style: WsdStyle | None = arg(None, "None, or one of " + ", ".join(map(repr, WSD_STYLES))
+                                              + " (required with ``lr_decay_style='WSD'``)", default=None)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("min_lr", c.number(n, "min_lr", self.min_lr, 0.0))
+    def validate(self) -> None:
+        n, d = self.schedule, self.lr_decay_steps
         self._set("max_lr", c.number(n, "max_lr", self.max_lr, self.min_lr))
         self._set("init_lr", c.number(n, "init_lr", self.init_lr, None, self.max_lr))  # Megatron: <= max_lr only
-        self._set("lr_decay_steps", c.integer(n, "lr_decay_steps", self.lr_decay_steps, 1))
-        d = self.lr_decay_steps
         text = f"in [0, lr_decay_steps) = [0, {d})"
         w = c.integer(n, "lr_warmup_steps", self.lr_warmup_steps, 0, lo_text=text)
         if w >= d:
             raise c.fail(n, "lr_warmup_steps", self.lr_warmup_steps, f"an integer {text}")
         self._set("lr_warmup_steps", w)
-        self._set("lr_decay_style", c.choice(n, "lr_decay_style", self.lr_decay_style, DECAY_STYLES))
         wsd = self.lr_decay_style == "WSD"
         if self.wsd_decay_steps is not None or wsd:
             if self.wsd_decay_steps is None:

@@ -26,62 +26,56 @@ Every schedule is a composition of the shared primitives.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import checked, growth_ceiling
-from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
+from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
-from warmup_spec.registry import base_of, register, spec_from_config
+from warmup_spec.registry import Base, register, spec_from_config
 
 # --- checks --------------------------------------------------------------------------
 
-
-def _value(spec: Any, name: str) -> None:
-    """A finite value (an lr, a ratio): optax takes any number."""
-    spec._set(name, c.number(spec.schedule, name, getattr(spec, name)))
-
-
-def _step(schedule: str, name: str, value: Any, lo: int | None = None) -> int:
-    """An integer (``>= lo`` where optax refuses less): optax takes any Python int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (lo is not None and value < lo):
-        raise c.fail(schedule, name, value, "an integer" if lo is None else f"an integer >= {lo}")
-    return int(value)
-
-
-def _int(spec: Any, name: str, lo: int | None = None) -> None:
-    spec._set(name, _step(spec.schedule, name, getattr(spec, name), lo))
+VALUE = c.Number()
+"""A value (an lr, a ratio): optax takes any finite number."""
+STEP = c.Integer(None)
+"""A step parameter: optax takes any Python int."""
 
 
 def _boundary(schedule: str, name: str, key: Any) -> int:
     """A boundary key: an int or a numeric string (JSON/TOML keys), within int32."""
     if isinstance(key, str):
         try:
-            return _step(schedule, name, int(key.strip()))
+            return STEP(schedule, name, int(key.strip()))
         except ValueError:
             raise c.fail(schedule, name, key, "an integer step or its string") from None
-    return _step(schedule, name, key)
+    return STEP(schedule, name, key)
 
 
-def _boundaries_and_scales(spec: Any) -> None:
+class _Scales(c.Check):
     """``{step: scale}`` (keys ints or numeric strings, scales finite ``>= 0``, as optax
     requires), stored sorted with int keys; None stays None."""
-    table = spec.boundaries_and_scales
-    if table is None:
-        return
-    n = spec.schedule
-    if not isinstance(table, Mapping):
-        raise c.fail(n, "boundaries_and_scales", table, "a mapping {step: scale} or None")
-    out: dict[int, float] = {}
-    for key, scale in table.items():
-        b = _boundary(n, "boundaries_and_scales key", key)
-        if b in out:
-            raise c.fail(n, "boundaries_and_scales", table, f"distinct steps (step {b} is given twice)")
-        out[b] = c.number(n, f"boundaries_and_scales[{key!r}]", scale, 0.0)
-    spec._set("boundaries_and_scales", dict(sorted(out.items())))
+
+    @property
+    def text(self) -> str:
+        return "a mapping {step: scale} or None"
+
+    def __call__(self, schedule: str, name: str, table: Any) -> dict[int, float] | None:
+        if table is None:
+            return None
+        if not isinstance(table, Mapping):
+            raise c.fail(schedule, name, table, self.text)
+        out: dict[int, float] = {}
+        for key, scale in table.items():
+            b = _boundary(schedule, f"{name} key", key)
+            if b in out:
+                raise c.fail(schedule, name, table, f"distinct steps (step {b} is given twice)")
+            out[b] = c.number(schedule, f"{name}[{key!r}]", scale, 0.0)
+        return dict(sorted(out.items()))
+
+
+SCALES_DOC = "steps ints or numeric strings (JSON/TOML keys), scales finite ``>= 0``"
 
 
 # --- the compositions, shared by the schedules that optax builds from each other ------
@@ -172,16 +166,6 @@ def _peak(spec: Any, *names: str) -> tuple[str, float] | None:
 
 
 
-def _check_exponential(spec: Any) -> None:
-    """``exponential_decay``'s parameters (also those of its warmup variant)."""
-    _int(spec, "transition_steps")
-    spec._set("decay_rate", c.number(spec.schedule, "decay_rate", spec.decay_rate, 0.0))
-    _int(spec, "transition_begin")
-    spec._set("staircase", c.flag(spec.schedule, "staircase", spec.staircase))
-    if spec.end_value is not None:
-        _value(spec, "end_value")
-
-
 def _exponential_equivalent(peak: float, warmup: int, init: float, spec: Any) -> dict[str, Any] | None:
     """The catalogue's ``warmup_exponential_decay`` equal to an optax exponential decay after
     a warmup, where there is one (no ``transition_begin``, a real decay or growth)."""
@@ -204,7 +188,7 @@ class _Optax(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class ConstantSchedule(_Optax):
     """optax ``constant_schedule(value)``: ``value`` at every step.
 
@@ -212,10 +196,7 @@ class ConstantSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.constant_schedule"
-    value: float
-
-    def __post_init__(self) -> None:
-        _value(self, "value")
+    value: float = arg(VALUE)
 
     def compose(self) -> Node:
         return Constant(self.value)
@@ -225,7 +206,7 @@ class ConstantSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class PolynomialSchedule(_Optax):
     """optax ``polynomial_schedule``: with ``x = clip(t - transition_begin, 0, transition_steps)``,
     ``(init_value - end_value) (1 - x / transition_steps) ** power + end_value``.
@@ -239,18 +220,11 @@ class PolynomialSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.polynomial_schedule"
-    init_value: float
-    end_value: float
-    power: float
-    transition_steps: int
-    transition_begin: int = 0
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _value(self, "end_value")
-        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
-        _int(self, "transition_steps")
-        _int(self, "transition_begin")
+    init_value: float = arg(VALUE)
+    end_value: float = arg(VALUE)
+    power: float = arg(c.Number(0.0))
+    transition_steps: int = arg(STEP)
+    transition_begin: int = arg(STEP, default=0)
 
     def compose(self) -> Node:
         return _polynomial(self.init_value, self.end_value, self.power, self.transition_steps, self.transition_begin)
@@ -260,7 +234,7 @@ class PolynomialSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class LinearSchedule(_Optax):
     """optax ``linear_schedule``: ``polynomial_schedule`` with ``power=1``: from ``init_value``
     at ``transition_begin`` to ``end_value`` at ``transition_begin + transition_steps``.
@@ -270,16 +244,10 @@ class LinearSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.linear_schedule"
-    init_value: float
-    end_value: float
-    transition_steps: int
-    transition_begin: int = 0
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _value(self, "end_value")
-        _int(self, "transition_steps")
-        _int(self, "transition_begin")
+    init_value: float = arg(VALUE)
+    end_value: float = arg(VALUE)
+    transition_steps: int = arg(STEP)
+    transition_begin: int = arg(STEP, default=0)
 
     def compose(self) -> Node:
         return _polynomial(self.init_value, self.end_value, 1.0, self.transition_steps, self.transition_begin)
@@ -289,7 +257,7 @@ class LinearSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class ExponentialDecay(_Optax):
     """optax ``exponential_decay``: with ``d = t - transition_begin``, ``init_value`` where
     ``d <= 0``, else ``init_value * decay_rate ** (d / transition_steps)`` (the exponent
@@ -307,16 +275,12 @@ class ExponentialDecay(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.exponential_decay"
-    init_value: float
-    transition_steps: int
-    decay_rate: float
-    transition_begin: int = 0
-    staircase: bool = False
-    end_value: float | None = None
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _check_exponential(self)
+    init_value: float = arg(VALUE)
+    transition_steps: int = arg(STEP)
+    decay_rate: float = arg(c.Number(0.0))
+    transition_begin: int = arg(STEP, default=0)
+    staircase: bool = arg(c.Flag(), default=False)
+    end_value: float | None = arg(c.OrNone(VALUE), default=None)
 
     def equivalent(self) -> dict[str, Any] | None:
         return _exponential_equivalent(self.init_value, 0, 0.0, self)
@@ -330,7 +294,7 @@ class ExponentialDecay(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class CosineDecaySchedule(_Optax):
     """optax ``cosine_decay_schedule``: with ``x = min(t, decay_steps)``,
     ``init_value ((1 - alpha) ((1 + cos(pi x / decay_steps)) / 2) ** exponent + alpha)``;
@@ -338,21 +302,15 @@ class CosineDecaySchedule(_Optax):
 
     Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8). optax raises for
     ``decay_steps <= 0``, so do we. ``alpha > 1`` rises to ``alpha * init_value``;
-    ``exponent=0`` is ``init_value`` at every step. A negative ``exponent`` (``inf`` at the
-    end in optax) and a negative ``alpha`` (negative lrs) are refused.
+    ``exponent=0`` is ``init_value`` at every step; a negative ``alpha`` ends below 0. A
+    negative ``exponent`` (``inf`` at the end in optax) is refused.
     """
 
     schedule: ClassVar[str] = "optax.cosine_decay_schedule"
-    init_value: float
-    decay_steps: int
-    alpha: float = 0.0
-    exponent: float = 1.0
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _int(self, "decay_steps", 1)
-        _value(self, "alpha")
-        self._set("exponent", c.number(self.schedule, "exponent", self.exponent, 0.0))
+    init_value: float = arg(VALUE)
+    decay_steps: int = arg(c.Integer(1))
+    alpha: float = arg(VALUE, default=0.0)
+    exponent: float = arg(c.Number(0.0), default=1.0)
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.decay_steps <= 0 or not 0.0 <= self.alpha <= 1.0:
@@ -369,7 +327,7 @@ class CosineDecaySchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupCosineDecaySchedule(_Optax):
     """optax ``warmup_cosine_decay_schedule``: ``join_schedules([linear_schedule(init_value,
     peak_value, warmup_steps), cosine_decay_schedule(peak_value, decay_steps - warmup_steps,
@@ -380,31 +338,22 @@ class WarmupCosineDecaySchedule(_Optax):
     INCLUDES the warmup (the cosine lasts ``decay_steps - warmup_steps``, which optax requires
     ``> 0``); the end value is ``peak_value * (end_value / peak_value)`` (may differ from
     ``end_value`` in the last bit); ``peak_value=0`` ignores ``end_value`` (0 after warmup);
-    ``end_value > peak_value`` rises after the warmup. A negative ``warmup_steps`` (accepted
-    by optax, shifting the cosine) is refused.
+    ``end_value > peak_value`` rises after the warmup; a negative ``warmup_steps`` shifts the
+    cosine (at step 0 it is ``-warmup_steps`` steps in).
     """
 
     schedule: ClassVar[str] = "optax.warmup_cosine_decay_schedule"
-    init_value: float
-    peak_value: float
-    warmup_steps: int
-    decay_steps: int
-    end_value: float = 0.0
-    exponent: float = 1.0
+    init_value: float = arg(VALUE)
+    peak_value: float = arg(VALUE)
+    warmup_steps: int = arg(STEP)
+    decay_steps: int = arg(None, "an integer > warmup_steps (warmup included)")
+    end_value: float = arg(VALUE, default=0.0)
+    exponent: float = arg(c.Number(0.0), default=1.0)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        _value(self, "init_value")
-        _value(self, "peak_value")
-        _int(self, "warmup_steps")
+    def validate(self) -> None:
         w = self.warmup_steps
-        if isinstance(self.decay_steps, numbers.Integral) and not isinstance(self.decay_steps, bool) \
-                and w < self.decay_steps:
-            self._set("decay_steps", int(self.decay_steps))
-        else:
-            raise c.fail(n, "decay_steps", self.decay_steps, f"an integer > warmup_steps ({w})")
-        _value(self, "end_value")
-        self._set("exponent", c.number(n, "exponent", self.exponent, 0.0))
+        self._set("decay_steps", c.integer(self.schedule, "decay_steps", self.decay_steps, w + 1,
+                                           lo_text=f"> warmup_steps ({w})"))
 
     def equivalent(self) -> dict[str, Any] | None:
         p, w = self.peak_value, self.warmup_steps
@@ -422,7 +371,7 @@ class WarmupCosineDecaySchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupExponentialDecaySchedule(_Optax):
     """optax ``warmup_exponential_decay_schedule``: ``join_schedules([linear_schedule(init_value,
     peak_value, warmup_steps), exponential_decay(peak_value, transition_steps, decay_rate,
@@ -430,25 +379,19 @@ class WarmupExponentialDecaySchedule(_Optax):
 
     Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8). Every quirk of
     ``optax.exponential_decay`` applies after the warmup (``transition_begin`` counts from
-    the end of the warmup; ``end_value`` clips every step after it, not the warmup). A
-    negative ``warmup_steps`` is refused.
+    the end of the warmup; ``end_value`` clips every step after it, not the warmup); a
+    negative ``warmup_steps`` starts the decay ``-warmup_steps`` steps in at step 0.
     """
 
     schedule: ClassVar[str] = "optax.warmup_exponential_decay_schedule"
-    init_value: float
-    peak_value: float
-    warmup_steps: int
-    transition_steps: int
-    decay_rate: float
-    transition_begin: int = 0
-    staircase: bool = False
-    end_value: float | None = None
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _value(self, "peak_value")
-        _int(self, "warmup_steps")
-        _check_exponential(self)
+    init_value: float = arg(VALUE)
+    peak_value: float = arg(VALUE)
+    warmup_steps: int = arg(STEP)
+    transition_steps: int = arg(STEP)
+    decay_rate: float = arg(c.Number(0.0))
+    transition_begin: int = arg(STEP, default=0)
+    staircase: bool = arg(c.Flag(), default=False)
+    end_value: float | None = arg(c.OrNone(VALUE), default=None)
 
     def equivalent(self) -> dict[str, Any] | None:
         return _exponential_equivalent(self.peak_value, self.warmup_steps, self.init_value, self)
@@ -460,24 +403,19 @@ class WarmupExponentialDecaySchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupConstantSchedule(_Optax):
     """optax ``warmup_constant_schedule``: ``linear_schedule(init_value, peak_value, warmup_steps)``.
 
-    Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8). Quirk: ``warmup_steps=0``
+    Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8). Quirk: ``warmup_steps <= 0``
     is ``init_value`` at EVERY step (the linear schedule's ``transition_steps <= 0``), never
-    ``peak_value``. A negative ``warmup_steps`` is refused.
+    ``peak_value``.
     """
 
     schedule: ClassVar[str] = "optax.warmup_constant_schedule"
-    init_value: float
-    peak_value: float
-    warmup_steps: int
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _value(self, "peak_value")
-        _int(self, "warmup_steps")
+    init_value: float = arg(VALUE)
+    peak_value: float = arg(VALUE)
+    warmup_steps: int = arg(STEP)
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.warmup_steps <= 0 or self.init_value > self.peak_value:
@@ -490,7 +428,7 @@ class WarmupConstantSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class PiecewiseConstantSchedule(_Optax):
     """optax ``piecewise_constant_schedule``: ``init_value`` times the product of the scales of
     every boundary ``<= t`` (``{step: scale}``; in a JSON/TOML config the steps are strings).
@@ -502,12 +440,8 @@ class PiecewiseConstantSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.piecewise_constant_schedule"
-    init_value: float
-    boundaries_and_scales: Mapping[int, float] | None = None
-
-    def __post_init__(self) -> None:
-        _value(self, "init_value")
-        _boundaries_and_scales(self)
+    init_value: float = arg(VALUE)
+    boundaries_and_scales: Mapping[int, float] | None = arg(_Scales(), SCALES_DOC, default=None)
 
     __hash__ = _hash  # a dict parameter: hashed as sorted pairs
 
@@ -531,7 +465,7 @@ class PiecewiseConstantSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class PiecewiseInterpolateSchedule(_Optax):
     """optax ``piecewise_interpolate_schedule``: with ``bounds = (0, *sorted steps)`` and
     ``values = cumprod((init_value, *scales))``, on ``[bounds[k], bounds[k + 1])`` the
@@ -546,15 +480,9 @@ class PiecewiseInterpolateSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.piecewise_interpolate_schedule"
-    interpolate_type: Literal["linear", "cosine"]
-    init_value: float
-    boundaries_and_scales: Mapping[int, float] | None = None
-
-    def __post_init__(self) -> None:
-        self._set("interpolate_type", c.choice(self.schedule, "interpolate_type", self.interpolate_type,
-                                               ("linear", "cosine")))
-        _value(self, "init_value")
-        _boundaries_and_scales(self)
+    interpolate_type: Literal["linear", "cosine"] = arg(c.Choice(("linear", "cosine")))
+    init_value: float = arg(VALUE)
+    boundaries_and_scales: Mapping[int, float] | None = arg(_Scales(), SCALES_DOC, default=None)
 
     __hash__ = _hash  # a dict parameter: hashed as sorted pairs
 
@@ -566,7 +494,7 @@ class PiecewiseInterpolateSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class JoinSchedules(_Optax):
     """optax ``join_schedules``: ``out = schedules[0](t)``, then for each ``(boundary, s)`` of
     ``zip(boundaries, schedules[1:])``: ``out = s(t - boundary)`` where ``t >= boundary``.
@@ -580,17 +508,8 @@ class JoinSchedules(_Optax):
 
     schedule: ClassVar[str] = "optax.join_schedules"
     step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
-    schedules: Sequence[BaseLike]
-    boundaries: Sequence[int]
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        if not isinstance(self.schedules, (list, tuple)) or len(self.schedules) < 1:
-            raise c.fail(n, "schedules", self.schedules, "a non-empty list of schedules")  # optax: IndexError
-        self._set("schedules", tuple(base_of(n, f"schedules[{k}]", s) for k, s in enumerate(self.schedules)))
-        if not isinstance(self.boundaries, (list, tuple)):
-            raise c.fail(n, "boundaries", self.boundaries, "a list of integer steps")
-        self._set("boundaries", tuple(_step(n, f"boundaries[{k}]", b) for k, b in enumerate(self.boundaries)))
+    schedules: Sequence[BaseLike] = arg(c.ListOf(Base(), "a non-empty list of schedules", 1))  # optax: IndexError
+    boundaries: Sequence[int] = arg(c.ListOf(STEP, "a list of integer steps"))
 
     def float_steps(self) -> bool:  # a user's function takes what it takes; a spec says
         return all(s.float_steps() for s in self.schedules if isinstance(s, ScheduleSpec))
@@ -615,7 +534,7 @@ class JoinSchedules(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class SgdrSchedule(_Optax):
     """optax ``sgdr_schedule``: ``join_schedules([warmup_cosine_decay_schedule(**kw) for kw in
     cosine_kwargs], boundaries)`` with the boundaries the running sums of the ``decay_steps``.
@@ -627,9 +546,10 @@ class SgdrSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.sgdr_schedule"
-    cosine_kwargs: Sequence[Mapping[str, Any]]
+    cosine_kwargs: Sequence[Mapping[str, Any]] = arg(None, "a non-empty list of "
+                                                     "``optax.warmup_cosine_decay_schedule`` parameter dicts")
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         n = self.schedule
         kws = self.cosine_kwargs
         if not isinstance(kws, (list, tuple)) or not kws or not all(isinstance(k, Mapping) for k in kws):
@@ -671,15 +591,9 @@ def _running_sums(xs: Sequence[int]) -> list[int]:
     return out
 
 
-def _onecycle_check(spec: Any, pcts: Sequence[str]) -> None:
-    n = spec.schedule
-    _int(spec, "transition_steps", 1)  # optax raises for transition_steps <= 0
-    _value(spec, "peak_value")
-    for p in pcts:
-        spec._set(p, c.number(n, p, getattr(spec, p)))
-    # optax divides by them (ZeroDivisionError at 0) and refuses the negative scales they make
-    spec._set("div_factor", c.number(n, "div_factor", spec.div_factor, 0.0, lo_open=True))
-    spec._set("final_div_factor", c.number(n, "final_div_factor", spec.final_div_factor, 0.0, lo_open=True))
+DIV = c.Number(0.0, lo_open=True)
+"""A one-cycle's ``div_factor``, ``final_div_factor``: optax divides by them (ZeroDivisionError
+at 0) and refuses the negative scales they make."""
 
 
 def _onecycle_warmup(spec: Any) -> tuple[int | None, tuple[int, ...]]:
@@ -688,7 +602,7 @@ def _onecycle_warmup(spec: Any) -> tuple[int | None, tuple[int, ...]]:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class LinearOnecycleSchedule(_Optax):
     """optax ``linear_onecycle_schedule``: ``piecewise_interpolate_schedule("linear", peak_value /
     div_factor, {int(pct_start * T): div_factor, int(pct_final * T): 1 / div_factor,
@@ -705,15 +619,12 @@ class LinearOnecycleSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.linear_onecycle_schedule"
-    transition_steps: int
-    peak_value: float
-    pct_start: float = 0.3
-    pct_final: float = 0.85
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-
-    def __post_init__(self) -> None:
-        _onecycle_check(self, ("pct_start", "pct_final"))
+    transition_steps: int = arg(c.Integer(1))  # optax raises for transition_steps <= 0
+    peak_value: float = arg(VALUE)
+    pct_start: float = arg(VALUE, default=0.3)
+    pct_final: float = arg(VALUE, default=0.85)
+    div_factor: float = arg(DIV, default=25.0)
+    final_div_factor: float = arg(DIV, default=1e4)
 
     def compose(self) -> Node:
         T, div = self.transition_steps, self.div_factor
@@ -729,7 +640,7 @@ class LinearOnecycleSchedule(_Optax):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class CosineOnecycleSchedule(_Optax):
     """optax ``cosine_onecycle_schedule``: ``piecewise_interpolate_schedule("cosine", peak_value /
     div_factor, {int(pct_start * T): div_factor, int(T): 1 / (div_factor * final_div_factor)})``
@@ -744,14 +655,11 @@ class CosineOnecycleSchedule(_Optax):
     """
 
     schedule: ClassVar[str] = "optax.cosine_onecycle_schedule"
-    transition_steps: int
-    peak_value: float
-    pct_start: float = 0.3
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-
-    def __post_init__(self) -> None:
-        _onecycle_check(self, ("pct_start",))
+    transition_steps: int = arg(c.Integer(1))  # optax raises for transition_steps <= 0
+    peak_value: float = arg(VALUE)
+    pct_start: float = arg(VALUE, default=0.3)
+    div_factor: float = arg(DIV, default=25.0)
+    final_div_factor: float = arg(DIV, default=1e4)
 
     def compose(self) -> Node:
         T, div = self.transition_steps, self.div_factor

@@ -1,9 +1,10 @@
 """The catalogue: one definition a schedule (see :mod:`warmup_spec.definition`).
 
-Adding a schedule: a new module here with its definition, one import line below, its
-float64 reference in :mod:`warmup_spec.reference`, configs in ``parity_tests/cases.py``,
-and one front-end line in ``warmup_spec/host.py``, ``warmup_jax/schedules.py`` and
-``warmup_torch/schedulers.py``.
+Adding a schedule: a new module here with its definition (``@register @definition``, each
+parameter declared with ``arg(check, doc)``: :mod:`warmup_spec.definition`), one import line
+below, its float64 reference in :mod:`warmup_spec.reference`, configs in
+``parity_tests/cases.py``, and one front-end line in ``warmup_spec/host.py``,
+``warmup_jax/schedules.py`` and ``warmup_torch/schedulers.py``.
 """
 
 from warmup_spec.catalogue.decay_from import DecayFrom

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import BaseLike, DecayShape, ScheduleSpec, node_of
+from warmup_spec.definition import DECAY_SHAPES, BaseLike, DecayShape, ScheduleSpec, arg, definition, node_of
 from warmup_spec.primitives import Constant, Interp, Join, Node
-from warmup_spec.registry import base_of, register
+from warmup_spec.registry import Base, register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class DecayFrom(ScheduleSpec):
     r"""Runs ``base`` for ``base_steps`` steps, then cools down from the value the base has at
     that step (``v = base(k)``, ``k = base_steps``) to ``end_value`` over ``decay_steps``: "decay
@@ -27,15 +26,6 @@ class DecayFrom(ScheduleSpec):
     (``"1-sqrt"``). ``f(k) = base(k)``: the update that would have run at the base's lr still
     does, and the cooldown reaches ``end_value`` at ``k + D``, held after (0 with ``zero_tail``).
 
-    Args:
-        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
-            function (traceable for JAX; called once with ``base_steps`` when built).
-        base_steps: the step ``k`` at which the cooldown starts, ``>= 0``.
-        decay_steps: the cooldown's length ``D``, ``>= 1``.
-        end_value: the value from ``k + D`` on, in ``[0, base(k)]``.
-        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
-        zero_tail: 0 instead of ``end_value`` from ``k + D`` on.
-
     Example:
         >>> f = decay_from(lambda t: 1.0, 2, 4, end_value=0.2)
         >>> [round(float(f(t)), 6) for t in range(8)]
@@ -47,26 +37,22 @@ class DecayFrom(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "decay_from"
-    base: BaseLike
-    base_steps: int
-    decay_steps: int
-    end_value: float = 0.0
-    decay_shape: DecayShape = "linear"
-    zero_tail: bool = field(default=False, kw_only=True)
+    base: BaseLike = arg(Base(), "the schedule (a user's function: traceable for JAX, called once with "
+                         "``base_steps`` when built)")
+    base_steps: int = arg(c.Integer(0), "the step ``k`` at which the cooldown starts")
+    decay_steps: int = arg(c.Integer(1), "the cooldown's length ``D``")
+    end_value: float = arg(None, "the value from ``k + D`` on, in ``[0, base(k)]``", default=0.0)
+    decay_shape: DecayShape = arg(c.Choice(DECAY_SHAPES), "the cooldown's curve ``g``", default="linear")
+    zero_tail: bool = arg(c.Flag(), "0 instead of ``end_value`` from ``k + D`` on", default=False, kw_only=True)
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         n = self.schedule
-        self._set("base", base_of(n, "base", self.base))
-        self._set("base_steps", c.integer(n, "base_steps", self.base_steps, 0))
-        self._set("decay_steps", c.integer(n, "decay_steps", self.decay_steps, 1))
         if isinstance(self.base, ScheduleSpec):
             v = self.start_value
             self._set("end_value", c.number(n, "end_value", self.end_value, 0.0, v,
                                             suffix=f" (the base's value at step {self.base_steps})"))
         else:  # a user's function is called when the schedule is built, not here
             self._set("end_value", c.number(n, "end_value", self.end_value, 0.0))
-        self._set("decay_shape", c.choice(n, "decay_shape", self.decay_shape, ("linear", "cosine", "1-sqrt")))
-        self._set("zero_tail", c.flag(n, "zero_tail", self.zero_tail))
 
     @property
     def start_value(self) -> float:

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
+from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
 from warmup_spec.primitives import Join as JoinNode
 from warmup_spec.primitives import Node
-from warmup_spec.registry import base_of, register
+from warmup_spec.registry import Base, register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class Join(ScheduleSpec):
     r"""optax ``join_schedules``: from ``boundaries[k]`` on, ``schedules[k + 1](t - boundaries[k])``.
-
-    Args:
-        schedules: the schedules (specs, configs, ``Schedule``\ s or user functions).
-        boundaries: one fewer strictly increasing steps ``>= 0``.
 
     Example:
         >>> f = join([lambda t: 1.0, lambda t: 2.0], [2])
@@ -30,15 +25,12 @@ class Join(ScheduleSpec):
 
     schedule: ClassVar[str] = "join"
     step_lists: ClassVar[tuple[str, ...]] = ("boundaries",)
-    schedules: Sequence[BaseLike]
-    boundaries: Sequence[int]
+    schedules: Sequence[BaseLike] = arg(c.ListOf(Base(), "a non-empty list of schedules", 1),
+                                        "specs, configs, ``Schedule``\\ s or user functions")
+    boundaries: Sequence[int] = arg(None, "one fewer strictly increasing integer steps ``>= 0``")
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        if not isinstance(self.schedules, (list, tuple)) or len(self.schedules) < 1:
-            raise c.fail(n, "schedules", self.schedules, "a non-empty list of schedules")
-        self._set("schedules", tuple(base_of(n, f"schedules[{k}]", s) for k, s in enumerate(self.schedules)))
-        m = len(self.schedules) - 1
+    def validate(self) -> None:
+        n, m = self.schedule, len(self.schedules) - 1
         if not isinstance(self.boundaries, (list, tuple)) or len(self.boundaries) != m:
             expected = f"a list of {m} increasing integers (one fewer than schedules)"
             raise c.fail(n, "boundaries", self.boundaries, expected)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import Described, Min, Node, PowerLaw
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class LegacyNoam(ScheduleSpec):
     r"""The widely copied ``adjust_learning_rate`` snippet, reproduced exactly.
 
@@ -23,10 +22,6 @@ class LegacyNoam(ScheduleSpec):
     Beware: its real peak is near ``s = w**0.75`` with value ``max_lr * w**-0.25``
     (w = 500: step 105, 21% of ``max_lr``), not ``max_lr`` at ``w``. Use ``noam`` or
     ``warmup_inverse_sqrt`` for the intended shape.
-
-    Args:
-        max_lr: the snippet's ``max_lr``, ``>= 0``.
-        warmup_steps: the snippet's ``warmup_steps``, ``>= 1``.
 
     Example:
         >>> f = legacy_noam(0.01, warmup_steps=500)
@@ -40,12 +35,8 @@ class LegacyNoam(ScheduleSpec):
         "max_lr * warmup_steps**-0.25, not at warmup_steps; use `noam` or "
         "`warmup_inverse_sqrt` (the corrected forms) to reach the peak at warmup_steps"
     )
-    max_lr: float
-    warmup_steps: int
-
-    def __post_init__(self) -> None:
-        self._set("max_lr", c.number(self.schedule, "max_lr", self.max_lr, 0.0))
-        self._set("warmup_steps", c.integer(self.schedule, "warmup_steps", self.warmup_steps, 1))
+    max_lr: float = arg(c.Number(0.0), "the snippet's ``max_lr``")
+    warmup_steps: int = arg(c.Integer(1), "the snippet's ``warmup_steps``")
 
     def compose(self) -> Node:
         m, w = self.max_lr, self.warmup_steps

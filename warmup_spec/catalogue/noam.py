@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import Described, Min, Node, PowerLaw, Scale
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class Noam(ScheduleSpec):
     r"""The Transformer schedule of Vaswani et al. (2017).
 
@@ -20,11 +19,6 @@ class Noam(ScheduleSpec):
         f(t) = \mathrm{scale} \cdot d^{-1/2} \min(s^{-1/2},\ s\, w^{-3/2}), \quad s = t + 1
 
     Peaks at ``t = w - 1`` with ``scale * (d_model * w) ** -0.5``.
-
-    Args:
-        d_model: model width, ``> 0``.
-        warmup_steps: ``w >= 1``.
-        scale: overall factor, ``>= 0``.
 
     Example:
         >>> f = noam(512, warmup_steps=4000)
@@ -36,15 +30,9 @@ class Noam(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "noam"
-    d_model: float
-    warmup_steps: int
-    scale: float = 1.0
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("d_model", c.number(n, "d_model", self.d_model, 0.0, lo_open=True))
-        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 1))
-        self._set("scale", c.number(n, "scale", self.scale, 0.0))
+    d_model: float = arg(c.Number(0.0, lo_open=True), "the model width ``d``")
+    warmup_steps: int = arg(c.Integer(1), "``w``")
+    scale: float = arg(c.Number(0.0), "the overall factor", default=1.0)
 
     def compose(self) -> Node:
         ramp = PowerLaw(self.warmup_steps**-1.5, 1)  # s w^-1.5, s = t + 1

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import AnnealShape, ScheduleSpec
+from warmup_spec.definition import AnnealShape, ScheduleSpec, arg, definition
 from warmup_spec.deprecation import deprecated
 from warmup_spec.primitives import Described, Interp, Join, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class OneCycle(ScheduleSpec):
     r"""torch ``OneCycleLR`` (two-phase) semantics, held from ``total_steps - 1``.
 
@@ -37,17 +36,6 @@ class OneCycle(ScheduleSpec):
         e + (p - e)\, r\left(\frac{T - 1 - t}{T - 1 - a}\right) & a < t < T - 1 \end{cases}
         \quad r(x) = \frac{1 - \cos(\pi x)}{2} \text{ or } x
 
-    Args:
-        total_steps: steps of the cycle, ``>= 2``.
-        peak_value: the peak, ``>= 0``.
-        pct_start: fraction of steps rising, in ``(1 / total_steps, 1)``.
-        div_factor: ``peak_value / initial value``, ``> 0``.
-        final_div_factor: ``initial value / final value``, ``> 0``.
-        anneal: ``"cosine"`` or ``"linear"`` (``"cos"``, deprecated, is ``"cosine"``).
-        cycle_momentum: cycle the momentum / ``beta1`` (keyword-only; torch's default True).
-        base_momentum: the momentum at the peak lr, in ``[0, 1)`` (torch's 0.85).
-        max_momentum: the momentum at the lowest lrs, in ``[0, 1)`` (torch's 0.95).
-
     Example:
         >>> f = one_cycle(10, 1.0, pct_start=0.3, div_factor=10.0, final_div_factor=10.0)
         >>> [round(float(f(t)), 6) for t in (0, 1, 2, 9, 10)]
@@ -59,33 +47,29 @@ class OneCycle(ScheduleSpec):
 
     schedule: ClassVar[str] = "one_cycle"
     peak_note: ClassVar[str] = "pct_start * total_steps - 1 is not an integer step, so no step lands on the peak"
-    total_steps: int
-    peak_value: float
-    pct_start: float = 0.3
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-    anneal: AnnealShape = "cosine"
-    cycle_momentum: bool = field(default=True, kw_only=True)
-    base_momentum: float = field(default=0.85, kw_only=True)
-    max_momentum: float = field(default=0.95, kw_only=True)
+    total_steps: int = arg(c.Integer(2), "steps of the cycle (``T``)")
+    peak_value: float = arg(c.Number(0.0), "the peak")
+    pct_start: float = arg(None, "the fraction of steps rising, in ``(1 / total_steps, 1)``", default=0.3)
+    div_factor: float = arg(c.Number(0.0, lo_open=True), "``peak_value / initial value``", default=25.0)
+    final_div_factor: float = arg(c.Number(0.0, lo_open=True), "``initial value / final value``", default=1e4)
+    anneal: AnnealShape = arg(None, "``\"cosine\"`` or ``\"linear\"`` (``\"cos\"``, deprecated, is ``\"cosine\"``)",
+                              default="cosine")
+    cycle_momentum: bool = arg(c.Flag(), "cycle the momentum / ``beta1`` (torch's default True)", default=True,
+                               kw_only=True)
+    base_momentum: float = arg(c.Number(0.0, 1.0, hi_open=True), "the momentum at the peak lr (torch's 0.85)",
+                               default=0.85, kw_only=True)
+    max_momentum: float = arg(c.Number(0.0, 1.0, hi_open=True), "the momentum at the lowest lrs (torch's 0.95)",
+                              default=0.95, kw_only=True)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 2))
-        self._set("peak_value", c.number(n, "peak_value", self.peak_value, 0.0))
-        T = self.total_steps
+    def validate(self) -> None:
+        n, T = self.schedule, self.total_steps
         self._set("pct_start", c.number(n, "pct_start", self.pct_start, 1.0 / T, 1.0, lo_open=True, hi_open=True))
         if float(self.pct_start * T) - 1.0 <= 0.0:  # torch's end of phase 1 rounds to step 0
             raise c.fail(n, "pct_start", self.pct_start, f"pct_start * total_steps > 1 (total_steps={T})")
-        self._set("div_factor", c.number(n, "div_factor", self.div_factor, 0.0, lo_open=True))
-        self._set("final_div_factor", c.number(n, "final_div_factor", self.final_div_factor, 0.0, lo_open=True))
         if self.anneal == "cos":  # the spelling before "cosine", like every other shape
-            deprecated(f"{n}: anneal='cos'", "anneal='cosine'", stacklevel=4)
+            deprecated(f"{n}: anneal='cos'", "anneal='cosine'", stacklevel=5)
             self._set("anneal", "cosine")
         self._set("anneal", c.choice(n, "anneal", self.anneal, ("cosine", "linear")))
-        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
-        for key in ("base_momentum", "max_momentum"):
-            self._set(key, c.number(n, key, getattr(self, key), 0.0, 1.0, hi_open=True))
 
     def _peak_step(self) -> float:
         return float(self.pct_start * self.total_steps) - 1.0  # torch's end of phase 1

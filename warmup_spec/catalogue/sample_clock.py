@@ -5,15 +5,14 @@ from __future__ import annotations
 import functools
 import math
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import ArrayOps
-from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
+from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
 from warmup_spec.primitives import Node
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
-from warmup_spec.registry import base_of, register
+from warmup_spec.registry import Base, register
 
 Stage = tuple[int, int, int]
 """``(first update, samples seen before it, batch size)`` of a stretch of constant batch size."""
@@ -147,7 +146,7 @@ class _Clock(Node):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class SampleClock(ScheduleSpec):
     r"""Runs ``base`` on the samples (or tokens) seen instead of the updates: the lr of update
     ``k`` is ``base(n(k))``, with ``n(k)`` the samples consumed by the updates before it
@@ -170,15 +169,6 @@ class SampleClock(ScheduleSpec):
     ``2**31 - 1`` samples or tokens (else a ``ValueError`` says what to do), and a sample clock
     over a base that never ends holds from there, as optax's own count does.
 
-    Args:
-        base: a schedule whose step counts samples (tokens): a spec, config or ``Schedule``, or a
-            user's own ``step -> lr`` function.
-        batch_size: the global batch size in samples (after the ramp), ``>= 1``.
-        tokens_per_sample: tokens a sample (the sequence length) for a token clock; 1 counts samples.
-        rampup_start: the first global batch size of a ramp, in ``[1, batch_size)``; ``None``: no ramp.
-        rampup_increment: the ramp's step, ``>= 1``, dividing ``batch_size - rampup_start``.
-        rampup_samples: the samples over which the ramp reaches ``batch_size``, ``>= 1``.
-
     Example:
         >>> f = sample_clock(lambda s: s / 16, 8, rampup_start=2, rampup_increment=2, rampup_samples=12)
         >>> [round(float(f(t)), 6) for t in range(7)]
@@ -190,18 +180,19 @@ class SampleClock(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "sample_clock"
-    base: BaseLike
-    batch_size: int
-    tokens_per_sample: int = 1
-    rampup_start: int | None = field(default=None, kw_only=True)
-    rampup_increment: int | None = field(default=None, kw_only=True)
-    rampup_samples: int | None = field(default=None, kw_only=True)
+    base: BaseLike = arg(Base(), "the schedule, its step counting samples (tokens)")
+    batch_size: int = arg(c.Integer(1), "the global batch size in samples (after the ramp)")
+    tokens_per_sample: int = arg(c.Integer(1), "tokens a sample (the sequence length) for a token clock; 1 counts "
+                                 "samples", default=1)
+    rampup_start: int | None = arg(None, "the first global batch size of a ramp, an integer in ``[1, batch_size)``; "
+                                   "None: no ramp", default=None, kw_only=True)
+    rampup_increment: int | None = arg(None, "the ramp's step, an integer ``>= 1`` dividing ``batch_size - "
+                                       "rampup_start``", default=None, kw_only=True)
+    rampup_samples: int | None = arg(None, "the samples over which the ramp reaches ``batch_size``, an integer "
+                                     "``>= 1``", default=None, kw_only=True)
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         n = self.schedule
-        self._set("base", base_of(n, "base", self.base))
-        self._set("batch_size", c.integer(n, "batch_size", self.batch_size, 1))
-        self._set("tokens_per_sample", c.integer(n, "tokens_per_sample", self.tokens_per_sample, 1))
         ramp = (self.rampup_start, self.rampup_increment, self.rampup_samples)
         if ramp == (None, None, None):
             return

@@ -3,25 +3,19 @@ transformation)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import BaseLike, ScheduleSpec, node_of
+from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
 from warmup_spec.primitives import Node
 from warmup_spec.primitives import Scale as ScaleNode
-from warmup_spec.registry import base_of, register
+from warmup_spec.registry import Base, register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class Scaled(ScheduleSpec):
     r"""``f(t) = factor * base(t)``, e.g. half the lr for one parameter group.
-
-    Args:
-        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
-            function.
-        factor: the factor, ``>= 0``.
 
     Example:
         >>> f = scaled(lambda t: 0.5, 0.5)
@@ -30,12 +24,8 @@ class Scaled(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "scaled"
-    base: BaseLike
-    factor: float
-
-    def __post_init__(self) -> None:
-        self._set("base", base_of(self.schedule, "base", self.base))
-        self._set("factor", c.number(self.schedule, "factor", self.factor, 0.0))
+    base: BaseLike = arg(Base(), "the schedule")
+    factor: float = arg(c.Number(0.0), "the factor")
 
     def compose(self) -> Node:
         return ScaleNode(node_of(self.base), self.factor)

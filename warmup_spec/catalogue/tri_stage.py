@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import WARMUP_SHAPES, ScheduleSpec, WarmupShape, check_peak, warmup_then
+from warmup_spec.definition import WARMUP_SHAPES, ScheduleSpec, WarmupShape, arg, definition, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class TriStage(ScheduleSpec):
     r"""fairseq's tri-stage schedule: warmup from ``p * init_scale``, hold, exponential decay.
 
@@ -22,15 +21,6 @@ class TriStage(ScheduleSpec):
         v = \mathrm{clip}\left(\frac{t - w - H}{D}, 0, 1\right)
 
     after warmup and ``hold_steps`` at ``p``; ``p * final_scale`` from ``w + H + D`` on.
-
-    Args:
-        peak_value: value of the hold phase, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        hold_steps: steps at ``peak_value`` (``H >= 0``).
-        decay_steps: steps of the decay (``D >= 1``).
-        init_scale: warmup starts at ``peak_value * init_scale``, in ``[0, 1]``.
-        final_scale: the end value is ``peak_value * final_scale``, in ``(0, 1]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = tri_stage(1.0, 2, hold_steps=1, decay_steps=2, init_scale=0.5, final_scale=0.25)
@@ -42,26 +32,22 @@ class TriStage(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "tri_stage"
-    peak_value: float
-    warmup_steps: int
-    hold_steps: int
-    decay_steps: int
-    init_scale: float = 0.01
-    final_scale: float = 0.01
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
+    peak_value: float = arg(c.Number(0.0), "the value of the hold phase")
+    warmup_steps: int = arg(c.Integer(0), "steps of warmup (``w``)")
+    hold_steps: int = arg(c.Integer(0), "steps at ``peak_value`` (``H``)")
+    decay_steps: int = arg(c.Integer(1), "steps of the decay (``D``)")
+    init_scale: float = arg(None, "the warmup starts at ``peak_value * init_scale``, in ``[0, 1]`` (``(0, 1]`` for an "
+                            "exponential warmup)", default=0.01)
+    final_scale: float = arg(c.Number(0.0, 1.0, lo_open=True), "the end value is ``peak_value * final_scale``",
+                             default=0.01)
+    warmup_shape: WarmupShape = arg(c.Choice(WARMUP_SHAPES), default="linear", kw_only=True)
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         n = self.schedule
-        check_peak(self)
         exponential = self.warmup_shape == "exponential"
         self._set("init_scale", c.number(n, "init_scale", self.init_scale, 0.0, 1.0, lo_open=exponential))
-        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 0))
-        self._set("warmup_shape", c.choice(n, "warmup_shape", self.warmup_shape, WARMUP_SHAPES))
         if exponential and self.peak_value <= 0:
             raise c.fail(n, "peak_value", self.peak_value, "a finite number > 0 with warmup_shape='exponential'")
-        self._set("hold_steps", c.integer(n, "hold_steps", self.hold_steps, 0))
-        self._set("decay_steps", c.integer(n, "decay_steps", self.decay_steps, 1))
-        self._set("final_scale", c.number(n, "final_scale", self.final_scale, 0.0, 1.0, lo_open=True))
 
     @property
     def total_steps(self) -> int:

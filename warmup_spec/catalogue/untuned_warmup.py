@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import BaseLike, ScheduleSpec, UntunedShape, node_of
+from warmup_spec.definition import BaseLike, ScheduleSpec, UntunedShape, arg, definition, node_of
 from warmup_spec.primitives import Constant, Described, Min, Node, PowerLaw, Product, Saturation, reach
-from warmup_spec.registry import base_of, register
+from warmup_spec.registry import Base, register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class UntunedWarmup(ScheduleSpec):
     r"""Multiplies any ``base`` by the untuned warmup factor of Ma & Yarats (2019).
 
@@ -23,12 +22,6 @@ class UntunedWarmup(ScheduleSpec):
         1 - e^{-(1 - \beta_2)(t + 1)} & \text{exponential} \end{cases}
 
     The linear factor reaches 1 after ``2 / (1 - beta2)`` steps (2000 for 0.999).
-
-    Args:
-        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
-            function (traceable for JAX; picklable to pickle the schedule).
-        beta2: Adam's second-moment decay, in ``[0, 1)``.
-        shape: ``"linear"`` or ``"exponential"``.
 
     Example:
         >>> f = untuned_warmup(lambda t: 1.0, beta2=0.5)
@@ -41,15 +34,10 @@ class UntunedWarmup(ScheduleSpec):
 
     schedule: ClassVar[str] = "untuned_warmup"
     peak_note: ClassVar[str] = "the base decays while the untuned warmup factor is still below 1"
-    base: BaseLike
-    beta2: float = 0.999
-    shape: UntunedShape = "linear"
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("base", base_of(n, "base", self.base))
-        self._set("beta2", c.number(n, "beta2", self.beta2, 0.0, 1.0, hi_open=True))
-        self._set("shape", c.choice(n, "shape", self.shape, ("linear", "exponential")))
+    base: BaseLike = arg(Base(), "the schedule (a user's function: traceable for JAX, picklable to pickle the "
+                         "schedule)")
+    beta2: float = arg(c.Number(0.0, 1.0, hi_open=True), "Adam's second-moment decay", default=0.999)
+    shape: UntunedShape = arg(c.Choice(("linear", "exponential")), "the factor's form", default="linear")
 
     def _factor(self) -> Node:
         a = 1.0 - self.beta2

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import ClassVar
 
-from warmup_spec.definition import ScheduleSpec, WarmupShape, check_peak, check_warmup, warmup_then
+from warmup_spec import _checks as c
+from warmup_spec.definition import WarmupParams, arg, definition, warmup_then
 from warmup_spec.primitives import Constant, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
-class WarmupConstant(ScheduleSpec):
+@definition
+class WarmupConstant(WarmupParams):
     r"""Warmup to ``peak_value``, then constant.
 
     .. math::
         f(t) = \begin{cases} \mathrm{warmup}(t) & t < w \\ p & t \ge w \end{cases}
-
-    Args:
-        peak_value: the constant value after warmup, ``>= 0``.
-        warmup_steps: steps of warmup; 0 means none (unlike optax's
-            ``warmup_constant_schedule``, which returns 0 forever then).
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = warmup_constant(0.1, warmup_steps=4)
@@ -35,14 +28,8 @@ class WarmupConstant(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "warmup_constant"
-    peak_value: float
-    warmup_steps: int = 0
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
-
-    def __post_init__(self) -> None:
-        check_peak(self)
-        check_warmup(self, self.peak_value)
+    warmup_steps: int = arg(c.Integer(0), "steps of warmup; 0 means none (unlike optax's "
+                            "``warmup_constant_schedule``, which returns ``init_value`` forever then)", default=0)
 
     def compose(self) -> Node:
         return warmup_then(self, Constant(self.peak_value))

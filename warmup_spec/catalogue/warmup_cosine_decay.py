@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import DecayParams, warmup_then
+from warmup_spec.definition import DecayParams, arg, definition, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupCosineDecay(DecayParams):
     r"""Warmup, then cosine decay to ``end_value`` at ``total_steps``.
 
@@ -22,17 +21,8 @@ class WarmupCosineDecay(DecayParams):
 
     Computed as ``sin(pi/2 * (T - t) / (T - w)) ** (2 * exponent)`` from the integer
     step, so float32 stays within a few ulps of float64 down to the last step
-    (optax's form loses up to 5e-3 relatively there).
-
-    Args:
-        peak_value: value at the end of warmup, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        total_steps: whole schedule length including warmup (``T > w``), the
-            same meaning as optax's ``decay_steps``.
-        end_value: value from ``total_steps`` on, in ``[0, peak_value]``.
-        exponent: power of the cosine factor, ``> 0``.
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
+    (optax's form loses up to 5e-3 relatively there). ``total_steps`` has the meaning of
+    optax's ``decay_steps``.
 
     Example:
         >>> f = warmup_cosine_decay(1.0, warmup_steps=2, total_steps=6)
@@ -44,11 +34,7 @@ class WarmupCosineDecay(DecayParams):
     """
 
     schedule: ClassVar[str] = "warmup_cosine_decay"
-    exponent: float = 1.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("exponent", c.number(self.schedule, "exponent", self.exponent, 0.0, lo_open=True))
+    exponent: float = arg(c.Number(0.0, lo_open=True), "the power of the cosine factor", default=1.0)
 
     def compose(self) -> Node:
         decay = Interp("cosine", self.peak_value, self.end_value, self.total_steps - self.warmup_steps,

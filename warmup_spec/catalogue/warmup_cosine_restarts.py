@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import WarmupParams, check_end, warmup_then
+from warmup_spec.definition import WarmupParams, arg, check_end, definition, warmup_then
 from warmup_spec.primitives import Node, Restarts
 from warmup_spec.registry import register
 
@@ -18,7 +17,7 @@ and the float64 boundaries ``L (m**c - 1) / (m - 1)`` lose ``1 / (m - 1)`` ulps.
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupCosineRestarts(WarmupParams):
     r"""Warmup, then cosine cycles with warm restarts (SGDR).
 
@@ -32,17 +31,6 @@ class WarmupCosineRestarts(WarmupParams):
     ``warmup_steps=0`` it is torch ``CosineAnnealingWarmRestarts(T_0=cycle_steps,
     T_mult=cycle_mul, eta_min=end_value)`` with ``peak_value`` as the base lr.
 
-    Args:
-        peak_value: value at the start of cycle 0, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        cycle_steps: length of cycle 0, ``>= 1``.
-        cycle_mul: growth of the cycle length: 1.0 or in ``[1.001, 64]``.
-        cycle_decay: factor on the peak per cycle, in ``(0, 1]``.
-        cycle_limit: number of cycles, or None for no limit.
-        end_value: the floor of every cycle, in ``[0, peak_value]``.
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
-
     Example:
         >>> f = warmup_cosine_restarts(1.0, 0, cycle_steps=4, cycle_decay=0.5)
         >>> [round(float(f(t)), 6) for t in range(9)]
@@ -54,20 +42,14 @@ class WarmupCosineRestarts(WarmupParams):
     """
 
     schedule: ClassVar[str] = "warmup_cosine_restarts"
-    cycle_steps: int
-    cycle_mul: float = 1.0
-    cycle_decay: float = 1.0
-    cycle_limit: int | None = None
-    end_value: float = 0.0
+    cycle_steps: int = arg(c.Integer(1), "the length of cycle 0")
+    cycle_mul: float = arg(c.NumberOr(1.0, MIN_CYCLE_MUL, 64.0), "the growth of the cycle length", default=1.0)
+    cycle_decay: float = arg(c.Number(0.0, 1.0, lo_open=True), "the factor on the peak per cycle", default=1.0)
+    cycle_limit: int | None = arg(c.OrNone(c.Integer(1)), "the number of cycles (None: no limit)", default=None)
+    end_value: float = arg(None, "the floor of every cycle, in ``[0, peak_value]``", default=0.0)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        super().__post_init__()
-        self._set("cycle_steps", c.integer(n, "cycle_steps", self.cycle_steps, 1))
-        self._set("cycle_mul", c.number_or(n, "cycle_mul", self.cycle_mul, 1.0, MIN_CYCLE_MUL, 64.0))
-        self._set("cycle_decay", c.number(n, "cycle_decay", self.cycle_decay, 0.0, 1.0, lo_open=True))
-        if self.cycle_limit is not None:
-            self._set("cycle_limit", c.integer(n, "cycle_limit", self.cycle_limit, 1))
+    def validate(self) -> None:
+        super().validate()
         check_end(self)
 
     def compose(self) -> Node:

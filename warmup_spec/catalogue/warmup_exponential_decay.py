@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import WarmupParams, warmup_then
+from warmup_spec.definition import WarmupParams, arg, definition, warmup_then
 from warmup_spec.primitives import Exponential, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupExponentialDecay(WarmupParams):
     r"""Warmup, then exponential decay (or growth, with a ceiling).
 
@@ -21,16 +20,6 @@ class WarmupExponentialDecay(WarmupParams):
 
     ``q`` is floored when ``staircase``. ``end_value`` is a floor when
     ``decay_rate < 1`` and a ceiling (required) when ``decay_rate > 1``.
-
-    Args:
-        peak_value: value at the end of warmup, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        transition_steps: steps per factor of ``decay_rate``, ``>= 1``.
-        decay_rate: factor per ``transition_steps``, ``> 0``.
-        staircase: decay in discrete jumps.
-        end_value: floor (rate < 1) or ceiling (rate > 1), or None.
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = warmup_exponential_decay(1.0, 2, transition_steps=1, decay_rate=0.5, end_value=0.2)
@@ -42,19 +31,15 @@ class WarmupExponentialDecay(WarmupParams):
     """
 
     schedule: ClassVar[str] = "warmup_exponential_decay"
-    transition_steps: int
-    decay_rate: float
-    staircase: bool = False
-    end_value: float | None = None
+    transition_steps: int = arg(c.Integer(1), "steps per factor of ``decay_rate``")
+    decay_rate: float = arg(c.Number(0.0, lo_open=True), "the factor per ``transition_steps``")
+    staircase: bool = arg(c.Flag(), "decay in discrete jumps", default=False)
+    end_value: float | None = arg(None, "a floor in ``[0, peak_value]`` (``decay_rate < 1``), or None; a ceiling "
+                                  "``>= peak_value`` (``decay_rate > 1``, required)", default=None)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        super().__post_init__()
-        self._set("transition_steps", c.integer(n, "transition_steps", self.transition_steps, 1))
-        rate = c.number(n, "decay_rate", self.decay_rate, 0.0, lo_open=True)
-        self._set("decay_rate", rate)
-        self._set("staircase", c.flag(n, "staircase", self.staircase))
-        p = self.peak_value
+    def validate(self) -> None:
+        super().validate()
+        n, rate, p = self.schedule, self.decay_rate, self.peak_value
         if rate > 1:
             if self.end_value is None:
                 raise c.fail(n, "end_value", None, f"a finite ceiling >= peak_value ({p!r}) when decay_rate > 1")

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import WarmupParams, warmup_then
+from warmup_spec.definition import WarmupParams, arg, definition, warmup_then
 from warmup_spec.primitives import Described, Node, PowerLaw
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupInverseSqrt(WarmupParams):
     r"""Warmup, then inverse square-root decay (never ends).
 
     .. math::
         f(t) = \frac{p}{\sqrt{(t - w + \tau) / \tau}}, \quad \tau = \mathrm{timescale}
-
-    Args:
-        peak_value: value at the end of warmup, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        timescale: ``tau > 0``; defaults to ``warmup_steps`` (required if that is 0).
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = warmup_inverse_sqrt(1.0, warmup_steps=4)
@@ -37,14 +29,13 @@ class WarmupInverseSqrt(WarmupParams):
     """
 
     schedule: ClassVar[str] = "warmup_inverse_sqrt"
-    timescale: float | None = None
+    timescale: float | None = arg(c.OrNone(c.Number(0.0, lo_open=True)),
+                                  "``tau``; None: ``warmup_steps`` (then not 0)", default=None)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def validate(self) -> None:
+        super().validate()
         if self.timescale is None and self.warmup_steps == 0:
             raise c.fail(self.schedule, "timescale", None, "a finite number > 0 when warmup_steps=0")
-        if self.timescale is not None:
-            self._set("timescale", c.number(self.schedule, "timescale", self.timescale, 0.0, lo_open=True))
 
     def compose(self) -> Node:
         w = self.warmup_steps

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
-from warmup_spec.definition import DecayParams, warmup_then
+from warmup_spec.definition import DecayParams, definition, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupLinearDecay(DecayParams):
     r"""Warmup, then linear decay to ``end_value`` at ``total_steps``.
 
@@ -20,14 +19,6 @@ class WarmupLinearDecay(DecayParams):
 
     Computed as ``e + (p - e) (T - t) / (T - w)`` from the integer step, without
     cancellation near the end.
-
-    Args:
-        peak_value: value at the end of warmup, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        total_steps: whole schedule length including warmup (``T > w``).
-        end_value: value from ``total_steps`` on, in ``[0, peak_value]``.
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = warmup_linear_decay(1.0, warmup_steps=2, total_steps=6, end_value=0.2)

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import DecayParams, warmup_then
+from warmup_spec.definition import DecayParams, arg, definition, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupPolynomialDecay(DecayParams):
     r"""Warmup, then polynomial decay to ``end_value`` at ``total_steps``.
 
     .. math::
         f(t) = e + (p - e)(1 - u)^{\mathrm{power}},
         \quad u = \mathrm{clip}\left(\frac{t - w}{T - w}, 0, 1\right)
-
-    Args:
-        peak_value: value at the end of warmup, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        total_steps: whole schedule length including warmup (``T > w``).
-        end_value: value from ``total_steps`` on, in ``[0, peak_value]``.
-        power: exponent of the decay, ``> 0`` (1: linear).
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = warmup_polynomial_decay(1.0, warmup_steps=2, total_steps=6, power=2.0)
@@ -39,11 +29,7 @@ class WarmupPolynomialDecay(DecayParams):
     """
 
     schedule: ClassVar[str] = "warmup_polynomial_decay"
-    power: float = 1.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("power", c.number(self.schedule, "power", self.power, 0.0, lo_open=True))
+    power: float = arg(c.Number(0.0, lo_open=True), "the exponent of the decay (1: linear)", default=1.0)
 
     def compose(self) -> Node:
         decay = Interp("linear", self.peak_value, self.end_value, self.total_steps - self.warmup_steps,

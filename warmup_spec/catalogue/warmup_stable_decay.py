@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import DecayShape, WarmupParams, check_end, warmup_then
+from warmup_spec.definition import DECAY_SHAPES, DecayShape, WarmupParams, arg, check_end, definition, warmup_then
 from warmup_spec.primitives import Interp, Node
 from warmup_spec.registry import register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupStableDecay(WarmupParams):
     r"""Warmup, hold ``peak_value`` (stable), then decay over ``decay_steps`` (WSD).
 
@@ -21,16 +20,6 @@ class WarmupStableDecay(WarmupParams):
 
     with ``g(v)`` = ``1 - v`` (linear), ``(1 + cos(pi v)) / 2`` (cosine) or
     ``1 - sqrt(v)`` (``"1-sqrt"``).
-
-    Args:
-        peak_value: value of the stable phase, ``>= 0``.
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        stable_steps: steps at ``peak_value`` after warmup (``S >= 0``).
-        decay_steps: steps of the decay (``D >= 1``).
-        end_value: value from ``w + S + D`` on, in ``[0, peak_value]``.
-        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
-        init_value: value at step 0, in ``[0, peak_value]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = warmup_stable_decay(1.0, 2, stable_steps=2, decay_steps=4)
@@ -42,18 +31,14 @@ class WarmupStableDecay(WarmupParams):
     """
 
     schedule: ClassVar[str] = "warmup_stable_decay"
-    stable_steps: int
-    decay_steps: int
-    end_value: float = 0.0
-    decay_shape: DecayShape = "linear"
+    stable_steps: int = arg(c.Integer(0), "steps at ``peak_value`` after the warmup (``S``)")
+    decay_steps: int = arg(c.Integer(1), "steps of the decay (``D``)")
+    end_value: float = arg(None, "the value from ``w + S + D`` on, in ``[0, peak_value]``", default=0.0)
+    decay_shape: DecayShape = arg(c.Choice(DECAY_SHAPES), "the decay's curve ``g``", default="linear")
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        super().__post_init__()
-        self._set("stable_steps", c.integer(n, "stable_steps", self.stable_steps, 0))
-        self._set("decay_steps", c.integer(n, "decay_steps", self.decay_steps, 1))
+    def validate(self) -> None:
+        super().validate()
         check_end(self)
-        self._set("decay_shape", c.choice(n, "decay_shape", self.decay_shape, ("linear", "cosine", "1-sqrt")))
 
     @property
     def total_steps(self) -> int:

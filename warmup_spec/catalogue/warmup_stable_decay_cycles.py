@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import WARMUP_SHAPES, DecayShape, ScheduleSpec, WarmupShape
+from warmup_spec.definition import DECAY_SHAPES, WARMUP_SHAPES, DecayShape, ScheduleSpec, WarmupShape, arg, definition
 from warmup_spec.primitives import Constant, Interp, Join, Node
 from warmup_spec.registry import register
 
-_DECAY_SHAPES = ("linear", "cosine", "1-sqrt")
-
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupStableDecayCycles(ScheduleSpec):
     r"""Warmup-stable-decay cycles (continued pre-training): cycle ``c`` warms up from the
     previous cycle's end value (``init_value`` for the first) to ``peak_values[c]``, holds it,
@@ -33,19 +30,6 @@ class WarmupStableDecayCycles(ScheduleSpec):
     (``"1-sqrt"``). After the last cycle (``t >= T``, the lengths summed) the schedule holds
     ``end_values[-1]``, or 0 with ``zero_tail``. One cycle is ``warmup_stable_decay``.
 
-    Args:
-        peak_values: each cycle's stable value, ``>= 0`` (their number is the number of cycles).
-        warmup_steps: each cycle's warmup (re-warmup) length, ``>= 0``.
-        stable_steps: each cycle's steps at its peak after the warmup, ``>= 0``.
-        decay_steps: each cycle's decay length, ``>= 1``.
-        end_values: each cycle's end value, in ``[0, peak_values[c]]``; the next cycle's warmup
-            starts there.
-        decay_shape: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
-        init_value: value at step 0, in ``[0, peak_values[0]]``.
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"`` (then every warmup's start,
-            ``init_value`` and the end values before the last, must be ``> 0``).
-        zero_tail: 0 instead of ``end_values[-1]`` from ``T`` on (a run past its plan stops moving).
-
     Example:
         >>> f = warmup_stable_decay_cycles([1.0, 0.8], [2, 2], [1, 1], [2, 2], [0.4, 0.0])
         >>> [round(float(f(t)), 6) for t in range(12)]
@@ -58,30 +42,28 @@ class WarmupStableDecayCycles(ScheduleSpec):
 
     schedule: ClassVar[str] = "warmup_stable_decay_cycles"
     step_lists: ClassVar[tuple[str, ...]] = ("warmup_steps", "stable_steps", "decay_steps")
-    peak_values: Sequence[float]
-    warmup_steps: Sequence[int]
-    stable_steps: Sequence[int]
-    decay_steps: Sequence[int]
-    end_values: Sequence[float]
-    decay_shape: DecayShape = "linear"
-    init_value: float = field(default=0.0, kw_only=True)
-    warmup_shape: WarmupShape = field(default="linear", kw_only=True)
-    zero_tail: bool = field(default=False, kw_only=True)
+    peak_values: Sequence[float] = arg(c.ListOf(c.Number(0.0), "a non-empty list of numbers >= 0 (one per cycle)", 1),
+                                       "each cycle's stable value")
+    warmup_steps: Sequence[int] = arg(None, "each cycle's warmup (re-warmup) length, ``>= 0``")
+    stable_steps: Sequence[int] = arg(None, "each cycle's steps at its peak after the warmup, ``>= 0``")
+    decay_steps: Sequence[int] = arg(None, "each cycle's decay length, ``>= 1``")
+    end_values: Sequence[float] = arg(None, "each cycle's end value, in ``[0, peak_values[c]]``; the next cycle's "
+                                      "warmup starts there")
+    decay_shape: DecayShape = arg(c.Choice(DECAY_SHAPES), "the decays' curve ``g``", default="linear")
+    init_value: float = arg(None, "the value at step 0, in ``[0, peak_values[0]]``", default=0.0, kw_only=True)
+    warmup_shape: WarmupShape = arg(c.Choice(WARMUP_SHAPES), "the warmups' curve (exponential: every warmup's start, "
+                                    "``init_value`` and the end values before the last, must be ``> 0``)",
+                                    default="linear", kw_only=True)
+    zero_tail: bool = arg(c.Flag(), "0 instead of ``end_values[-1]`` from ``T`` on (a run past its plan stops "
+                          "moving)", default=False, kw_only=True)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        peaks = self.peak_values
-        if not isinstance(peaks, (list, tuple)) or not peaks:
-            raise c.fail(n, "peak_values", peaks, "a non-empty list of numbers >= 0 (one per cycle)")
-        m = len(peaks)
-        self._set("peak_values", tuple(c.number(n, f"peak_values[{k}]", p, 0.0) for k, p in enumerate(peaks)))
+    def validate(self) -> None:
+        n, m = self.schedule, len(self.peak_values)
         for key, lo in (("warmup_steps", 0), ("stable_steps", 0), ("decay_steps", 1)):
             self._set(key, tuple(c.integer(n, f"{key}[{k}]", v, lo) for k, v in enumerate(self._list(key, m))))
         ends = self._list("end_values", m)
         self._set("end_values", tuple(c.number(n, f"end_values[{k}]", e, 0.0, self.peak_values[k])
                                       for k, e in enumerate(ends)))
-        self._set("decay_shape", c.choice(n, "decay_shape", self.decay_shape, _DECAY_SHAPES))
-        self._set("warmup_shape", c.choice(n, "warmup_shape", self.warmup_shape, WARMUP_SHAPES))
         exponential = self.warmup_shape == "exponential"
         suffix = " with warmup_shape='exponential'" if exponential else ""
         self._set("init_value", c.number(n, "init_value", self.init_value, 0.0, self.peak_values[0],
@@ -94,7 +76,6 @@ class WarmupStableDecayCycles(ScheduleSpec):
                 if not e > 0:
                     raise c.fail(n, f"end_values[{k}]", e, "a finite number > 0 with warmup_shape='exponential' "
                                  "(the next cycle's warmup starts there)")
-        self._set("zero_tail", c.flag(n, "zero_tail", self.zero_tail))
 
     def _list(self, key: str, m: int) -> tuple[Any, ...]:
         value = getattr(self, key)

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import WARMUP_SHAPES, BaseLike, ScheduleSpec, WarmupShape, node_of
+from warmup_spec.definition import WARMUP_SHAPES, BaseLike, ScheduleSpec, WarmupShape, arg, definition, node_of
 from warmup_spec.primitives import Interp, Join, Node
-from warmup_spec.registry import base_of, register
+from warmup_spec.registry import Base, register
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WithWarmup(ScheduleSpec):
     r"""Prepends a warmup to ANY schedule ``base`` (optax ``join_schedules`` semantics).
 
     .. math::
         f(t) = \begin{cases} \mathrm{warmup}_{i \to \mathrm{base}(0)}(t) & t < w \\
         \mathrm{base}(t - w) & t \ge w \end{cases}
-
-    Args:
-        base: a schedule (spec, config or ``Schedule``), or a user's own ``step -> lr``
-            function (traceable for JAX; picklable to pickle the schedule).
-        warmup_steps: steps of warmup (``w``), ``>= 0``.
-        init_value: value at step 0, ``>= 0`` (``> 0`` for exponential warmup).
-        warmup_shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Example:
         >>> f = with_warmup(lambda t: 0.5 ** t, warmup_steps=2)
@@ -34,16 +26,14 @@ class WithWarmup(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "with_warmup"
-    base: BaseLike
-    warmup_steps: int
-    init_value: float = 0.0
-    warmup_shape: WarmupShape = "linear"
+    base: BaseLike = arg(Base(), "the schedule (a user's function: traceable for JAX, picklable to pickle the "
+                         "schedule)")
+    warmup_steps: int = arg(c.Integer(0), "steps of warmup (``w``)")
+    init_value: float = arg(None, "the value at step 0, ``>= 0`` (``> 0`` for an exponential warmup)", default=0.0)
+    warmup_shape: WarmupShape = arg(c.Choice(WARMUP_SHAPES), default="linear")
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         n = self.schedule
-        self._set("base", base_of(n, "base", self.base))
-        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, 0))
-        self._set("warmup_shape", c.choice(n, "warmup_shape", self.warmup_shape, WARMUP_SHAPES))
         exponential = self.warmup_shape == "exponential"
         self._set("init_value", c.number(n, "init_value", self.init_value, 0.0, lo_open=exponential))
         if exponential and isinstance(self.base, ScheduleSpec):

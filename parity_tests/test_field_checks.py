@@ -1,0 +1,147 @@
+"""A parameter's own range is declared once, on its field (``warmup_spec.definition.arg``):
+the constructor runs that check, its error says what the check's text says, and the
+docstring's ``Args:`` is rendered from the fields (the source has none)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from typing import Any
+
+import pytest
+
+from parity_tests.cases import ALL
+from warmup_spec import REGISTRY, spec_from_config
+from warmup_spec import _checks as c
+from warmup_spec.definition import ScheduleSpec, arg, definition
+from warmup_spec.hyper import Ramp
+from warmup_spec.plateau import Plateau
+
+PORTS: list[dict[str, Any]] = [
+    {"schedule": "optax.constant_schedule", "value": 0.1},
+    {"schedule": "optax.polynomial_schedule", "init_value": 1.0, "end_value": 0.1, "power": 2.0,
+     "transition_steps": 10},
+    {"schedule": "optax.linear_schedule", "init_value": 1.0, "end_value": 0.1, "transition_steps": 10},
+    {"schedule": "optax.exponential_decay", "init_value": 1.0, "transition_steps": 10, "decay_rate": 0.5},
+    {"schedule": "optax.cosine_decay_schedule", "init_value": 1.0, "decay_steps": 10},
+    {"schedule": "optax.warmup_cosine_decay_schedule", "init_value": 0.0, "peak_value": 1.0, "warmup_steps": 2,
+     "decay_steps": 10},
+    {"schedule": "optax.warmup_exponential_decay_schedule", "init_value": 0.0, "peak_value": 1.0, "warmup_steps": 2,
+     "transition_steps": 10, "decay_rate": 0.5},
+    {"schedule": "optax.warmup_constant_schedule", "init_value": 0.0, "peak_value": 1.0, "warmup_steps": 2},
+    {"schedule": "optax.piecewise_constant_schedule", "init_value": 1.0, "boundaries_and_scales": {5: 0.1}},
+    {"schedule": "optax.piecewise_interpolate_schedule", "interpolate_type": "linear", "init_value": 1.0,
+     "boundaries_and_scales": {5: 0.1}},
+    {"schedule": "optax.join_schedules", "schedules": [{"schedule": "optax.constant_schedule", "value": 1.0}] * 2,
+     "boundaries": [5]},
+    {"schedule": "optax.sgdr_schedule", "cosine_kwargs": [
+        {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 5, "decay_steps": 50}]},
+    {"schedule": "optax.linear_onecycle_schedule", "transition_steps": 100, "peak_value": 1.0},
+    {"schedule": "optax.cosine_onecycle_schedule", "transition_steps": 100, "peak_value": 1.0},
+    {"schedule": "keras.ExponentialDecay", "initial_learning_rate": 1.0, "decay_steps": 10, "decay_rate": 0.5},
+    {"schedule": "keras.InverseTimeDecay", "initial_learning_rate": 1.0, "decay_steps": 10, "decay_rate": 0.5},
+    {"schedule": "keras.PiecewiseConstantDecay", "boundaries": [10, 20], "values": [1.0, 0.5, 0.1]},
+    {"schedule": "keras.PolynomialDecay", "initial_learning_rate": 1.0, "decay_steps": 10},
+    {"schedule": "keras.CosineDecay", "initial_learning_rate": 0.0, "decay_steps": 100, "warmup_target": 1.0,
+     "warmup_steps": 20},
+    {"schedule": "keras.CosineDecayRestarts", "initial_learning_rate": 1.0, "first_decay_steps": 10},
+    {"schedule": "megatron.OptimizerParamScheduler", "init_lr": 0.0, "max_lr": 1e-3, "min_lr": 1e-4,
+     "lr_warmup_steps": 10, "lr_decay_steps": 100, "lr_decay_style": "WSD", "wsd_decay_steps": 20,
+     "lr_wsd_decay_style": "cosine"},
+]
+"""A valid config of each port whose fields declare their checks."""
+
+FIRST = {cfg["schedule"]: cfg for _, cfg in reversed(ALL)}
+VALID = [*FIRST.values(), *PORTS]
+UNREGISTERED: list[tuple[type[ScheduleSpec], dict[str, Any]]] = [
+    (Plateau, {"lr": 0.1, "warmup_steps": 5}), (Ramp, {"start": 0.0, "end": 0.1, "steps": 10})]
+CLASSES = [REGISTRY[cfg["schedule"]] for cfg in VALID] + [cls for cls, _ in UNREGISTERED]
+
+
+def _declared(cls: type) -> list[tuple[str, c.Check]]:
+    return [(f.name, f.metadata["check"]) for f in dataclasses.fields(cls) if f.metadata.get("check") is not None]
+
+
+def _refusal(make: Any, cls: type, kwargs: dict[str, Any]) -> None:
+    """Each declared field set to a wrong value (the others valid): the check's own error."""
+    for name, check in _declared(cls):  # (optax.sgdr_schedule declares none: its one check is in validate)
+        with pytest.raises(ValueError) as err:
+            make({**kwargs, name: "wrong"})
+        expected = (check.inner if isinstance(check, c.OrNone) else check).text  # None is not a wrong value
+        assert str(err.value) == f"{cls.schedule}: {name}='wrong' is invalid; expected {expected}"
+
+
+@pytest.mark.parametrize("cfg", VALID, ids=lambda cfg: cfg["schedule"])
+def test_a_wrong_value_is_refused_with_the_declared_text(cfg):
+    spec_from_config(cfg)  # valid as it is
+    _refusal(spec_from_config, REGISTRY[cfg["schedule"]], cfg)
+
+
+@pytest.mark.parametrize("cls,kwargs", UNREGISTERED, ids=lambda x: getattr(x, "__name__", ""))
+def test_the_unregistered_definitions_too(cls, kwargs):
+    cls(**kwargs)
+    _refusal(lambda kw: cls(**kw), cls, kwargs)
+
+
+def _args(cls: type) -> dict[str, str]:
+    """The rendered ``Args:`` section: name -> its text (continuation lines joined)."""
+    section = re.search(r"^Args:\n((?:    .*\n?)+)", inspect.getdoc(cls) or "", re.M)
+    assert section, cls
+    entries = re.split(r"\n    (?=\w+: )", "\n" + section[1].rstrip())[1:]
+    return dict(tuple(" ".join(e.split()).split(": ", 1)) for e in entries)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.schedule)
+def test_args_are_rendered_from_the_fields_and_not_written(cls):
+    args = _args(cls)
+    assert list(args) == list(inspect.signature(cls).parameters)  # every parameter, in call order
+    for name, check in _declared(cls):
+        assert args[name].endswith(f"{check.text}."), (name, args[name])
+    assert not re.search(r"^\s+Args:$", inspect.getsource(cls), re.M)
+
+
+def test_an_args_line_as_written():
+    from warmup_spec.catalogue import OneCycle, WarmupCosineDecay
+
+    assert _args(WarmupCosineDecay)["exponent"] == "the power of the cosine factor; a finite number > 0.0."
+    assert _args(WarmupCosineDecay)["warmup_shape"] == "one of 'linear', 'cosine', 'exponential'."
+    assert _args(OneCycle)["base_momentum"] == ("the momentum at the peak lr (torch's 0.85); a finite number in "
+                                               "[0.0, 1.0).")
+    assert _args(REGISTRY["optax.warmup_cosine_decay_schedule"])["warmup_steps"] == "an integer."
+
+
+def test_a_check_stores_the_value_it_returns():
+    from warmup_spec.catalogue import Join, WarmupCosineRestarts
+
+    spec = WarmupCosineRestarts(1, 0, 4, cycle_limit=2)
+    assert type(spec.peak_value) is float and spec.peak_value == 1.0 and spec.cycle_limit == 2
+    assert Join([{"schedule": "warmup_constant", "peak_value": 1}, lambda t: 0.5], [3]).schedules[0] == \
+        spec_from_config({"schedule": "warmup_constant", "peak_value": 1.0})
+    assert spec_from_config({"schedule": "optax.piecewise_constant_schedule", "init_value": 1,
+                             "boundaries_and_scales": {"20": 0.5, 10: 1}}).boundaries_and_scales == {10: 1.0, 20: 0.5}
+
+
+def test_a_field_without_arg_is_refused_at_class_creation():
+    with pytest.raises(TypeError, match=r"Bare\.x: declare it with arg\(check, doc\)"):
+        @definition
+        class Bare(ScheduleSpec):
+            """No args."""
+
+            x: float = 1.0
+
+    @definition
+    class Declared(ScheduleSpec):
+        """One parameter.
+
+        Example:
+            nothing.
+        """
+
+        schedule = "declared"
+        x: float = arg(c.Number(0.0, 1.0, lo_open=True), "a fraction", default=0.5)
+
+    assert inspect.getdoc(Declared) == ("One parameter.\n\nArgs:\n    x: a fraction; a finite number in (0.0, 1.0].\n\n"
+                                        "Example:\n    nothing.")
+    with pytest.raises(ValueError, match=r"^declared: x=0 is invalid; expected a finite number in \(0.0, 1.0\]$"):
+        Declared(0)
