@@ -10,6 +10,7 @@ float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -444,8 +445,7 @@ def test_deepspeed_domain_equals_deepspeed(name, kw):
     """Negative lrs, warmup and cosine ratios and range-test rates, as DeepSpeed's Python floats take
     them (its cosine held at 0 by its ``max(0.0, ratio)``)."""
     lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
-    ours = {key: v for key, v in kw.items() if key != "cycle_momentum"}  # the port has no momentum cycle
-    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **ours}
+    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
     _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), cfg, 14)
 
 
@@ -624,3 +624,97 @@ def test_deepspeed_step_counts_beyond_int32(name, kw):
         truth.append(opt.param_groups[0]["lr"])
     _check_at(truth, {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw},
               BIG_STEPS)
+
+
+# --- torch and DeepSpeed (tdomain) ---
+
+
+def _deepspeed_one_cycle(opt: Any, kw: dict[str, Any], n: int) -> list[tuple[float, tuple[float, ...]]]:
+    """(lr, betas) of each of ``n`` updates under DeepSpeed's own ``OneCycle`` (or our
+    scheduler, ``kw["schedule"]`` set), stepped as the DeepSpeed engine steps it."""
+    import warmup_torch
+
+    if "schedule" in kw:
+        sched = warmup_torch.scheduler_from_config(opt, kw)
+    else:
+        sched = pytest.importorskip("deepspeed.runtime.lr_schedules").OneCycle(opt, **kw)
+    out = []
+    for _ in range(n):
+        group = opt.param_groups[0]
+        out.append((group["lr"], tuple(group["betas"]) if "betas" in group else (group["momentum"],)))
+        opt.step()
+        sched.step()
+    return out
+
+
+DEEPSPEED_MOMENTUM = [
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=5),  # DeepSpeed's momentum defaults
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=4, cycle_second_step_size=7,
+         cycle_first_stair_count=3, cycle_second_stair_count=2, cycle_min_mom=0.7, cycle_max_mom=0.95),
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3, decay_lr_rate=0.5, decay_step_size=2,
+         decay_mom_rate=0.3),  # the momentum grows past the cycle: cycle_max_mom * (1 + 0.3 x / 2)
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3, cycle_second_step_size=0, decay_step_size=4,
+         decay_mom_rate=-0.1, cycle_min_mom=0.85, cycle_max_mom=0.99),
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3, decay_mom_rate=0.5),  # no decay_step_size
+]
+
+
+@pytest.mark.parametrize("kw", DEEPSPEED_MOMENTUM)
+def test_deepspeed_one_cycle_momentum_equals_deepspeed(kw):
+    """DeepSpeed's ``OneCycle`` cycles ``betas[0]`` by default (its update 0 at ``cycle_min_mom``,
+    written at construction) and writes ``betas = (momentum, 0.99)``: our scheduler writes the
+    same (1e-12); the host form and the float32 JAX form of ``momentum_of`` give that ``beta1``."""
+    import torch
+
+    from warmup_spec.hyper import MomentumOf, momentum_of
+
+    n = 24
+    params = [torch.zeros(1, requires_grad=True)]
+    truth = _deepspeed_one_cycle(torch.optim.AdamW(params, lr=0.1, betas=(0.5, 0.999)), kw, n)
+    cfg = {"schedule": "deepspeed.OneCycle", **kw}
+    ours = _deepspeed_one_cycle(torch.optim.AdamW(params, lr=0.1, betas=(0.5, 0.999)), cfg, n)
+    assert [t[1][1] for t in truth] == [0.99] * n and [o[1][1] for o in ours] == [0.99] * n
+    np.testing.assert_allclose([o[1][0] for o in ours], [t[1][0] for t in truth], rtol=0, atol=1e-12)
+    np.testing.assert_allclose([o[0] for o in ours], [t[0] for t in truth], rtol=0, atol=1e-12 * 1e-3)
+    beta1 = [t[1][0] for t in truth]
+    momentum = momentum_of(spec_from_config(cfg))
+    assert isinstance(momentum, MomentumOf)
+    host = Schedule(momentum)
+    np.testing.assert_allclose([host(k) for k in range(n)], beta1, rtol=0, atol=1e-12)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.build(momentum)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, beta1, rtol=1e-6, atol=0)
+    assert beta1[0] == kw.get("cycle_min_mom", 0.8) and beta1[1] > beta1[0]  # construction's min, then the cycle
+
+
+def test_deepspeed_one_cycle_leaves_a_momentum_without_betas():
+    """DeepSpeed turns ``cycle_momentum`` off for an optimizer without ``betas`` (SGD): it keeps
+    its momentum; ours too, with a warning that says so."""
+    import torch
+
+    kw = dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3)
+    params = [torch.zeros(1, requires_grad=True)]
+    truth = _deepspeed_one_cycle(torch.optim.SGD(params, lr=0.1, momentum=0.5), kw, 10)
+    with pytest.warns(UserWarning, match=r"deepspeed.OneCycle: cycle_momentum is turned off for SGD, which has no "
+                                         r"betas"):
+        ours = _deepspeed_one_cycle(torch.optim.SGD(params, lr=0.1, momentum=0.5),
+                                    {"schedule": "deepspeed.OneCycle", **kw}, 10)
+    assert [t[1] for t in truth] == [o[1] for o in ours] == [(0.5,)] * 10
+    np.testing.assert_allclose([o[0] for o in ours], [t[0] for t in truth], rtol=1e-15, atol=0)
+
+
+def test_deepspeed_one_cycle_momentum_in_jax_and_the_pairs():
+    """Built as a plain Optax lr schedule it warns that the momentum is left out (not with
+    ``cycle_momentum=False``); the matched pairs drive ``b1`` alone, with DeepSpeed's ``b2``."""
+    from warmup_parity.optimizers import scheduled_hyperparams
+
+    cfg = {"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3, "cycle_first_step_size": 3}
+    with pytest.warns(warmup_jax.CycledMomentumWarning, match="deepspeed.OneCycle cycles the momentum"):
+        warmup_jax.schedule_from_config(cfg)(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warmup_jax.schedule_from_config({**cfg, "cycle_momentum": False})(2)
+    assert list(scheduled_hyperparams({"name": "adamw", "b2": 0.99}, cfg)) == ["b1"]
+    assert scheduled_hyperparams({"name": "sgd_momentum"}, cfg) == {}
+    with pytest.raises(ValueError, match=r"adamw: b2=0.999 is invalid; expected 0.99 with deepspeed.OneCycle, which "
+                                         r"writes betas = \(momentum, 0.99\)"):
+        scheduled_hyperparams({"name": "adamw"}, cfg)

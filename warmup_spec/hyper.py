@@ -4,7 +4,8 @@ They come from two places:
 
 - **the lr schedule itself.** torch's ``OneCycleLR`` and ``CyclicLR`` cycle the momentum
   (or ``beta1``) inversely to the lr by default (``cycle_momentum=True``); so do their ports
-  (``"torch.OneCycleLR"``, ``"torch.CyclicLR"``) and the catalogue's ``one_cycle``. Such a
+  (``"torch.OneCycleLR"``, ``"torch.CyclicLR"``) and the catalogue's ``one_cycle``; DeepSpeed's
+  ``OneCycle`` (``"deepspeed.OneCycle"``) cycles ``beta1`` alone, with ``beta2 = 0.99``. Such a
   definition has a method ``momentum_node()`` returning the momentum as a composition of the
   same primitives as its lr (``None`` with ``cycle_momentum=False``); :func:`momentum_of`
   reads it. Other schedules, and combinators over these, have none;
@@ -164,8 +165,8 @@ def momentum_of(schedule: Any) -> MomentumOf | None:
             Optax schedule: ``None`` unless it carries its spec as ``.spec``).
 
     Returns:
-        :class:`MomentumOf` for torch's ``OneCycleLR``/``CyclicLR`` (and their ports, the
-        catalogue's one-cycle) with ``cycle_momentum=True``; ``None`` otherwise.
+        :class:`MomentumOf` for torch's ``OneCycleLR``/``CyclicLR`` and DeepSpeed's ``OneCycle``
+        (their ports, the catalogue's one-cycle) with ``cycle_momentum=True``; ``None`` otherwise.
     """
     if isinstance(schedule, Specified):
         schedule = schedule.spec
@@ -221,7 +222,7 @@ def bounds(spec: ScheduleSpec) -> tuple[float, float] | None:
     if isinstance(spec, Ramp):
         return min(spec.start, spec.end), max(spec.start, spec.end)
     if isinstance(spec, MomentumOf):
-        lo, hi = getattr(spec.schedule, "base_momentum", None), getattr(spec.schedule, "max_momentum", None)
+        lo, hi = getattr(spec.lr_schedule, "base_momentum", None), getattr(spec.lr_schedule, "max_momentum", None)
         if isinstance(lo, float) and isinstance(hi, float):
             return min(lo, hi), max(lo, hi)
     return None

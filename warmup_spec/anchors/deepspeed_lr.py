@@ -14,8 +14,9 @@ What DeepSpeed refuses (``warmup_num_steps`` not a positive int, a non-positive
 ``lr_range_test_step_size`` or ``cycle_first_step_size``, a negative
 ``cycle_second_step_size``) is refused here; so are an unknown ``warmup_type`` (DeepSpeed
 logs a warning and uses ``"log"``) and negative lrs, ratios, rates and sizes (DeepSpeed
-takes them and produces negative or infinite lrs). The optimizer's momentum, which
-``OneCycle`` can also cycle, is not an lr schedule: its parameters are not taken.
+takes them and produces negative or infinite lrs). ``OneCycle`` also cycles Adam's
+``beta1`` by default (``cycle_momentum=True``), and so does its port
+(:meth:`OneCycle.momentum_node`, what ``warmup_torch`` writes beside the lr).
 """
 
 from __future__ import annotations
@@ -260,14 +261,19 @@ class LRRangeTest(ScheduleSpec):
 
     def compose(self) -> Node:
         lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
-        if lo == 0.0 or rate == 0.0:
-            return Constant(lo)
-        if rate > 0.0:
-            k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
-            ramp: Node = PowerLaw(lo, k, k, 1.0, label="range test")
-        else:  # a falling line, through 0 at x = size / -rate (DeepSpeed takes it)
-            ramp = Sum(Constant(lo), PowerLaw(lo * rate / size, 0.0, 1.0, 1.0, label="range test"))
+        ramp = _line(lo, rate, size, "range test")
         return Stairs(ramp, size, label="range test") if self.lr_range_test_staircase else ramp
+
+
+def _line(lo: float, rate: float, size: int, label: str) -> Node:
+    """DeepSpeed's ``lo * (1 + rate * x / size)`` at local step ``x`` (any finite ``rate``: a
+    falling line goes through 0 at ``x = size / -rate`` and on below it)."""
+    if lo == 0.0 or rate == 0.0:
+        return Constant(lo)
+    if rate > 0.0:
+        k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
+        return PowerLaw(lo, k, k, 1.0, label=label)
+    return Sum(Constant(lo), PowerLaw(lo * rate / size, 0.0, 1.0, 1.0, label=label))
 
 
 def _held(pieces: list[tuple[int, float]], end: int) -> Node:
@@ -294,7 +300,8 @@ class OneCycle(ScheduleSpec):
     """DeepSpeed ``OneCycle``: one triangular cycle from ``cycle_min_lr`` up to
     ``cycle_max_lr`` over ``f = cycle_first_step_size`` updates and back down over
     ``s = cycle_second_step_size`` (default ``f``), optionally in stairs, then
-    ``cycle_min_lr`` or its inverse-time decay.
+    ``cycle_min_lr`` or its inverse-time decay; with ``cycle_momentum=True`` (DeepSpeed's
+    default) Adam's ``beta1`` runs the same cycle inversely (:meth:`momentum_node`).
 
     At update ``k`` (``last_batch_iteration = k - 1``, ``batch_iteration = k``):
 
@@ -304,25 +311,43 @@ class OneCycle(ScheduleSpec):
     - ``k > f + s``: ``min / (1 + decay_lr_rate (k - f - s) / decay_step_size)``, or
       ``min`` when ``decay_lr_rate`` or ``decay_step_size`` is 0.
 
+    The momentum: ``cycle_max_mom - (cycle_max_mom - cycle_min_mom) scale`` in the cycle,
+    then ``cycle_max_mom (1 + decay_mom_rate (k - f - s) / decay_step_size)`` (it GROWS, by
+    DeepSpeed's multiplication; ``cycle_max_mom`` when ``decay_mom_rate`` or
+    ``decay_step_size`` is 0); at update 0 ``cycle_min_mom``, which DeepSpeed writes at
+    construction, not the cycle's ``cycle_max_mom``. DeepSpeed cycles ``betas[0]`` only, and
+    writes ``betas = (momentum, 0.99)``: ``warmup_torch`` does the same (``beta2`` becomes
+    0.99, as under DeepSpeed); for an optimizer without ``betas`` (SGD, RMSprop) DeepSpeed
+    turns ``cycle_momentum`` off with a warning and leaves the momentum alone, and so does
+    ``warmup_torch``.
+
     Source: ``deepspeed/runtime/lr_schedules.py`` (``OneCycle._get_scale_factor``,
-    ``_get_cycle_lr``, ``_get_decay_lr``), DeepSpeed 0.19.8. Quirks reproduced: the
+    ``_get_cycle_lr``, ``_get_decay_lr``, ``_get_cycle_mom``, ``_get_decay_mom``,
+    ``_initialize_momentum``), DeepSpeed 0.19.8. Quirks reproduced: the
     peak ``cycle_max_lr`` is run at update ``f`` only; stairs have the integer widths
     that ``floor`` gives (``f / n`` need not be an integer) and a descending half in
     stairs leaves the peak at once (``floor((s - 1) n / s) / n``); the cycle is not
     repeated; ``cycle_second_stair_count`` defaults to ``cycle_first_stair_count``; with
-    ``s = 0`` update ``f`` is already ``cycle_min_lr`` (the peak is never run). The
-    momentum parameters (``cycle_momentum``, ``cycle_min_mom``, ...) are not taken: they
-    are not lrs.
+    ``s = 0`` update ``f`` is already ``cycle_min_lr`` (the peak is never run).
 
     Example:
         >>> from warmup_spec import Schedule
-        >>> s = Schedule({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3,
-        ...               "cycle_first_step_size": 10, "decay_lr_rate": 1.0, "decay_step_size": 10})
+        >>> from warmup_spec.hyper import momentum_of
+        >>> cfg = {"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3,
+        ...        "cycle_first_step_size": 10, "decay_lr_rate": 1.0, "decay_step_size": 10}
+        >>> s = Schedule(cfg)
         >>> [round(s(k) / 1e-4, 4) for k in (0, 5, 10, 15, 20, 30)]
         [1.0, 5.5, 10.0, 5.5, 1.0, 0.5]
+        >>> m = Schedule(momentum_of(s))
+        >>> [round(m(k), 4) for k in (0, 1, 5, 10, 20, 30)]
+        [0.8, 0.89, 0.85, 0.8, 0.9, 0.9]
     """
 
     schedule: ClassVar[str] = "deepspeed.OneCycle"
+    cycled_betas_only: ClassVar[bool] = True
+    """DeepSpeed cycles ``betas[0]`` alone: an optimizer without ``betas`` keeps its momentum."""
+    cycled_beta2: ClassVar[float] = 0.99
+    """The ``beta2`` DeepSpeed writes beside the cycled ``beta1`` (``betas = (momentum, 0.99)``)."""
     cycle_min_lr: float
     cycle_max_lr: float
     decay_lr_rate: float = 0.0
@@ -331,6 +356,10 @@ class OneCycle(ScheduleSpec):
     cycle_first_stair_count: int = 0
     cycle_second_stair_count: int | None = None
     decay_step_size: int = 0
+    cycle_momentum: bool = True
+    cycle_min_mom: float = 0.8
+    cycle_max_mom: float = 0.9
+    decay_mom_rate: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.schedule
@@ -346,6 +375,10 @@ class OneCycle(ScheduleSpec):
             self._set("cycle_second_stair_count",
                       c.integer(n, "cycle_second_stair_count", self.cycle_second_stair_count, 0))
         self._set("decay_step_size", c.integer(n, "decay_step_size", self.decay_step_size, 0))
+        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
+        self._set("cycle_min_mom", c.number(n, "cycle_min_mom", self.cycle_min_mom))
+        self._set("cycle_max_mom", c.number(n, "cycle_max_mom", self.cycle_max_mom))
+        self._set("decay_mom_rate", c.number(n, "decay_mom_rate", self.decay_mom_rate))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "cycle_max_lr", self.cycle_max_lr
@@ -354,7 +387,30 @@ class OneCycle(ScheduleSpec):
         return self.cycle_first_step_size, (self.cycle_first_step_size,)
 
     def compose(self) -> Node:
-        lo, hi = self.cycle_min_lr, self.cycle_max_lr
+        lo, r, size = self.cycle_min_lr, self.decay_lr_rate, self.decay_step_size
+        after: Node
+        if r == 0.0 or size == 0:
+            after = Constant(lo)
+        else:  # lo / (1 + r x / size) = lo (size / r) / (x + size / r)
+            k = size / r
+            after = PowerLaw(lo, k, k, -1.0, label="decay")
+        return self._cycle(lo, self.cycle_max_lr, after)
+
+    def momentum_node(self) -> Node | None:
+        """DeepSpeed's ``beta1``: ``cycle_min_mom`` at update 0 (written at construction), then
+        the lr's cycle from ``cycle_max_mom`` to ``cycle_min_mom`` and back, then
+        ``cycle_max_mom (1 + decay_mom_rate x / decay_step_size)`` (``None`` with
+        ``cycle_momentum=False``)."""
+        if not self.cycle_momentum:
+            return None
+        top, rate, size = self.cycle_max_mom, self.decay_mom_rate, self.decay_step_size
+        after = Constant(top) if size == 0 else _line(top, rate, size, "momentum decay")
+        cycle = self._cycle(top, self.cycle_min_mom, after)
+        return Join([Constant(self.cycle_min_mom), cycle], [1], ["first update"], shift=False)
+
+    def _cycle(self, lo: float, hi: float, after: Node) -> Node:
+        """DeepSpeed's ``lo + (hi - lo) scale`` over the cycle, then ``after`` on its own clock
+        from update ``f + s``."""
         f = self.cycle_first_step_size
         s = f if self.cycle_second_step_size is None else self.cycle_second_step_size
         n1 = self.cycle_first_stair_count
@@ -383,10 +439,5 @@ class OneCycle(ScheduleSpec):
                 down = Interp("linear", hi, lo, s, label="decrease")
             pieces.append(down)
         bounds.append(total)
-        r, size = self.decay_lr_rate, self.decay_step_size
-        if r == 0.0 or size == 0:
-            pieces.append(Constant(lo))
-        else:  # lo / (1 + r x / size) = lo (size / r) / (x + size / r)
-            k = size / r
-            pieces.append(PowerLaw(lo, k, k, -1.0, label="decay"))
+        pieces.append(after)
         return Join(pieces, bounds, ["peak", "end of cycle"][-len(bounds):])
