@@ -718,3 +718,115 @@ def test_deepspeed_one_cycle_momentum_in_jax_and_the_pairs():
     with pytest.raises(ValueError, match=r"adamw: b2=0.999 is invalid; expected 0.99 with deepspeed.OneCycle, which "
                                          r"writes betas = \(momentum, 0.99\)"):
         scheduled_hyperparams({"name": "adamw"}, cfg)
+
+
+TDOMAIN_TORCH = [
+    ("CosineAnnealingLR", dict(T_max=2.5, eta_min=0.01), 300),  # period 5
+    ("CosineAnnealingLR", dict(T_max=0.3, eta_min=0.01), 300),  # 3 / 10: never periodic in float
+    ("CosineAnnealingLR", dict(T_max=7.0, eta_min=0.01), 300),  # an integral float: 7
+    ("CosineAnnealingLR", dict(T_max=-4.5, eta_min=-0.02), 300),
+    ("CosineAnnealingLR", dict(T_max=100.3), 300),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2.5), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2.5, step_size_down=0.5, mode="triangular2"), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=0.3, step_size_down=1.2), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=0.7, mode="triangular2"), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=-3, step_size_down=5), 60),  # a falling sawtooth
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=-5), 60),  # cycles counted down
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=0), 60),  # a rising sawtooth
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3.5, step_size_down=0, mode="exp_range", gamma=0.97),
+     60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=-3, step_size_down=1, mode="exp_range", gamma=0.99), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=1.5, step_size_down=-0.5, mode="triangular2"), 60),
+]
+
+
+@pytest.mark.parametrize("name,kw,n", TDOMAIN_TORCH, ids=[f"{t[0]}-{i}" for i, t in enumerate(TDOMAIN_TORCH)])
+def test_torch_fractional_and_negative_periods_equal_torch(name, kw, n):
+    """A fractional or negative ``CosineAnnealingLR`` ``T_max`` (torch's recursion follows the
+    cosine at every step: 1e-12 over 300 steps) and fractional, negative or zero-down ``CyclicLR``
+    step sizes (torch's own arithmetic: the host form is bit for bit torch's)."""
+    import torch
+
+    kw = {**kw, "cycle_momentum": False} if name == "CyclicLR" else kw
+    cfg = {"schedule": f"torch.{name}", **kw, **({"lr": 0.1} if name == "CosineAnnealingLR" else {})}
+    truth = _torch_lrs(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), n)
+    _check_lrs(truth, cfg)
+    if name == "CyclicLR":
+        assert [Schedule(cfg)(t) for t in range(n)] == truth.tolist()
+
+
+@pytest.mark.parametrize("kw", [
+    dict(step_size_up=2.5, step_size_down=0.5, mode="triangular2"),
+    dict(step_size_up=-3, step_size_down=5, mode="exp_range", gamma=0.98),
+    dict(step_size_up=0.3, step_size_down=1.2),
+])
+def test_torch_cyclic_momentum_of_fractional_and_negative_steps_equals_torch(kw):
+    """torch's momentum runs the same cycle inversely, for these step sizes too."""
+    import torch
+
+    from warmup_spec.hyper import momentum_of
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.5)
+    sched, truth = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, **kw), []
+    for _ in range(40):
+        truth.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        sched.step()
+    momentum = momentum_of(spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw}))
+    assert momentum is not None
+    assert [Schedule(momentum)(t) for t in range(40)] == truth
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.build(momentum)))(jnp.arange(40, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, truth, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("cfg", [
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 2.5},
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 0.3, "eta_min": 0.01},
+    {"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2.5, "step_size_down": 1.0,
+     "cycle_momentum": False},
+    {"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": -3, "step_size_down": 5,
+     "cycle_momentum": False},
+])
+def test_torch_fractional_periods_at_int32_steps(cfg):
+    """The float32 JAX form reduces the phase on the integer step: within 1e-6 of the float64 host
+    form up to ``2**31 - 1``."""
+    steps = np.array([1, 10**6, 10**9 + 7, 2**31 - 1])
+    host = Schedule(cfg)
+    ours32 = np.asarray(warmup_jax.schedule_from_config(cfg)(jnp.asarray(steps, jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, [host(int(t)) for t in steps], rtol=0, atol=1e-6 * 0.1)
+
+
+@pytest.mark.parametrize("kw,first,match", [
+    (dict(T_max=1 / 3), 2, r"T_max=0.3333333333333333 is invalid; expected no fraction P / Q with Q odd: "
+                           r"0.3333333333333333 is 1 / 3, where torch's recursion divides by 1 \+ cos"),
+    (dict(T_max=0.2), 4, r"T_max=0.2 is invalid; expected no fraction P / Q with Q odd: 0.2 is 1 / 5"),
+    (dict(T_max=-2.6), 40, r"T_max=-2.6 is invalid; expected no fraction P / Q with Q odd: -2.6 is 13 / 5"),
+])
+def test_torch_cosine_period_of_an_odd_fraction_is_refused(kw, first, match):
+    """torch's cosine reaches -1 at the odd multiples of ``P`` and its recursion divides by
+    ``1 + cos = 0`` (by the step ``first`` here): refused, saying so."""
+    import torch
+
+    with pytest.raises(ZeroDivisionError):
+        _torch_lrs(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, **kw), first + 1)
+    with pytest.raises(ValueError, match=r"^torch.CosineAnnealingLR: " + match):
+        spec_from_config({"schedule": "torch.CosineAnnealingLR", "lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw,n,match", [
+    (dict(step_size_up=0, step_size_down=4), 1, r"step_size_up=0 is invalid; expected a finite number other than 0"),
+    (dict(step_size_up=2.5, step_size_down=-2.5), 1,
+     r"step_size_down=-2.5 is invalid; expected a finite number other than -step_size_up \(-2.5\)"),
+    (dict(step_size_up=1, step_size_down=-3, mode="triangular2"), 2200,
+     r"step_size_down=-3 is invalid; expected a number > -step_size_up \(-1\) with mode='triangular2'"),
+])
+def test_torch_cyclic_step_sizes_that_divide_by_zero_are_refused(kw, n, match):
+    """torch divides by ``step_size_up / total`` at step 0, by a zero total at construction, and
+    ``triangular2`` over a negative total grows to ``inf``, then divides by zero."""
+    import torch
+
+    with pytest.raises(ZeroDivisionError):
+        _torch_lrs(lambda opt: torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, cycle_momentum=False,
+                                                                 **kw), n)
+    with pytest.raises(ValueError, match=r"^torch.CyclicLR: " + match):
+        spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw})
