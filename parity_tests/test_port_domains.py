@@ -830,3 +830,35 @@ def test_torch_cyclic_step_sizes_that_divide_by_zero_are_refused(kw, n, match):
                                                                  **kw), n)
     with pytest.raises(ValueError, match=r"^torch.CyclicLR: " + match):
         spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(T_0=3, T_mult=1, eta_min=0.01),
+    dict(T_0=3, T_mult=2, eta_min=-0.02),
+    dict(T_0=1, T_mult=3),  # step(121.0): torch's log(243, 3) = 4.999..., the end of the cycle before
+    dict(T_0=2, T_mult=10),  # step(222.0) likewise
+])
+def test_torch_warm_restarts_at_float_epochs_equal_torch(kw):
+    """torch's ``CosineAnnealingWarmRestarts.step(epoch)`` takes a float epoch (its documented
+    ``step(epoch + i / iters)``): the host form is torch's arithmetic bit for bit, the float32 JAX
+    form within 1e-6; at an integer epoch where torch's logarithm lands below the cycle start, its
+    ``step(epoch)`` gives ``eta_min`` while ``step()`` (the port's integer steps) restarts."""
+    import torch
+
+    epochs = np.concatenate([np.arange(0, 400, 0.37), [121.0, 222.0, 364.0, 1093.0]])
+    epochs = epochs.astype(np.float32).astype(np.float64)  # exact in both forms
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kw), []
+    for t in epochs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's step(epoch) deprecation warning
+            sched.step(float(t))
+        truth.append(opt.param_groups[0]["lr"])
+    cfg = {"schedule": "torch.CosineAnnealingWarmRestarts", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    assert [host(float(t)) for t in epochs] == truth
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(epochs, jnp.float32)),
+                        np.float64)
+    np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
+    if kw["T_mult"] == 3:
+        assert host(121.0) == 0.0 and host(121) == 0.1 == host(np.int64(121))

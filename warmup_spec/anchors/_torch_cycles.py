@@ -1,4 +1,5 @@
-"""torch's cosine of a fractional period (``CosineAnnealingLR`` with a float ``T_max``).
+"""torch's cosine of a fractional period (``CosineAnnealingLR`` with a float ``T_max``), its
+``CyclicLR`` of any step sizes and its ``CosineAnnealingWarmRestarts`` at a float epoch.
 
 :class:`CosineWave`: ``eta_min + (lr - eta_min) (1 + cos(pi x / T)) / 2`` at EVERY local
 step ``x`` (torch's recursion rises again past ``T``), for any finite ``T != 0`` (the
@@ -29,7 +30,8 @@ from fractions import Fraction
 from typing import Any
 
 from warmup_spec._array_ops import HALF_PI, INT32_MAX, ArrayOps
-from warmup_spec.primitives._node import ArrayForm, ClosedForm, Node, Within
+from warmup_spec.primitives._node import STEP_CAP, ArrayForm, ClosedForm, Node, Within
+from warmup_spec.primitives.restarts import Restarts
 
 PHASE_TOLERANCE = 1e-6
 """How far (radians) the array form's phase may be from the float ``T``'s at step ``2**31 - 1``."""
@@ -233,3 +235,79 @@ class CyclicTriangle(Node):
 
     def open_horizon(self) -> tuple[int, str]:
         return max(10, math.ceil(3.1 * abs(self.total))), "three cycles + 10%"
+
+
+class TorchRestarts(Restarts):
+    """torch ``CosineAnnealingWarmRestarts``: :class:`~warmup_spec.primitives.Restarts` at integer
+    steps (``step()``, which counts ``T_cur`` up exactly), and at a float epoch what torch's
+    ``step(epoch)`` computes: with ``T_mult > 1`` the cycle ``n = int(log(epoch / T_0 (T_mult - 1)
+    + 1, T_mult))``, ``T_cur = epoch - T_0 (T_mult**n - 1) / (T_mult - 1)``, ``T_i = T_0
+    T_mult**n``; with ``T_mult = 1`` ``T_cur = epoch % T_0``; then ``eta_min + (lr - eta_min)
+    (1 + cos(pi T_cur / T_i)) / 2``.
+
+    torch's logarithm lands a hair below the integer at some cycle starts (``T_0=1, T_mult=3``:
+    ``log(243, 3) = 4.999...``, so ``step(121.0)`` is the end of the cycle before, ``eta_min``,
+    where ``step()`` restarts at ``lr``): the closed form evaluates torch's own logarithm at a
+    float epoch, and the array form looks the cycle up in a table of the cycle starts, those
+    starts moved to the cycle before where torch's logarithm puts them there.
+    """
+
+    def __init__(self, lr: float, eta_min: float, T_0: int, T_mult: int) -> None:
+        super().__init__(lr, eta_min, T_0, float(T_mult))
+        self.T_0, self.T_mult = T_0, T_mult
+
+    def _torch_cycle(self, epoch: float) -> tuple[float, float]:
+        """``(T_cur, T_i)`` as torch's ``step(epoch)`` computes them."""
+        T_0, m = self.T_0, self.T_mult
+        if epoch < T_0:
+            return epoch, T_0
+        if m == 1:
+            return epoch % T_0, T_0
+        n = int(math.log((epoch / T_0 * (m - 1) + 1), m))
+        return epoch - T_0 * (m**n - 1) / (m - 1), T_0 * m**n
+
+    def closed(self, offset: int = 0) -> ClosedForm:
+        at_int = super().closed(offset)
+        lr, e, cos, pi = self.peak, self.end_value, math.cos, math.pi
+
+        def value(t: Any) -> float:
+            if isinstance(t, int):
+                return at_int(t)
+            T_cur, T_i = self._torch_cycle(min(t - offset, float(STEP_CAP)))
+            return e + (lr - e) * (1 + cos(pi * T_cur / T_i)) / 2
+
+        return value
+
+    def _starts(self) -> tuple[list[int], list[int]]:
+        """The integer starts of torch's cycles within int32 range, and the cycle torch's
+        logarithm gives at each (one less where it lands below the integer)."""
+        starts, cycles, k = [], [], 0
+        while self.cycle_start(k) <= INT32_MAX:
+            s = math.ceil(self.cycle_start(k))
+            starts.append(s)
+            cycles.append(k if s < self.T_0 else int(math.log((s / self.T_0 * (self.T_mult - 1) + 1), self.T_mult)))
+            k += 1
+        return starts, cycles
+
+    def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
+        at_int = super().array(ops, offset, within)
+        if self.T_mult == 1:
+            return at_int  # epoch % T_0 at a float epoch too
+        xp, lr, e, T_0, m = ops.xp, self.peak, self.end_value, self.T_0, self.T_mult
+        starts, cycles = self._starts()
+        misread = [s for s, k, j in zip(starts, cycles, range(len(starts))) if k < j]
+
+        def value(t: Any) -> Any:
+            if ops.is_integer(t):
+                return at_int(t)
+            F = ops.float_dtype()
+            x = xp.maximum(t - offset, 0.0)
+            c = xp.searchsorted(xp.asarray(starts, F), x, side="right") - 1
+            for s in misread:  # torch's logarithm puts this start in the cycle before
+                c = xp.where(x == s, c - 1, c)
+            start = xp.asarray([float(T_0 * (m**j - 1) // (m - 1)) for j in range(len(starts))], F)[c]
+            length = xp.asarray([float(T_0 * m**j) for j in range(len(starts))], F)[c]
+            pos = x - start
+            return ops.interpolate("cosine", lr, e, pos, length - pos, length)
+
+        return value

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, growth_ceiling, powers
-from warmup_spec.anchors._torch_cycles import CosineWave, CyclicTriangle, odd_fraction
+from warmup_spec.anchors._torch_cycles import CosineWave, CyclicTriangle, TorchRestarts, odd_fraction
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
@@ -35,7 +35,6 @@ from warmup_spec.primitives import (
     Node,
     Periodic,
     Product,
-    Restarts,
     Scale,
     Sum,
 )
@@ -582,8 +581,13 @@ class CosineAnnealingWarmRestarts(Relative):
         return {"schedule": "warmup_cosine_restarts", "peak_value": self.lr, "warmup_steps": 0,
                 "cycle_steps": self.T_0, "cycle_mul": float(self.T_mult), "end_value": self.eta_min}
 
+    def float_steps(self) -> bool:
+        """torch's ``step(epoch)`` takes a float epoch (documented: ``scheduler.step(epoch + i /
+        iters)``) and computes the cycle there: :class:`~warmup_spec.anchors._torch_cycles.TorchRestarts`."""
+        return True
+
     def compose(self) -> Node:
-        return Restarts(self.lr, self.eta_min, self.T_0, float(self.T_mult))
+        return TorchRestarts(self.lr, self.eta_min, self.T_0, self.T_mult)
 
 
 # --- nested schedulers ------------------------------------------------------------
