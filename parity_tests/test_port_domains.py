@@ -862,3 +862,50 @@ def test_torch_warm_restarts_at_float_epochs_equal_torch(kw):
     np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
     if kw["T_mult"] == 3:
         assert host(121.0) == 0.0 and host(121) == 0.1 == host(np.int64(121))
+
+
+DEEPSPEED_FLOATS = [
+    ("WarmupLR", dict(warmup_max_lr=0.1, warmup_min_lr=0.01, warmup_num_steps=5)),  # log(k) / log(5) > 1 on (5, 6)
+    ("WarmupLR", dict(warmup_max_lr=0.1, warmup_num_steps=5, warmup_type="linear")),
+    ("WarmupDecayLR", dict(total_num_steps=12, warmup_max_lr=0.1, warmup_min_lr=0.01, warmup_num_steps=4)),
+    ("WarmupDecayLR", dict(total_num_steps=3, warmup_max_lr=0.1, warmup_num_steps=4, warmup_type="linear")),
+    ("WarmupCosineLR", dict(total_num_steps=12, warmup_num_steps=4, warmup_min_ratio=0.1, cos_min_ratio=-0.2)),
+    ("WarmupCosineLR", dict(total_num_steps=12, warmup_num_steps=4, warmup_type="linear")),
+    ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=3)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=3, lr_range_test_staircase=True)),
+    ("OneCycle", dict(cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=4, cycle_second_step_size=6,
+                      decay_lr_rate=0.5, decay_step_size=2, decay_mom_rate=0.2)),  # a second cycle on (10, 11)
+    ("OneCycle", dict(cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, cycle_second_step_size=7,
+                      cycle_first_stair_count=3, cycle_second_stair_count=2)),  # stairs at j f / n
+    ("OneCycle", dict(cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, cycle_second_step_size=0)),
+]
+
+
+@pytest.mark.parametrize("name,kw", DEEPSPEED_FLOATS, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_FLOATS)])
+def test_deepspeed_float_steps_equal_deepspeed(name, kw):
+    """DeepSpeed's ``step(x)`` takes a float ``x`` (``last_batch_iteration``): update ``k = x + 1``
+    is its ``get_lr`` there, phase changes between integers included; the host form is DeepSpeed's
+    arithmetic (1e-15), the float32 JAX form within 1e-6, ``OneCycle``'s ``beta1`` likewise."""
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    import torch
+
+    from warmup_spec.hyper import momentum_of
+
+    ks = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+    opt = torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth, beta1 = getattr(lr_schedules, name)(opt, **kw), [], []
+    for k in ks:
+        sched.step(float(k) - 1)
+        truth.append(opt.param_groups[0]["lr"])
+        beta1.append(opt.param_groups[0]["betas"][0])
+    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
+    schedules = [(Schedule(cfg), warmup_jax.schedule_from_config(cfg), truth)]
+    if name == "OneCycle":
+        momentum = momentum_of(spec_from_config(cfg))
+        schedules.append((Schedule(momentum), warmup_jax.build(momentum), beta1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)
+        for host, jaxed, expected in schedules:
+            np.testing.assert_allclose([host(float(k)) for k in ks], expected, rtol=0, atol=1e-15)
+            ours32 = np.asarray(jax.jit(jax.vmap(jaxed))(jnp.asarray(ks, jnp.float32)), np.float64)
+            np.testing.assert_allclose(ours32, expected, rtol=0, atol=1e-6 * max(map(abs, expected)))

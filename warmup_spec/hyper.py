@@ -146,6 +146,10 @@ class MomentumOf(ScheduleSpec):
         if _momentum_node(self.lr_schedule) is None:
             raise c.fail(self.schedule, "lr_schedule", self.lr_schedule, "a schedule that cycles the momentum")
 
+    def float_steps(self) -> bool:
+        """Float steps as the lr schedule's library takes them (DeepSpeed's ``OneCycle``)."""
+        return self.lr_schedule.float_steps()
+
     def compose(self) -> Node:
         node = _momentum_node(self.lr_schedule)
         assert node is not None  # checked at construction

@@ -14,18 +14,21 @@ What DeepSpeed refuses (``warmup_num_steps`` not a positive int, a non-positive
 ``lr_range_test_step_size`` or ``cycle_first_step_size``, a negative
 ``cycle_second_step_size``) is refused here; so are an unknown ``warmup_type`` (DeepSpeed
 logs a warning and uses ``"log"``) and negative lrs, ratios, rates and sizes (DeepSpeed
-takes them and produces negative or infinite lrs). ``OneCycle`` also cycles Adam's
+takes them and produces negative or infinite lrs). A float step ``k`` is DeepSpeed's
+``step(k - 1)`` with a float (:mod:`warmup_spec.anchors._deepspeed_floats`). ``OneCycle`` also cycles Adam's
 ``beta1`` by default (``cycle_momentum=True``), and so does its port
 (:meth:`OneCycle.momentum_node`, what ``warmup_torch`` writes beside the lr).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, at_least_zero
+from warmup_spec.anchors._deepspeed_floats import AtFloats, warmup_gamma
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
@@ -105,9 +108,20 @@ class WarmupLR(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         w = _bumped(self)
-        return _warmup(self.warmup_type, self.warmup_min_lr, self.warmup_max_lr, w)
+        lo, hi = self.warmup_min_lr, self.warmup_max_lr
+        gamma = warmup_gamma(self.warmup_type, w)
+
+        def at(ns: Any, k: Any) -> Any:  # WarmupLR.get_lr at last_batch_iteration = k - 1
+            g = ns.where(k - 1 < w, gamma(ns, k), 1.0)
+            return ns.where(k - 1 < 0, lo, lo + (hi - lo) * g)
+
+        return AtFloats(_warmup(self.warmup_type, lo, hi, w), at)
 
 
 @register
@@ -154,12 +168,23 @@ class WarmupDecayLR(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         w, T = _bumped(self), self.total_num_steps
         lo, hi = self.warmup_min_lr, self.warmup_max_lr
         warm = _warmup(self.warmup_type, lo, hi, w)
         decay: Node = Interp("linear", hi, lo, T + 1, start=w + 1, label="decay") if T > w else Constant(lo)
-        return Join([warm, decay], [w + 1], ["end of warmup"], shift=False)
+        gamma = warmup_gamma(self.warmup_type, w)
+
+        def at(ns: Any, k: Any) -> Any:  # WarmupDecayLR.get_lr at last_batch_iteration = k - 1
+            down = ns.maximum(0.0, (T - (k - 1)) / float(max(1.0, T - w)))
+            g = ns.where(k - 1 < w, gamma(ns, k), down)
+            return ns.where(k - 1 < 0, lo, lo + (hi - lo) * g)
+
+        return AtFloats(Join([warm, decay], [w + 1], ["end of warmup"], shift=False), at)
 
 
 @register
@@ -210,6 +235,10 @@ class WarmupCosineLR(Relative):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         w, T, lr = _bumped(self), self.total_num_steps, self.lr
         warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
@@ -217,7 +246,18 @@ class WarmupCosineLR(Relative):
         cos: Node = Interp("cosine", lr, end, T, start=w, label="cosine") if T > w else Constant(end)
         if self.cos_min_ratio < 0.0:  # DeepSpeed's max(0.0, ratio) in the cosine and after it
             cos = at_least_zero(cos)
-        return Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False)
+        gamma, r0, c0 = warmup_gamma(self.warmup_type, w), self.warmup_min_ratio, self.cos_min_ratio
+        pi = math.pi
+
+        def at(ns: Any, k: Any) -> Any:  # WarmupCosineLR.get_lr at last_batch_iteration = k - 1
+            warm_ratio = r0 + gamma(ns, k) * (1.0 - r0)
+            progress = ns.minimum(1.0, ((k - 1) - w + 1) / max(1, T - w))
+            cos_ratio = ns.maximum(0.0, c0 + (1.0 - c0) * ((1 + ns.cos(pi * progress)) / 2))
+            ratio = ns.where(k - 1 < w, warm_ratio, cos_ratio)
+            return ns.where(k - 1 < 0, 0.0, lr * ratio)
+
+        return AtFloats(Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False),
+                        at)
 
 
 @register
@@ -259,10 +299,20 @@ class LRRangeTest(ScheduleSpec):
     def nominal_peak(self) -> tuple[str, float] | None:
         return None
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
         ramp = _line(lo, rate, size, "range test")
-        return Stairs(ramp, size, label="range test") if self.lr_range_test_staircase else ramp
+        staircase = self.lr_range_test_staircase
+
+        def at(ns: Any, k: Any) -> Any:  # LRRangeTest.get_lr at last_batch_iteration = k - 1
+            interval = ((k - 1) + 1) / size
+            return lo * (1 + rate * (ns.floor(interval) if staircase else interval))
+
+        return AtFloats(Stairs(ramp, size, label="range test") if staircase else ramp, at)
 
 
 def _line(lo: float, rate: float, size: int, label: str) -> Node:
@@ -386,15 +436,52 @@ class OneCycle(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return self.cycle_first_step_size, (self.cycle_first_step_size,)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr``
+        (and ``get_mom``) there; see :meth:`_scale_at`."""
+        return True
+
     def compose(self) -> Node:
-        lo, r, size = self.cycle_min_lr, self.decay_lr_rate, self.decay_step_size
+        lo, hi, r, size = self.cycle_min_lr, self.cycle_max_lr, self.decay_lr_rate, self.decay_step_size
         after: Node
         if r == 0.0 or size == 0:
             after = Constant(lo)
         else:  # lo / (1 + r x / size) = lo (size / r) / (x + size / r)
             k = size / r
             after = PowerLaw(lo, k, k, -1.0, label="decay")
-        return self._cycle(lo, self.cycle_max_lr, after)
+        total, scale = self._sizes()[2], self._scale_at
+
+        def at(ns: Any, k: Any) -> Any:  # OneCycle.get_lr at last_batch_iteration = k - 1
+            decay = lo if r == 0.0 or size == 0 else lo / (1 + r * (((k - 1) - total + 1) / size))
+            return ns.where(k - 1 < total, lo + (hi - lo) * scale(ns, k), decay)
+
+        return AtFloats(self._cycle(lo, hi, after), at)
+
+    def _sizes(self) -> tuple[float, float, float]:
+        """DeepSpeed's ``first_step_size``, ``second_step_size`` and ``total_size`` (floats)."""
+        f = float(self.cycle_first_step_size)
+        s = f if self.cycle_second_step_size is None else float(self.cycle_second_step_size)
+        return f, s, f + s
+
+    def _scale_at(self, ns: Any, k: Any) -> Any:
+        """DeepSpeed's ``_get_scale_factor`` at ``batch_iteration = k`` (a float or a float array):
+        the cycle position ``x = 1 + k / total - floor(1 + k / total)``, ``x / ratio`` rising or
+        ``(x - 1) / (ratio - 1)`` falling, or with that half's stair count ``n > 0``
+        ``floor(position n / size) / n`` of the position ``k % total`` in the cycle."""
+        f, s, total = self._sizes()
+        ratio = f / total
+        n1 = self.cycle_first_stair_count
+        n2 = n1 if self.cycle_second_stair_count is None else self.cycle_second_stair_count
+        cycle = ns.floor(1 + k / total)
+        x = 1.0 + k / total - cycle
+        rising = x <= ratio
+        scale = ns.where(rising, x / ratio, (x - 1) / (ratio - 1 if ratio != 1.0 else 1.0))
+        if n1 == 0 and n2 == 0:
+            return scale
+        count = ns.where(rising, n1, n2)
+        at = ns.mod(k, total)
+        position = ns.where(at <= f, at * count / f, (total - at) * count / (s or 1.0))
+        return ns.where(count > 0, ns.floor(position) / ns.maximum(count, 1), scale)
 
     def momentum_node(self) -> Node | None:
         """DeepSpeed's ``beta1``: ``cycle_min_mom`` at update 0 (written at construction), then
@@ -403,10 +490,16 @@ class OneCycle(ScheduleSpec):
         ``cycle_momentum=False``)."""
         if not self.cycle_momentum:
             return None
-        top, rate, size = self.cycle_max_mom, self.decay_mom_rate, self.decay_step_size
+        top, low, rate, size = self.cycle_max_mom, self.cycle_min_mom, self.decay_mom_rate, self.decay_step_size
         after = Constant(top) if size == 0 else _line(top, rate, size, "momentum decay")
-        cycle = self._cycle(top, self.cycle_min_mom, after)
-        return Join([Constant(self.cycle_min_mom), cycle], [1], ["first update"], shift=False)
+        cycle = self._cycle(top, low, after)
+        total, scale = self._sizes()[2], self._scale_at
+
+        def at(ns: Any, k: Any) -> Any:  # OneCycle.get_mom at last_batch_iteration = k - 1
+            decay = top if rate == 0.0 or size == 0 else top * (1 + rate * (((k - 1) - total + 1) / size))
+            return ns.where(k - 1 < total, top - (top - low) * scale(ns, k), decay)
+
+        return AtFloats(Join([Constant(low), cycle], [1], ["first update"], shift=False), at)
 
     def _cycle(self, lo: float, hi: float, after: Node) -> Node:
         """DeepSpeed's ``lo + (hi - lo) scale`` over the cycle, then ``after`` on its own clock
