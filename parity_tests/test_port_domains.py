@@ -909,3 +909,20 @@ def test_deepspeed_float_steps_equal_deepspeed(name, kw):
             np.testing.assert_allclose([host(float(k)) for k in ks], expected, rtol=0, atol=1e-15)
             ours32 = np.asarray(jax.jit(jax.vmap(jaxed))(jnp.asarray(ks, jnp.float32)), np.float64)
             np.testing.assert_allclose(ours32, expected, rtol=0, atol=1e-6 * max(map(abs, expected)))
+
+
+def test_torch_sequential_with_a_fractional_cosine_equals_torch():
+    """A fractional ``T_max`` in a ``SequentialLR``: the cosine starts its own clock at the milestone."""
+    import torch
+
+    def make(opt: Any) -> Any:
+        S = torch.optim.lr_scheduler
+        return S.SequentialLR(opt, [S.LinearLR(opt, start_factor=0.5, total_iters=3),
+                                    S.CosineAnnealingLR(opt, T_max=2.5, eta_min=0.01)], milestones=[4])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's SequentialLR: "the epoch parameter" deprecation
+        truth = _torch_lrs(make, 30)
+    _check_lrs(truth, {"schedule": "torch.SequentialLR", "lr": 0.1, "milestones": [4], "schedulers": [
+        {"schedule": "torch.LinearLR", "start_factor": 0.5, "total_iters": 3},
+        {"schedule": "torch.CosineAnnealingLR", "T_max": 2.5, "eta_min": 0.01}]})
