@@ -10,6 +10,7 @@ float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -444,8 +445,7 @@ def test_deepspeed_domain_equals_deepspeed(name, kw):
     """Negative lrs, warmup and cosine ratios and range-test rates, as DeepSpeed's Python floats take
     them (its cosine held at 0 by its ``max(0.0, ratio)``)."""
     lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
-    ours = {key: v for key, v in kw.items() if key != "cycle_momentum"}  # the port has no momentum cycle
-    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **ours}
+    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
     _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), cfg, 14)
 
 
@@ -624,3 +624,305 @@ def test_deepspeed_step_counts_beyond_int32(name, kw):
         truth.append(opt.param_groups[0]["lr"])
     _check_at(truth, {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw},
               BIG_STEPS)
+
+
+# --- torch and DeepSpeed (tdomain) ---
+
+
+def _deepspeed_one_cycle(opt: Any, kw: dict[str, Any], n: int) -> list[tuple[float, tuple[float, ...]]]:
+    """(lr, betas) of each of ``n`` updates under DeepSpeed's own ``OneCycle`` (or our
+    scheduler, ``kw["schedule"]`` set), stepped as the DeepSpeed engine steps it."""
+    import warmup_torch
+
+    if "schedule" in kw:
+        sched = warmup_torch.scheduler_from_config(opt, kw)
+    else:
+        sched = pytest.importorskip("deepspeed.runtime.lr_schedules").OneCycle(opt, **kw)
+    out = []
+    for _ in range(n):
+        group = opt.param_groups[0]
+        out.append((group["lr"], tuple(group["betas"]) if "betas" in group else (group["momentum"],)))
+        opt.step()
+        sched.step()
+    return out
+
+
+DEEPSPEED_MOMENTUM = [
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=5),  # DeepSpeed's momentum defaults
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=4, cycle_second_step_size=7,
+         cycle_first_stair_count=3, cycle_second_stair_count=2, cycle_min_mom=0.7, cycle_max_mom=0.95),
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3, decay_lr_rate=0.5, decay_step_size=2,
+         decay_mom_rate=0.3),  # the momentum grows past the cycle: cycle_max_mom * (1 + 0.3 x / 2)
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3, cycle_second_step_size=0, decay_step_size=4,
+         decay_mom_rate=-0.1, cycle_min_mom=0.85, cycle_max_mom=0.99),
+    dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3, decay_mom_rate=0.5),  # no decay_step_size
+]
+
+
+@pytest.mark.parametrize("kw", DEEPSPEED_MOMENTUM)
+def test_deepspeed_one_cycle_momentum_equals_deepspeed(kw):
+    """DeepSpeed's ``OneCycle`` cycles ``betas[0]`` by default (its update 0 at ``cycle_min_mom``,
+    written at construction) and writes ``betas = (momentum, 0.99)``: our scheduler writes the
+    same (1e-12); the host form and the float32 JAX form of ``momentum_of`` give that ``beta1``."""
+    import torch
+
+    from warmup_spec.hyper import MomentumOf, momentum_of
+
+    n = 24
+    params = [torch.zeros(1, requires_grad=True)]
+    truth = _deepspeed_one_cycle(torch.optim.AdamW(params, lr=0.1, betas=(0.5, 0.999)), kw, n)
+    cfg = {"schedule": "deepspeed.OneCycle", **kw}
+    ours = _deepspeed_one_cycle(torch.optim.AdamW(params, lr=0.1, betas=(0.5, 0.999)), cfg, n)
+    assert [t[1][1] for t in truth] == [0.99] * n and [o[1][1] for o in ours] == [0.99] * n
+    np.testing.assert_allclose([o[1][0] for o in ours], [t[1][0] for t in truth], rtol=0, atol=1e-12)
+    np.testing.assert_allclose([o[0] for o in ours], [t[0] for t in truth], rtol=0, atol=1e-12 * 1e-3)
+    beta1 = [t[1][0] for t in truth]
+    momentum = momentum_of(spec_from_config(cfg))
+    assert isinstance(momentum, MomentumOf)
+    host = Schedule(momentum)
+    np.testing.assert_allclose([host(k) for k in range(n)], beta1, rtol=0, atol=1e-12)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.build(momentum)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, beta1, rtol=1e-6, atol=0)
+    assert beta1[0] == kw.get("cycle_min_mom", 0.8) and beta1[1] > beta1[0]  # construction's min, then the cycle
+
+
+def test_deepspeed_one_cycle_leaves_a_momentum_without_betas():
+    """DeepSpeed turns ``cycle_momentum`` off for an optimizer without ``betas`` (SGD): it keeps
+    its momentum; ours too, with a warning that says so."""
+    import torch
+
+    kw = dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=3)
+    params = [torch.zeros(1, requires_grad=True)]
+    truth = _deepspeed_one_cycle(torch.optim.SGD(params, lr=0.1, momentum=0.5), kw, 10)
+    with pytest.warns(UserWarning, match=r"deepspeed.OneCycle: cycle_momentum is turned off for SGD, which has no "
+                                         r"betas"):
+        ours = _deepspeed_one_cycle(torch.optim.SGD(params, lr=0.1, momentum=0.5),
+                                    {"schedule": "deepspeed.OneCycle", **kw}, 10)
+    assert [t[1] for t in truth] == [o[1] for o in ours] == [(0.5,)] * 10
+    np.testing.assert_allclose([o[0] for o in ours], [t[0] for t in truth], rtol=1e-15, atol=0)
+
+
+def test_deepspeed_one_cycle_momentum_in_jax_and_the_pairs():
+    """Built as a plain Optax lr schedule it warns that the momentum is left out (not with
+    ``cycle_momentum=False``); the matched pairs drive ``b1`` alone, with DeepSpeed's ``b2``."""
+    from warmup_parity.optimizers import scheduled_hyperparams
+
+    cfg = {"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3, "cycle_first_step_size": 3}
+    with pytest.warns(warmup_jax.CycledMomentumWarning, match="deepspeed.OneCycle cycles the momentum"):
+        warmup_jax.schedule_from_config(cfg)(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warmup_jax.schedule_from_config({**cfg, "cycle_momentum": False})(2)
+    assert list(scheduled_hyperparams({"name": "adamw", "b2": 0.99}, cfg)) == ["b1"]
+    assert scheduled_hyperparams({"name": "sgd_momentum"}, cfg) == {}
+    with pytest.raises(ValueError, match=r"adamw: b2=0.999 is invalid; expected 0.99 with deepspeed.OneCycle, which "
+                                         r"writes betas = \(momentum, 0.99\)"):
+        scheduled_hyperparams({"name": "adamw"}, cfg)
+
+
+TDOMAIN_TORCH = [
+    ("CosineAnnealingLR", dict(T_max=2.5, eta_min=0.01), 300),  # period 5
+    ("CosineAnnealingLR", dict(T_max=0.3, eta_min=0.01), 300),  # 3 / 10: never periodic in float
+    ("CosineAnnealingLR", dict(T_max=7.0, eta_min=0.01), 300),  # an integral float: 7
+    ("CosineAnnealingLR", dict(T_max=-4.5, eta_min=-0.02), 300),
+    ("CosineAnnealingLR", dict(T_max=100.3), 300),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2.5), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2.5, step_size_down=0.5, mode="triangular2"), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=0.3, step_size_down=1.2), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=0.7, mode="triangular2"), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=-3, step_size_down=5), 60),  # a falling sawtooth
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=-5), 60),  # cycles counted down
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=0), 60),  # a rising sawtooth
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3.5, step_size_down=0, mode="exp_range", gamma=0.97),
+     60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=-3, step_size_down=1, mode="exp_range", gamma=0.99), 60),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=1.5, step_size_down=-0.5, mode="triangular2"), 60),
+]
+
+
+@pytest.mark.parametrize("name,kw,n", TDOMAIN_TORCH, ids=[f"{t[0]}-{i}" for i, t in enumerate(TDOMAIN_TORCH)])
+def test_torch_fractional_and_negative_periods_equal_torch(name, kw, n):
+    """A fractional or negative ``CosineAnnealingLR`` ``T_max`` (torch's recursion follows the
+    cosine at every step: 1e-12 over 300 steps) and fractional, negative or zero-down ``CyclicLR``
+    step sizes (torch's own arithmetic: the host form is bit for bit torch's)."""
+    import torch
+
+    kw = {**kw, "cycle_momentum": False} if name == "CyclicLR" else kw
+    cfg = {"schedule": f"torch.{name}", **kw, **({"lr": 0.1} if name == "CosineAnnealingLR" else {})}
+    truth = _torch_lrs(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), n)
+    _check_lrs(truth, cfg)
+    if name == "CyclicLR":
+        assert [Schedule(cfg)(t) for t in range(n)] == truth.tolist()
+
+
+@pytest.mark.parametrize("kw", [
+    dict(step_size_up=2.5, step_size_down=0.5, mode="triangular2"),
+    dict(step_size_up=-3, step_size_down=5, mode="exp_range", gamma=0.98),
+    dict(step_size_up=0.3, step_size_down=1.2),
+])
+def test_torch_cyclic_momentum_of_fractional_and_negative_steps_equals_torch(kw):
+    """torch's momentum runs the same cycle inversely, for these step sizes too."""
+    import torch
+
+    from warmup_spec.hyper import momentum_of
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.5)
+    sched, truth = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, **kw), []
+    for _ in range(40):
+        truth.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        sched.step()
+    momentum = momentum_of(spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw}))
+    assert momentum is not None
+    assert [Schedule(momentum)(t) for t in range(40)] == truth
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.build(momentum)))(jnp.arange(40, dtype=jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, truth, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("cfg", [
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 2.5},
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 0.3, "eta_min": 0.01},
+    {"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2.5, "step_size_down": 1.0,
+     "cycle_momentum": False},
+    {"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": -3, "step_size_down": 5,
+     "cycle_momentum": False},
+])
+def test_torch_fractional_periods_at_int32_steps(cfg):
+    """The float32 JAX form reduces the phase on the integer step: within 1e-6 of the float64 host
+    form up to ``2**31 - 1``."""
+    steps = np.array([1, 10**6, 10**9 + 7, 2**31 - 1])
+    host = Schedule(cfg)
+    ours32 = np.asarray(warmup_jax.schedule_from_config(cfg)(jnp.asarray(steps, jnp.int32)), np.float64)
+    np.testing.assert_allclose(ours32, [host(int(t)) for t in steps], rtol=0, atol=1e-6 * 0.1)
+
+
+@pytest.mark.parametrize("kw,first,match", [
+    (dict(T_max=1 / 3), 2, r"T_max=0.3333333333333333 is invalid; expected no fraction P / Q with Q odd: "
+                           r"0.3333333333333333 is 1 / 3, where torch's recursion divides by 1 \+ cos"),
+    (dict(T_max=0.2), 4, r"T_max=0.2 is invalid; expected no fraction P / Q with Q odd: 0.2 is 1 / 5"),
+    (dict(T_max=-2.6), 40, r"T_max=-2.6 is invalid; expected no fraction P / Q with Q odd: -2.6 is 13 / 5"),
+])
+def test_torch_cosine_period_of_an_odd_fraction_is_refused(kw, first, match):
+    """torch's cosine reaches -1 at the odd multiples of ``P`` and its recursion divides by
+    ``1 + cos = 0`` (by the step ``first`` here): refused, saying so."""
+    import torch
+
+    with pytest.raises(ZeroDivisionError):
+        _torch_lrs(lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, **kw), first + 1)
+    with pytest.raises(ValueError, match=r"^torch.CosineAnnealingLR: " + match):
+        spec_from_config({"schedule": "torch.CosineAnnealingLR", "lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw,n,match", [
+    (dict(step_size_up=0, step_size_down=4), 1, r"step_size_up=0 is invalid; expected a finite number other than 0"),
+    (dict(step_size_up=2.5, step_size_down=-2.5), 1,
+     r"step_size_down=-2.5 is invalid; expected a finite number other than -step_size_up \(-2.5\)"),
+    (dict(step_size_up=1, step_size_down=-3, mode="triangular2"), 2200,
+     r"step_size_down=-3 is invalid; expected a number > -step_size_up \(-1\) with mode='triangular2'"),
+])
+def test_torch_cyclic_step_sizes_that_divide_by_zero_are_refused(kw, n, match):
+    """torch divides by ``step_size_up / total`` at step 0, by a zero total at construction, and
+    ``triangular2`` over a negative total grows to ``inf``, then divides by zero."""
+    import torch
+
+    with pytest.raises(ZeroDivisionError):
+        _torch_lrs(lambda opt: torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, cycle_momentum=False,
+                                                                 **kw), n)
+    with pytest.raises(ValueError, match=r"^torch.CyclicLR: " + match):
+        spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(T_0=3, T_mult=1, eta_min=0.01),
+    dict(T_0=3, T_mult=2, eta_min=-0.02),
+    dict(T_0=1, T_mult=3),  # step(121.0): torch's log(243, 3) = 4.999..., the end of the cycle before
+    dict(T_0=2, T_mult=10),  # step(222.0) likewise
+])
+def test_torch_warm_restarts_at_float_epochs_equal_torch(kw):
+    """torch's ``CosineAnnealingWarmRestarts.step(epoch)`` takes a float epoch (its documented
+    ``step(epoch + i / iters)``): the host form is torch's arithmetic bit for bit, the float32 JAX
+    form within 1e-6; at an integer epoch where torch's logarithm lands below the cycle start, its
+    ``step(epoch)`` gives ``eta_min`` while ``step()`` (the port's integer steps) restarts."""
+    import torch
+
+    epochs = np.concatenate([np.arange(0, 400, 0.37), [121.0, 222.0, 364.0, 1093.0]])
+    epochs = epochs.astype(np.float32).astype(np.float64)  # exact in both forms
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kw), []
+    for t in epochs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's step(epoch) deprecation warning
+            sched.step(float(t))
+        truth.append(opt.param_groups[0]["lr"])
+    cfg = {"schedule": "torch.CosineAnnealingWarmRestarts", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    assert [host(float(t)) for t in epochs] == truth
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(epochs, jnp.float32)),
+                        np.float64)
+    np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
+    if kw["T_mult"] == 3:
+        assert host(121.0) == 0.0 and host(121) == 0.1 == host(np.int64(121))
+
+
+DEEPSPEED_FLOATS = [
+    ("WarmupLR", dict(warmup_max_lr=0.1, warmup_min_lr=0.01, warmup_num_steps=5)),  # log(k) / log(5) > 1 on (5, 6)
+    ("WarmupLR", dict(warmup_max_lr=0.1, warmup_num_steps=5, warmup_type="linear")),
+    ("WarmupDecayLR", dict(total_num_steps=12, warmup_max_lr=0.1, warmup_min_lr=0.01, warmup_num_steps=4)),
+    ("WarmupDecayLR", dict(total_num_steps=3, warmup_max_lr=0.1, warmup_num_steps=4, warmup_type="linear")),
+    ("WarmupCosineLR", dict(total_num_steps=12, warmup_num_steps=4, warmup_min_ratio=0.1, cos_min_ratio=-0.2)),
+    ("WarmupCosineLR", dict(total_num_steps=12, warmup_num_steps=4, warmup_type="linear")),
+    ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=3)),
+    ("LRRangeTest", dict(lr_range_test_min_lr=0.01, lr_range_test_step_size=3, lr_range_test_staircase=True)),
+    ("OneCycle", dict(cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=4, cycle_second_step_size=6,
+                      decay_lr_rate=0.5, decay_step_size=2, decay_mom_rate=0.2)),  # a second cycle on (10, 11)
+    ("OneCycle", dict(cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, cycle_second_step_size=7,
+                      cycle_first_stair_count=3, cycle_second_stair_count=2)),  # stairs at j f / n
+    ("OneCycle", dict(cycle_min_lr=0.01, cycle_max_lr=0.1, cycle_first_step_size=5, cycle_second_step_size=0)),
+]
+
+
+@pytest.mark.parametrize("name,kw", DEEPSPEED_FLOATS, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_FLOATS)])
+def test_deepspeed_float_steps_equal_deepspeed(name, kw):
+    """DeepSpeed's ``step(x)`` takes a float ``x`` (``last_batch_iteration``): update ``k = x + 1``
+    is its ``get_lr`` there, phase changes between integers included; the host form is DeepSpeed's
+    arithmetic (1e-15), the float32 JAX form within 1e-6, ``OneCycle``'s ``beta1`` likewise."""
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    import torch
+
+    from warmup_spec.hyper import momentum_of
+
+    ks = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+    opt = torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched, truth, beta1 = getattr(lr_schedules, name)(opt, **kw), [], []
+    for k in ks:
+        sched.step(float(k) - 1)
+        truth.append(opt.param_groups[0]["lr"])
+        beta1.append(opt.param_groups[0]["betas"][0])
+    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
+    schedules = [(Schedule(cfg), warmup_jax.schedule_from_config(cfg), truth)]
+    if name == "OneCycle":
+        momentum = momentum_of(spec_from_config(cfg))
+        schedules.append((Schedule(momentum), warmup_jax.build(momentum), beta1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)
+        for host, jaxed, expected in schedules:
+            np.testing.assert_allclose([host(float(k)) for k in ks], expected, rtol=0, atol=1e-15)
+            ours32 = np.asarray(jax.jit(jax.vmap(jaxed))(jnp.asarray(ks, jnp.float32)), np.float64)
+            np.testing.assert_allclose(ours32, expected, rtol=0, atol=1e-6 * max(map(abs, expected)))
+
+
+def test_torch_sequential_with_a_fractional_cosine_equals_torch():
+    """A fractional ``T_max`` in a ``SequentialLR``: the cosine starts its own clock at the milestone."""
+    import torch
+
+    def make(opt: Any) -> Any:
+        S = torch.optim.lr_scheduler
+        return S.SequentialLR(opt, [S.LinearLR(opt, start_factor=0.5, total_iters=3),
+                                    S.CosineAnnealingLR(opt, T_max=2.5, eta_min=0.01)], milestones=[4])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's SequentialLR: "the epoch parameter" deprecation
+        truth = _torch_lrs(make, 30)
+    _check_lrs(truth, {"schedule": "torch.SequentialLR", "lr": 0.1, "milestones": [4], "schedulers": [
+        {"schedule": "torch.LinearLR", "start_factor": 0.5, "total_iters": 3},
+        {"schedule": "torch.CosineAnnealingLR", "T_max": 2.5, "eta_min": 0.01}]})

@@ -351,8 +351,9 @@ def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, Sch
 
     Those given as schedules in the pair's config, and the momentum / ``b1`` that the lr
     schedule drives (torch's ``OneCycleLR`` and ``CyclicLR`` with ``cycle_momentum=True``,
-    ``one_cycle``). Both sides of a pair read this, so they refuse the same configurations
-    with the same text.
+    ``one_cycle``; DeepSpeed's ``OneCycle`` drives ``b1`` alone, as it leaves a momentum
+    without betas, and writes ``b2 = 0.99`` beside it). Both sides of a pair read this, so
+    they refuse the same configurations with the same text.
 
     Args:
         spec: an :class:`OptimizerSpec` or its config.
@@ -365,6 +366,7 @@ def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, Sch
     Raises:
         ValueError: the lr schedule cycles the momentum of a pair without one (``adagrad``:
             torch's ``OneCycleLR`` refuses Adagrad), or of a pair that also schedules it, or
+            DeepSpeed's ``OneCycle`` with a ``b2`` other than the 0.99 it writes, or
             a momentum that reaches 0 for the SGD and RMSprop pairs (torch then skips and
             later restarts its momentum buffer, which no Optax trace does).
 
@@ -376,9 +378,16 @@ def scheduled_hyperparams(spec: SpecLike, schedule: Any = None) -> dict[str, Sch
     spec = _as_spec(spec)
     out = spec.scheduled()
     implied = momentum_of(spec_of(schedule) if isinstance(schedule, Mapping) else schedule)
+    lr_spec = implied.lr_schedule if implied is not None else None
+    if implied is not None and getattr(lr_spec, "cycled_betas_only", False) and pair(spec.name).momentum_key != "b1":
+        implied = None  # DeepSpeed's OneCycle cycles betas[0] alone: it leaves SGD's and RMSprop's momentum
     if implied is not None:
         key = pair(spec.name).momentum_key
         who = implied.lr_schedule.schedule
+        beta2 = getattr(lr_spec, "cycled_beta2", None)
+        if beta2 is not None and spec["b2"] != beta2:
+            raise c.fail(spec.name, "b2", spec["b2"], f"{beta2} with {who}, which writes betas = (momentum, {beta2}) "
+                         "at every step (cycle_momentum=True)")
         if key is None:
             raise c.fail(who, "cycle_momentum", True,
                          f"False with optimizer pair {spec.name!r} (it has no momentum or b1; torch's "

@@ -4,7 +4,8 @@ They come from two places:
 
 - **the lr schedule itself.** torch's ``OneCycleLR`` and ``CyclicLR`` cycle the momentum
   (or ``beta1``) inversely to the lr by default (``cycle_momentum=True``); so do their ports
-  (``"torch.OneCycleLR"``, ``"torch.CyclicLR"``) and the catalogue's ``one_cycle``. Such a
+  (``"torch.OneCycleLR"``, ``"torch.CyclicLR"``) and the catalogue's ``one_cycle``; DeepSpeed's
+  ``OneCycle`` (``"deepspeed.OneCycle"``) cycles ``beta1`` alone, with ``beta2 = 0.99``. Such a
   definition has a method ``momentum_node()`` returning the momentum as a composition of the
   same primitives as its lr (``None`` with ``cycle_momentum=False``); :func:`momentum_of`
   reads it. Other schedules, and combinators over these, have none;
@@ -132,6 +133,10 @@ class MomentumOf(ScheduleSpec):
         if _momentum_node(self.lr_schedule) is None:
             raise c.fail(self.schedule, "lr_schedule", self.lr_schedule, "a schedule that cycles the momentum")
 
+    def float_steps(self) -> bool:
+        """Float steps as the lr schedule's library takes them (DeepSpeed's ``OneCycle``)."""
+        return self.lr_schedule.float_steps()
+
     def compose(self) -> Node:
         node = _momentum_node(self.lr_schedule)
         assert node is not None  # checked at construction
@@ -151,8 +156,8 @@ def momentum_of(schedule: Any) -> MomentumOf | None:
             Optax schedule: ``None`` unless it carries its spec as ``.spec``).
 
     Returns:
-        :class:`MomentumOf` for torch's ``OneCycleLR``/``CyclicLR`` (and their ports, the
-        catalogue's one-cycle) with ``cycle_momentum=True``; ``None`` otherwise.
+        :class:`MomentumOf` for torch's ``OneCycleLR``/``CyclicLR`` and DeepSpeed's ``OneCycle``
+        (their ports, the catalogue's one-cycle) with ``cycle_momentum=True``; ``None`` otherwise.
     """
     if isinstance(schedule, Specified):
         schedule = schedule.spec

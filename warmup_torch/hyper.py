@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -103,6 +104,8 @@ class HyperWriter:
             raise c.fail(owner, "hyper", unknown[0], "one of " + ", ".join(map(repr, HYPERPARAMETERS)))
         self.optimizer = optimizer
         self._momentum = momentum_key(optimizer)
+        schedules, self._beta2 = _betas_only(optimizer, schedules, self._momentum)
+        names = {k for s in schedules for k in s}
         if "momentum" in names and self._momentum is None:
             name = type(optimizer).__name__
             if cycled:
@@ -150,7 +153,8 @@ class HyperWriter:
             if name == "weight_decay":
                 group["weight_decay"] = f(step) * ratios[k]
             elif name == "betas":
-                group["betas"] = (f(step), *group["betas"][1:])
+                beta2 = self._beta2[k]
+                group["betas"] = (f(step), *group["betas"][1:]) if beta2 is None else (f(step), beta2)
             else:
                 group["momentum"] = f(step)
 
@@ -160,6 +164,27 @@ class HyperWriter:
             raise ValueError(f"the saved state has weight-decay ratios for {len(ratios)} param groups, "
                              f"the optimizer has {len(self.weight_decay_ratios)}")
         self.weight_decay_ratios = [float(r) for r in ratios]
+
+
+def _betas_only(optimizer: Optimizer, schedules: Sequence[Mapping[str, Schedule]],
+                key: str | None) -> tuple[list[Mapping[str, Schedule]], list[float | None]]:
+    """The schedules without the momentum of an lr schedule that cycles ``betas[0]`` alone
+    (DeepSpeed's ``OneCycle``: ``cycled_betas_only``) when the optimizer has no ``betas``,
+    as DeepSpeed turns ``cycle_momentum`` off there (with a warning); and each group's
+    ``beta2`` written beside the cycled ``beta1`` (DeepSpeed's ``cycled_beta2``, 0.99), or
+    ``None`` to keep the group's own."""
+    out: list[Mapping[str, Schedule]] = []
+    beta2: list[float | None] = []
+    for s in schedules:
+        lr_spec: Any = getattr(s["momentum"].spec, "lr_schedule", None) if "momentum" in s else None
+        if getattr(lr_spec, "cycled_betas_only", False) and key != "betas":
+            warnings.warn(f"{lr_spec.schedule}: cycle_momentum is turned off for {type(optimizer).__name__}, which "
+                          "has no betas: the library cycles betas[0] only, and leaves such an optimizer's momentum "
+                          "as it is (with a warning)", UserWarning, stacklevel=4)
+            s = {k: v for k, v in s.items() if k != "momentum"}
+        out.append(s)
+        beta2.append(getattr(lr_spec, "cycled_beta2", None) if "momentum" in s else None)
+    return out, beta2
 
 
 def describe(hyper: Mapping[str, Any] | None) -> str:

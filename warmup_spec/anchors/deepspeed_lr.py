@@ -14,17 +14,21 @@ What DeepSpeed refuses (``warmup_num_steps`` not a positive int, a non-positive
 ``lr_range_test_step_size`` or ``cycle_first_step_size``, a negative
 ``cycle_second_step_size``) is refused here; so are an unknown ``warmup_type`` (DeepSpeed
 logs a warning and uses ``"log"``) and negative lrs, ratios, rates and sizes (DeepSpeed
-takes them and produces negative or infinite lrs). The optimizer's momentum, which
-``OneCycle`` can also cycle, is not an lr schedule: its parameters are not taken.
+takes them and produces negative or infinite lrs). A float step ``k`` is DeepSpeed's
+``step(k - 1)`` with a float (:mod:`warmup_spec.anchors._deepspeed_floats`). ``OneCycle`` also cycles Adam's
+``beta1`` by default (``cycle_momentum=True``), and so does its port
+(:meth:`OneCycle.momentum_node`, what ``warmup_torch`` writes beside the lr).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, at_least_zero
+from warmup_spec.anchors._deepspeed_floats import AtFloats, warmup_gamma
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
@@ -104,9 +108,20 @@ class WarmupLR(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         w = _bumped(self)
-        return _warmup(self.warmup_type, self.warmup_min_lr, self.warmup_max_lr, w)
+        lo, hi = self.warmup_min_lr, self.warmup_max_lr
+        gamma = warmup_gamma(self.warmup_type, w)
+
+        def at(ns: Any, k: Any) -> Any:  # WarmupLR.get_lr at last_batch_iteration = k - 1
+            g = ns.where(k - 1 < w, gamma(ns, k), 1.0)
+            return ns.where(k - 1 < 0, lo, lo + (hi - lo) * g)
+
+        return AtFloats(_warmup(self.warmup_type, lo, hi, w), at)
 
 
 @register
@@ -153,12 +168,23 @@ class WarmupDecayLR(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         w, T = _bumped(self), self.total_num_steps
         lo, hi = self.warmup_min_lr, self.warmup_max_lr
         warm = _warmup(self.warmup_type, lo, hi, w)
         decay: Node = Interp("linear", hi, lo, T + 1, start=w + 1, label="decay") if T > w else Constant(lo)
-        return Join([warm, decay], [w + 1], ["end of warmup"], shift=False)
+        gamma = warmup_gamma(self.warmup_type, w)
+
+        def at(ns: Any, k: Any) -> Any:  # WarmupDecayLR.get_lr at last_batch_iteration = k - 1
+            down = ns.maximum(0.0, (T - (k - 1)) / float(max(1.0, T - w)))
+            g = ns.where(k - 1 < w, gamma(ns, k), down)
+            return ns.where(k - 1 < 0, lo, lo + (hi - lo) * g)
+
+        return AtFloats(Join([warm, decay], [w + 1], ["end of warmup"], shift=False), at)
 
 
 @register
@@ -209,6 +235,10 @@ class WarmupCosineLR(Relative):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         w, T, lr = _bumped(self), self.total_num_steps, self.lr
         warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
@@ -216,7 +246,18 @@ class WarmupCosineLR(Relative):
         cos: Node = Interp("cosine", lr, end, T, start=w, label="cosine") if T > w else Constant(end)
         if self.cos_min_ratio < 0.0:  # DeepSpeed's max(0.0, ratio) in the cosine and after it
             cos = at_least_zero(cos)
-        return Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False)
+        gamma, r0, c0 = warmup_gamma(self.warmup_type, w), self.warmup_min_ratio, self.cos_min_ratio
+        pi = math.pi
+
+        def at(ns: Any, k: Any) -> Any:  # WarmupCosineLR.get_lr at last_batch_iteration = k - 1
+            warm_ratio = r0 + gamma(ns, k) * (1.0 - r0)
+            progress = ns.minimum(1.0, ((k - 1) - w + 1) / max(1, T - w))
+            cos_ratio = ns.maximum(0.0, c0 + (1.0 - c0) * ((1 + ns.cos(pi * progress)) / 2))
+            ratio = ns.where(k - 1 < w, warm_ratio, cos_ratio)
+            return ns.where(k - 1 < 0, 0.0, lr * ratio)
+
+        return AtFloats(Join([Constant(0.0), warm, cos], [1, w + 1], ["first update", "end of warmup"], shift=False),
+                        at)
 
 
 @register
@@ -258,16 +299,31 @@ class LRRangeTest(ScheduleSpec):
     def nominal_peak(self) -> tuple[str, float] | None:
         return None
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
+        return True
+
     def compose(self) -> Node:
         lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
-        if lo == 0.0 or rate == 0.0:
-            return Constant(lo)
-        if rate > 0.0:
-            k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
-            ramp: Node = PowerLaw(lo, k, k, 1.0, label="range test")
-        else:  # a falling line, through 0 at x = size / -rate (DeepSpeed takes it)
-            ramp = Sum(Constant(lo), PowerLaw(lo * rate / size, 0.0, 1.0, 1.0, label="range test"))
-        return Stairs(ramp, size, label="range test") if self.lr_range_test_staircase else ramp
+        ramp = _line(lo, rate, size, "range test")
+        staircase = self.lr_range_test_staircase
+
+        def at(ns: Any, k: Any) -> Any:  # LRRangeTest.get_lr at last_batch_iteration = k - 1
+            interval = ((k - 1) + 1) / size
+            return lo * (1 + rate * (ns.floor(interval) if staircase else interval))
+
+        return AtFloats(Stairs(ramp, size, label="range test") if staircase else ramp, at)
+
+
+def _line(lo: float, rate: float, size: int, label: str) -> Node:
+    """DeepSpeed's ``lo * (1 + rate * x / size)`` at local step ``x`` (any finite ``rate``: a
+    falling line goes through 0 at ``x = size / -rate`` and on below it)."""
+    if lo == 0.0 or rate == 0.0:
+        return Constant(lo)
+    if rate > 0.0:
+        k = size / rate  # lo (1 + rate x / size) = lo (x + k) / k
+        return PowerLaw(lo, k, k, 1.0, label=label)
+    return Sum(Constant(lo), PowerLaw(lo * rate / size, 0.0, 1.0, 1.0, label=label))
 
 
 def _held(pieces: list[tuple[int, float]], end: int) -> Node:
@@ -294,7 +350,8 @@ class OneCycle(ScheduleSpec):
     """DeepSpeed ``OneCycle``: one triangular cycle from ``cycle_min_lr`` up to
     ``cycle_max_lr`` over ``f = cycle_first_step_size`` updates and back down over
     ``s = cycle_second_step_size`` (default ``f``), optionally in stairs, then
-    ``cycle_min_lr`` or its inverse-time decay.
+    ``cycle_min_lr`` or its inverse-time decay; with ``cycle_momentum=True`` (DeepSpeed's
+    default) Adam's ``beta1`` runs the same cycle inversely (:meth:`momentum_node`).
 
     At update ``k`` (``last_batch_iteration = k - 1``, ``batch_iteration = k``):
 
@@ -304,25 +361,43 @@ class OneCycle(ScheduleSpec):
     - ``k > f + s``: ``min / (1 + decay_lr_rate (k - f - s) / decay_step_size)``, or
       ``min`` when ``decay_lr_rate`` or ``decay_step_size`` is 0.
 
+    The momentum: ``cycle_max_mom - (cycle_max_mom - cycle_min_mom) scale`` in the cycle,
+    then ``cycle_max_mom (1 + decay_mom_rate (k - f - s) / decay_step_size)`` (it GROWS, by
+    DeepSpeed's multiplication; ``cycle_max_mom`` when ``decay_mom_rate`` or
+    ``decay_step_size`` is 0); at update 0 ``cycle_min_mom``, which DeepSpeed writes at
+    construction, not the cycle's ``cycle_max_mom``. DeepSpeed cycles ``betas[0]`` only, and
+    writes ``betas = (momentum, 0.99)``: ``warmup_torch`` does the same (``beta2`` becomes
+    0.99, as under DeepSpeed); for an optimizer without ``betas`` (SGD, RMSprop) DeepSpeed
+    turns ``cycle_momentum`` off with a warning and leaves the momentum alone, and so does
+    ``warmup_torch``.
+
     Source: ``deepspeed/runtime/lr_schedules.py`` (``OneCycle._get_scale_factor``,
-    ``_get_cycle_lr``, ``_get_decay_lr``), DeepSpeed 0.19.8. Quirks reproduced: the
+    ``_get_cycle_lr``, ``_get_decay_lr``, ``_get_cycle_mom``, ``_get_decay_mom``,
+    ``_initialize_momentum``), DeepSpeed 0.19.8. Quirks reproduced: the
     peak ``cycle_max_lr`` is run at update ``f`` only; stairs have the integer widths
     that ``floor`` gives (``f / n`` need not be an integer) and a descending half in
     stairs leaves the peak at once (``floor((s - 1) n / s) / n``); the cycle is not
     repeated; ``cycle_second_stair_count`` defaults to ``cycle_first_stair_count``; with
-    ``s = 0`` update ``f`` is already ``cycle_min_lr`` (the peak is never run). The
-    momentum parameters (``cycle_momentum``, ``cycle_min_mom``, ...) are not taken: they
-    are not lrs.
+    ``s = 0`` update ``f`` is already ``cycle_min_lr`` (the peak is never run).
 
     Example:
         >>> from warmup_spec import Schedule
-        >>> s = Schedule({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3,
-        ...               "cycle_first_step_size": 10, "decay_lr_rate": 1.0, "decay_step_size": 10})
+        >>> from warmup_spec.hyper import momentum_of
+        >>> cfg = {"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3,
+        ...        "cycle_first_step_size": 10, "decay_lr_rate": 1.0, "decay_step_size": 10}
+        >>> s = Schedule(cfg)
         >>> [round(s(k) / 1e-4, 4) for k in (0, 5, 10, 15, 20, 30)]
         [1.0, 5.5, 10.0, 5.5, 1.0, 0.5]
+        >>> m = Schedule(momentum_of(s))
+        >>> [round(m(k), 4) for k in (0, 1, 5, 10, 20, 30)]
+        [0.8, 0.89, 0.85, 0.8, 0.9, 0.9]
     """
 
     schedule: ClassVar[str] = "deepspeed.OneCycle"
+    cycled_betas_only: ClassVar[bool] = True
+    """DeepSpeed cycles ``betas[0]`` alone: an optimizer without ``betas`` keeps its momentum."""
+    cycled_beta2: ClassVar[float] = 0.99
+    """The ``beta2`` DeepSpeed writes beside the cycled ``beta1`` (``betas = (momentum, 0.99)``)."""
     cycle_min_lr: float
     cycle_max_lr: float
     decay_lr_rate: float = 0.0
@@ -331,6 +406,10 @@ class OneCycle(ScheduleSpec):
     cycle_first_stair_count: int = 0
     cycle_second_stair_count: int | None = None
     decay_step_size: int = 0
+    cycle_momentum: bool = True
+    cycle_min_mom: float = 0.8
+    cycle_max_mom: float = 0.9
+    decay_mom_rate: float = 0.0
 
     def __post_init__(self) -> None:
         n = self.schedule
@@ -346,6 +425,10 @@ class OneCycle(ScheduleSpec):
             self._set("cycle_second_stair_count",
                       c.integer(n, "cycle_second_stair_count", self.cycle_second_stair_count, 0))
         self._set("decay_step_size", c.integer(n, "decay_step_size", self.decay_step_size, 0))
+        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
+        self._set("cycle_min_mom", c.number(n, "cycle_min_mom", self.cycle_min_mom))
+        self._set("cycle_max_mom", c.number(n, "cycle_max_mom", self.cycle_max_mom))
+        self._set("decay_mom_rate", c.number(n, "decay_mom_rate", self.decay_mom_rate))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "cycle_max_lr", self.cycle_max_lr
@@ -353,8 +436,74 @@ class OneCycle(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return self.cycle_first_step_size, (self.cycle_first_step_size,)
 
+    def float_steps(self) -> bool:
+        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr``
+        (and ``get_mom``) there; see :meth:`_scale_at`."""
+        return True
+
     def compose(self) -> Node:
-        lo, hi = self.cycle_min_lr, self.cycle_max_lr
+        lo, hi, r, size = self.cycle_min_lr, self.cycle_max_lr, self.decay_lr_rate, self.decay_step_size
+        after: Node
+        if r == 0.0 or size == 0:
+            after = Constant(lo)
+        else:  # lo / (1 + r x / size) = lo (size / r) / (x + size / r)
+            k = size / r
+            after = PowerLaw(lo, k, k, -1.0, label="decay")
+        total, scale = self._sizes()[2], self._scale_at
+
+        def at(ns: Any, k: Any) -> Any:  # OneCycle.get_lr at last_batch_iteration = k - 1
+            decay = lo if r == 0.0 or size == 0 else lo / (1 + r * (((k - 1) - total + 1) / size))
+            return ns.where(k - 1 < total, lo + (hi - lo) * scale(ns, k), decay)
+
+        return AtFloats(self._cycle(lo, hi, after), at)
+
+    def _sizes(self) -> tuple[float, float, float]:
+        """DeepSpeed's ``first_step_size``, ``second_step_size`` and ``total_size`` (floats)."""
+        f = float(self.cycle_first_step_size)
+        s = f if self.cycle_second_step_size is None else float(self.cycle_second_step_size)
+        return f, s, f + s
+
+    def _scale_at(self, ns: Any, k: Any) -> Any:
+        """DeepSpeed's ``_get_scale_factor`` at ``batch_iteration = k`` (a float or a float array):
+        the cycle position ``x = 1 + k / total - floor(1 + k / total)``, ``x / ratio`` rising or
+        ``(x - 1) / (ratio - 1)`` falling, or with that half's stair count ``n > 0``
+        ``floor(position n / size) / n`` of the position ``k % total`` in the cycle."""
+        f, s, total = self._sizes()
+        ratio = f / total
+        n1 = self.cycle_first_stair_count
+        n2 = n1 if self.cycle_second_stair_count is None else self.cycle_second_stair_count
+        cycle = ns.floor(1 + k / total)
+        x = 1.0 + k / total - cycle
+        rising = x <= ratio
+        scale = ns.where(rising, x / ratio, (x - 1) / (ratio - 1 if ratio != 1.0 else 1.0))
+        if n1 == 0 and n2 == 0:
+            return scale
+        count = ns.where(rising, n1, n2)
+        at = ns.mod(k, total)
+        position = ns.where(at <= f, at * count / f, (total - at) * count / (s or 1.0))
+        return ns.where(count > 0, ns.floor(position) / ns.maximum(count, 1), scale)
+
+    def momentum_node(self) -> Node | None:
+        """DeepSpeed's ``beta1``: ``cycle_min_mom`` at update 0 (written at construction), then
+        the lr's cycle from ``cycle_max_mom`` to ``cycle_min_mom`` and back, then
+        ``cycle_max_mom (1 + decay_mom_rate x / decay_step_size)`` (``None`` with
+        ``cycle_momentum=False``)."""
+        if not self.cycle_momentum:
+            return None
+        top, low, rate, size = self.cycle_max_mom, self.cycle_min_mom, self.decay_mom_rate, self.decay_step_size
+        after = Constant(top) if size == 0 else _line(top, rate, size, "momentum decay")
+        cycle = self._cycle(top, low, after)
+        total, scale = self._sizes()[2], self._scale_at
+
+        def at(ns: Any, k: Any) -> Any:  # OneCycle.get_mom at last_batch_iteration = k - 1
+            decay = top if rate == 0.0 or size == 0 else top * (1 + rate * (((k - 1) - total + 1) / size))
+            return ns.where(k - 1 < total, top - (top - low) * scale(ns, k), decay)
+
+        return AtFloats(Join([Constant(low), cycle], [1], ["first update"], shift=False), at)
+
+    def _cycle(self, lo: float, hi: float, after: Node) -> Node:
+        """DeepSpeed's ``lo + (hi - lo) scale`` over the cycle, then ``after`` on its own clock
+        from update ``f + s``."""
         f = self.cycle_first_step_size
         s = f if self.cycle_second_step_size is None else self.cycle_second_step_size
         n1 = self.cycle_first_stair_count
@@ -383,10 +532,5 @@ class OneCycle(ScheduleSpec):
                 down = Interp("linear", hi, lo, s, label="decrease")
             pieces.append(down)
         bounds.append(total)
-        r, size = self.decay_lr_rate, self.decay_step_size
-        if r == 0.0 or size == 0:
-            pieces.append(Constant(lo))
-        else:  # lo / (1 + r x / size) = lo (size / r) / (x + size / r)
-            k = size / r
-            pieces.append(PowerLaw(lo, k, k, -1.0, label="decay"))
+        pieces.append(after)
         return Join(pieces, bounds, ["peak", "end of cycle"][-len(bounds):])

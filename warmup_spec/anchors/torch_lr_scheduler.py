@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, growth_ceiling, powers
+from warmup_spec.anchors._torch_cycles import CosineWave, CyclicTriangle, TorchRestarts, odd_fraction
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
@@ -34,7 +35,6 @@ from warmup_spec.primitives import (
     Node,
     Periodic,
     Product,
-    Restarts,
     Scale,
     Sum,
 )
@@ -270,34 +270,66 @@ class PolynomialLR(Relative):
         return _held_after(Interp("linear", lr, 0.0, T, power=power, label="total_iters"), T, last)
 
 
+def _T_max(name: str, value: Any) -> int | float:
+    """``T_max``: any finite number but 0 (an integral float is that integer), and no fraction
+    ``P / Q`` with ``Q`` odd (to float precision), where torch's recursion divides by zero."""
+    expected = "a finite number other than 0 (torch divides by it; a negative one acts as its absolute value)"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value == 0:
+        raise c.fail(name, "T_max", value, expected)
+    if isinstance(value, numbers.Integral):
+        return _every(name, "T_max", value)
+    if float(value).is_integer():
+        return int(float(value))
+    odd = odd_fraction(float(value))
+    if odd is not None:
+        P, Q = odd
+        raise c.fail(name, "T_max", value, f"no fraction P / Q with Q odd: {value!r} is {P} / {Q}, where torch's "
+                     f"recursion divides by 1 + cos(pi (t - 1) / T_max) = 0 (at t - 1 an odd multiple of {P}: "
+                     "ZeroDivisionError)")
+    return float(value)
+
+
 @register
 @dataclass(frozen=True)
 class CosineAnnealingLR(Relative):
     """``eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2`` for EVERY ``t``: past
     ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does; a negative ``T_max``
     acts as its absolute value (the cosine is even, the recursion's restart test ``(t - 1 - T_max)
-    % (2 T_max)`` meets the same steps)."""
+    % (2 T_max)`` meets the same steps). A fractional ``T_max`` (torch takes floats) is the same
+    cosine, met at integer steps (``2.5``: period 5); one that is a fraction ``P / Q`` with ``Q``
+    odd (``1 / 3``, ``0.2``, ``2.6``) is refused: the cosine reaches -1 at the odd multiples of
+    ``P``, where torch's recursion divides by ``1 + cos = 0`` at the next step unless its restart
+    test happens to hold in floats (``0.2``: it holds after step 1, not after step 3)."""
 
     schedule: ClassVar[str] = "torch.CosineAnnealingLR"
     peak_note: ClassVar[str] = "torch's CosineAnnealingLR rises again after T_max (period 2 * T_max)"
-    T_max: int
+    T_max: float
     eta_min: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._set("T_max", _every(self.schedule, "T_max", self.T_max))
+        self._set("T_max", _T_max(self.schedule, self.T_max))
         self._set("eta_min", c.number(self.schedule, "eta_min", self.eta_min))
 
     def equivalent(self) -> dict[str, Any] | None:
-        if not 0.0 <= self.eta_min <= self.lr:
+        if not 0.0 <= self.eta_min <= self.lr or not isinstance(self.T_max, int):
             return None
         return {"schedule": "warmup_cosine_decay", "peak_value": self.lr, "warmup_steps": 0,
                 "total_steps": abs(self.T_max), "end_value": self.eta_min}
 
     def compose(self) -> Node:
+        if not isinstance(self.T_max, int):
+            return CosineWave(self.lr, self.eta_min, self.T_max)
         T, lr, e = abs(self.T_max), self.lr, self.eta_min
         half_period = Join([Interp("cosine", lr, e, T, label="anneal"), Interp("cosine", e, lr, T)], [T], ["T_max"])
         return Periodic(half_period, 2 * T)
+
+
+def _step_size(name: str, key: str, value: Any) -> int | float:
+    """A ``CyclicLR`` step size: any finite number (torch takes ``float(value)``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise c.fail(name, key, value, "a finite number (torch takes float(step_size))")
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 @register
@@ -314,8 +346,8 @@ class CyclicLR(ScheduleSpec):
     schedule: ClassVar[str] = "torch.CyclicLR"
     base_lr: float
     max_lr: float
-    step_size_up: int = 2000
-    step_size_down: int | None = None
+    step_size_up: float = 2000
+    step_size_down: float | None = None
     mode: str = "triangular"
     gamma: float = 1.0
     scale_fn: None = None
@@ -328,10 +360,21 @@ class CyclicLR(ScheduleSpec):
         n = self.schedule
         self._set("base_lr", c.number(n, "base_lr", self.base_lr))
         self._set("max_lr", c.number(n, "max_lr", self.max_lr))
-        self._set("step_size_up", c.integer(n, "step_size_up", self.step_size_up, 1))
-        down = self.step_size_up if self.step_size_down is None else self.step_size_down
-        self._set("step_size_down", c.integer(n, "step_size_down", down, 1))  # torch's default: step_size_up
         self._set("mode", c.choice(n, "mode", self.mode, ("triangular", "triangular2", "exp_range")))
+        up = _step_size(n, "step_size_up", self.step_size_up)
+        if up == 0:
+            raise c.fail(n, "step_size_up", self.step_size_up, "a finite number other than 0 (torch divides by "
+                         "step_size_up / (step_size_up + step_size_down) at step 0: ZeroDivisionError)")
+        self._set("step_size_up", up)
+        down = up if self.step_size_down is None else _step_size(n, "step_size_down", self.step_size_down)
+        if float(up) + float(down) == 0.0:
+            raise c.fail(n, "step_size_down", down, f"a finite number other than -step_size_up ({-up!r}): torch "
+                         "divides by step_size_up + step_size_down (ZeroDivisionError)")
+        if self.mode == "triangular2" and float(up) + float(down) < 0.0:
+            raise c.fail(n, "step_size_down", down, f"a number > -step_size_up ({-up!r}) with mode='triangular2': a "
+                         "negative cycle counts its cycles down from 1, and torch's 1 / 2 ** (cycle - 1) grows to "
+                         "inf, then divides by zero")
+        self._set("step_size_down", down)  # torch's default: step_size_up
         self._set("gamma", c.number(n, "gamma", self.gamma))
         if self.scale_fn is not None:
             raise c.fail(n, "scale_fn", self.scale_fn, "None (a custom scale_fn is a function: write a composition)")
@@ -347,7 +390,9 @@ class CyclicLR(ScheduleSpec):
 
     def _cycle(self, base: float, top: float) -> Node:
         """``base`` to ``top`` and back, every cycle, scaled as ``mode`` says."""
-        up, down = self.step_size_up, int(self.step_size_down or self.step_size_up)
+        up, down = self.step_size_up, self.step_size_down
+        if not (isinstance(up, int) and isinstance(down, int) and up >= 1 and down >= 1):
+            return self._torch_cycle(base, top, up, down)  # type: ignore[arg-type]
         if self.mode == "exp_range":  # base + amplitude(t) * gamma ** t
             rise = Join([Interp("linear", 0.0, top - base, up), Interp("linear", top - base, 0.0, down)], [up])
             gamma_t = powers(1.0, self.gamma, 1)
@@ -355,6 +400,13 @@ class CyclicLR(ScheduleSpec):
         triangle = Join([Interp("linear", base, top, up), Interp("linear", top, base, down)], [up], ["max_lr"])
         decay = 0.5 if self.mode == "triangular2" else 1.0
         return Periodic(triangle, up + down, amplitude_decay=decay, baseline=base)
+
+    def _torch_cycle(self, base: float, top: float, up: float, down: float) -> Node:
+        """The cycle of fractional or negative step sizes (or ``step_size_down=0``), in torch's
+        own arithmetic (:class:`~warmup_spec.anchors._torch_cycles.CyclicTriangle`)."""
+        if self.mode == "exp_range":  # base + (amplitude scale) gamma ** t
+            return Sum(Constant(base), Product(CyclicTriangle(0.0, top - base, up, down), powers(1.0, self.gamma, 1)))
+        return CyclicTriangle(base, top - base, up, down, halving=self.mode == "triangular2")
 
     def compose(self) -> Node:
         return self._cycle(self.base_lr, self.max_lr)
@@ -529,8 +581,13 @@ class CosineAnnealingWarmRestarts(Relative):
         return {"schedule": "warmup_cosine_restarts", "peak_value": self.lr, "warmup_steps": 0,
                 "cycle_steps": self.T_0, "cycle_mul": float(self.T_mult), "end_value": self.eta_min}
 
+    def float_steps(self) -> bool:
+        """torch's ``step(epoch)`` takes a float epoch (documented: ``scheduler.step(epoch + i /
+        iters)``) and computes the cycle there: :class:`~warmup_spec.anchors._torch_cycles.TorchRestarts`."""
+        return True
+
     def compose(self) -> Node:
-        return Restarts(self.lr, self.eta_min, self.T_0, float(self.T_mult))
+        return TorchRestarts(self.lr, self.eta_min, self.T_0, self.T_mult)
 
 
 # --- nested schedulers ------------------------------------------------------------
