@@ -252,8 +252,8 @@ def _spec(fn: str, **kw: Any) -> Any:
 
 @pytest.mark.parametrize("fn,kw,match", [
     (LIN, dict(lr=-0.1, **wt(0, 10)), r"lr=-0\.1 is invalid"),
-    (LIN, dict(lr=0.1, **wt(-1, 10)), r"num_warmup_steps=-1 is invalid; expected an integer >= 0"),
-    (LIN, dict(lr=0.1, **wt(10.0, 10)), r"num_warmup_steps=10\.0 is invalid"),
+    (COS, dict(lr=0.1, **wt(2.5, 10)), r"num_warmup_steps=2\.5 is invalid; expected a whole number of steps"),
+    (LIN, dict(lr=0.1, **wt(math.nan, 10)), r"num_warmup_steps=nan is invalid; expected a finite number of steps"),
     (COS, dict(lr=0.1, **wt(0, 10, num_cycles=math.pi)), r"num_cycles=3\.14.* is invalid; expected a finite number k / q"),
     (COS, dict(lr=0.1, **wt(0, 10, num_cycles=math.inf)), r"num_cycles=inf is invalid"),
     (HARD, dict(lr=0.1, **wt(0, 10, num_cycles=1.5)), r"num_cycles=1\.5 is invalid; expected an integer in \[0, "),
@@ -269,9 +269,9 @@ def _spec(fn: str, **kw: Any) -> Any:
      r"warmup_type='exp' is invalid; expected one of 'linear', 'cosine', '1-sqrt'"),
     ("get_scheduler", dict(lr=0.1, name="reduce_lr_on_plateau"), r"name='reduce_lr_on_plateau' is invalid"),
     ("get_scheduler", dict(lr=0.1, name="linear", num_training_steps=10),
-     r"num_warmup_steps=None is invalid; expected an integer >= 0 \(name='linear' requires it\)"),
+     r"num_warmup_steps=None is invalid; expected a number of steps \(name='linear' requires it\)"),
     ("get_scheduler", dict(lr=0.1, name="cosine", num_warmup_steps=10),
-     r"num_training_steps=None is invalid; expected an integer >= 0 \(name='cosine' requires it\)"),
+     r"num_training_steps=None is invalid; expected a number of steps \(name='cosine' requires it\)"),
     ("get_scheduler", dict(lr=0.1, name="cosine", num_warmup_steps=1, num_training_steps=10,
                            scheduler_specific_kwargs={"last_epoch": 5}), r"scheduler_specific_kwargs=.* is invalid"),
     ("get_scheduler", dict(lr=0.1, name="warmup_stable_decay", num_warmup_steps=1,

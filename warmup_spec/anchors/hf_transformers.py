@@ -29,7 +29,13 @@ Shared conventions (HF's arithmetic, reproduced):
   lr over the next ``T - w`` steps and oscillates forever (period ``(T - w) / num_cycles``);
 - ``num_cycles`` (a float) must be a rational ``k / q`` (``q <= 1000``, ``|k| <= 100``): the
   cosine wave is then exactly periodic in the integer step (``q (T - w)`` steps hold ``k``
-  cycles), composed of its half-cycles; ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3`` all are.
+  cycles), composed of its half-cycles; ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3`` all are;
+- the step counts are what HF's lambdas take: Python, NumPy or 0-d tensor numbers of any
+  sign (a negative ``num_warmup_steps`` is no warmup, the decay ``-w`` steps in at step 0),
+  kept as ints when whole; fractional ones where the port computes HF's values at them
+  (the linear, polynomial, inverse-sqrt and constant ports), refused by the cosine ports,
+  whose waves are built on whole steps. Steps are integers, as ``LambdaLR`` counts them
+  (a float ``step(epoch)`` is deprecated in torch; HF's lambdas are typed ``int``).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, at_least_zero
+from warmup_spec.anchors._base import Relative, at_least_zero, checked
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
@@ -56,12 +62,25 @@ WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 # --- shared pieces ------------------------------------------------------------------
 
 
-def _steps(spec: Any, name: str, optional: bool = False) -> None:
-    """Checks an integer number of steps ``>= 0`` (or None when ``optional``)."""
+def _steps(spec: Any, name: str, optional: bool = False, *, whole: bool = True) -> None:
+    """Checks a number of steps as HF's lambdas take it: any finite number (or None when
+    ``optional``), of any sign, a Python, NumPy or 0-d tensor one; kept as an int when it is
+    whole. ``whole``: a fractional one is refused (the port's cosine is built on whole steps)."""
     value = getattr(spec, name)
     if optional and value is None:
         return
-    spec._set(name, c.integer(spec.schedule, name, value, 0))
+    x = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value  # a 0-d tensor
+    what = ("a whole number of steps, of any sign (HF takes a fractional one; this port builds "
+            "HF's cosine on whole steps only)") if whole else "a finite number of steps (HF compares the step with it)"
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise c.fail(spec.schedule, name, value, what)
+    if isinstance(x, numbers.Integral):
+        spec._set(name, int(x))
+        return
+    f = float(x)
+    if not math.isfinite(f) or (whole and not f.is_integer()):
+        raise c.fail(spec.schedule, name, value, what)
+    spec._set(name, int(f) if f.is_integer() else f)
 
 
 def _cycles(spec: Any, name: str = "num_cycles") -> None:
@@ -82,8 +101,18 @@ def _num(x: Fraction) -> int | float:
 
 
 def _warmup_then(lr: float, w: int, after: Node) -> Node:
-    """``lr * t / max(1, w)`` for ``t < w``, then ``after`` on its own clock from ``w``."""
+    """``lr * t / max(1, w)`` for ``t < w``, then ``after`` on its own clock from ``w``
+    (``w < 0``: no warmup, ``after``'s clock at ``-w`` at step 0: HF's ``t - w``)."""
     return Join([Interp("linear", 0.0, lr, max(w, 1), label="warmup"), after], [w], ["end of warmup"])
+
+
+def _warmup_before(lr: float, w: float, after: Node) -> Node:
+    """``lr * t / max(1, w)`` at the steps ``t < w`` (none for ``w <= 0``), then ``after``
+    on the step's own clock: HF's warmup for any finite ``w``, ended at step ``ceil(w)``."""
+    if w <= 0:
+        return after
+    warm = Interp("linear", 0.0, lr, max(w, 1), label="warmup")
+    return Join([warm, after], [math.ceil(w)], ["end of warmup"], shift=False)
 
 
 def cosine_wave(hi: float, lo: float, length: int, cycles: float, shift: int = 0) -> Node:
@@ -122,15 +151,17 @@ class _HF(Relative):
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         w = getattr(self, "num_warmup_steps", None)
-        if not isinstance(w, int):
+        if w is None:
             return None, ()
+        w = max(math.ceil(w), 0)  # the steps t < num_warmup_steps
         return w, ((w,) if w > 0 else ())
 
 
 
-def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any]:
-    """A catalogue config with the port's lr as peak and its warmup."""
-    return {"schedule": name, "peak_value": spec.lr, "warmup_steps": spec.num_warmup_steps, **params}
+def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any] | None:
+    """A catalogue config with the port's lr as peak and its warmup; None where the catalogue
+    refuses the port's values (a negative or fractional warmup, ...)."""
+    return checked({"schedule": name, "peak_value": spec.lr, "warmup_steps": spec.num_warmup_steps, **params})
 
 # --- the ports ----------------------------------------------------------------------
 
@@ -192,17 +223,20 @@ class GetLinearScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr * max(0, (T - t) / max(1, T - w))``.
 
     Quirks: 0 at step 0 and from ``T = num_training_steps`` on; ``T <= w``: the warmup then 0
-    from step ``w`` (the lr never reaches ``lr``).
+    from step ``w`` (the lr never reaches ``lr``). HF's lambda takes any finite ``w`` and
+    ``T``: a negative ``w`` is no warmup, the decay line (still ``lr`` at ``t = w``) part-way
+    down at step 0 (``w=-2, T=8``: ``0.8 lr``); a fractional one ends the warmup at
+    ``ceil(w)`` (``w=2.5, T=10``: ``0, 0.4 lr, 0.8 lr``, then ``lr (10 - t) / 7.5``).
     """
 
     schedule: ClassVar[str] = "transformers.get_linear_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
+    num_warmup_steps: float
+    num_training_steps: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_training_steps", whole=False)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
@@ -210,6 +244,9 @@ class GetLinearScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
+        if not (isinstance(w, int) and isinstance(T, int) and w >= 0):  # HF's line (T - t) / max(1, T - w) on the step
+            D = max(1, T - w)
+            return _warmup_before(lr, w, Interp("linear", lr, 0.0, T, start=T - D, label="decay"))
         decay = Interp("linear", lr, 0.0, T - w, label="decay") if T > w else Constant(0.0)
         return _warmup_then(lr, w, decay)
 
@@ -222,7 +259,8 @@ class GetCosineScheduleWithWarmup(_HF):
 
     Quirks: the phase runs on past ``num_training_steps``: with ``num_cycles=0.5`` the lr
     reaches 0 at ``T`` and rises back to ``lr`` at ``2T - w`` (period ``2 (T - w)``);
-    ``T <= w`` gives a 1-step decay length: ``lr, 0, lr, 0, ...`` from step ``w`` with 0.5.
+    ``T <= w`` gives a 1-step decay length: ``lr, 0, lr, 0, ...`` from step ``w`` with 0.5; a
+    negative ``w`` (whole, as ``T``) is no warmup, the wave ``-w`` steps on at step 0.
     (In 5.24 the lambda is the later, min-lr definition of
     ``_get_cosine_schedule_with_warmup_lr_lambda`` with ``min_lr_rate=0``: the same values.)
     """
@@ -256,8 +294,9 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     ``num_cycles`` (``c``) cosine cycles of ``(T - w) / c`` steps each (a fraction of a step
     allowed), every one restarting at ``lr``. Quirks: 0 from ``num_training_steps`` on (no
     tail); ``T <= w``: ``lr`` at step ``w`` only, then 0; ``num_cycles=0``: ``lr`` until
-    ``T``. HF's float rounding: where a restart falls on an exact step ``x``, ``c * (x / D)``
-    may round just below the integer (from ``c = 22`` on, e.g. ``c = 22``, ``T - w = 22``,
+    ``T``; a negative ``w`` (whole, as ``T``): no warmup, the cycles ``-w`` steps on at step
+    0 (0 from step 0 when ``T <= 0``). HF's float rounding: where a restart falls on an exact
+    step ``x``, ``c * (x / D)`` may round just below the integer (from ``c = 22`` on, e.g. ``c = 22``, ``T - w = 22``,
     ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr there is 0 instead of ``lr``:
     the port puts HF's own value at those steps.
     """
@@ -322,26 +361,34 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
     ``lr_end`` from ``w``. ``T == w``: HF raises ``ZeroDivisionError`` at step ``w`` (at
     construction when ``w = 0``, refused here): the port holds the last value,
     ``lr (w - 1) / w``, from step ``w`` on. ``lr_end`` may be negative (HF's lambda goes below
-    0). Refused here though HF takes it: ``power < 0`` (HF grows without bound, then raises
-    ``ZeroDivisionError`` at ``T``).
+    0). HF's lambda takes any finite ``w`` and ``T``: the decay is then HF's curve on the steps
+    ``ceil(w) <= t <= T`` (from step 0 for a negative ``w``: part-way down), ``lr_end`` after.
+    ``power < 0`` grows without bound towards ``T``: refused where HF reaches ``T`` (a whole
+    ``T >= 0`` past ``w``: ``0.0 ** power`` raises ``ZeroDivisionError``), taken elsewhere
+    (``T = 10.5``: ``lr_end + (lr - lr_end) 21`` at step 10 with ``power=-1``, ``w=0``).
     """
 
     schedule: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
+    num_warmup_steps: float
+    num_training_steps: float
     lr_end: float = 1e-7
     power: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_training_steps", whole=False)
         lr = self.lr
         end = c.number(self.schedule, "lr_end", self.lr_end)
         if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
             raise c.fail(self.schedule, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
         self._set("lr_end", end)
-        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
+        self._set("power", c.number(self.schedule, "power", self.power))
+        w, T = self.num_warmup_steps, self.num_training_steps
+        if self.power < 0 and isinstance(T, int) and T >= 0 and T > w:
+            raise c.fail(self.schedule, "power", self.power,
+                         "a finite number >= 0 when num_training_steps is a step past num_warmup_steps "
+                         "(HF's 0.0 ** power raises ZeroDivisionError there)")
         if self.num_warmup_steps == self.num_training_steps == 0:
             raise c.fail(self.schedule, "num_training_steps", 0,
                          "> 0 or > num_warmup_steps (HF divides by T - w = 0 at step 0)")
@@ -354,6 +401,14 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr, end, power = self.num_warmup_steps, self.num_training_steps, self.lr, self.lr_end, self.power
+        if not (isinstance(w, int) and isinstance(T, int) and w >= 0):  # HF's curve on the steps w <= t <= T
+            if T <= w or T < 0:  # no such step (T == w off the whole steps >= 0)
+                curve: Node = Constant(end)
+            elif power == 0.0:
+                curve = Join([Constant(lr), Constant(end)], [math.floor(T) + 1], ["end of decay"], shift=False)
+            else:
+                curve = Interp("linear", lr, end, T, start=w, power=power, label="decay")
+            return _warmup_before(lr, w, curve)
         if T < w:
             after: Node = Constant(end)
         elif T == w:  # HF raises at step w: hold the warmup's last value
@@ -372,19 +427,26 @@ class GetInverseSqrtSchedule(_HF):
     ``s = timescale`` (default ``num_warmup_steps``, or 10000 when that is 0).
 
     Quirks: ``lr`` at step ``w`` exactly, never ending; the default timescale jumps from
-    ``w`` to 10000 at ``w = 0``. Refused here: ``timescale <= 0`` (HF divides by 0 or takes
-    the square root of a negative number).
+    ``w`` to 10000 at ``w = 0``. HF's lambda takes any finite ``w``: a fractional one warms
+    up over the steps below it and decays from ``ceil(w)`` (already ``ceil(w) - w`` steps
+    in); a negative one, with a ``timescale``, is no warmup, the decay ``-w`` steps in at
+    step 0. Refused (HF divides by 0 or takes the square root of a negative number):
+    ``timescale <= 0``, and ``w < 0`` with no ``timescale`` (HF's default is then ``w``).
     """
 
     schedule: ClassVar[str] = "transformers.get_inverse_sqrt_schedule"
-    num_warmup_steps: int
+    num_warmup_steps: float
     timescale: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
+        _steps(self, "num_warmup_steps", whole=False)
         if self.timescale is not None:
             self._set("timescale", c.number(self.schedule, "timescale", self.timescale, 0.0, lo_open=True))
+        elif self.num_warmup_steps < 0:  # HF's timescale = num_warmup_steps: 1 / sqrt(0 / w) at step 0
+            raise c.fail(self.schedule, "num_warmup_steps", self.num_warmup_steps,
+                         "a number >= 0 with timescale=None (HF's default timescale is num_warmup_steps, "
+                         "and a negative one divides by 0 at step 0)")
 
     def equivalent(self) -> dict[str, Any] | None:
         w = self.num_warmup_steps
@@ -394,7 +456,12 @@ class GetInverseSqrtSchedule(_HF):
     def compose(self) -> Node:
         w, s = self.num_warmup_steps, self.timescale
         s = (w or 10_000) if s is None else s
-        return _warmup_then(self.lr, w, PowerLaw(self.lr, s, s, -0.5, label="inverse sqrt"))
+        first = max(math.ceil(w), 0)  # the first step t >= w: the decay's clock starts there, t - w in
+        decay = PowerLaw(self.lr, s + (first - w), s, -0.5, label="inverse sqrt")
+        if isinstance(w, int) or w < 0:
+            return _warmup_then(self.lr, first, decay)
+        warm = Interp("linear", 0.0, self.lr, max(w, 1), label="warmup")
+        return Join([warm, decay], [first], ["end of warmup"])
 
 
 def _min_lr_rate(spec: Any) -> float:
@@ -423,7 +490,8 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     running on past ``T`` (rising back to ``lr`` with ``num_cycles=0.5``). Exactly one of
     ``min_lr`` (absolute; HF divides it by ``optimizer.defaults["lr"]``) and ``min_lr_rate``
     (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; with ``m < 0`` the cosine is
-    held at 0 where it goes below (HF's ``max(0, factor)``).
+    held at 0 where it goes below (HF's ``max(0, factor)``). A negative ``w`` (whole, as ``T``)
+    is no warmup, the wave ``-w`` steps on at step 0.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
@@ -465,7 +533,8 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
       already one step into the decay at ``w``, the minimum at ``T - 1``, rising after it
       (``num_cycles=0.5``), every step in float as HF computes it; held at 0 where a
       ``min_lr_rate < 0`` takes it below (HF's ``max(0, factor)``). A ``warmup_lr_rate < 0``
-      starts the warmup below 0 (not held).
+      starts the warmup below 0 (not held). A negative ``w`` (whole, as ``T``): no warmup, the
+      decay ``1 - w`` steps in at step 0.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
@@ -491,8 +560,8 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
         if m < 0:
             decay = at_least_zero(decay)
-        if w == 0:
-            return decay
+        if w <= 0:  # no warmup: the decay on its clock from w (HF's t - w + 1)
+            return decay if w == 0 else Join([Constant(0.0), decay], [w], shift=True)
         if r is None:
             warm: Node = Interp("linear", 0.0, lr, w - 1, start=-1, label="warmup")  # (t + 1) / w
         elif w == 1:
@@ -520,7 +589,10 @@ class GetWsdSchedule(_HF):
     a derived ``s < 0`` (``T < w + d``) starts the decay part-way (at ``u = -s / d``) at step
     ``w``; the cosine's phase stops at ``w + s + d`` (``m lr`` after, whatever
     ``num_cycles``). A ``min_lr_ratio < 0``: HF's warmup and decay are held at 0 where they go
-    below it, then ``m lr < 0`` after the decay. Refused here: a negative ``num_stable_steps``.
+    below it, then ``m lr < 0`` after the decay. Every count is a whole number of any sign, as
+    HF compares the step with them: a negative ``w`` is no warmup, a given negative
+    ``num_stable_steps`` starts the decay part-way as a derived one does, ``num_decay_steps
+    <= 0`` goes from ``lr`` straight to ``m lr`` at ``w + s``.
     """
 
     schedule: ClassVar[str] = "transformers.get_wsd_schedule"
@@ -541,7 +613,8 @@ class GetWsdSchedule(_HF):
         _steps(self, "num_stable_steps", optional=True)
         if self.num_training_steps is None and self.num_stable_steps is None:
             # HF: "Either num_training_steps or num_stable_steps must be specified."
-            raise c.fail(self.schedule, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
+            raise c.fail(self.schedule, "num_stable_steps", None,
+                         "a whole number of steps when num_training_steps is None")
         self._set("warmup_type", c.choice(self.schedule, "warmup_type", self.warmup_type, WSD_SHAPES))
         self._set("decay_type", c.choice(self.schedule, "decay_type", self.decay_type, WSD_SHAPES))
         self._set("min_lr_ratio", c.number(self.schedule, "min_lr_ratio", self.min_lr_ratio))
@@ -557,7 +630,7 @@ class GetWsdSchedule(_HF):
     def compose(self) -> Node:
         w, d, lr, m = self.num_warmup_steps, self.num_decay_steps, self.lr, self.min_lr_ratio
         s, low = self.stable_steps(), m * self.lr
-        if d == 0:
+        if d <= 0:  # no decay step
             decay: Node = Constant(low)
         elif self.decay_type == "cosine":
             cycles = Fraction(abs(self.num_cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR)
@@ -572,8 +645,8 @@ class GetWsdSchedule(_HF):
         if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
             decay = at_least_zero(decay)
         # stable, decay, floor on a clock from w + s (negative s: the decay began before w)
-        rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + d], ["end of stable", "end of decay"])
-        if w == 0:
+        rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + max(d, 0)], ["end of stable", "end of decay"])
+        if w <= 0:  # HF's t < w never holds for t >= 0
             return rest
         if self.warmup_type == "1-sqrt":  # 1 - sqrt(1 - u): the 1-sqrt decay played backwards
             warm: Node = Reverse(Interp("1-sqrt", lr, low, w), w, label="warmup")
@@ -637,13 +710,13 @@ class GetScheduler(_HF):
         params: dict[str, Any] = {}
         if kind != "constant":
             if w is None:  # HF: "{name} requires `num_warmup_steps`, please provide that argument."
-                raise c.fail(n, "num_warmup_steps", w, f"an integer >= 0 (name={kind!r} requires it)")
+                raise c.fail(n, "num_warmup_steps", w, f"a number of steps (name={kind!r} requires it)")
             params["num_warmup_steps"] = w
             if kind == "warmup_stable_decay":
                 params["num_training_steps"] = T
             elif kind not in ("constant_with_warmup", "inverse_sqrt"):
                 if T is None:  # HF: "{name} requires `num_training_steps`, please provide that argument."
-                    raise c.fail(n, "num_training_steps", T, f"an integer >= 0 (name={kind!r} requires it)")
+                    raise c.fail(n, "num_training_steps", T, f"a number of steps (name={kind!r} requires it)")
                 params["num_training_steps"] = T
             if kind != "constant_with_warmup":
                 valid = [f.name for f in dataclasses.fields(REGISTRY[SCHEDULER_TYPES[kind]]) if f.name != "lr"]  # type: ignore[arg-type]
@@ -654,6 +727,9 @@ class GetScheduler(_HF):
                     params[key] = value
         inner = REGISTRY[SCHEDULER_TYPES[kind]](lr=self.lr, **params)  # type: ignore[call-arg]
         object.__setattr__(self, "_inner", inner)
+        for key in ("num_warmup_steps", "num_training_steps"):  # as the port took them (a tensor's number)
+            if key in params and params[key] is not None:
+                self._set(key, getattr(inner, key))
 
     @property
     def inner(self) -> Relative:
