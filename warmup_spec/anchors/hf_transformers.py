@@ -296,9 +296,9 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     tail); ``T <= w``: ``lr`` at step ``w`` only, then 0; ``num_cycles=0``: ``lr`` until
     ``T``; a negative ``w`` (whole, as ``T``): no warmup, the cycles ``-w`` steps on at step
     0 (0 from step 0 when ``T <= 0``). HF's float rounding: where a restart falls on an exact
-    step ``x``, ``c * (x / D)`` may round just below the integer (from ``c = 22`` on, e.g. ``c = 22``, ``T - w = 22``,
-    ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr there is 0 instead of ``lr``:
-    the port puts HF's own value at those steps.
+    step ``x``, ``c * (x / D)`` may round just below the integer (from ``c = 22`` on, e.g.
+    ``c = 22``, ``T - w = 22``, ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr
+    there is 0 instead of ``lr``: the port puts HF's own value at those steps.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
