@@ -146,6 +146,15 @@ def cosine_wave(hi: float, lo: float, length: int, cycles: float, shift: int = 0
     return Periodic(node, period)
 
 
+def _ahead(w: int, length: int, cycles: float, base: int = 0) -> int:
+    """The ``shift`` of :func:`cosine_wave` for a warmup of ``w`` steps: ``base``, and with
+    ``w < 0`` (no warmup, HF's ``t - w``) ``base - w`` modulo the wave's period (``q * length``
+    for ``|cycles| = k / q``), so that no clock runs from a large negative step."""
+    if w >= 0:
+        return base
+    return (base - w) % (Fraction(abs(cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR).denominator * length)
+
+
 class _HF(Relative):
     """What every port of a ``transformers.get_*`` function shares: its warmup fact."""
 
@@ -246,7 +255,13 @@ class GetLinearScheduleWithWarmup(_HF):
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
         if not (isinstance(w, int) and isinstance(T, int) and w >= 0):  # HF's line (T - t) / max(1, T - w) on the step
             D = max(1, T - w)
-            return _warmup_before(lr, w, Interp("linear", lr, 0.0, T, start=T - D, label="decay"))
+            if T <= 0:
+                line: Node = Constant(0.0)
+            elif T - D < 0:  # lr before step 0: the line from its value there (no clock from a negative step)
+                line = Interp("linear", lr * (T / D), 0.0, T, label="decay")
+            else:
+                line = Interp("linear", lr, 0.0, T, start=T - D, label="decay")
+            return _warmup_before(lr, w, line)
         decay = Interp("linear", lr, 0.0, T - w, label="decay") if T > w else Constant(0.0)
         return _warmup_then(lr, w, decay)
 
@@ -282,7 +297,9 @@ class GetCosineScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
-        return _warmup_then(lr, w, cosine_wave(lr, 0.0, max(1, T - w), self.num_cycles))
+        D = max(1, T - w)
+        wave = cosine_wave(lr, 0.0, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles))
+        return _warmup_then(lr, max(w, 0), wave)
 
 
 @register
@@ -406,6 +423,11 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
                 curve: Node = Constant(end)
             elif power == 0.0:
                 curve = Join([Constant(lr), Constant(end)], [math.floor(T) + 1], ["end of decay"], shift=False)
+            elif T == 0:  # w < 0: step 0 is T, where the curve is lr_end
+                curve = Constant(end)
+            elif w < 0:  # the curve from its value at step 0 (no clock from a negative step)
+                start = end + (lr - end) * (T / (T - w)) ** power
+                curve = Interp("linear", start, end, T, power=power, label="decay")
             else:
                 curve = Interp("linear", lr, end, T, start=w, power=power, label="decay")
             return _warmup_before(lr, w, curve)
@@ -518,8 +540,9 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
         m = _min_lr_rate(self)
-        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles)
-        return _warmup_then(lr, w, at_least_zero(decay) if m < 0 else decay)
+        D = max(1, T - w)
+        decay = cosine_wave(lr, m * lr, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles))
+        return _warmup_then(lr, max(w, 0), at_least_zero(decay) if m < 0 else decay)
 
 
 @register
@@ -557,11 +580,12 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
     def compose(self) -> Node:
         w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
         m = _min_lr_rate(self)
-        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
+        D = max(1, T - w)
+        decay = cosine_wave(lr, m * lr, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles, 1))
         if m < 0:
             decay = at_least_zero(decay)
-        if w <= 0:  # no warmup: the decay on its clock from w (HF's t - w + 1)
-            return decay if w == 0 else Join([Constant(0.0), decay], [w], shift=True)
+        if w <= 0:  # no warmup (HF's t - w + 1: the shift)
+            return decay
         if r is None:
             warm: Node = Interp("linear", 0.0, lr, w - 1, start=-1, label="warmup")  # (t + 1) / w
         elif w == 1:
