@@ -202,15 +202,7 @@ class GetConstantScheduleWithWarmup(_HF):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        w = self.num_warmup_steps
-        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
-            raise c.fail(self.schedule, "num_warmup_steps", w,
-                         "a finite number of steps (HF compares the step with it)")
-        self._set("num_warmup_steps", int(w) if isinstance(w, numbers.Integral) else float(w))
-
-    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = max(math.ceil(self.num_warmup_steps), 0)  # the steps t < num_warmup_steps
-        return w, ((w,) if w > 0 else ())
+        _steps(self, "num_warmup_steps", whole=False)
 
     def equivalent(self) -> dict[str, Any] | None:
         w = self.num_warmup_steps
