@@ -65,13 +65,13 @@ WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 def _steps(spec: Any, name: str, optional: bool = False, *, whole: bool = True) -> None:
     """Checks a number of steps as HF's lambdas take it: any finite number (or None when
     ``optional``), of any sign, a Python, NumPy or 0-d tensor one; kept as an int when it is
-    whole. ``whole``: a fractional one is refused (the port's cosine is built on whole steps)."""
+    whole. ``whole``: a fractional one is refused (the port's pieces are built on whole steps)."""
     value = getattr(spec, name)
     if optional and value is None:
         return
     x = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value  # a 0-d tensor
-    what = ("a whole number of steps, of any sign (HF takes a fractional one; this port builds "
-            "HF's cosine on whole steps only)") if whole else "a finite number of steps (HF compares the step with it)"
+    what = ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds "
+            "HF's phases on whole steps only)") if whole else "a finite number of steps (HF compares the step with it)"
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise c.fail(spec.schedule, name, value, what)
     if isinstance(x, numbers.Integral):
