@@ -191,8 +191,8 @@ class CreateLearningRateSchedule(ScheduleSpec):
     ``L``; any finite ``learning_rate_final_fraction`` (MaxText's config types it a plain
     float: ``-0.5`` decays to ``-lr / 2``); ``learning_rate_schedule_steps=0`` (MaxText's
     config: ``ge=-1``) with ``steps >= 1``: no warmup, no decay, 0 from step 0. Refused:
-    ``steps=-1`` with ``learning_rate_schedule_steps`` -1 or 0, a schedule of 0 steps
-    (optax's ``join_schedules`` of nothing raises), fractions outside ``[0, 1]`` (MaxText's
+    ``steps=-1`` with ``learning_rate_schedule_steps`` -1 or 0 (a schedule of no step:
+    optax's ``join_schedules`` of no piece raises), fractions outside ``[0, 1]`` (MaxText's
     config: ``ge=0.0, le=1.0``).
 
     Example:
