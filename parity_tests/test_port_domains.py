@@ -668,6 +668,13 @@ HF_COUNTS = [  # each refused before: negative, fractional, or NumPy / tensor / 
     ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=3.0, num_training_steps=np.int64(10), num_cycles=2)),
     ("get_linear_schedule_with_warmup", dict(num_warmup_steps=np.int64(3), num_training_steps=np.float64(10.5))),
     ("get_wsd_schedule", dict(num_warmup_steps=4.0, num_decay_steps=np.int32(5), num_stable_steps="tensor 3")),
+    ("get_wsd_schedule", dict(num_warmup_steps=3.5, num_decay_steps=6.3, num_training_steps=15, warmup_type="1-sqrt",
+                              decay_type="1-sqrt", min_lr_ratio=0.1)),
+    ("get_wsd_schedule", dict(num_warmup_steps=2.5, num_decay_steps=7.5, num_stable_steps=2.2, num_cycles=1.5,
+                              min_lr_ratio=-0.3, warmup_type="cosine")),
+    ("get_wsd_schedule", dict(num_warmup_steps=-2.5, num_decay_steps=6.2, num_stable_steps=1, num_cycles=2.0)),
+    ("get_wsd_schedule", dict(num_warmup_steps=4.2, num_decay_steps=5, num_stable_steps=-2.7, decay_type="linear")),
+    ("get_wsd_schedule", dict(num_warmup_steps=0.5, num_decay_steps=0.5, num_stable_steps=1.5, decay_type="linear")),
     ("get_linear_schedule_with_warmup", dict(num_warmup_steps="tensor 3", num_training_steps="tensor 12")),
 ]
 
@@ -684,7 +691,7 @@ def _counts(kw: dict[str, Any]) -> dict[str, Any]:
 def test_transformers_step_counts_equal_transformers(name, kw):
     """HF's lambdas compare the step with any number: a negative ``num_warmup_steps`` is no
     warmup (the decay ``-w`` steps in at step 0), a fractional count ends a phase at the next
-    whole step (the linear, polynomial and inverse-sqrt ports), ``num_stable_steps`` /
+    whole step (the linear, polynomial, inverse-sqrt and WSD ports), ``num_stable_steps`` /
     ``num_decay_steps`` below 0 skip their phase; NumPy, 0-d tensor and integral-float counts
     are taken as the numbers they are (kept as ints when whole). The warmup fact counts the
     steps ``t < w``."""
@@ -733,8 +740,8 @@ def test_transformers_counts_of_no_value_are_zero_as_in_transformers():
 @pytest.mark.parametrize("cfg,call,match", [
     (dict(name="get_cosine_schedule_with_warmup", num_warmup_steps=2.5, num_training_steps=10), None,
      r"num_warmup_steps=2\.5 is invalid; expected a whole number of steps, of any sign \(HF takes a fractional one"),
-    (dict(name="get_wsd_schedule", num_warmup_steps=2, num_decay_steps=3.5, num_stable_steps=2), None,
-     r"num_decay_steps=3\.5 is invalid; expected a whole number of steps"),
+    (dict(name="get_cosine_with_hard_restarts_schedule_with_warmup", num_warmup_steps=2, num_training_steps=9.5),
+     None, r"num_training_steps=9\.5 is invalid; expected a whole number of steps"),
     (dict(name="get_linear_schedule_with_warmup", num_warmup_steps=float("inf"), num_training_steps=10), None,
      r"num_warmup_steps=inf is invalid; expected a finite number of steps"),
     (dict(name="get_linear_schedule_with_warmup", num_warmup_steps="3", num_training_steps=10), None,

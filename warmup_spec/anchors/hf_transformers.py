@@ -33,8 +33,8 @@ Shared conventions (HF's arithmetic, reproduced):
 - the step counts are what HF's lambdas take: Python, NumPy or 0-d tensor numbers of any
   sign (a negative ``num_warmup_steps`` is no warmup, the decay ``-w`` steps in at step 0),
   kept as ints when whole; fractional ones where the port computes HF's values at them
-  (the linear, polynomial, inverse-sqrt and constant ports), refused by the cosine ports,
-  whose waves are built on whole steps. Steps are integers, as ``LambdaLR`` counts them
+  (the constant, linear, polynomial, inverse-sqrt and WSD ports), refused by the cosine,
+  min-lr and hard-restart ports, whose waves are built on whole steps. Steps are integers, as ``LambdaLR`` counts them
   (a float ``step(epoch)`` is deprecated in torch; HF's lambdas are typed ``int``).
 """
 
@@ -605,17 +605,19 @@ class GetWsdSchedule(_HF):
     a derived ``s < 0`` (``T < w + d``) starts the decay part-way (at ``u = -s / d``) at step
     ``w``; the cosine's phase stops at ``w + s + d`` (``m lr`` after, whatever
     ``num_cycles``). A ``min_lr_ratio < 0``: HF's warmup and decay are held at 0 where they go
-    below it, then ``m lr < 0`` after the decay. Every count is a whole number of any sign, as
-    HF compares the step with them: a negative ``w`` is no warmup, a given negative
+    below it, then ``m lr < 0`` after the decay. Every count is any finite number, as HF
+    compares the step with them: a negative ``w`` is no warmup, a given negative
     ``num_stable_steps`` starts the decay part-way as a derived one does, ``num_decay_steps
-    <= 0`` goes from ``lr`` straight to ``m lr`` at ``w + s``.
+    <= 0`` goes from ``lr`` straight to ``m lr`` at ``w + s``; fractional counts end each phase
+    at the next whole step, its curve on HF's real clock (``w=2.5``: the warmup's ``u`` is
+    ``t / 2.5`` at steps 0, 1, 2; the decay from ``w + s = 4.7`` is ``0.3`` steps in at step 5).
     """
 
     schedule: ClassVar[str] = "transformers.get_wsd_schedule"
-    num_warmup_steps: int
-    num_decay_steps: int
-    num_training_steps: int | None = None
-    num_stable_steps: int | None = None
+    num_warmup_steps: float
+    num_decay_steps: float
+    num_training_steps: float | None = None
+    num_stable_steps: float | None = None
     warmup_type: str = "linear"
     decay_type: str = "cosine"
     min_lr_ratio: float = 0.0
@@ -623,20 +625,20 @@ class GetWsdSchedule(_HF):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_decay_steps")
-        _steps(self, "num_training_steps", optional=True)
-        _steps(self, "num_stable_steps", optional=True)
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_decay_steps", whole=False)
+        _steps(self, "num_training_steps", optional=True, whole=False)
+        _steps(self, "num_stable_steps", optional=True, whole=False)
         if self.num_training_steps is None and self.num_stable_steps is None:
             # HF: "Either num_training_steps or num_stable_steps must be specified."
             raise c.fail(self.schedule, "num_stable_steps", None,
-                         "a whole number of steps when num_training_steps is None")
+                         "a finite number of steps when num_training_steps is None")
         self._set("warmup_type", c.choice(self.schedule, "warmup_type", self.warmup_type, WSD_SHAPES))
         self._set("decay_type", c.choice(self.schedule, "decay_type", self.decay_type, WSD_SHAPES))
         self._set("min_lr_ratio", c.number(self.schedule, "min_lr_ratio", self.min_lr_ratio))
         _cycles(self)
 
-    def stable_steps(self) -> int:
+    def stable_steps(self) -> float:
         """``num_stable_steps``, or ``num_training_steps - w - d`` (may be negative)."""
         if self.num_stable_steps is not None:
             return self.num_stable_steps
@@ -646,6 +648,8 @@ class GetWsdSchedule(_HF):
     def compose(self) -> Node:
         w, d, lr, m = self.num_warmup_steps, self.num_decay_steps, self.lr, self.min_lr_ratio
         s, low = self.stable_steps(), m * self.lr
+        if not (isinstance(w, int) and isinstance(d, int) and isinstance(s, int)):
+            return self._off_whole_steps()
         if d <= 0:  # no decay step
             decay: Node = Constant(low)
         elif self.decay_type == "cosine":
@@ -671,6 +675,48 @@ class GetWsdSchedule(_HF):
         if m < 0.0:  # HF's max(0.0, factor) in the warmup
             warm = at_least_zero(warm)
         return Join([warm, rest], [w], ["end of warmup"], shift=False)
+
+    def _off_whole_steps(self) -> Node:
+        """HF's phases at fractional counts, every piece on the step's own clock: the warmup
+        over the steps ``t < w``, ``lr`` while ``t < w + s``, the decay with ``u = (t - w - s)
+        / max(1, d)`` while ``t < w + s + d``, then ``m lr``."""
+        w, d, lr, m = self.num_warmup_steps, self.num_decay_steps, self.lr, self.min_lr_ratio
+        low = m * lr
+        a, span = Fraction(w + self.stable_steps()), Fraction(max(1, d))  # the decay's origin and u's unit
+        firsts = [max(math.ceil(w), 0)]  # the first step of the stable phase, the decay and the floor
+        firsts += [max(math.ceil(a), firsts[0]), max(math.ceil(a + Fraction(d)), firsts[0])]
+        firsts[2] = max(firsts[2], firsts[1])
+        cycles = Fraction(abs(self.num_cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR)
+        if d <= 0:
+            decay: Node = Constant(low)
+        elif self.decay_type != "cosine":
+            decay = Interp(self.decay_type, lr, low, _num(a + span), start=_num(a))
+        elif cycles == 0:
+            decay = Constant(lr)
+        else:  # half-cycles of span / (2 c) steps from a, as many as the decay's steps reach
+            half, halves, joins, kinds = span / (2 * cycles), [], [], []
+            for j in range(math.ceil((firsts[2] - a) / half)):
+                down = j % 2 == 0
+                halves.append(Interp("cosine", lr if down else low, low if down else lr, _num(a + (j + 1) * half),
+                                     start=_num(a + j * half)))
+                joins.append(math.ceil(a + j * half))
+                kinds.append("cosine crest" if down else "cosine trough")
+            decay = halves[0] if len(halves) == 1 else Join(halves, joins[1:], kinds[1:], shift=False)
+        if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
+            decay = at_least_zero(decay)
+        pieces: list[Node] = [Constant(lr), decay, Constant(low)]
+        labels = ["end of stable", "end of decay"]
+        if w > 0:
+            W = max(w, 1)  # HF's u = t / max(1, w)
+            if self.warmup_type == "1-sqrt":  # 1 - sqrt(1 - u), played backwards from ceil(W)
+                n = math.ceil(W)
+                warm: Node = Reverse(Interp("1-sqrt", lr, low, n, start=n - W), n, label="warmup")
+            else:
+                warm = Interp(self.warmup_type, low, lr, W, label="warmup")
+            pieces.insert(0, at_least_zero(warm) if m < 0.0 else warm)
+            labels.insert(0, "end of warmup")
+            return Join(pieces, firsts, labels, shift=False)
+        return Join(pieces, firsts[1:], labels, shift=False)
 
 
 # --- get_scheduler ------------------------------------------------------------------
