@@ -256,7 +256,7 @@ def _spec(fn: str, **kw: Any) -> Any:
     (LIN, dict(lr=0.1, **wt(math.nan, 10)), r"num_warmup_steps=nan is invalid; expected a finite number of steps"),
     (COS, dict(lr=0.1, **wt(0, 10, num_cycles=math.pi)), r"num_cycles=3\.14.* is invalid; expected a finite number k / q"),
     (COS, dict(lr=0.1, **wt(0, 10, num_cycles=math.inf)), r"num_cycles=inf is invalid"),
-    (HARD, dict(lr=0.1, **wt(0, 10, num_cycles=1.5)), r"num_cycles=1\.5 is invalid; expected an integer in \[0, "),
+    (HARD, dict(lr=0.1, **wt(0, 10, num_cycles=1001)), r"num_cycles=1001 is invalid; expected a finite number in \[-1000, "),
     (POLY, dict(lr=0.1, **wt(0, 10, lr_end=0.1)), r"lr_end=0\.1 is invalid; expected .* < lr \(0\.1\)"),
     (POLY, dict(lr=0.1, **wt(0, 10, power=-1.0)), r"power=-1\.0 is invalid; expected a finite number >= 0"),
     (POLY, dict(lr=0.1, **wt(0, 0)), r"num_training_steps=0 is invalid"),

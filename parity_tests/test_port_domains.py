@@ -642,6 +642,16 @@ HF_COUNTS = [  # each refused before: negative, fractional, or NumPy / tensor / 
                                                                 num_cycles=3)),
     ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-7, num_training_steps=3,
                                                                 num_cycles=2)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=12,
+                                                                num_cycles=1.5)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=12,
+                                                                num_cycles=-2.5)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=30,
+                                                                num_cycles=-22)),  # a restart at each 30/22
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-3.5, num_training_steps=9.2,
+                                                                num_cycles=3)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=1.5, num_training_steps=1.7,
+                                                                num_cycles=2)),
     ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=-2, num_training_steps=8, power=2.0)),
     ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10, power=2.0,
                                                        lr_end=0.01)),
@@ -691,8 +701,9 @@ def _counts(kw: dict[str, Any]) -> dict[str, Any]:
 def test_transformers_step_counts_equal_transformers(name, kw):
     """HF's lambdas compare the step with any number: a negative ``num_warmup_steps`` is no
     warmup (the decay ``-w`` steps in at step 0), a fractional count ends a phase at the next
-    whole step (the linear, polynomial, inverse-sqrt and WSD ports), ``num_stable_steps`` /
-    ``num_decay_steps`` below 0 skip their phase; NumPy, 0-d tensor and integral-float counts
+    whole step (the linear, polynomial, inverse-sqrt, hard-restart and WSD ports), a fractional
+    or negative hard-restart ``num_cycles`` cuts the last cycle or runs each backwards,
+    ``num_stable_steps`` / ``num_decay_steps`` below 0 skip their phase; NumPy, 0-d tensor and integral-float counts
     are taken as the numbers they are (kept as ints when whole). The warmup fact counts the
     steps ``t < w``."""
     import transformers
@@ -740,8 +751,8 @@ def test_transformers_counts_of_no_value_are_zero_as_in_transformers():
 @pytest.mark.parametrize("cfg,call,match", [
     (dict(name="get_cosine_schedule_with_warmup", num_warmup_steps=2.5, num_training_steps=10), None,
      r"num_warmup_steps=2\.5 is invalid; expected a whole number of steps, of any sign \(HF takes a fractional one"),
-    (dict(name="get_cosine_with_hard_restarts_schedule_with_warmup", num_warmup_steps=2, num_training_steps=9.5),
-     None, r"num_training_steps=9\.5 is invalid; expected a whole number of steps"),
+    (dict(name="get_cosine_with_min_lr_schedule_with_warmup", num_warmup_steps=2, num_training_steps=9.5,
+          min_lr_rate=0.1), None, r"num_training_steps=9\.5 is invalid; expected a whole number of steps"),
     (dict(name="get_linear_schedule_with_warmup", num_warmup_steps=float("inf"), num_training_steps=10), None,
      r"num_warmup_steps=inf is invalid; expected a finite number of steps"),
     (dict(name="get_linear_schedule_with_warmup", num_warmup_steps="3", num_training_steps=10), None,

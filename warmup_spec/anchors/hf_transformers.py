@@ -33,9 +33,10 @@ Shared conventions (HF's arithmetic, reproduced):
 - the step counts are what HF's lambdas take: Python, NumPy or 0-d tensor numbers of any
   sign (a negative ``num_warmup_steps`` is no warmup, the decay ``-w`` steps in at step 0),
   kept as ints when whole; fractional ones where the port computes HF's values at them
-  (the constant, linear, polynomial, inverse-sqrt and WSD ports), refused by the cosine,
-  min-lr and hard-restart ports, whose waves are built on whole steps. Steps are integers, as ``LambdaLR`` counts them
-  (a float ``step(epoch)`` is deprecated in torch; HF's lambdas are typed ``int``).
+  (the constant, linear, polynomial, inverse-sqrt, hard-restart and WSD ports), refused by
+  the cosine and min-lr ports, whose endless waves are built on whole steps. Steps are
+  integers, as ``LambdaLR`` counts them (a float ``step(epoch)`` is deprecated in torch;
+  HF's lambdas are typed ``int``).
 """
 
 from __future__ import annotations
@@ -303,25 +304,29 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     ``num_cycles`` (``c``) cosine cycles of ``(T - w) / c`` steps each (a fraction of a step
     allowed), every one restarting at ``lr``. Quirks: 0 from ``num_training_steps`` on (no
     tail); ``T <= w``: ``lr`` at step ``w`` only, then 0; ``num_cycles=0``: ``lr`` until
-    ``T``; a negative ``w`` (whole, as ``T``): no warmup, the cycles ``-w`` steps on at step
-    0 (0 from step 0 when ``T <= 0``). HF's float rounding: where a restart falls on an exact
+    ``T``; a negative ``w``: no warmup, the cycles ``-w`` steps on at step 0 (0 from step 0
+    when ``T <= 0``). HF's lambda takes any finite counts and ``num_cycles`` (``float()`` of
+    it; up to 1000 cycles here): fractional counts end each phase at the next whole step, a
+    fractional ``c`` cuts its last cycle at ``T`` (``c=1.5``: a full cycle, then half of
+    one), a negative ``c`` runs each cycle backwards (``(c u) mod 1``: ``lr`` at an exact
+    restart, then up from 0 to ``lr``). HF's float rounding: where a restart falls on an exact
     step ``x``, ``c * (x / D)`` may round just below the integer (from ``c = 22`` on, e.g.
     ``c = 22``, ``T - w = 22``, ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr
     there is 0 instead of ``lr``: the port puts HF's own value at those steps.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
-    num_cycles: int = 1
+    num_warmup_steps: float
+    num_training_steps: float
+    num_cycles: float = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
-        n = self.num_cycles
-        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_HARD_RESTARTS:
-            raise c.fail(self.schedule, "num_cycles", n, f"an integer in [0, {MAX_HARD_RESTARTS}]")
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_training_steps", whole=False)
+        n = c.number(self.schedule, "num_cycles", self.num_cycles, -MAX_HARD_RESTARTS, MAX_HARD_RESTARTS,
+                     suffix=" (HF takes float(num_cycles); the port builds each cycle)")
+        self._set("num_cycles", int(n) if n.is_integer() else n)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T, n = self.num_warmup_steps, self.num_training_steps, self.num_cycles
@@ -331,6 +336,8 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr, n = self.num_warmup_steps, self.num_training_steps, self.lr, self.num_cycles
+        if not (isinstance(w, int) and isinstance(T, int) and isinstance(n, int) and n >= 0):
+            return self._off_whole_steps()
         D = max(1, T - w)
         pieces: list[Node] = []
         firsts: list[int] = []
@@ -356,6 +363,40 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
         pieces.append(Constant(0.0))
         firsts.append(D)
         return _warmup_then(lr, w, Join(pieces, firsts[1:], shift=False))
+
+    def _off_whole_steps(self) -> Node:
+        """HF's lambda at fractional counts or a fractional or negative ``num_cycles``, every
+        piece on the step's own clock: cycle ``k`` covers ``w + k L <= t < w + (k + 1) L``
+        (``L = D / |c|``, ``D = max(1, T - w)``) until ``w + D``, then 0. With ``c < 0`` HF's
+        ``(c u) mod 1`` runs backwards: each cycle rises from 0 to ``lr``. A cycle starting on
+        an exact step has HF's own value there (``lr``, or its rounding)."""
+        w, T, lr, c = self.num_warmup_steps, self.num_training_steps, self.lr, float(self.num_cycles)
+        D = max(1, T - w)
+        origin, span = Fraction(w), Fraction(D)
+        first = max(math.ceil(w), 0)  # the first step t >= w
+        zero = max(math.ceil(origin + span), first)  # progress >= 1 from here
+        pieces: list[Node] = [Constant(lr)] if c == 0 else []
+        firsts: list[int] = [first] if c == 0 else []
+        length = span / Fraction(abs(c)) if c else Fraction(0)
+        for k in range(math.ceil(abs(c))):
+            a, b = origin + k * length, origin + (k + 1) * length
+            lo, stop = max(math.ceil(a), first), min(math.ceil(b), zero)
+            if stop <= lo:
+                continue
+            if a.denominator == 1:  # a restart on an exact step: HF's own value there
+                v = max(0.0, 0.5 * (1.0 + math.cos(math.pi * ((c * (float(lo - w) / float(D))) % 1.0))))
+                pieces.append(Constant(lr * v))
+                firsts.append(lo)
+                lo += 1
+                if stop <= lo:
+                    continue
+            hi_lo = (lr, 0.0) if c > 0 else (0.0, lr)  # c < 0: (c u) mod 1 = 1 - frac(|c| u)
+            pieces.append(Interp("cosine", *hi_lo, _num(b), start=_num(a)))
+            firsts.append(lo)
+        pieces.append(Constant(0.0))
+        firsts.append(zero)
+        cycles = pieces[0] if len(pieces) == 1 else Join(pieces, firsts[1:], shift=False)
+        return _warmup_before(lr, w, cycles)
 
 
 @register
