@@ -9,6 +9,7 @@ float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from typing import Any
@@ -926,3 +927,260 @@ def test_torch_sequential_with_a_fractional_cosine_equals_torch():
     _check_lrs(truth, {"schedule": "torch.SequentialLR", "lr": 0.1, "milestones": [4], "schedulers": [
         {"schedule": "torch.LinearLR", "start_factor": 0.5, "total_iters": 3},
         {"schedule": "torch.CosineAnnealingLR", "T_max": 2.5, "eta_min": 0.01}]})
+
+
+# --- transformers, torchtitan, MaxText (hdomain) ---
+
+HF_COUNTS = [  # each refused before: negative, fractional, or NumPy / tensor / integral-float step counts
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=-2, num_training_steps=8)),
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10)),
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=3.2)),  # a 1-step decay
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=0.07 * 100, num_training_steps=12)),  # 7.000000000000001
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=-2.5, num_training_steps=7.3)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-2, num_training_steps=8)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-5, num_training_steps=3, num_cycles=1.5)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-1000003, num_training_steps=17, num_cycles=0.3)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-5, num_training_steps=13,
+                                                                num_cycles=3)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-7, num_training_steps=3,
+                                                                num_cycles=2)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=12,
+                                                                num_cycles=1.5)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=12,
+                                                                num_cycles=-2.5)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=30,
+                                                                num_cycles=-22)),  # a restart at each 30/22
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-3.5, num_training_steps=9.2,
+                                                                num_cycles=3)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=1.5, num_training_steps=1.7,
+                                                                num_cycles=2)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=-2, num_training_steps=8, power=2.0)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10, power=2.0,
+                                                       lr_end=0.01)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=1.5, num_training_steps=6.7, power=0.0)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=0, num_training_steps=10.5, power=-1.0)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=-3, num_training_steps=7.5, power=-0.5,
+                                                       lr_end=-0.02)),
+    ("get_inverse_sqrt_schedule", dict(num_warmup_steps=2.5)),
+    ("get_inverse_sqrt_schedule", dict(num_warmup_steps=0.5)),
+    ("get_inverse_sqrt_schedule", dict(num_warmup_steps=-3, timescale=4)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=-3, num_training_steps=10, min_lr=-0.01,
+                                                         num_cycles=1.5)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=-2, num_training_steps=8,
+                                                                 min_lr_rate=0.1)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=-1, num_training_steps=5,
+                                                                 min_lr_rate=0.0, warmup_lr_rate=0.3)),
+    ("get_wsd_schedule", dict(num_warmup_steps=-2, num_decay_steps=5, num_training_steps=10)),
+    ("get_wsd_schedule", dict(num_warmup_steps=3, num_decay_steps=4, num_stable_steps=-2)),
+    ("get_wsd_schedule", dict(num_warmup_steps=3, num_decay_steps=-4, num_stable_steps=2)),
+    ("get_wsd_schedule", dict(num_warmup_steps=-4, num_decay_steps=7, num_stable_steps=1, num_cycles=1.5,
+                              min_lr_ratio=-0.3)),
+    ("get_wsd_schedule", dict(num_warmup_steps=-3, num_decay_steps=6, num_stable_steps=-1, decay_type="linear",
+                              min_lr_ratio=0.1)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=3.0, num_training_steps=np.int64(10), num_cycles=2)),
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=np.int64(3), num_training_steps=np.float64(10.5))),
+    ("get_wsd_schedule", dict(num_warmup_steps=4.0, num_decay_steps=np.int32(5), num_stable_steps="tensor 3")),
+    ("get_wsd_schedule", dict(num_warmup_steps=3.5, num_decay_steps=6.3, num_training_steps=15, warmup_type="1-sqrt",
+                              decay_type="1-sqrt", min_lr_ratio=0.1)),
+    ("get_wsd_schedule", dict(num_warmup_steps=2.5, num_decay_steps=7.5, num_stable_steps=2.2, num_cycles=1.5,
+                              min_lr_ratio=-0.3, warmup_type="cosine")),
+    ("get_wsd_schedule", dict(num_warmup_steps=-2.5, num_decay_steps=6.2, num_stable_steps=1, num_cycles=2.0)),
+    ("get_wsd_schedule", dict(num_warmup_steps=4.2, num_decay_steps=5, num_stable_steps=-2.7, decay_type="linear")),
+    ("get_wsd_schedule", dict(num_warmup_steps=0.5, num_decay_steps=0.5, num_stable_steps=1.5, decay_type="linear")),
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps="tensor 3", num_training_steps="tensor 12")),
+]
+
+
+def _counts(kw: dict[str, Any]) -> dict[str, Any]:
+    """``kw`` with each ``"tensor n"`` a 0-d torch tensor of ``n``."""
+    import torch
+
+    return {key: torch.tensor(int(v.split()[1])) if isinstance(v, str) and v.startswith("tensor ") else v
+            for key, v in kw.items()}
+
+
+@pytest.mark.parametrize("name,kw", HF_COUNTS, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_COUNTS)])
+def test_transformers_step_counts_equal_transformers(name, kw):
+    """HF's lambdas compare the step with any number: a negative ``num_warmup_steps`` is no
+    warmup (the decay ``-w`` steps in at step 0), a fractional count ends a phase at the next
+    whole step (the linear, polynomial, inverse-sqrt, hard-restart and WSD ports), a fractional
+    or negative hard-restart ``num_cycles`` cuts the last cycle or runs each backwards,
+    ``num_stable_steps`` / ``num_decay_steps`` below 0 skip their phase; NumPy, 0-d tensor and integral-float counts
+    are taken as the numbers they are (kept as ints when whole). The warmup fact counts the
+    steps ``t < w``."""
+    import transformers
+
+    kw = _counts(kw)
+    cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
+    _torch_check(lambda opt: getattr(transformers, name)(opt, **kw), cfg, 20)
+    spec = spec_from_config(cfg)
+    for key in kw:
+        if key.startswith("num_") and key != "num_cycles":
+            value = getattr(spec, key)
+            assert type(value) is (int if float(kw[key]).is_integer() else float) and value == float(kw[key])
+    assert spec.warmup()[0] == max(math.ceil(float(kw["num_warmup_steps"])), 0)  # the steps t < w
+
+
+def test_transformers_negative_or_fractional_warmup_facts():
+    """The warmup fact is the steps ``t < num_warmup_steps``: ``ceil(w)``, none below 0; no
+    catalogue equivalent where the catalogue refuses the warmup (negative, fractional)."""
+    lin = "transformers.get_linear_schedule_with_warmup"
+    assert spec_from_config({"schedule": lin, "lr": 0.1, "num_warmup_steps": 2.5, "num_training_steps": 10}
+                            ).warmup() == (3, (3,))
+    negative = spec_from_config({"schedule": lin, "lr": 0.1, "num_warmup_steps": -2, "num_training_steps": 10})
+    assert negative.warmup() == (0, ()) and negative.equivalent() is None
+    assert Schedule(negative)(0) == pytest.approx(0.1 * 10 / 12, rel=1e-15)  # (T - 0) / (T - w)
+    assert spec_from_config({"schedule": lin, "lr": 0.1, "num_warmup_steps": 2, "num_training_steps": 10}
+                            ).equivalent() is not None
+
+
+def test_transformers_counts_of_no_value_are_zero_as_in_transformers():
+    """``T <= 0`` with a negative warmup: 0 at every step (linear, hard restarts), as HF's lambdas give."""
+    import torch
+    import transformers
+
+    for name, kw in [("get_linear_schedule_with_warmup", dict(num_warmup_steps=-3, num_training_steps=-1)),
+                     ("get_cosine_with_hard_restarts_schedule_with_warmup",
+                      dict(num_warmup_steps=-3, num_training_steps=-1, num_cycles=2))]:
+        truth = _torch_lrs(lambda opt, name=name, kw=kw: getattr(transformers, name)(opt, **kw), 8)
+        host = Schedule({"schedule": f"transformers.{name}", "lr": 0.1, **kw})
+        assert truth.tolist() == [0.0] * 8 == [host(t) for t in range(8)]
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)  # a fractional T, never reached:
+    fn = transformers.get_polynomial_decay_schedule_with_warmup(opt, 0, 10.5, power=-1.0).lr_lambdas[0]
+    assert 0.1 * fn(10) == pytest.approx(1e-7 + (0.1 - 1e-7) * 21, rel=1e-14)  # power < 0 grows, finite
+
+
+@pytest.mark.parametrize("cfg,call,match", [
+    (dict(name="get_cosine_schedule_with_warmup", num_warmup_steps=2.5, num_training_steps=10), None,
+     r"num_warmup_steps=2\.5 is invalid; expected a whole number of steps, of any sign \(HF takes a fractional one"),
+    (dict(name="get_cosine_with_min_lr_schedule_with_warmup", num_warmup_steps=2, num_training_steps=9.5,
+          min_lr_rate=0.1), None, r"num_training_steps=9\.5 is invalid; expected a whole number of steps"),
+    (dict(name="get_linear_schedule_with_warmup", num_warmup_steps=float("inf"), num_training_steps=10), None,
+     r"num_warmup_steps=inf is invalid; expected a finite number of steps"),
+    (dict(name="get_linear_schedule_with_warmup", num_warmup_steps="3", num_training_steps=10), None,
+     r"num_warmup_steps='3' is invalid; expected a finite number of steps"),
+    (dict(name="get_inverse_sqrt_schedule", num_warmup_steps=-3), ZeroDivisionError,
+     r"num_warmup_steps=-3 is invalid; expected a number >= 0 with timescale=None"),
+    (dict(name="get_polynomial_decay_schedule_with_warmup", num_warmup_steps=-5, num_training_steps=4, power=-2.0),
+     ZeroDivisionError, r"power=-2\.0 is invalid; expected a finite number >= 0 when num_training_steps is a step"),
+])
+def test_transformers_counts_refused_saying_so(cfg, call, match):
+    """Refused: what makes HF raise (at construction or at a step: ``call``), and a fractional
+    count of a port built on whole steps (HF takes it: the message says the port cannot)."""
+    import transformers
+
+    cfg = dict(cfg)
+    name = cfg.pop("name")
+    if call is not None:  # HF raises at some step of the first 10
+        with pytest.raises(call):
+            _torch_lrs(lambda opt: getattr(transformers, name)(opt, **cfg), 10)
+    with pytest.raises(ValueError, match=match):
+        spec_from_config({"schedule": f"transformers.{name}", "lr": 0.1, **cfg})
+
+
+def test_transformers_steps_stay_integers():
+    """``LambdaLR`` passes HF's lambdas its integer ``last_epoch`` (a float one only through
+    torch's deprecated ``step(epoch)``): a float step is refused, not rounded."""
+    cfg = {"schedule": "transformers.get_linear_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2.5,
+           "num_training_steps": 10}
+    match = "a non-integer step is invalid; expected an integer >= 0"
+    with pytest.raises(ValueError, match=match):
+        Schedule(cfg)(3.5)
+    with pytest.raises(ValueError, match=match):
+        warmup_jax.schedule_from_config(cfg)(jnp.float32(3.0))
+
+
+def test_transformers_get_scheduler_takes_the_counts_as_numbers():
+    """``get_scheduler`` hands HF's function its counts: a tensor or NumPy one is kept as its number."""
+    import torch
+    import transformers
+
+    cfg = {"schedule": "transformers.get_scheduler", "lr": 0.1, "name": "cosine", "num_warmup_steps": torch.tensor(-2),
+           "num_training_steps": np.int64(8)}
+    spec = spec_from_config(cfg)
+    assert (spec.num_warmup_steps, spec.num_training_steps) == (-2, 8) and type(spec.num_warmup_steps) is int
+    truth = _torch_lrs(lambda opt: transformers.get_scheduler("cosine", opt, num_warmup_steps=-2,
+                                                              num_training_steps=8), 20)
+    np.testing.assert_allclose([Schedule(spec)(t) for t in range(20)], truth, rtol=0, atol=1e-12 * 0.1)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-10**9, num_training_steps=10**6)),
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=-3 * 10**9, num_training_steps=3 * 10**9)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=-3 * 10**9, num_training_steps=3 * 10**9,
+                                                       power=2.0)),
+    ("get_inverse_sqrt_schedule", dict(num_warmup_steps=-3 * 10**9, timescale=10**4)),
+    ("get_linear_schedule_with_warmup", dict(num_warmup_steps=2.5e9 + 0.5, num_training_steps=3e9)),
+])
+def test_transformers_negative_counts_beyond_int32(name, kw):
+    """A warmup far below 0 (or a fractional one past int32), at int32 steps up to 2**31 - 1:
+    no clock runs from the negative step (the wave shifted by ``-w`` modulo its period, the
+    curves started from their value at step 0)."""
+    import torch
+    import transformers
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
+    _check_at([0.1 * fn(int(t)) for t in BIG_STEPS], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3),  # d = -3: from update 14 the factor rises past 1
+    dict(total_steps=8, warmup_steps=3, decay_ratio=-0.5, min_lr_factor=1.5),  # ... or falls, min_lr_factor > 1
+    dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3, decay_type="cosine", min_lr_factor=0.2),
+    dict(total_steps=8, warmup_steps=-3.2, decay_ratio=-0.25, decay_type="cosine"),
+    dict(total_steps=10, warmup_steps=2.7, decay_ratio=0.5),  # int(2.7) = 2
+    dict(total_steps=10, warmup_steps=-2.5),  # int(-2.5) = -2
+    dict(total_steps=10, warmup_steps=0.9, decay_type="cosine"),  # int(0.9) = 0: no warmup
+])
+def test_torchtitan_negative_decay_ratio_and_fractional_warmup_equal_torchtitan(kw):
+    """A negative ``decay_ratio`` (``round(T r) < 0`` decay steps from past ``T``: torchtitan's
+    progress is negative) and a fractional ``warmup_steps`` (torchtitan's ``int()``), against
+    its lambda transcribed literally."""
+    from parity_tests.test_anchor_formulas import torchtitan_lrs
+
+    _check_lrs(torchtitan_lrs(0.1, kw, 30), {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
+
+
+def test_torchtitan_sqrt_of_a_negative_decay_ratio_is_refused():
+    """torchtitan's ``math.sqrt`` of the negative progress raises at the first decay update."""
+    from parity_tests.test_anchor_formulas import torchtitan_lrs
+
+    kw = dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3, decay_type="sqrt")
+    assert len(torchtitan_lrs(0.1, kw, 14)) == 14  # updates 0..13 (D = 14)
+    with pytest.raises(ValueError, match="math domain error"):
+        torchtitan_lrs(0.1, kw, 15)
+    with pytest.raises(ValueError, match=r"decay_ratio=-0\.3 is invalid; expected a finite number >= 0 with "
+                                         r"decay_type='sqrt'"):
+        spec_from_config({"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(learning_rate=0.1, learning_rate_schedule_steps=0, steps=12),
+    dict(learning_rate=0.1, lr_schedule_type="wsd", learning_rate_schedule_steps=0, steps=5),
+])
+def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
+    """``learning_rate_schedule_steps=0`` (MaxText's config: ``ge=-1``): no warmup, no decay,
+    the constant-zero piece from step 0, against ``create_learning_rate_schedule`` over optax."""
+    import warmup_torch
+    from parity_tests.test_anchor_formulas import maxtext_lrs
+
+    cfg = {"schedule": "maxtext.create_learning_rate_schedule", **kw}
+    truth = maxtext_lrs(kw, 14)
+    host = Schedule(cfg)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(14, dtype=jnp.int32)))
+    ours_torch = _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), 14)
+    assert truth.tolist() == [0.0] * 14 == [host(t) for t in range(14)] == ours32.tolist() == ours_torch.tolist()
+
+
+def test_maxtext_zero_steps_with_steps_defaulted_is_refused():
+    """``steps=-1`` defaults to ``learning_rate_schedule_steps=0``: no piece, and optax's
+    ``join_schedules`` of none raises."""
+    from parity_tests.test_anchor_formulas import maxtext_lrs
+
+    kw = dict(learning_rate=0.1, learning_rate_schedule_steps=0, steps=-1)
+    with pytest.raises(IndexError):
+        maxtext_lrs(kw, 3)
+    with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=0 is invalid; expected an integer >= 1 when "
+                                         r"steps is -1"):
+        spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", **kw})

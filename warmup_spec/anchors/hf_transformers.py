@@ -29,7 +29,14 @@ Shared conventions (HF's arithmetic, reproduced):
   lr over the next ``T - w`` steps and oscillates forever (period ``(T - w) / num_cycles``);
 - ``num_cycles`` (a float) must be a rational ``k / q`` (``q <= 1000``, ``|k| <= 100``): the
   cosine wave is then exactly periodic in the integer step (``q (T - w)`` steps hold ``k``
-  cycles), composed of its half-cycles; ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3`` all are.
+  cycles), composed of its half-cycles; ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3`` all are;
+- the step counts are what HF's lambdas take: Python, NumPy or 0-d tensor numbers of any
+  sign (a negative ``num_warmup_steps`` is no warmup, the decay ``-w`` steps in at step 0),
+  kept as ints when whole; fractional ones where the port computes HF's values at them
+  (the constant, linear, polynomial, inverse-sqrt, hard-restart and WSD ports), refused by
+  the cosine and min-lr ports, whose endless waves are built on whole steps. Steps are
+  integers, as ``LambdaLR`` counts them (a float ``step(epoch)`` is deprecated in torch;
+  HF's lambdas are typed ``int``).
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, at_least_zero
+from warmup_spec.anchors._base import Relative, at_least_zero, checked
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
@@ -56,12 +63,25 @@ WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 # --- shared pieces ------------------------------------------------------------------
 
 
-def _steps(spec: Any, name: str, optional: bool = False) -> None:
-    """Checks an integer number of steps ``>= 0`` (or None when ``optional``)."""
+def _steps(spec: Any, name: str, optional: bool = False, *, whole: bool = True) -> None:
+    """Checks a number of steps as HF's lambdas take it: any finite number (or None when
+    ``optional``), of any sign, a Python, NumPy or 0-d tensor one; kept as an int when it is
+    whole. ``whole``: a fractional one is refused (the port's pieces are built on whole steps)."""
     value = getattr(spec, name)
     if optional and value is None:
         return
-    spec._set(name, c.integer(spec.schedule, name, value, 0))
+    x = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value  # a 0-d tensor
+    what = ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds "
+            "HF's phases on whole steps only)") if whole else "a finite number of steps (HF compares the step with it)"
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise c.fail(spec.schedule, name, value, what)
+    if isinstance(x, numbers.Integral):
+        spec._set(name, int(x))
+        return
+    f = float(x)
+    if not math.isfinite(f) or (whole and not f.is_integer()):
+        raise c.fail(spec.schedule, name, value, what)
+    spec._set(name, int(f) if f.is_integer() else f)
 
 
 def _cycles(spec: Any, name: str = "num_cycles") -> None:
@@ -82,8 +102,18 @@ def _num(x: Fraction) -> int | float:
 
 
 def _warmup_then(lr: float, w: int, after: Node) -> Node:
-    """``lr * t / max(1, w)`` for ``t < w``, then ``after`` on its own clock from ``w``."""
+    """``lr * t / max(1, w)`` for ``t < w``, then ``after`` on its own clock from ``w``
+    (``w < 0``: no warmup, ``after``'s clock at ``-w`` at step 0: HF's ``t - w``)."""
     return Join([Interp("linear", 0.0, lr, max(w, 1), label="warmup"), after], [w], ["end of warmup"])
+
+
+def _warmup_before(lr: float, w: float, after: Node) -> Node:
+    """``lr * t / max(1, w)`` at the steps ``t < w`` (none for ``w <= 0``), then ``after``
+    on the step's own clock: HF's warmup for any finite ``w``, ended at step ``ceil(w)``."""
+    if w <= 0:
+        return after
+    warm = Interp("linear", 0.0, lr, max(w, 1), label="warmup")
+    return Join([warm, after], [math.ceil(w)], ["end of warmup"], shift=False)
 
 
 def cosine_wave(hi: float, lo: float, length: int, cycles: float, shift: int = 0) -> Node:
@@ -117,20 +147,31 @@ def cosine_wave(hi: float, lo: float, length: int, cycles: float, shift: int = 0
     return Periodic(node, period)
 
 
+def _ahead(w: int, length: int, cycles: float, base: int = 0) -> int:
+    """The ``shift`` of :func:`cosine_wave` for a warmup of ``w`` steps: ``base``, and with
+    ``w < 0`` (no warmup, HF's ``t - w``) ``base - w`` modulo the wave's period (``q * length``
+    for ``|cycles| = k / q``), so that no clock runs from a large negative step."""
+    if w >= 0:
+        return base
+    return (base - w) % (Fraction(abs(cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR).denominator * length)
+
+
 class _HF(Relative):
     """What every port of a ``transformers.get_*`` function shares: its warmup fact."""
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         w = getattr(self, "num_warmup_steps", None)
-        if not isinstance(w, int):
+        if w is None:
             return None, ()
+        w = max(math.ceil(w), 0)  # the steps t < num_warmup_steps
         return w, ((w,) if w > 0 else ())
 
 
 
-def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any]:
-    """A catalogue config with the port's lr as peak and its warmup."""
-    return {"schedule": name, "peak_value": spec.lr, "warmup_steps": spec.num_warmup_steps, **params}
+def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any] | None:
+    """A catalogue config with the port's lr as peak and its warmup; None where the catalogue
+    refuses the port's values (a negative or fractional warmup, ...)."""
+    return checked({"schedule": name, "peak_value": spec.lr, "warmup_steps": spec.num_warmup_steps, **params})
 
 # --- the ports ----------------------------------------------------------------------
 
@@ -162,15 +203,7 @@ class GetConstantScheduleWithWarmup(_HF):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        w = self.num_warmup_steps
-        if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
-            raise c.fail(self.schedule, "num_warmup_steps", w,
-                         "a finite number of steps (HF compares the step with it)")
-        self._set("num_warmup_steps", int(w) if isinstance(w, numbers.Integral) else float(w))
-
-    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        w = max(math.ceil(self.num_warmup_steps), 0)  # the steps t < num_warmup_steps
-        return w, ((w,) if w > 0 else ())
+        _steps(self, "num_warmup_steps", whole=False)
 
     def equivalent(self) -> dict[str, Any] | None:
         w = self.num_warmup_steps
@@ -192,17 +225,20 @@ class GetLinearScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr * max(0, (T - t) / max(1, T - w))``.
 
     Quirks: 0 at step 0 and from ``T = num_training_steps`` on; ``T <= w``: the warmup then 0
-    from step ``w`` (the lr never reaches ``lr``).
+    from step ``w`` (the lr never reaches ``lr``). HF's lambda takes any finite ``w`` and
+    ``T``: a negative ``w`` is no warmup, the decay line (still ``lr`` at ``t = w``) part-way
+    down at step 0 (``w=-2, T=8``: ``0.8 lr``); a fractional one ends the warmup at
+    ``ceil(w)`` (``w=2.5, T=10``: ``0, 0.4 lr, 0.8 lr``, then ``lr (10 - t) / 7.5``).
     """
 
     schedule: ClassVar[str] = "transformers.get_linear_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
+    num_warmup_steps: float
+    num_training_steps: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_training_steps", whole=False)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
@@ -210,6 +246,15 @@ class GetLinearScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
+        if not (isinstance(w, int) and isinstance(T, int) and w >= 0):  # HF's line (T - t) / max(1, T - w) on the step
+            D = max(1, T - w)
+            if T <= 0:
+                line: Node = Constant(0.0)
+            elif T - D < 0:  # lr before step 0: the line from its value there (no clock from a negative step)
+                line = Interp("linear", lr * (T / D), 0.0, T, label="decay")
+            else:
+                line = Interp("linear", lr, 0.0, T, start=T - D, label="decay")
+            return _warmup_before(lr, w, line)
         decay = Interp("linear", lr, 0.0, T - w, label="decay") if T > w else Constant(0.0)
         return _warmup_then(lr, w, decay)
 
@@ -222,7 +267,8 @@ class GetCosineScheduleWithWarmup(_HF):
 
     Quirks: the phase runs on past ``num_training_steps``: with ``num_cycles=0.5`` the lr
     reaches 0 at ``T`` and rises back to ``lr`` at ``2T - w`` (period ``2 (T - w)``);
-    ``T <= w`` gives a 1-step decay length: ``lr, 0, lr, 0, ...`` from step ``w`` with 0.5.
+    ``T <= w`` gives a 1-step decay length: ``lr, 0, lr, 0, ...`` from step ``w`` with 0.5; a
+    negative ``w`` (whole, as ``T``) is no warmup, the wave ``-w`` steps on at step 0.
     (In 5.24 the lambda is the later, min-lr definition of
     ``_get_cosine_schedule_with_warmup_lr_lambda`` with ``min_lr_rate=0``: the same values.)
     """
@@ -244,7 +290,9 @@ class GetCosineScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
-        return _warmup_then(lr, w, cosine_wave(lr, 0.0, max(1, T - w), self.num_cycles))
+        D = max(1, T - w)
+        wave = cosine_wave(lr, 0.0, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles))
+        return _warmup_then(lr, max(w, 0), wave)
 
 
 @register
@@ -256,24 +304,29 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     ``num_cycles`` (``c``) cosine cycles of ``(T - w) / c`` steps each (a fraction of a step
     allowed), every one restarting at ``lr``. Quirks: 0 from ``num_training_steps`` on (no
     tail); ``T <= w``: ``lr`` at step ``w`` only, then 0; ``num_cycles=0``: ``lr`` until
-    ``T``. HF's float rounding: where a restart falls on an exact step ``x``, ``c * (x / D)``
-    may round just below the integer (from ``c = 22`` on, e.g. ``c = 22``, ``T - w = 22``,
-    ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr there is 0 instead of ``lr``:
-    the port puts HF's own value at those steps.
+    ``T``; a negative ``w``: no warmup, the cycles ``-w`` steps on at step 0 (0 from step 0
+    when ``T <= 0``). HF's lambda takes any finite counts and ``num_cycles`` (``float()`` of
+    it; up to 1000 cycles here): fractional counts end each phase at the next whole step, a
+    fractional ``c`` cuts its last cycle at ``T`` (``c=1.5``: a full cycle, then half of
+    one), a negative ``c`` runs each cycle backwards (``(c u) mod 1``: ``lr`` at an exact
+    restart, then up from 0 to ``lr``). HF's float rounding: where a restart falls on an exact
+    step ``x``, ``c * (x / D)`` may round just below the integer (from ``c = 22`` on, e.g.
+    ``c = 22``, ``T - w = 22``, ``x = 15``), so ``mod 1`` gives ``0.99999...`` and HF's lr
+    there is 0 instead of ``lr``: the port puts HF's own value at those steps.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
-    num_cycles: int = 1
+    num_warmup_steps: float
+    num_training_steps: float
+    num_cycles: float = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
-        n = self.num_cycles
-        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_HARD_RESTARTS:
-            raise c.fail(self.schedule, "num_cycles", n, f"an integer in [0, {MAX_HARD_RESTARTS}]")
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_training_steps", whole=False)
+        n = c.number(self.schedule, "num_cycles", self.num_cycles, -MAX_HARD_RESTARTS, MAX_HARD_RESTARTS,
+                     suffix=" (HF takes float(num_cycles); the port builds each cycle)")
+        self._set("num_cycles", int(n) if n.is_integer() else n)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T, n = self.num_warmup_steps, self.num_training_steps, self.num_cycles
@@ -283,6 +336,8 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr, n = self.num_warmup_steps, self.num_training_steps, self.lr, self.num_cycles
+        if not (isinstance(w, int) and isinstance(T, int) and isinstance(n, int) and n >= 0):
+            return self._off_whole_steps()
         D = max(1, T - w)
         pieces: list[Node] = []
         firsts: list[int] = []
@@ -309,6 +364,40 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
         firsts.append(D)
         return _warmup_then(lr, w, Join(pieces, firsts[1:], shift=False))
 
+    def _off_whole_steps(self) -> Node:
+        """HF's lambda at fractional counts or a fractional or negative ``num_cycles``, every
+        piece on the step's own clock: cycle ``k`` covers ``w + k L <= t < w + (k + 1) L``
+        (``L = D / |c|``, ``D = max(1, T - w)``) until ``w + D``, then 0. With ``c < 0`` HF's
+        ``(c u) mod 1`` runs backwards: each cycle rises from 0 to ``lr``. A cycle starting on
+        an exact step has HF's own value there (``lr``, or its rounding)."""
+        w, T, lr, c = self.num_warmup_steps, self.num_training_steps, self.lr, float(self.num_cycles)
+        D = max(1, T - w)
+        origin, span = Fraction(w), Fraction(D)
+        first = max(math.ceil(w), 0)  # the first step t >= w
+        zero = max(math.ceil(origin + span), first)  # progress >= 1 from here
+        pieces: list[Node] = [Constant(lr)] if c == 0 else []
+        firsts: list[int] = [first] if c == 0 else []
+        length = span / Fraction(abs(c)) if c else Fraction(0)
+        for k in range(math.ceil(abs(c))):
+            a, b = origin + k * length, origin + (k + 1) * length
+            lo, stop = max(math.ceil(a), first), min(math.ceil(b), zero)
+            if stop <= lo:
+                continue
+            if a.denominator == 1:  # a restart on an exact step: HF's own value there
+                v = max(0.0, 0.5 * (1.0 + math.cos(math.pi * ((c * (float(lo - w) / float(D))) % 1.0))))
+                pieces.append(Constant(lr * v))
+                firsts.append(lo)
+                lo += 1
+                if stop <= lo:
+                    continue
+            hi_lo = (lr, 0.0) if c > 0 else (0.0, lr)  # c < 0: (c u) mod 1 = 1 - frac(|c| u)
+            pieces.append(Interp("cosine", *hi_lo, _num(b), start=_num(a)))
+            firsts.append(lo)
+        pieces.append(Constant(0.0))
+        firsts.append(zero)
+        cycles = pieces[0] if len(pieces) == 1 else Join(pieces, firsts[1:], shift=False)
+        return _warmup_before(lr, w, cycles)
+
 
 @register
 @dataclass(frozen=True)
@@ -322,26 +411,34 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
     ``lr_end`` from ``w``. ``T == w``: HF raises ``ZeroDivisionError`` at step ``w`` (at
     construction when ``w = 0``, refused here): the port holds the last value,
     ``lr (w - 1) / w``, from step ``w`` on. ``lr_end`` may be negative (HF's lambda goes below
-    0). Refused here though HF takes it: ``power < 0`` (HF grows without bound, then raises
-    ``ZeroDivisionError`` at ``T``).
+    0). HF's lambda takes any finite ``w`` and ``T``: the decay is then HF's curve on the steps
+    ``ceil(w) <= t <= T`` (from step 0 for a negative ``w``: part-way down), ``lr_end`` after.
+    ``power < 0`` grows without bound towards ``T``: refused where HF reaches ``T`` (a whole
+    ``T >= 0`` past ``w``: ``0.0 ** power`` raises ``ZeroDivisionError``), taken elsewhere
+    (``T = 10.5``: ``lr_end + (lr - lr_end) 21`` at step 10 with ``power=-1``, ``w=0``).
     """
 
     schedule: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
+    num_warmup_steps: float
+    num_training_steps: float
     lr_end: float = 1e-7
     power: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_training_steps", whole=False)
         lr = self.lr
         end = c.number(self.schedule, "lr_end", self.lr_end)
         if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
             raise c.fail(self.schedule, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
         self._set("lr_end", end)
-        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
+        self._set("power", c.number(self.schedule, "power", self.power))
+        w, T = self.num_warmup_steps, self.num_training_steps
+        if self.power < 0 and isinstance(T, int) and T >= 0 and T > w:
+            raise c.fail(self.schedule, "power", self.power,
+                         "a finite number >= 0 when num_training_steps is a step past num_warmup_steps "
+                         "(HF's 0.0 ** power raises ZeroDivisionError there)")
         if self.num_warmup_steps == self.num_training_steps == 0:
             raise c.fail(self.schedule, "num_training_steps", 0,
                          "> 0 or > num_warmup_steps (HF divides by T - w = 0 at step 0)")
@@ -354,6 +451,19 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
 
     def compose(self) -> Node:
         w, T, lr, end, power = self.num_warmup_steps, self.num_training_steps, self.lr, self.lr_end, self.power
+        if not (isinstance(w, int) and isinstance(T, int) and w >= 0):  # HF's curve on the steps w <= t <= T
+            if T <= w or T < 0:  # no such step (T == w off the whole steps >= 0)
+                curve: Node = Constant(end)
+            elif power == 0.0:
+                curve = Join([Constant(lr), Constant(end)], [math.floor(T) + 1], ["end of decay"], shift=False)
+            elif T == 0:  # w < 0: step 0 is T, where the curve is lr_end
+                curve = Constant(end)
+            elif w < 0:  # the curve from its value at step 0 (no clock from a negative step)
+                start = end + (lr - end) * (T / (T - w)) ** power
+                curve = Interp("linear", start, end, T, power=power, label="decay")
+            else:
+                curve = Interp("linear", lr, end, T, start=w, power=power, label="decay")
+            return _warmup_before(lr, w, curve)
         if T < w:
             after: Node = Constant(end)
         elif T == w:  # HF raises at step w: hold the warmup's last value
@@ -372,19 +482,26 @@ class GetInverseSqrtSchedule(_HF):
     ``s = timescale`` (default ``num_warmup_steps``, or 10000 when that is 0).
 
     Quirks: ``lr`` at step ``w`` exactly, never ending; the default timescale jumps from
-    ``w`` to 10000 at ``w = 0``. Refused here: ``timescale <= 0`` (HF divides by 0 or takes
-    the square root of a negative number).
+    ``w`` to 10000 at ``w = 0``. HF's lambda takes any finite ``w``: a fractional one warms
+    up over the steps below it and decays from ``ceil(w)`` (already ``ceil(w) - w`` steps
+    in); a negative one, with a ``timescale``, is no warmup, the decay ``-w`` steps in at
+    step 0. Refused (HF divides by 0 or takes the square root of a negative number):
+    ``timescale <= 0``, and ``w < 0`` with no ``timescale`` (HF's default is then ``w``).
     """
 
     schedule: ClassVar[str] = "transformers.get_inverse_sqrt_schedule"
-    num_warmup_steps: int
+    num_warmup_steps: float
     timescale: float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
+        _steps(self, "num_warmup_steps", whole=False)
         if self.timescale is not None:
             self._set("timescale", c.number(self.schedule, "timescale", self.timescale, 0.0, lo_open=True))
+        elif self.num_warmup_steps < 0:  # HF's timescale = num_warmup_steps: 1 / sqrt(0 / w) at step 0
+            raise c.fail(self.schedule, "num_warmup_steps", self.num_warmup_steps,
+                         "a number >= 0 with timescale=None (HF's default timescale is num_warmup_steps, "
+                         "and a negative one divides by 0 at step 0)")
 
     def equivalent(self) -> dict[str, Any] | None:
         w = self.num_warmup_steps
@@ -394,7 +511,12 @@ class GetInverseSqrtSchedule(_HF):
     def compose(self) -> Node:
         w, s = self.num_warmup_steps, self.timescale
         s = (w or 10_000) if s is None else s
-        return _warmup_then(self.lr, w, PowerLaw(self.lr, s, s, -0.5, label="inverse sqrt"))
+        first = max(math.ceil(w), 0)  # the first step t >= w: the decay's clock starts there, t - w in
+        decay = PowerLaw(self.lr, s + (first - w), s, -0.5, label="inverse sqrt")
+        if isinstance(w, int) or w < 0:
+            return _warmup_then(self.lr, first, decay)
+        warm = Interp("linear", 0.0, self.lr, max(w, 1), label="warmup")
+        return Join([warm, decay], [first], ["end of warmup"])
 
 
 def _min_lr_rate(spec: Any) -> float:
@@ -423,7 +545,8 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     running on past ``T`` (rising back to ``lr`` with ``num_cycles=0.5``). Exactly one of
     ``min_lr`` (absolute; HF divides it by ``optimizer.defaults["lr"]``) and ``min_lr_rate``
     (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; with ``m < 0`` the cosine is
-    held at 0 where it goes below (HF's ``max(0, factor)``).
+    held at 0 where it goes below (HF's ``max(0, factor)``). A negative ``w`` (whole, as ``T``)
+    is no warmup, the wave ``-w`` steps on at step 0.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
@@ -450,8 +573,9 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     def compose(self) -> Node:
         w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
         m = _min_lr_rate(self)
-        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles)
-        return _warmup_then(lr, w, at_least_zero(decay) if m < 0 else decay)
+        D = max(1, T - w)
+        decay = cosine_wave(lr, m * lr, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles))
+        return _warmup_then(lr, max(w, 0), at_least_zero(decay) if m < 0 else decay)
 
 
 @register
@@ -465,7 +589,8 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
       already one step into the decay at ``w``, the minimum at ``T - 1``, rising after it
       (``num_cycles=0.5``), every step in float as HF computes it; held at 0 where a
       ``min_lr_rate < 0`` takes it below (HF's ``max(0, factor)``). A ``warmup_lr_rate < 0``
-      starts the warmup below 0 (not held).
+      starts the warmup below 0 (not held). A negative ``w`` (whole, as ``T``): no warmup, the
+      decay ``1 - w`` steps in at step 0.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
@@ -488,10 +613,11 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
     def compose(self) -> Node:
         w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
         m = _min_lr_rate(self)
-        decay = cosine_wave(lr, m * lr, max(1, T - w), self.num_cycles, shift=1)
+        D = max(1, T - w)
+        decay = cosine_wave(lr, m * lr, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles, 1))
         if m < 0:
             decay = at_least_zero(decay)
-        if w == 0:
+        if w <= 0:  # no warmup (HF's t - w + 1: the shift)
             return decay
         if r is None:
             warm: Node = Interp("linear", 0.0, lr, w - 1, start=-1, label="warmup")  # (t + 1) / w
@@ -520,14 +646,19 @@ class GetWsdSchedule(_HF):
     a derived ``s < 0`` (``T < w + d``) starts the decay part-way (at ``u = -s / d``) at step
     ``w``; the cosine's phase stops at ``w + s + d`` (``m lr`` after, whatever
     ``num_cycles``). A ``min_lr_ratio < 0``: HF's warmup and decay are held at 0 where they go
-    below it, then ``m lr < 0`` after the decay. Refused here: a negative ``num_stable_steps``.
+    below it, then ``m lr < 0`` after the decay. Every count is any finite number, as HF
+    compares the step with them: a negative ``w`` is no warmup, a given negative
+    ``num_stable_steps`` starts the decay part-way as a derived one does, ``num_decay_steps
+    <= 0`` goes from ``lr`` straight to ``m lr`` at ``w + s``; fractional counts end each phase
+    at the next whole step, its curve on HF's real clock (``w=2.5``: the warmup's ``u`` is
+    ``t / 2.5`` at steps 0, 1, 2; the decay from ``w + s = 4.7`` is ``0.3`` steps in at step 5).
     """
 
     schedule: ClassVar[str] = "transformers.get_wsd_schedule"
-    num_warmup_steps: int
-    num_decay_steps: int
-    num_training_steps: int | None = None
-    num_stable_steps: int | None = None
+    num_warmup_steps: float
+    num_decay_steps: float
+    num_training_steps: float | None = None
+    num_stable_steps: float | None = None
     warmup_type: str = "linear"
     decay_type: str = "cosine"
     min_lr_ratio: float = 0.0
@@ -535,19 +666,20 @@ class GetWsdSchedule(_HF):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_decay_steps")
-        _steps(self, "num_training_steps", optional=True)
-        _steps(self, "num_stable_steps", optional=True)
+        _steps(self, "num_warmup_steps", whole=False)
+        _steps(self, "num_decay_steps", whole=False)
+        _steps(self, "num_training_steps", optional=True, whole=False)
+        _steps(self, "num_stable_steps", optional=True, whole=False)
         if self.num_training_steps is None and self.num_stable_steps is None:
             # HF: "Either num_training_steps or num_stable_steps must be specified."
-            raise c.fail(self.schedule, "num_stable_steps", None, "an integer >= 0 when num_training_steps is None")
+            raise c.fail(self.schedule, "num_stable_steps", None,
+                         "a finite number of steps when num_training_steps is None")
         self._set("warmup_type", c.choice(self.schedule, "warmup_type", self.warmup_type, WSD_SHAPES))
         self._set("decay_type", c.choice(self.schedule, "decay_type", self.decay_type, WSD_SHAPES))
         self._set("min_lr_ratio", c.number(self.schedule, "min_lr_ratio", self.min_lr_ratio))
         _cycles(self)
 
-    def stable_steps(self) -> int:
+    def stable_steps(self) -> float:
         """``num_stable_steps``, or ``num_training_steps - w - d`` (may be negative)."""
         if self.num_stable_steps is not None:
             return self.num_stable_steps
@@ -557,7 +689,9 @@ class GetWsdSchedule(_HF):
     def compose(self) -> Node:
         w, d, lr, m = self.num_warmup_steps, self.num_decay_steps, self.lr, self.min_lr_ratio
         s, low = self.stable_steps(), m * self.lr
-        if d == 0:
+        if not (isinstance(w, int) and isinstance(d, int) and isinstance(s, int)):
+            return self._off_whole_steps()
+        if d <= 0:  # no decay step
             decay: Node = Constant(low)
         elif self.decay_type == "cosine":
             cycles = Fraction(abs(self.num_cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR)
@@ -572,8 +706,8 @@ class GetWsdSchedule(_HF):
         if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
             decay = at_least_zero(decay)
         # stable, decay, floor on a clock from w + s (negative s: the decay began before w)
-        rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + d], ["end of stable", "end of decay"])
-        if w == 0:
+        rest = Join([Constant(lr), decay, Constant(low)], [w + s, w + s + max(d, 0)], ["end of stable", "end of decay"])
+        if w <= 0:  # HF's t < w never holds for t >= 0
             return rest
         if self.warmup_type == "1-sqrt":  # 1 - sqrt(1 - u): the 1-sqrt decay played backwards
             warm: Node = Reverse(Interp("1-sqrt", lr, low, w), w, label="warmup")
@@ -582,6 +716,48 @@ class GetWsdSchedule(_HF):
         if m < 0.0:  # HF's max(0.0, factor) in the warmup
             warm = at_least_zero(warm)
         return Join([warm, rest], [w], ["end of warmup"], shift=False)
+
+    def _off_whole_steps(self) -> Node:
+        """HF's phases at fractional counts, every piece on the step's own clock: the warmup
+        over the steps ``t < w``, ``lr`` while ``t < w + s``, the decay with ``u = (t - w - s)
+        / max(1, d)`` while ``t < w + s + d``, then ``m lr``."""
+        w, d, lr, m = self.num_warmup_steps, self.num_decay_steps, self.lr, self.min_lr_ratio
+        low = m * lr
+        a, span = Fraction(w + self.stable_steps()), Fraction(max(1, d))  # the decay's origin and u's unit
+        firsts = [max(math.ceil(w), 0)]  # the first step of the stable phase, the decay and the floor
+        firsts += [max(math.ceil(a), firsts[0]), max(math.ceil(a + Fraction(d)), firsts[0])]
+        firsts[2] = max(firsts[2], firsts[1])
+        cycles = Fraction(abs(self.num_cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR)
+        if d <= 0:
+            decay: Node = Constant(low)
+        elif self.decay_type != "cosine":
+            decay = Interp(self.decay_type, lr, low, _num(a + span), start=_num(a))
+        elif cycles == 0:
+            decay = Constant(lr)
+        else:  # half-cycles of span / (2 c) steps from a, as many as the decay's steps reach
+            half, halves, joins, kinds = span / (2 * cycles), [], [], []
+            for j in range(math.ceil((firsts[2] - a) / half)):
+                down = j % 2 == 0
+                halves.append(Interp("cosine", lr if down else low, low if down else lr, _num(a + (j + 1) * half),
+                                     start=_num(a + j * half)))
+                joins.append(math.ceil(a + j * half))
+                kinds.append("cosine crest" if down else "cosine trough")
+            decay = halves[0] if len(halves) == 1 else Join(halves, joins[1:], kinds[1:], shift=False)
+        if m < 0.0 and d > 0:  # HF's max(0.0, factor) in the decay, not after it
+            decay = at_least_zero(decay)
+        pieces: list[Node] = [Constant(lr), decay, Constant(low)]
+        labels = ["end of stable", "end of decay"]
+        if w > 0:
+            W = max(w, 1)  # HF's u = t / max(1, w)
+            if self.warmup_type == "1-sqrt":  # 1 - sqrt(1 - u), played backwards from ceil(W)
+                n = math.ceil(W)
+                warm: Node = Reverse(Interp("1-sqrt", lr, low, n, start=n - W), n, label="warmup")
+            else:
+                warm = Interp(self.warmup_type, low, lr, W, label="warmup")
+            pieces.insert(0, at_least_zero(warm) if m < 0.0 else warm)
+            labels.insert(0, "end of warmup")
+            return Join(pieces, firsts, labels, shift=False)
+        return Join(pieces, firsts[1:], labels, shift=False)
 
 
 # --- get_scheduler ------------------------------------------------------------------
@@ -637,13 +813,13 @@ class GetScheduler(_HF):
         params: dict[str, Any] = {}
         if kind != "constant":
             if w is None:  # HF: "{name} requires `num_warmup_steps`, please provide that argument."
-                raise c.fail(n, "num_warmup_steps", w, f"an integer >= 0 (name={kind!r} requires it)")
+                raise c.fail(n, "num_warmup_steps", w, f"a number of steps (name={kind!r} requires it)")
             params["num_warmup_steps"] = w
             if kind == "warmup_stable_decay":
                 params["num_training_steps"] = T
             elif kind not in ("constant_with_warmup", "inverse_sqrt"):
                 if T is None:  # HF: "{name} requires `num_training_steps`, please provide that argument."
-                    raise c.fail(n, "num_training_steps", T, f"an integer >= 0 (name={kind!r} requires it)")
+                    raise c.fail(n, "num_training_steps", T, f"a number of steps (name={kind!r} requires it)")
                 params["num_training_steps"] = T
             if kind != "constant_with_warmup":
                 valid = [f.name for f in dataclasses.fields(REGISTRY[SCHEDULER_TYPES[kind]]) if f.name != "lr"]  # type: ignore[arg-type]
@@ -654,6 +830,9 @@ class GetScheduler(_HF):
                     params[key] = value
         inner = REGISTRY[SCHEDULER_TYPES[kind]](lr=self.lr, **params)  # type: ignore[call-arg]
         object.__setattr__(self, "_inner", inner)
+        for key in ("num_warmup_steps", "num_training_steps"):  # as the port took them (a tensor's number)
+            if key in params and params[key] is not None:
+                self._set(key, getattr(inner, key))
 
     @property
     def inner(self) -> Relative:

@@ -12,6 +12,7 @@ every optimizer step, MaxText's optax count and nanoGPT's ``iter_num`` start at 
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -65,8 +66,12 @@ class LinearWarmupStableDecay(Relative):
     is any finite number, as torchtitan's config takes it (below 0 the decay ends at a
     negative lr, above 1 it rises). A negative ``warmup_steps`` is no warmup, and with no
     ``decay_ratio`` ``T - w`` decay steps: the decay starts part-way at update 0 (``w=-3``,
-    ``T=10``: ``10/13`` of ``lr``). ``decay_ratio`` must be finite and ``>= 0`` here (a
-    negative one gives negative decay steps: ``sqrt`` of a negative progress fails in torchtitan).
+    ``T=10``: ``10/13`` of ``lr``). A fractional ``warmup_steps`` is torchtitan's ``int()`` of
+    it (``2.7``: 2, ``-2.5``: -2). A negative ``decay_ratio`` gives ``d < 0`` decay steps from
+    ``D = T + 1 - d`` on (past ``T``), the progress ``p`` then negative: the linear factor rises
+    past 1 without end (``1 + (1 - f) (k + 1 - D) / |d|``), the cosine is the cosine of ``|d|``
+    steps (even in ``p``); refused with ``sqrt`` (torchtitan's ``math.sqrt`` of a negative
+    progress raises).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -77,7 +82,7 @@ class LinearWarmupStableDecay(Relative):
     """
 
     schedule: ClassVar[str] = "torchtitan.linear_warmup_stable_decay"
-    warmup_steps: int = field(default=200, kw_only=True)
+    warmup_steps: float = field(default=200, kw_only=True)
     total_steps: int = field(kw_only=True)
     decay_ratio: float | None = field(default=None, kw_only=True)
     decay_type: TitanDecay = field(default="linear", kw_only=True)
@@ -87,18 +92,26 @@ class LinearWarmupStableDecay(Relative):
         super().__post_init__()
         n = self.schedule
         # torchtitan takes a negative warmup: no warmup, and with decay_ratio None more decay
-        # steps than total_steps (the decay starts part-way at update 0)
-        self._set("warmup_steps", c.integer(n, "warmup_steps", self.warmup_steps, -(2**63), lo_text="of any sign"))
+        # steps than total_steps (the decay starts part-way at update 0); a fractional one: int() of it
+        w = self.warmup_steps
+        if isinstance(w, numbers.Integral) and not isinstance(w, bool):
+            self._set("warmup_steps", int(w))
+        else:
+            self._set("warmup_steps", c.number(n, "warmup_steps", w, suffix=" of steps (torchtitan takes int() of it)"))
         self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
-        if self.decay_ratio is not None:
-            self._set("decay_ratio", c.number(n, "decay_ratio", self.decay_ratio, 0.0))
+        if self.decay_ratio is not None:  # any finite ratio; a negative one gives negative decay steps
+            self._set("decay_ratio", c.number(n, "decay_ratio", self.decay_ratio))
         self._set("decay_type", c.choice(n, "decay_type", self.decay_type, ("linear", "sqrt", "cosine")))
         self._set("min_lr_factor", c.number(n, "min_lr_factor", self.min_lr_factor))  # torchtitan takes any
+        if self.decay_type == "sqrt" and self.phases()[1] < 0:  # torchtitan: math.sqrt(progress < 0)
+            raise c.fail(n, "decay_ratio", self.decay_ratio,
+                         "a finite number >= 0 with decay_type='sqrt' (a negative one gives negative decay "
+                         "steps: torchtitan's sqrt of the negative progress raises)")
 
     def phases(self) -> tuple[int, int]:
         """torchtitan's ``(warmup_steps, decay_steps)`` after its adjustments."""
         T = self.total_steps
-        w = min(self.warmup_steps, T)
+        w = min(int(self.warmup_steps), T)
         if self.decay_ratio is None:
             return w, T - w
         return w, min(round(T * self.decay_ratio), T - w)
@@ -124,10 +137,14 @@ class LinearWarmupStableDecay(Relative):
             return Join(pieces, bounds, labels) if bounds else pieces[0]
         bounds.append(D)  # D <= 0 (a negative warmup): no stable phase, the decay's clock at -D at update 0
         labels.append("start of decay")
-        if self.decay_type == "cosine":  # (1 + cos(pi p)) / 2, p = (x + 1) / d: period 2 d, one step in
-            down = Interp("cosine", lr, low, d - 1, start=-1, label="decay")
-            up = Interp("cosine", low, lr, 2 * d - 1, start=d - 1)
-            pieces.append(Periodic(Join([down, up], [d], ["rising again"], shift=False), 2 * d))
+        if self.decay_type == "cosine":  # (1 + cos(pi p)) / 2, p = (x + 1) / d: period 2 |d|, one step in
+            e = abs(d)  # d < 0: the same cosine (even in p)
+            down = Interp("cosine", lr, low, e - 1, start=-1, label="decay")
+            up = Interp("cosine", low, lr, 2 * e - 1, start=e - 1)
+            pieces.append(Periodic(Join([down, up], [e], ["rising again"], shift=False), 2 * e))
+            return Join(pieces, bounds, labels)
+        if d < 0:  # linear with p = (x + 1) / d < 0: lr + drop (x + 1) / |d|, on without end
+            pieces.append(Sum(Constant(lr), PowerLaw(drop, 1.0, float(-d), 1.0, label="decay")))
             return Join(pieces, bounds, labels)
         shape = "linear" if self.decay_type == "linear" else "1-sqrt"
         pieces.append(Interp(shape, lr, low, d - 1, start=-1, label="decay"))
@@ -172,9 +189,11 @@ class CreateLearningRateSchedule(ScheduleSpec):
     the linear decay holds ``final`` after its end; warmup and decay fractions over 1
     together leave no stable phase and the decay starts at ``W``; the drop to 0 from
     ``L``; any finite ``learning_rate_final_fraction`` (MaxText's config types it a plain
-    float: ``-0.5`` decays to ``-lr / 2``). Refused: ``learning_rate_schedule_steps`` and
-    ``steps`` both -1, a schedule of 0 steps (optax's ``join_schedules`` of nothing),
-    fractions outside ``[0, 1]`` (MaxText's config: ``ge=0.0, le=1.0``).
+    float: ``-0.5`` decays to ``-lr / 2``); ``learning_rate_schedule_steps=0`` (MaxText's
+    config: ``ge=-1``) with ``steps >= 1``: no warmup, no decay, 0 from step 0. Refused:
+    ``steps=-1`` with ``learning_rate_schedule_steps`` -1 or 0 (a schedule of no step:
+    optax's ``join_schedules`` of no piece raises), fractions outside ``[0, 1]`` (MaxText's
+    config: ``ge=0.0, le=1.0``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -204,12 +223,14 @@ class CreateLearningRateSchedule(ScheduleSpec):
                   c.number(n, "wsd_decay_steps_fraction", self.wsd_decay_steps_fraction, 0.0, 1.0))
         self._set("wsd_decay_style", c.choice(n, "wsd_decay_style", self.wsd_decay_style, ("linear", "cosine")))
         self._set("warmup_steps_fraction", c.number(n, "warmup_steps_fraction", self.warmup_steps_fraction, 0.0, 1.0))
-        for name in ("learning_rate_schedule_steps", "steps"):
+        for name, lo in (("learning_rate_schedule_steps", 0), ("steps", 1)):  # MaxText's config: L >= -1
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not (v == -1 or v >= 1):
-                raise c.fail(n, name, v, "-1 or an integer >= 1")
-        if self.learning_rate_schedule_steps == -1 and self.steps == -1:
-            raise c.fail(n, "learning_rate_schedule_steps", -1, "an integer >= 1 when steps is -1")
+            if isinstance(v, bool) or not isinstance(v, int) or not (v == -1 or v >= lo):
+                raise c.fail(n, name, v, f"-1 or an integer >= {lo}")
+        L = self.learning_rate_schedule_steps
+        if self.steps == -1 and L < 1:  # steps defaults to L: a schedule of no step, join_schedules([]) raises
+            raise c.fail(n, "learning_rate_schedule_steps", L,
+                         "an integer >= 1 when steps is -1 (optax's join_schedules of no piece raises)")
 
     def lengths(self) -> tuple[int, int]:
         """MaxText's ``(learning_rate_schedule_steps, steps)`` after its -1 defaults."""
