@@ -167,3 +167,29 @@ def test_a_field_without_arg_is_refused_at_class_creation():
                                         "Example:\n    nothing.")
     with pytest.raises(ValueError, match=r"^declared: x=0 is invalid; expected a finite number in \(0.0, 1.0\]$"):
         Declared(0)
+
+
+def test_the_torch_checks_store_what_torch_computes_with():
+    import torch
+
+    def spec(name: str, **kw: Any) -> Any:
+        return spec_from_config({"schedule": f"torch.{name}", **kw})
+
+    step = spec("StepLR", lr=0.1, step_size=3).step_size
+    assert type(step) is int and step == 3 and spec("StepLR", lr=0.1, step_size=2.5).step_size == 2.5
+    assert spec("MultiStepLR", lr=0.1, milestones=[6, 2.0, 4]).milestones == (2.0, 4, 6)  # sorted, 2.0 kept
+    T = spec("CosineAnnealingLR", lr=0.1, T_max=4.0).T_max
+    assert type(T) is int and T == 4
+    total = spec("LinearLR", lr=0.1, total_iters=3.0).total_iters
+    assert type(total) is int and total == 3
+    cyclic = spec("CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range")
+    assert (cyclic.step_size_down, cyclic.scale_mode) == (4, "iterations")  # torch's own defaults
+    one = spec("OneCycleLR", max_lr=0.1, total_steps=10, div_factor=25, epochs=0, steps_per_epoch=-1)
+    assert type(one.div_factor) is float and one.steps == 10
+    # torch reads epochs and steps_per_epoch only without total_steps, and so does the port
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    assert torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=10, epochs=0, steps_per_epoch=-1).total_steps == 10
+    with pytest.raises(ValueError, match=r"^torch\.OneCycleLR: epochs=0 is invalid; expected an integer >= 1$"):
+        spec("OneCycleLR", max_lr=0.1, epochs=0, steps_per_epoch=5)
+    assert spec_from_config({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 0.0, "cycle_max_lr": 1.0}) \
+        .cycle_second_step_size is None

@@ -75,36 +75,28 @@ class _Real(c.Check):
         return int(value) if self.keep_int and isinstance(value, numbers.Integral) else float(value)
 
 
-class _TotalIters(c.Check):
-    """``total_iters``: any integer, or a finite float (torch compares the step count with it;
-    an integral one is that integer, a fractional one is never met)."""
+@dataclass(frozen=True)
+class _Step(c.Check):
+    """A step that torch compares its step count with: any integer, or a finite float (met where
+    it equals an integer step, a fractional one never); ``whole`` stores an integral float as that
+    integer; ``suffix`` ends the text."""
+
+    suffix: str = ""
+    whole: bool = False
 
     @property
     def text(self) -> str:
-        return "a finite number or an integer"
+        return "a finite number" + self.suffix
 
     def __call__(self, schedule: str, name: str, value: Any) -> int | float:
         if isinstance(value, numbers.Integral):
             return _any_int(schedule, name, value)
-        x = c.number(schedule, name, value, suffix=" or an integer")
-        return int(x) if x.is_integer() else x
+        x = c.number(schedule, name, value, suffix=self.suffix)
+        return int(x) if self.whole and x.is_integer() else x
 
 
-TOTAL_ITERS = _TotalIters()
-
-
-class _Milestone(c.Check):
-    """A ``MultiStepLR`` milestone: any integer, or a finite float (counted where it equals the
-    step count)."""
-
-    @property
-    def text(self) -> str:
-        return "an integer step or a finite number"
-
-    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
-        if isinstance(value, numbers.Integral):
-            return _any_int(schedule, name, value)
-        return c.number(schedule, name, value)
+TOTAL_ITERS = _Step(" or an integer", whole=True)
+"""``total_iters``: an integral float is that integer, a fractional one is never met."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +189,7 @@ class MultiStepLR(Relative):
     float milestone counts where it equals an integer step (``2.0``), a fractional one never."""
 
     schedule: ClassVar[str] = "torch.MultiStepLR"
-    milestones: Sequence[float] = arg(_Counted(_Milestone(), "a list of integers or finite numbers"),
+    milestones: Sequence[float] = arg(_Counted(_Step(), "a list of integers or finite numbers"),
                                       "the steps at which the lr is multiplied by ``gamma``, stored sorted")
     gamma: float = arg(VALUE, "the factor at each milestone", default=0.1)
 
