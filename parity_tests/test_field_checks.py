@@ -49,6 +49,28 @@ PORTS: list[dict[str, Any]] = [
     {"schedule": "megatron.OptimizerParamScheduler", "init_lr": 0.0, "max_lr": 1e-3, "min_lr": 1e-4,
      "lr_warmup_steps": 10, "lr_decay_steps": 100, "lr_decay_style": "WSD", "wsd_decay_steps": 20,
      "lr_wsd_decay_style": "cosine"},
+    {"schedule": "torch.StepLR", "lr": 0.1, "step_size": 3},
+    {"schedule": "torch.MultiStepLR", "lr": 0.1, "milestones": [6, 2.0, 4]},
+    {"schedule": "torch.ConstantLR", "lr": 0.1},
+    {"schedule": "torch.LinearLR", "lr": 0.1, "start_factor": 0.5, "total_iters": 2.5},
+    {"schedule": "torch.ExponentialLR", "lr": 0.1, "gamma": 0.9},
+    {"schedule": "torch.PolynomialLR", "lr": 0.1, "total_iters": 10, "power": 2.0},
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 2.5, "eta_min": 0.01},
+    {"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "step_size_down": 2.5,
+     "mode": "exp_range", "gamma": 0.99},
+    {"schedule": "torch.OneCycleLR", "max_lr": 0.1, "epochs": 2, "steps_per_epoch": 50, "three_phase": True},
+    {"schedule": "torch.CosineAnnealingWarmRestarts", "lr": 0.1, "T_0": 5, "T_mult": 2},
+    {"schedule": "torch.SequentialLR", "lr": 0.1, "schedulers": [
+        {"schedule": "torch.LinearLR", "total_iters": 5}, {"schedule": "torch.ExponentialLR", "gamma": 0.9}],
+     "milestones": [5]},
+    {"schedule": "torch.ChainedScheduler", "lr": 0.1, "schedulers": [
+        {"schedule": "torch.ConstantLR"}, {"schedule": "torch.ExponentialLR", "gamma": 0.9}]},
+    {"schedule": "deepspeed.WarmupLR", "warmup_max_lr": 1e-3, "warmup_num_steps": 10, "warmup_type": "linear"},
+    {"schedule": "deepspeed.WarmupDecayLR", "total_num_steps": 100, "warmup_num_steps": 10},
+    {"schedule": "deepspeed.WarmupCosineLR", "lr": 1e-3, "total_num_steps": 100, "warmup_num_steps": 10},
+    {"schedule": "deepspeed.LRRangeTest", "lr_range_test_step_size": 10, "lr_range_test_staircase": True},
+    {"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3, "cycle_first_step_size": 10,
+     "cycle_second_step_size": 6, "cycle_first_stair_count": 2, "decay_lr_rate": 1.0, "decay_step_size": 10},
 ]
 """A valid config of each port whose fields declare their checks."""
 
@@ -145,3 +167,29 @@ def test_a_field_without_arg_is_refused_at_class_creation():
                                         "Example:\n    nothing.")
     with pytest.raises(ValueError, match=r"^declared: x=0 is invalid; expected a finite number in \(0.0, 1.0\]$"):
         Declared(0)
+
+
+def test_the_torch_checks_store_what_torch_computes_with():
+    import torch
+
+    def spec(name: str, **kw: Any) -> Any:
+        return spec_from_config({"schedule": f"torch.{name}", **kw})
+
+    step = spec("StepLR", lr=0.1, step_size=3).step_size
+    assert type(step) is int and step == 3 and spec("StepLR", lr=0.1, step_size=2.5).step_size == 2.5
+    assert spec("MultiStepLR", lr=0.1, milestones=[6, 2.0, 4]).milestones == (2.0, 4, 6)  # sorted, 2.0 kept
+    T = spec("CosineAnnealingLR", lr=0.1, T_max=4.0).T_max
+    assert type(T) is int and T == 4
+    total = spec("LinearLR", lr=0.1, total_iters=3.0).total_iters
+    assert type(total) is int and total == 3
+    cyclic = spec("CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range")
+    assert (cyclic.step_size_down, cyclic.scale_mode) == (4, "iterations")  # torch's own defaults
+    one = spec("OneCycleLR", max_lr=0.1, total_steps=10, div_factor=25, epochs=0, steps_per_epoch=-1)
+    assert type(one.div_factor) is float and one.steps == 10
+    # torch reads epochs and steps_per_epoch only without total_steps, and so does the port
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    assert torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=10, epochs=0, steps_per_epoch=-1).total_steps == 10
+    with pytest.raises(ValueError, match=r"^torch\.OneCycleLR: epochs=0 is invalid; expected an integer >= 1$"):
+        spec("OneCycleLR", max_lr=0.1, epochs=0, steps_per_epoch=5)
+    assert spec_from_config({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 0.0, "cycle_max_lr": 1.0}) \
+        .cycle_second_step_size is None

@@ -13,8 +13,10 @@ of update 0 into the optimizer) and ``step()`` follows every optimizer step, so 
 What DeepSpeed refuses (``warmup_num_steps`` not a positive int, a non-positive
 ``lr_range_test_step_size`` or ``cycle_first_step_size``, a negative
 ``cycle_second_step_size``) is refused here; so are an unknown ``warmup_type`` (DeepSpeed
-logs a warning and uses ``"log"``) and negative lrs, ratios, rates and sizes (DeepSpeed
-takes them and produces negative or infinite lrs). A float step ``k`` is DeepSpeed's
+logs a warning and uses ``"log"``) and a negative ``total_num_steps``, ``decay_lr_rate``,
+``decay_step_size`` or stair count. Any other finite lr, ratio, momentum or rate is taken,
+as DeepSpeed takes it (a negative one gives negative lrs); the optimizer's ``lr`` is
+``>= 0``. A float step ``k`` is DeepSpeed's
 ``step(k - 1)`` with a float (:mod:`warmup_spec.anchors._deepspeed_floats`). ``OneCycle`` also cycles Adam's
 ``beta1`` by default (``cycle_momentum=True``), and so does its port
 (:meth:`OneCycle.momentum_node`, what ``warmup_torch`` writes beside the lr).
@@ -23,19 +25,23 @@ takes them and produces negative or infinite lrs). A float step ``k`` is DeepSpe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, at_least_zero
 from warmup_spec.anchors._deepspeed_floats import AtFloats, warmup_gamma
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
 from warmup_spec.registry import register
 
 WarmupType = Literal["log", "linear"]
-WARMUP_TYPES = ("log", "linear")
+VALUE = c.Number()
+"""An lr, a ratio or a momentum: DeepSpeed takes any finite number."""
+WARMUP_STEPS = c.Integer(1)
+"""``warmup_num_steps``: DeepSpeed asserts a positive int."""
+WARMUP_TYPE = c.Choice(("log", "linear"))
+"""``warmup_type``: DeepSpeed warns about any other and uses ``"log"``; refused here."""
 
 
 def _warmup(warmup_type: str, lo: float, hi: float, steps: int) -> Node:
@@ -45,12 +51,6 @@ def _warmup(warmup_type: str, lo: float, hi: float, steps: int) -> Node:
     if warmup_type == "log":  # log1p(k - 1) / log1p(W - 1): Interp's log shape, from update 1
         return Interp("log", lo, hi, steps, start=1, label="warmup")
     return Interp("linear", lo, hi, steps + 1, start=1, label="warmup")
-
-
-def _check_warmup(spec: ScheduleSpec) -> None:
-    n = spec.schedule
-    spec._set("warmup_num_steps", c.integer(n, "warmup_num_steps", spec.warmup_num_steps, 1))  # type: ignore[attr-defined]
-    spec._set("warmup_type", c.choice(n, "warmup_type", spec.warmup_type, WARMUP_TYPES))  # type: ignore[attr-defined]
 
 
 def _bumped(spec: Any) -> int:
@@ -65,7 +65,7 @@ def _warmup_fact(spec: Any) -> tuple[int | None, tuple[int, ...]]:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupLR(ScheduleSpec):
     """DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr`` over
     ``W = max(2, warmup_num_steps)`` updates, then ``warmup_max_lr`` forever.
@@ -91,16 +91,10 @@ class WarmupLR(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "deepspeed.WarmupLR"
-    warmup_max_lr: float
-    warmup_min_lr: float = 0.0
-    warmup_num_steps: int = 1000
-    warmup_type: WarmupType = "log"
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
-        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
-        _check_warmup(self)
+    warmup_max_lr: float = arg(VALUE, "the lr at the end of the warmup and after")
+    warmup_min_lr: float = arg(VALUE, "the lr at updates 0 and 1", default=0.0)
+    warmup_num_steps: int = arg(WARMUP_STEPS, "the warmup's updates (``W = max(2, warmup_num_steps)``)", default=1000)
+    warmup_type: WarmupType = arg(WARMUP_TYPE, "the warmup's shape", default="log")
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "warmup_max_lr", self.warmup_max_lr
@@ -125,7 +119,7 @@ class WarmupLR(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupDecayLR(ScheduleSpec):
     """DeepSpeed ``WarmupDecayLR``: ``WarmupLR``'s warmup, then a linear decay back to
     ``warmup_min_lr`` (not to 0) at update ``total_num_steps + 1``, held after.
@@ -149,18 +143,11 @@ class WarmupDecayLR(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "deepspeed.WarmupDecayLR"
-    total_num_steps: int
-    warmup_min_lr: float = 0.0
-    warmup_max_lr: float = 0.001
-    warmup_num_steps: int = 1000
-    warmup_type: WarmupType = "log"
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
-        self._set("warmup_min_lr", c.number(n, "warmup_min_lr", self.warmup_min_lr))
-        self._set("warmup_max_lr", c.number(n, "warmup_max_lr", self.warmup_max_lr))
-        _check_warmup(self)
+    total_num_steps: int = arg(c.Integer(0), "``T``: the decay reaches ``warmup_min_lr`` at update ``T + 1``")
+    warmup_min_lr: float = arg(VALUE, "the lr at updates 0 and 1 and from the decay's end on", default=0.0)
+    warmup_max_lr: float = arg(VALUE, "the lr at the end of the warmup", default=0.001)
+    warmup_num_steps: int = arg(WARMUP_STEPS, "the warmup's updates (``W = max(2, warmup_num_steps)``)", default=1000)
+    warmup_type: WarmupType = arg(WARMUP_TYPE, "the warmup's shape", default="log")
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "warmup_max_lr", self.warmup_max_lr
@@ -188,7 +175,7 @@ class WarmupDecayLR(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class WarmupCosineLR(Relative):
     """DeepSpeed ``WarmupCosineLR``: the optimizer's ``lr`` times a ratio that warms up
     from ``warmup_min_ratio`` to 1, then follows a cosine to ``cos_min_ratio``.
@@ -218,19 +205,11 @@ class WarmupCosineLR(Relative):
     """
 
     schedule: ClassVar[str] = "deepspeed.WarmupCosineLR"
-    total_num_steps: int
-    warmup_min_ratio: float = 0.0
-    warmup_num_steps: int = 1000
-    cos_min_ratio: float = 0.0001
-    warmup_type: WarmupType = "log"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.schedule
-        self._set("total_num_steps", c.integer(n, "total_num_steps", self.total_num_steps, 0))
-        self._set("warmup_min_ratio", c.number(n, "warmup_min_ratio", self.warmup_min_ratio))
-        self._set("cos_min_ratio", c.number(n, "cos_min_ratio", self.cos_min_ratio))
-        _check_warmup(self)
+    total_num_steps: int = arg(c.Integer(0), "``T``: the ratio holds ``cos_min_ratio`` from update ``T`` on")
+    warmup_min_ratio: float = arg(VALUE, "the ratio at update 1", default=0.0)
+    warmup_num_steps: int = arg(WARMUP_STEPS, "the warmup's updates (``W = max(2, warmup_num_steps)``)", default=1000)
+    cos_min_ratio: float = arg(VALUE, "the ratio at the cosine's end", default=0.0001)
+    warmup_type: WarmupType = arg(WARMUP_TYPE, "the warmup's shape", default="log")
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
@@ -261,7 +240,7 @@ class WarmupCosineLR(Relative):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class LRRangeTest(ScheduleSpec):
     """DeepSpeed ``LRRangeTest``: an lr growing linearly (or in stairs) without end,
     ``min_lr (1 + rate k / size)`` at update ``k`` (``floor(k / size)`` with
@@ -284,17 +263,10 @@ class LRRangeTest(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "deepspeed.LRRangeTest"
-    lr_range_test_min_lr: float = 1e-3
-    lr_range_test_step_size: int = 2000
-    lr_range_test_step_rate: float = 1.0
-    lr_range_test_staircase: bool = False
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("lr_range_test_min_lr", c.number(n, "lr_range_test_min_lr", self.lr_range_test_min_lr))
-        self._set("lr_range_test_step_size", c.integer(n, "lr_range_test_step_size", self.lr_range_test_step_size, 1))
-        self._set("lr_range_test_step_rate", c.number(n, "lr_range_test_step_rate", self.lr_range_test_step_rate))
-        self._set("lr_range_test_staircase", c.flag(n, "lr_range_test_staircase", self.lr_range_test_staircase))
+    lr_range_test_min_lr: float = arg(VALUE, "the lr at update 0", default=1e-3)
+    lr_range_test_step_size: int = arg(c.Integer(1), "the updates per interval", default=2000)
+    lr_range_test_step_rate: float = arg(VALUE, "the lr's growth per interval, in units of the min lr", default=1.0)
+    lr_range_test_staircase: bool = arg(c.Flag(), "whether the lr grows in stairs (whole intervals)", default=False)
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return None
@@ -345,7 +317,7 @@ def _held(pieces: list[tuple[int, float]], end: int) -> Node:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class OneCycle(ScheduleSpec):
     """DeepSpeed ``OneCycle``: one triangular cycle from ``cycle_min_lr`` up to
     ``cycle_max_lr`` over ``f = cycle_first_step_size`` updates and back down over
@@ -398,37 +370,20 @@ class OneCycle(ScheduleSpec):
     """DeepSpeed cycles ``betas[0]`` alone: an optimizer without ``betas`` keeps its momentum."""
     cycled_beta2: ClassVar[float] = 0.99
     """The ``beta2`` DeepSpeed writes beside the cycled ``beta1`` (``betas = (momentum, 0.99)``)."""
-    cycle_min_lr: float
-    cycle_max_lr: float
-    decay_lr_rate: float = 0.0
-    cycle_first_step_size: int = 2000
-    cycle_second_step_size: int | None = None
-    cycle_first_stair_count: int = 0
-    cycle_second_stair_count: int | None = None
-    decay_step_size: int = 0
-    cycle_momentum: bool = True
-    cycle_min_mom: float = 0.8
-    cycle_max_mom: float = 0.9
-    decay_mom_rate: float = 0.0
-
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("cycle_min_lr", c.number(n, "cycle_min_lr", self.cycle_min_lr))
-        self._set("cycle_max_lr", c.number(n, "cycle_max_lr", self.cycle_max_lr))
-        self._set("decay_lr_rate", c.number(n, "decay_lr_rate", self.decay_lr_rate, 0.0))
-        self._set("cycle_first_step_size", c.integer(n, "cycle_first_step_size", self.cycle_first_step_size, 1))
-        if self.cycle_second_step_size is not None:
-            self._set("cycle_second_step_size",
-                      c.integer(n, "cycle_second_step_size", self.cycle_second_step_size, 0))
-        self._set("cycle_first_stair_count", c.integer(n, "cycle_first_stair_count", self.cycle_first_stair_count, 0))
-        if self.cycle_second_stair_count is not None:
-            self._set("cycle_second_stair_count",
-                      c.integer(n, "cycle_second_stair_count", self.cycle_second_stair_count, 0))
-        self._set("decay_step_size", c.integer(n, "decay_step_size", self.decay_step_size, 0))
-        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
-        self._set("cycle_min_mom", c.number(n, "cycle_min_mom", self.cycle_min_mom))
-        self._set("cycle_max_mom", c.number(n, "cycle_max_mom", self.cycle_max_mom))
-        self._set("decay_mom_rate", c.number(n, "decay_mom_rate", self.decay_mom_rate))
+    cycle_min_lr: float = arg(VALUE, "the lr at the cycle's start and end")
+    cycle_max_lr: float = arg(VALUE, "the lr at the cycle's top (update ``f``)")
+    decay_lr_rate: float = arg(c.Number(0.0), "the inverse-time decay's rate after the cycle (0: none)", default=0.0)
+    cycle_first_step_size: int = arg(c.Integer(1), "``f``, the updates up", default=2000)
+    cycle_second_step_size: int | None = arg(c.OrNone(c.Integer(0)), "``s``, the updates down (None: ``f``)",
+                                             default=None)
+    cycle_first_stair_count: int = arg(c.Integer(0), "the stairs up (0: a line)", default=0)
+    cycle_second_stair_count: int | None = arg(c.OrNone(c.Integer(0)), "the stairs down (None: the stairs up)",
+                                               default=None)
+    decay_step_size: int = arg(c.Integer(0), "the updates per unit of decay after the cycle (0: none)", default=0)
+    cycle_momentum: bool = arg(c.Flag(), "whether ``beta1`` cycles too", default=True)
+    cycle_min_mom: float = arg(VALUE, "``beta1`` at the cycle's top and at update 0", default=0.8)
+    cycle_max_mom: float = arg(VALUE, "``beta1`` at the cycle's start and end", default=0.9)
+    decay_mom_rate: float = arg(VALUE, "the rate at which ``beta1`` grows after the cycle (0: none)", default=0.0)
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "cycle_max_lr", self.cycle_max_lr

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, growth_ceiling, powers
 from warmup_spec.anchors._torch_cycles import CosineWave, CyclicTriangle, TorchRestarts, odd_fraction
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import (
     Constant,
     Interp,
@@ -43,8 +43,10 @@ from warmup_spec.registry import REGISTRY, register, spec_of
 SOURCE = "torch/optim/lr_scheduler.py, torch 2.13.0"
 
 
-def _factor(name: str, key: str, value: Any, lo: float, lo_open: bool) -> float:
-    return c.number(name, key, value, lo, 1.0, lo_open=lo_open)
+VALUE = c.Number()
+"""A value, a factor or a rate: torch takes any finite number."""
+FRACTION = c.Number(0.0, 1.0)
+"""A factor of the lr that torch requires in ``[0, 1]``."""
 
 
 def _any_int(name: str, key: str, value: Any) -> int:
@@ -52,15 +54,100 @@ def _any_int(name: str, key: str, value: Any) -> int:
     return c.integer(name, key, value, -(2**63), lo_text="step")
 
 
-def _every(name: str, key: str, value: Any) -> int:
-    """A ``step_size`` / ``T_max``: any integer but 0. torch's recursion tests ``t % value``
-    (``value=-3`` decays at the multiples of 3) and ``cos(pi t / value)`` (even in ``value``):
-    a negative one acts as its absolute value; 0 divides by zero at step 1."""
-    expected = "an integer other than 0 (torch divides by it; a negative one acts as its absolute value)"
-    n = c.integer(name, key, value, -(2**63), lo_text=expected.removeprefix("an integer "))
-    if n == 0:
-        raise c.fail(name, key, value, expected)
-    return n
+@dataclass(frozen=True)
+class _Real(c.Check):
+    """A finite real number (not a bool), other than 0 with ``nonzero`` (torch divides by it),
+    stored as an int if it is one with ``keep_int`` (torch's arithmetic on it stays exact),
+    else as a float; ``expected`` is what the error and the ``Args:`` say."""
+
+    expected: str
+    nonzero: bool = False
+    keep_int: bool = True
+
+    @property
+    def text(self) -> str:
+        return self.expected
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                or (self.nonzero and value == 0)):
+            raise c.fail(schedule, name, value, self.expected)
+        return int(value) if self.keep_int and isinstance(value, numbers.Integral) else float(value)
+
+
+@dataclass(frozen=True)
+class _Step(c.Check):
+    """A step that torch compares its step count with: any integer, or a finite float (met where
+    it equals an integer step, a fractional one never); ``whole`` stores an integral float as that
+    integer; ``suffix`` ends the text."""
+
+    suffix: str = ""
+    whole: bool = False
+
+    @property
+    def text(self) -> str:
+        return "a finite number" + self.suffix
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
+        if isinstance(value, numbers.Integral):
+            return _any_int(schedule, name, value)
+        x = c.number(schedule, name, value, suffix=self.suffix)
+        return int(x) if self.whole and x.is_integer() else x
+
+
+TOTAL_ITERS = _Step(" or an integer", whole=True)
+"""``total_iters``: an integral float is that integer, a fractional one is never met."""
+
+
+@dataclass(frozen=True)
+class _Counted(c.ListOf):
+    """A list of milestones, stored sorted: torch counts them (``Counter``), so their order is
+    not a parameter."""
+
+    def __call__(self, schedule: str, name: str, value: Any) -> tuple[Any, ...]:
+        return tuple(sorted(super().__call__(schedule, name, value)))
+
+
+class _TMax(c.Check):
+    """``T_max``: any finite number but 0 (an integral float is that integer), and no fraction
+    ``P / Q`` with ``Q`` odd (to float precision), where torch's recursion divides by zero."""
+
+    @property
+    def text(self) -> str:
+        return "a finite number other than 0 (torch divides by it; a negative one acts as its absolute value)"
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value == 0:
+            raise c.fail(schedule, name, value, self.text)
+        if isinstance(value, numbers.Integral):
+            return c.integer(schedule, name, value, -(2**63), lo_text=self.text.removeprefix("a finite number "))
+        if float(value).is_integer():
+            return int(float(value))
+        odd = odd_fraction(float(value))
+        if odd is not None:
+            P, Q = odd
+            raise c.fail(schedule, name, value, f"no fraction P / Q with Q odd: {value!r} is {P} / {Q}, where torch's "
+                         f"recursion divides by 1 + cos(pi (t - 1) / T_max) = 0 (at t - 1 an odd multiple of {P}: "
+                         "ZeroDivisionError)")
+        return float(value)
+
+
+class _NoScaleFn(c.Check):
+    """``CyclicLR``'s ``scale_fn``: None only (a function is no config)."""
+
+    @property
+    def text(self) -> str:
+        return "None (a custom scale_fn is a function: write a composition)"
+
+    def __call__(self, schedule: str, name: str, value: Any) -> None:
+        if value is not None:
+            raise c.fail(schedule, name, value, self.text)
+
+
+STEP_SIZE = _Real("a finite number (torch takes float(step_size))")
+"""A ``CyclicLR`` step size: torch takes ``float(value)``."""
+DIVISOR = _Real("a finite nonzero number (torch divides by it: inf or nan)", nonzero=True, keep_int=False)
+"""``OneCycleLR``'s ``div_factor`` and ``final_div_factor``."""
 
 
 def _met_every(step_size: float) -> int:
@@ -71,7 +158,7 @@ def _met_every(step_size: float) -> int:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class StepLR(Relative):
     """``lr * gamma ** (t // step_size)`` for any finite ``gamma``; a ``|gamma| > 1`` holds
     ``max(lr, 3e38)``, ``gamma=0`` is 0 from ``step_size`` on, a negative one alternates the sign;
@@ -80,16 +167,9 @@ class StepLR(Relative):
     terms (``2.5``: every 5 steps; ``0.5``: every step; ``0.1``: every 3602879701896397 steps)."""
 
     schedule: ClassVar[str] = "torch.StepLR"
-    step_size: float
-    gamma: float = 0.1
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        v = self.step_size
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v == 0:
-            raise c.fail(self.schedule, "step_size", v, "a finite number other than 0 (torch tests t % step_size == 0)")
-        self._set("step_size", int(v) if isinstance(v, numbers.Integral) else float(v))
-        self._set("gamma", c.number(self.schedule, "gamma", self.gamma))
+    step_size: float = arg(_Real("a finite number other than 0 (torch tests t % step_size == 0)", nonzero=True),
+                           "the steps between decays")
+    gamma: float = arg(VALUE, "the factor at each decay", default=0.1)
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.gamma <= 0.0:
@@ -103,24 +183,15 @@ class StepLR(Relative):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class MultiStepLR(Relative):
     """``lr * gamma ** n(t)``, ``n(t)`` the number of ``milestones`` (repeats counted) ``<= t``; a
     float milestone counts where it equals an integer step (``2.0``), a fractional one never."""
 
     schedule: ClassVar[str] = "torch.MultiStepLR"
-    milestones: Sequence[float]
-    gamma: float = 0.1
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.schedule
-        if not isinstance(self.milestones, (list, tuple)):
-            raise c.fail(n, "milestones", self.milestones, "a list of integer steps")
-        ms = [_any_int(n, f"milestones[{k}]", m) if isinstance(m, numbers.Integral)
-              else c.number(n, f"milestones[{k}]", m) for k, m in enumerate(self.milestones)]
-        self._set("milestones", tuple(sorted(ms)))  # torch counts them (Counter): order is not a parameter
-        self._set("gamma", c.number(n, "gamma", self.gamma))
+    milestones: Sequence[float] = arg(_Counted(_Step(), "a list of integers or finite numbers"),
+                                      "the steps at which the lr is multiplied by ``gamma``, stored sorted")
+    gamma: float = arg(VALUE, "the factor at each milestone", default=0.1)
 
     def compose(self) -> Node:
         # torch's step count meets a milestone equal to it: a negative or fractional one is never reached
@@ -132,15 +203,6 @@ class MultiStepLR(Relative):
         return Join(values, [m for m, _ in counts], [f"milestone {m}" for m, _ in counts])
 
 
-def _total_iters(name: str, value: Any) -> int | float:
-    """``total_iters``: any integer, or a finite float (torch compares the step count with it;
-    an integral one is that integer, a fractional one is never met)."""
-    if isinstance(value, numbers.Integral):
-        return _any_int(name, "total_iters", value)
-    x = c.number(name, "total_iters", value, suffix=" or an integer")
-    return int(x) if x.is_integer() else x
-
-
 def _held_after(curve: Node, T: float, last: float) -> Node:
     """``curve`` through step ``floor(T)``, then ``last`` (its value there) held: torch's
     recursion stops once the step count passes a fractional ``total_iters``."""
@@ -148,20 +210,15 @@ def _held_after(curve: Node, T: float, last: float) -> Node:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class ConstantLR(Relative):
     """``lr * factor`` until ``total_iters``, then ``lr``; with ``total_iters <= 0`` (or a
     fractional one, never equal to the step count) torch's recursion never restores the lr:
     ``lr * factor`` forever."""
 
     schedule: ClassVar[str] = "torch.ConstantLR"
-    factor: float = 1.0 / 3
-    total_iters: int | float = 5
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("factor", _factor(self.schedule, "factor", self.factor, 0.0, lo_open=False))
-        self._set("total_iters", _total_iters(self.schedule, self.total_iters))
+    factor: float = arg(FRACTION, "the lr's factor until ``total_iters``", default=1.0 / 3)
+    total_iters: int | float = arg(TOTAL_ITERS, "the step from which the lr is restored", default=5)
 
     def compose(self) -> Node:
         low = Constant(self.lr * self.factor)
@@ -172,23 +229,16 @@ class ConstantLR(Relative):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class LinearLR(Relative):
     """``lr * (start_factor + (end_factor - start_factor) min(t, total_iters) / total_iters)``;
     with ``total_iters <= 0`` torch's recursion stays at ``lr * start_factor``; a fractional
     one stops at step ``floor(total_iters)`` and holds that lr."""
 
     schedule: ClassVar[str] = "torch.LinearLR"
-    start_factor: float = 1.0 / 3
-    end_factor: float = 1.0
-    total_iters: int | float = 5
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.schedule
-        self._set("start_factor", _factor(n, "start_factor", self.start_factor, 0.0, lo_open=True))
-        self._set("end_factor", _factor(n, "end_factor", self.end_factor, 0.0, lo_open=False))
-        self._set("total_iters", _total_iters(n, self.total_iters))
+    start_factor: float = arg(c.Number(0.0, 1.0, lo_open=True), "the lr's factor at step 0", default=1.0 / 3)
+    end_factor: float = arg(FRACTION, "the lr's factor from ``total_iters`` on", default=1.0)
+    total_iters: int | float = arg(TOTAL_ITERS, "the steps of the ramp", default=5)
 
     def equivalent(self) -> dict[str, Any] | None:
         a, b, T = self.lr * self.start_factor, self.lr * self.end_factor, self.total_iters
@@ -211,18 +261,14 @@ class LinearLR(Relative):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class ExponentialLR(Relative):
     """``lr * gamma ** t`` for any finite ``gamma``; a ``|gamma| > 1`` grows until ``max(lr, 3e38)``
     and holds there (torch's float lr grows on to ``inf``); ``gamma=0`` is 0 from step 1 on, a
     negative one alternates the sign."""
 
     schedule: ClassVar[str] = "torch.ExponentialLR"
-    gamma: float
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("gamma", c.number(self.schedule, "gamma", self.gamma))
+    gamma: float = arg(VALUE, "the factor per step")
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.gamma <= 0.0:
@@ -235,19 +281,18 @@ class ExponentialLR(Relative):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class PolynomialLR(Relative):
     """``lr * (1 - min(t, total_iters) / total_iters) ** power``; with ``total_iters <= 0``
     (or ``power = 0``) torch's recursion keeps ``lr``; a fractional ``total_iters`` stops at
     step ``floor(total_iters)`` and holds that lr."""
 
     schedule: ClassVar[str] = "torch.PolynomialLR"
-    total_iters: int | float = 5
-    power: float = 1.0
+    total_iters: int | float = arg(TOTAL_ITERS, "the steps of the decay to 0", default=5)
+    power: float = arg(None, "the exponent of the decay, a finite number (``>= 0`` with an integer "
+                       "``total_iters > 0``)", default=1.0)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("total_iters", _total_iters(self.schedule, self.total_iters))
+    def validate(self) -> None:
         # a negative power divides by 0 at an integer total_iters in torch (ZeroDivisionError); never reached
         # without one, nor at a fractional one (the recursion stops before)
         lo = 0.0 if isinstance(self.total_iters, int) and self.total_iters > 0 else None
@@ -270,27 +315,8 @@ class PolynomialLR(Relative):
         return _held_after(Interp("linear", lr, 0.0, T, power=power, label="total_iters"), T, last)
 
 
-def _T_max(name: str, value: Any) -> int | float:
-    """``T_max``: any finite number but 0 (an integral float is that integer), and no fraction
-    ``P / Q`` with ``Q`` odd (to float precision), where torch's recursion divides by zero."""
-    expected = "a finite number other than 0 (torch divides by it; a negative one acts as its absolute value)"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value == 0:
-        raise c.fail(name, "T_max", value, expected)
-    if isinstance(value, numbers.Integral):
-        return _every(name, "T_max", value)
-    if float(value).is_integer():
-        return int(float(value))
-    odd = odd_fraction(float(value))
-    if odd is not None:
-        P, Q = odd
-        raise c.fail(name, "T_max", value, f"no fraction P / Q with Q odd: {value!r} is {P} / {Q}, where torch's "
-                     f"recursion divides by 1 + cos(pi (t - 1) / T_max) = 0 (at t - 1 an odd multiple of {P}: "
-                     "ZeroDivisionError)")
-    return float(value)
-
-
 @register
-@dataclass(frozen=True)
+@definition
 class CosineAnnealingLR(Relative):
     """``eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2`` for EVERY ``t``: past
     ``T_max`` it rises again (period ``2 T_max``), as torch's recursion does; a negative ``T_max``
@@ -303,13 +329,8 @@ class CosineAnnealingLR(Relative):
 
     schedule: ClassVar[str] = "torch.CosineAnnealingLR"
     peak_note: ClassVar[str] = "torch's CosineAnnealingLR rises again after T_max (period 2 * T_max)"
-    T_max: float
-    eta_min: float = 0.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("T_max", _T_max(self.schedule, self.T_max))
-        self._set("eta_min", c.number(self.schedule, "eta_min", self.eta_min))
+    T_max: float = arg(_TMax(), "the steps of the half-period")
+    eta_min: float = arg(VALUE, "the lr at ``T_max`` (the cosine's low)", default=0.0)
 
     def equivalent(self) -> dict[str, Any] | None:
         if not 0.0 <= self.eta_min <= self.lr or not isinstance(self.T_max, int):
@@ -325,15 +346,8 @@ class CosineAnnealingLR(Relative):
         return Periodic(half_period, 2 * T)
 
 
-def _step_size(name: str, key: str, value: Any) -> int | float:
-    """A ``CyclicLR`` step size: any finite number (torch takes ``float(value)``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise c.fail(name, key, value, "a finite number (torch takes float(step_size))")
-    return int(value) if isinstance(value, numbers.Integral) else float(value)
-
-
 @register
-@dataclass(frozen=True)
+@definition
 class CyclicLR(ScheduleSpec):
     """torch ``CyclicLR``: triangles from ``base_lr`` up to ``max_lr`` over ``step_size_up``
     steps and back over ``step_size_down``; ``"triangular2"`` halves the amplitude every
@@ -344,29 +358,27 @@ class CyclicLR(ScheduleSpec):
     scaled as the lr's): :meth:`momentum_node`."""
 
     schedule: ClassVar[str] = "torch.CyclicLR"
-    base_lr: float
-    max_lr: float
-    step_size_up: float = 2000
-    step_size_down: float | None = None
-    mode: str = "triangular"
-    gamma: float = 1.0
-    scale_fn: None = None
-    scale_mode: str = "cycle"
-    cycle_momentum: bool = True
-    base_momentum: float = 0.8
-    max_momentum: float = 0.9
+    base_lr: float = arg(VALUE, "the lr at each cycle's start and end")
+    max_lr: float = arg(VALUE, "the lr at each cycle's top (before ``mode`` scales the amplitude)")
+    step_size_up: float = arg(_Real("a finite number other than 0 (torch divides by step_size_up / (step_size_up + "
+                                    "step_size_down) at step 0: ZeroDivisionError)", nonzero=True),
+                              "the steps from ``base_lr`` up to ``max_lr``", default=2000)
+    step_size_down: float | None = arg(c.OrNone(STEP_SIZE), "the steps back down (None: ``step_size_up``), other than "
+                                       "``-step_size_up`` (``> -step_size_up`` with ``mode='triangular2'``)",
+                                       default=None)
+    mode: str = arg(c.Choice(("triangular", "triangular2", "exp_range")), "how the amplitude is scaled",
+                    default="triangular")
+    gamma: float = arg(VALUE, "``exp_range``'s factor of the amplitude per step", default=1.0)
+    scale_fn: None = arg(_NoScaleFn(), default=None)
+    scale_mode: str = arg(c.Choice(("cycle", "iterations")), "ignored without a ``scale_fn``: torch replaces it by "
+                          "the mode's own", default="cycle")
+    cycle_momentum: bool = arg(c.Flag(), "whether the momentum / ``beta1`` cycles too", default=True)
+    base_momentum: float = arg(VALUE, "the momentum at ``max_lr``", default=0.8)
+    max_momentum: float = arg(VALUE, "the momentum at ``base_lr``", default=0.9)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("base_lr", c.number(n, "base_lr", self.base_lr))
-        self._set("max_lr", c.number(n, "max_lr", self.max_lr))
-        self._set("mode", c.choice(n, "mode", self.mode, ("triangular", "triangular2", "exp_range")))
-        up = _step_size(n, "step_size_up", self.step_size_up)
-        if up == 0:
-            raise c.fail(n, "step_size_up", self.step_size_up, "a finite number other than 0 (torch divides by "
-                         "step_size_up / (step_size_up + step_size_down) at step 0: ZeroDivisionError)")
-        self._set("step_size_up", up)
-        down = up if self.step_size_down is None else _step_size(n, "step_size_down", self.step_size_down)
+    def validate(self) -> None:
+        n, up = self.schedule, self.step_size_up
+        down = up if self.step_size_down is None else self.step_size_down
         if float(up) + float(down) == 0.0:
             raise c.fail(n, "step_size_down", down, f"a finite number other than -step_size_up ({-up!r}): torch "
                          "divides by step_size_up + step_size_down (ZeroDivisionError)")
@@ -375,15 +387,8 @@ class CyclicLR(ScheduleSpec):
                          "negative cycle counts its cycles down from 1, and torch's 1 / 2 ** (cycle - 1) grows to "
                          "inf, then divides by zero")
         self._set("step_size_down", down)  # torch's default: step_size_up
-        self._set("gamma", c.number(n, "gamma", self.gamma))
-        if self.scale_fn is not None:
-            raise c.fail(n, "scale_fn", self.scale_fn, "None (a custom scale_fn is a function: write a composition)")
-        c.choice(n, "scale_mode", self.scale_mode, ("cycle", "iterations"))
         # without a scale_fn torch replaces scale_mode by the mode's own
         self._set("scale_mode", "iterations" if self.mode == "exp_range" else "cycle")
-        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
-        self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
-        self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "max_lr", self.max_lr
@@ -419,7 +424,7 @@ class CyclicLR(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class OneCycleLR(ScheduleSpec):
     """torch ``OneCycleLR``: from ``max_lr / div_factor`` to ``max_lr`` at step
     ``pct_start * total_steps - 1``, then to ``max_lr / div_factor / final_div_factor`` at
@@ -432,40 +437,30 @@ class OneCycleLR(ScheduleSpec):
     then held at ``max_momentum``), step ``total_steps`` included: :meth:`momentum_node`."""
 
     schedule: ClassVar[str] = "torch.OneCycleLR"
-    max_lr: float
-    total_steps: int | None = None
-    epochs: int | None = None
-    steps_per_epoch: int | None = None
-    pct_start: float = 0.3
-    anneal_strategy: str = "cos"
-    cycle_momentum: bool = True
-    base_momentum: float = 0.85
-    max_momentum: float = 0.95
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-    three_phase: bool = False
+    max_lr: float = arg(VALUE, "the peak lr")
+    total_steps: int | None = arg(c.OrNone(c.Integer(1)), "the cycle's length (None: ``epochs * steps_per_epoch``)",
+                                  default=None)
+    epochs: int | None = arg(None, "the epochs, read when ``total_steps`` is None (an integer ``>= 1`` then)",
+                             default=None)
+    steps_per_epoch: int | None = arg(None, "the steps per epoch, read when ``total_steps`` is None (an integer "
+                                      "``>= 1`` then)", default=None)
+    pct_start: float = arg(c.Number(0.0, 1.0), "the fraction of the steps spent rising", default=0.3)
+    anneal_strategy: str = arg(c.Choice(("cos", "linear")), "the phases' shape", default="cos")
+    cycle_momentum: bool = arg(c.Flag(), "whether the momentum / ``beta1`` cycles too", default=True)
+    base_momentum: float = arg(VALUE, "the momentum at the peak lr", default=0.85)
+    max_momentum: float = arg(VALUE, "the momentum at the start and the end", default=0.95)
+    div_factor: float = arg(DIVISOR, "the initial lr is ``max_lr / div_factor``", default=25.0)
+    final_div_factor: float = arg(DIVISOR, "the final lr is the initial lr ``/ final_div_factor``", default=1e4)
+    three_phase: bool = arg(c.Flag(), "whether the lr comes back down to the initial lr before the final anneal",
+                            default=False)
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         n = self.schedule
-        self._set("max_lr", c.number(n, "max_lr", self.max_lr))
-        if self.total_steps is not None:
-            self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
-        elif self.epochs is not None and self.steps_per_epoch is not None:
+        if self.total_steps is None:  # torch reads epochs and steps_per_epoch only then
+            if self.epochs is None or self.steps_per_epoch is None:
+                raise c.fail(n, "total_steps", None, "an integer >= 1, or epochs and steps_per_epoch")
             self._set("epochs", c.integer(n, "epochs", self.epochs, 1))
             self._set("steps_per_epoch", c.integer(n, "steps_per_epoch", self.steps_per_epoch, 1))
-        else:
-            raise c.fail(n, "total_steps", None, "an integer >= 1, or epochs and steps_per_epoch")
-        self._set("pct_start", c.number(n, "pct_start", self.pct_start, 0.0, 1.0))
-        self._set("anneal_strategy", c.choice(n, "anneal_strategy", self.anneal_strategy, ("cos", "linear")))
-        self._set("cycle_momentum", c.flag(n, "cycle_momentum", self.cycle_momentum))
-        self._set("base_momentum", c.number(n, "base_momentum", self.base_momentum))
-        self._set("max_momentum", c.number(n, "max_momentum", self.max_momentum))
-        for key in ("div_factor", "final_div_factor"):  # torch divides by them: 0 gives inf or nan
-            value = c.number(n, key, getattr(self, key))
-            if value == 0.0:
-                raise c.fail(n, key, getattr(self, key), "a finite nonzero number (torch divides by it: inf or nan)")
-            self._set(key, value)
-        self._set("three_phase", c.flag(n, "three_phase", self.three_phase))
         ends = [e for e, _, _ in self._phases()]
         starts = [0.0, *ends[:-1]]
         if any(e == s for s, e in zip(starts, ends)):  # torch divides by 0 there
@@ -559,21 +554,15 @@ class OneCycleLR(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class CosineAnnealingWarmRestarts(Relative):
     """SGDR: cycles of ``T_0 * T_mult**c`` steps, each ``eta_min + (lr - eta_min) (1 +
     cos(pi T_cur / T_i)) / 2``."""
 
     schedule: ClassVar[str] = "torch.CosineAnnealingWarmRestarts"
-    T_0: int
-    T_mult: int = 1
-    eta_min: float = 0.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("T_0", c.integer(self.schedule, "T_0", self.T_0, 1))
-        self._set("T_mult", c.integer(self.schedule, "T_mult", self.T_mult, 1))
-        self._set("eta_min", c.number(self.schedule, "eta_min", self.eta_min))
+    T_0: int = arg(c.Integer(1), "the first cycle's steps")
+    T_mult: int = arg(c.Integer(1), "each cycle's factor of the previous one's length", default=1)
+    eta_min: float = arg(VALUE, "the lr at each cycle's end (the cosine's low)", default=0.0)
 
     def equivalent(self) -> dict[str, Any] | None:
         if not 0.0 <= self.eta_min <= self.lr or self.T_mult > 64:
@@ -623,17 +612,17 @@ def _children(spec: Any) -> list[Any]:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class SequentialLR(Relative):
     """``schedulers[k]`` from ``milestones[k - 1]`` on, each restarting its own step count at
     its milestone (torch calls its ``_update_lr(0)`` there, the closed form at its step 0)."""
 
     schedule: ClassVar[str] = "torch.SequentialLR"
-    schedulers: Sequence[Any]
-    milestones: Sequence[int]
+    schedulers: Sequence[Any] = arg(None, "a non-empty list of torch scheduler configs, each without ``lr`` (the "
+                                    "parent's), none but the first a ``SequentialLR`` or ``ChainedScheduler``")
+    milestones: Sequence[int] = arg(None, "strictly increasing integers ``>= 0``, one fewer than ``schedulers``")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def validate(self) -> None:
         n = self.schedule
         children = _children(self)
         for k, child in enumerate(children[1:], 1):  # torch re-enters them with get_lr(), which these lack
@@ -660,17 +649,17 @@ class SequentialLR(Relative):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class ChainedScheduler(Relative):
     """Every scheduler stepped in turn on the same lr: for the multiplicative ones
     (``StepLR``, ``MultiStepLR``, ``ConstantLR``, ``LinearLR``, ``ExponentialLR``,
     ``PolynomialLR``) that is ``lr`` times the product of their factors."""
 
     schedule: ClassVar[str] = "torch.ChainedScheduler"
-    schedulers: Sequence[Any]
+    schedulers: Sequence[Any] = arg(None, "a non-empty list of configs of the multiplicative torch schedulers (above; "
+                                    "a ``ChainedScheduler`` of them too), each without ``lr`` (the parent's)")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def validate(self) -> None:
         n = self.schedule
         children = _children(self)
         for k, child in enumerate(children):
