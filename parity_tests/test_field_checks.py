@@ -170,3 +170,19 @@ def test_a_field_without_arg_is_refused_at_class_creation():
                                         "Example:\n    nothing.")
     with pytest.raises(ValueError, match=r"^declared: x=0 is invalid; expected a finite number in \(0.0, 1.0\]$"):
         Declared(0)
+
+
+def test_a_port_s_own_check_renders_its_text():
+    """A check written for a port (a ``c.Check`` subclass in its module) renders and refuses
+    with the same words."""
+    cosine = REGISTRY["transformers.get_cosine_schedule_with_warmup"]
+    whole = ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds HF's phases on "
+             "whole steps only)")
+    assert _args(cosine)["num_warmup_steps"] == f"steps of warmup (``w``); {whole}."
+    with pytest.raises(ValueError, match=re.escape(f"num_training_steps=9.5 is invalid; expected {whole}")):
+        cosine(lr=0.1, num_warmup_steps=2, num_training_steps=9.5)
+    assert _args(REGISTRY["maxtext.create_learning_rate_schedule"])["steps"] == ("the run's length (-1: ``L``); -1 or "
+                                                                                 "an integer >= 1.")
+    restarts = REGISTRY["transformers.get_cosine_with_hard_restarts_schedule_with_warmup"]
+    cycles = restarts(lr=0.1, num_warmup_steps=2, num_training_steps=10, num_cycles=2.0).num_cycles
+    assert cycles == 2 and type(cycles) is int  # the value the check returns, stored

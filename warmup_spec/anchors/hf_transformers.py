@@ -95,7 +95,7 @@ STEPS, WHOLE_STEPS = _Steps(), _Steps(whole=True)
 W_DOC = "steps of warmup (``w``)"
 T_DOC = "the schedule's length, warmup included (``T``)"
 CYCLES_DOC = "cosine cycles over ``T - w`` steps (``c``)"
-MIN_LR_DOC = "the floor, absolute (HF divides it by ``lr``); exactly one of ``min_lr`` and ``min_lr_rate``"
+MIN_LR_DOC = "the cosine's end ``m lr``, absolute (HF divides it by ``lr``; set one of ``min_lr`` and ``min_lr_rate``)"
 
 
 class _Cycles(c.Check):
@@ -554,7 +554,7 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
     num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
     min_lr: float | None = arg(c.OrNone(c.Number()), MIN_LR_DOC, default=None)
-    min_lr_rate: float | None = arg(c.OrNone(c.Number()), "the floor as a factor of ``lr`` (``m``)", default=None)
+    min_lr_rate: float | None = arg(c.OrNone(c.Number()), "``m``, the cosine's end over ``lr``", default=None)
 
     def validate(self) -> None:
         _check_min_lr(self)
@@ -594,8 +594,8 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
     num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
     num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
     min_lr: float | None = arg(c.OrNone(c.Number()), MIN_LR_DOC, default=None)
-    min_lr_rate: float | None = arg(c.OrNone(c.Number()), "the floor as a factor of ``lr`` (``m``)", default=None)
-    warmup_lr_rate: float | None = arg(c.OrNone(c.Number()), "``r``, the warmup's factor at step 0 (None: ``1 / w``)",
+    min_lr_rate: float | None = arg(c.OrNone(c.Number()), "``m``, the cosine's end over ``lr``", default=None)
+    warmup_lr_rate: float | None = arg(c.OrNone(c.Number()), "the warmup's factor at step 0 (``r``; None: ``1 / w``)",
                                        default=None)
 
     def validate(self) -> None:
