@@ -71,6 +71,31 @@ PORTS: list[dict[str, Any]] = [
     {"schedule": "deepspeed.LRRangeTest", "lr_range_test_step_size": 10, "lr_range_test_staircase": True},
     {"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3, "cycle_first_step_size": 10,
      "cycle_second_step_size": 6, "cycle_first_stair_count": 2, "decay_lr_rate": 1.0, "decay_step_size": 10},
+    {"schedule": "transformers.get_constant_schedule", "lr": 0.1},
+    {"schedule": "transformers.get_constant_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2},
+    {"schedule": "transformers.get_linear_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+     "num_training_steps": 10},
+    {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+     "num_training_steps": 10},
+    {"schedule": "transformers.get_cosine_with_hard_restarts_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+     "num_training_steps": 10, "num_cycles": 2},
+    {"schedule": "transformers.get_polynomial_decay_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+     "num_training_steps": 10, "lr_end": 1e-3, "power": 2.0},
+    {"schedule": "transformers.get_inverse_sqrt_schedule", "lr": 0.1, "num_warmup_steps": 2, "timescale": 5},
+    {"schedule": "transformers.get_cosine_with_min_lr_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2,
+     "num_training_steps": 10, "min_lr_rate": 0.1},
+    {"schedule": "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "lr": 0.1,
+     "num_warmup_steps": 2, "num_training_steps": 10, "min_lr": 1e-3, "warmup_lr_rate": 0.5},
+    {"schedule": "transformers.get_wsd_schedule", "lr": 0.1, "num_warmup_steps": 2, "num_decay_steps": 3,
+     "num_training_steps": 10, "num_stable_steps": 4, "warmup_type": "cosine", "decay_type": "1-sqrt",
+     "min_lr_ratio": 0.1},
+    {"schedule": "transformers.get_scheduler", "lr": 0.1, "name": "cosine", "num_warmup_steps": 2,
+     "num_training_steps": 10, "scheduler_specific_kwargs": {"num_cycles": 1.5}},
+    {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, "warmup_steps": 2, "total_steps": 10,
+     "decay_ratio": 0.5, "decay_type": "cosine", "min_lr_factor": 0.1},
+    {"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 1e-3, "lr_schedule_type": "wsd",
+     "learning_rate_schedule_steps": 100, "steps": 120},
+    {"schedule": "nanogpt.get_lr", "learning_rate": 6e-4, "warmup_iters": 2, "lr_decay_iters": 12, "min_lr": 6e-5},
 ]
 """A valid config of each port whose fields declare their checks."""
 
@@ -193,3 +218,19 @@ def test_the_torch_checks_store_what_torch_computes_with():
         spec("OneCycleLR", max_lr=0.1, epochs=0, steps_per_epoch=5)
     assert spec_from_config({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 0.0, "cycle_max_lr": 1.0}) \
         .cycle_second_step_size is None
+
+
+def test_a_port_s_own_check_renders_its_text():
+    """A check written for a port (a ``c.Check`` subclass in its module) renders and refuses
+    with the same words."""
+    cosine = REGISTRY["transformers.get_cosine_schedule_with_warmup"]
+    whole = ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds HF's phases on "
+             "whole steps only)")
+    assert _args(cosine)["num_warmup_steps"] == f"steps of warmup (``w``); {whole}."
+    with pytest.raises(ValueError, match=re.escape(f"num_training_steps=9.5 is invalid; expected {whole}")):
+        cosine(lr=0.1, num_warmup_steps=2, num_training_steps=9.5)
+    assert _args(REGISTRY["maxtext.create_learning_rate_schedule"])["steps"] == ("the run's length (-1: ``L``); -1 or "
+                                                                                 "an integer >= 1.")
+    restarts = REGISTRY["transformers.get_cosine_with_hard_restarts_schedule_with_warmup"]
+    cycles = restarts(lr=0.1, num_warmup_steps=2, num_training_steps=10, num_cycles=2.0).num_cycles
+    assert cycles == 2 and type(cycles) is int  # the value the check returns, stored

@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative, at_least_zero, checked
+from warmup_spec.definition import arg, definition
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
@@ -63,37 +64,65 @@ WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 # --- shared pieces ------------------------------------------------------------------
 
 
-def _steps(spec: Any, name: str, optional: bool = False, *, whole: bool = True) -> None:
-    """Checks a number of steps as HF's lambdas take it: any finite number (or None when
-    ``optional``), of any sign, a Python, NumPy or 0-d tensor one; kept as an int when it is
-    whole. ``whole``: a fractional one is refused (the port's pieces are built on whole steps)."""
-    value = getattr(spec, name)
-    if optional and value is None:
-        return
-    x = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value  # a 0-d tensor
-    what = ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds "
-            "HF's phases on whole steps only)") if whole else "a finite number of steps (HF compares the step with it)"
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise c.fail(spec.schedule, name, value, what)
-    if isinstance(x, numbers.Integral):
-        spec._set(name, int(x))
-        return
-    f = float(x)
-    if not math.isfinite(f) or (whole and not f.is_integer()):
-        raise c.fail(spec.schedule, name, value, what)
-    spec._set(name, int(f) if f.is_integer() else f)
+@dataclass(frozen=True)
+class _Steps(c.Check):
+    """A number of steps as HF's lambdas take it: any finite number, of any sign, a Python,
+    NumPy or 0-d tensor one; stored as an int when it is whole. ``whole``: a fractional one
+    is refused (the port's pieces are built on whole steps)."""
+
+    whole: bool = False
+
+    @property
+    def text(self) -> str:
+        return ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds HF's phases "
+                "on whole steps only)") if self.whole else "a finite number of steps (HF compares the step with it)"
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
+        x = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value  # a 0-d tensor
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise c.fail(schedule, name, value, self.text)
+        if isinstance(x, numbers.Integral):
+            return int(x)
+        f = float(x)
+        if not math.isfinite(f) or (self.whole and not f.is_integer()):
+            raise c.fail(schedule, name, value, self.text)
+        return int(f) if f.is_integer() else f
 
 
-def _cycles(spec: Any, name: str = "num_cycles") -> None:
-    """Checks ``num_cycles``: a finite rational ``k / q`` the wave can be built of."""
-    value = getattr(spec, name)
-    what = (f"a finite number k / q with integers |k| <= {MAX_CYCLES_NUMERATOR}, 1 <= q <= "
-            f"{MAX_CYCLES_DENOMINATOR} (0.5, 1, 2, 0.25, 0.3, 1.5, ...)")
-    x = c.number(spec.schedule, name, value, suffix="")
-    fr = Fraction(abs(x)).limit_denominator(MAX_CYCLES_DENOMINATOR)
-    if float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
-        raise c.fail(spec.schedule, name, value, what)
-    spec._set(name, x)
+STEPS, WHOLE_STEPS = _Steps(), _Steps(whole=True)
+
+
+W_DOC = "steps of warmup (``w``)"
+T_DOC = "the schedule's length, warmup included (``T``)"
+CYCLES_DOC = "cosine cycles over ``T - w`` steps (``c``)"
+MIN_LR_DOC = "the cosine's end ``m lr``, absolute (HF divides it by ``lr``; set one of ``min_lr`` and ``min_lr_rate``)"
+
+
+class _Cycles(c.Check):
+    """``num_cycles`` of an endless cosine wave: a finite rational ``k / q`` the wave can be
+    built of (:func:`cosine_wave`)."""
+
+    text = (f"a finite number k / q with integers |k| <= {MAX_CYCLES_NUMERATOR}, 1 <= q <= {MAX_CYCLES_DENOMINATOR} "
+            "(0.5, 1, 2, 0.25, 0.3, 1.5, ...)")
+
+    def __call__(self, schedule: str, name: str, value: Any) -> float:
+        x = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+        fr = Fraction(abs(x)).limit_denominator(MAX_CYCLES_DENOMINATOR) if math.isfinite(x) else None
+        if fr is None or float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
+            raise c.fail(schedule, name, value, self.text)
+        return x
+
+
+class _Restarts(c.Check):
+    """The hard restarts' ``num_cycles``: a finite number in ``[-1000, 1000]`` (each cycle a
+    piece of the port), stored as an int when it is whole."""
+
+    note = " (HF takes float(num_cycles); the port builds each cycle)"
+    text = c.Number(-MAX_HARD_RESTARTS, MAX_HARD_RESTARTS).text + note
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
+        x = c.number(schedule, name, value, -MAX_HARD_RESTARTS, MAX_HARD_RESTARTS, suffix=self.note)
+        return int(x) if x.is_integer() else x
 
 
 def _num(x: Fraction) -> int | float:
@@ -177,7 +206,7 @@ def _catalogue(name: str, spec: Any, **params: Any) -> dict[str, Any] | None:
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetConstantSchedule(_HF):
     """``lr`` at every step (``_get_constant_lambda``: 1)."""
 
@@ -188,7 +217,7 @@ class GetConstantSchedule(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetConstantScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr``.
 
@@ -199,11 +228,7 @@ class GetConstantScheduleWithWarmup(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_constant_schedule_with_warmup"
-    num_warmup_steps: float
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps", whole=False)
+    num_warmup_steps: float = arg(STEPS, W_DOC)
 
     def equivalent(self) -> dict[str, Any] | None:
         w = self.num_warmup_steps
@@ -220,7 +245,7 @@ class GetConstantScheduleWithWarmup(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetLinearScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr * max(0, (T - t) / max(1, T - w))``.
 
@@ -232,13 +257,8 @@ class GetLinearScheduleWithWarmup(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_linear_schedule_with_warmup"
-    num_warmup_steps: float
-    num_training_steps: float
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps", whole=False)
-        _steps(self, "num_training_steps", whole=False)
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_training_steps: float = arg(STEPS, T_DOC)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
@@ -260,7 +280,7 @@ class GetLinearScheduleWithWarmup(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetCosineScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr * (1 + cos(2 pi c u)) / 2`` with
     ``u = (t - w) / max(1, T - w)`` and ``c = num_cycles``, at EVERY later step.
@@ -274,15 +294,9 @@ class GetCosineScheduleWithWarmup(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
-    num_cycles: float = 0.5
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
-        _cycles(self)
+    num_warmup_steps: int = arg(WHOLE_STEPS, W_DOC)
+    num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
+    num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
@@ -296,7 +310,7 @@ class GetCosineScheduleWithWarmup(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``; then with ``u = (t - w) / max(1, T - w)``:
     ``lr * (1 + cos(pi ((c u) mod 1))) / 2`` while ``u < 1``, and 0 from ``T`` on.
@@ -316,17 +330,9 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_hard_restarts_schedule_with_warmup"
-    num_warmup_steps: float
-    num_training_steps: float
-    num_cycles: float = 1
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps", whole=False)
-        _steps(self, "num_training_steps", whole=False)
-        n = c.number(self.schedule, "num_cycles", self.num_cycles, -MAX_HARD_RESTARTS, MAX_HARD_RESTARTS,
-                     suffix=" (HF takes float(num_cycles); the port builds each cycle)")
-        self._set("num_cycles", int(n) if n.is_integer() else n)
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_training_steps: float = arg(STEPS, T_DOC)
+    num_cycles: float = arg(_Restarts(), CYCLES_DOC + ", each restarting at ``lr``", default=1)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T, n = self.num_warmup_steps, self.num_training_steps, self.num_cycles
@@ -400,7 +406,7 @@ class GetCosineWithHardRestartsScheduleWithWarmup(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetPolynomialDecayScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``; ``(lr - lr_end) (1 - (t - w) / (T - w)) ** power +
     lr_end`` for ``w <= t <= T``; ``lr_end`` after (``lr_end`` absolute).
@@ -419,21 +425,14 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_polynomial_decay_schedule_with_warmup"
-    num_warmup_steps: float
-    num_training_steps: float
-    lr_end: float = 1e-7
-    power: float = 1.0
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_training_steps: float = arg(STEPS, T_DOC)
+    lr_end: float = arg(c.Number(), "the lr after the decay (absolute), below ``lr`` (HF's check)", default=1e-7)
+    power: float = arg(c.Number(), "the decay's exponent (below 0 only where HF never reaches ``T``)", default=1.0)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps", whole=False)
-        _steps(self, "num_training_steps", whole=False)
-        lr = self.lr
-        end = c.number(self.schedule, "lr_end", self.lr_end)
-        if not lr > end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
-            raise c.fail(self.schedule, "lr_end", self.lr_end, f"a finite number < lr ({lr!r})")
-        self._set("lr_end", end)
-        self._set("power", c.number(self.schedule, "power", self.power))
+    def validate(self) -> None:
+        if not self.lr > self.lr_end:  # HF: "lr_end ({lr_end}) must be smaller than initial lr ({lr_init})"
+            raise c.fail(self.schedule, "lr_end", self.lr_end, f"a finite number < lr ({self.lr!r})")
         w, T = self.num_warmup_steps, self.num_training_steps
         if self.power < 0 and isinstance(T, int) and T >= 0 and T > w:
             raise c.fail(self.schedule, "power", self.power,
@@ -476,7 +475,7 @@ class GetPolynomialDecayScheduleWithWarmup(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetInverseSqrtSchedule(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr / sqrt((t - w + s) / s)`` with
     ``s = timescale`` (default ``num_warmup_steps``, or 10000 when that is 0).
@@ -490,15 +489,13 @@ class GetInverseSqrtSchedule(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_inverse_sqrt_schedule"
-    num_warmup_steps: float
-    timescale: float | None = None
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    timescale: float | None = arg(c.OrNone(c.Number(0.0, lo_open=True)), "the decay's timescale ``s`` (None: "
+                                  "``num_warmup_steps``, or 10000 when that is 0)", default=None)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps", whole=False)
-        if self.timescale is not None:
-            self._set("timescale", c.number(self.schedule, "timescale", self.timescale, 0.0, lo_open=True))
-        elif self.num_warmup_steps < 0:  # HF's timescale = num_warmup_steps: 1 / sqrt(0 / w) at step 0
+    def validate(self) -> None:
+        # HF's timescale = num_warmup_steps: 1 / sqrt(0 / w) at step 0
+        if self.timescale is None and self.num_warmup_steps < 0:
             raise c.fail(self.schedule, "num_warmup_steps", self.num_warmup_steps,
                          "a number >= 0 with timescale=None (HF's default timescale is num_warmup_steps, "
                          "and a negative one divides by 0 at step 0)")
@@ -519,24 +516,27 @@ class GetInverseSqrtSchedule(_HF):
         return Join([warm, decay], [first], ["end of warmup"])
 
 
-def _min_lr_rate(spec: Any) -> float:
-    """HF's ``min_lr_rate``: given, or ``min_lr / optimizer.defaults["lr"]``; exactly one of them."""
+def _check_min_lr(spec: Any) -> None:
+    """HF's checks of ``min_lr`` and ``min_lr_rate``: exactly one of them, and ``min_lr`` only
+    with an lr to divide it by."""
     name, lo, rate = spec.schedule, spec.min_lr, spec.min_lr_rate
     if lo is not None and rate is not None:  # HF: "Only one of min_lr or min_lr_rate should be set"
         raise c.fail(name, "min_lr", lo, "None when min_lr_rate is set (only one of them)")
     if lo is None and rate is None:  # HF: "One of min_lr or min_lr_rate should be set ..."
         raise c.fail(name, "min_lr_rate", rate, "a finite number when min_lr is None (one of them)")
-    if lo is not None:
-        spec._set("min_lr", c.number(name, "min_lr", lo))
-        if spec.lr == 0:  # HF divides min_lr by the optimizer's lr
-            raise c.fail(name, "min_lr", lo, "None with lr=0 (min_lr_rate = min_lr / lr)")
+    if lo is not None and spec.lr == 0:  # HF divides min_lr by the optimizer's lr
+        raise c.fail(name, "min_lr", lo, "None with lr=0 (min_lr_rate = min_lr / lr)")
+
+
+def _min_lr_rate(spec: Any) -> float:
+    """HF's ``min_lr_rate``: given, or ``min_lr / optimizer.defaults["lr"]``."""
+    if spec.min_lr is not None:
         return float(spec.min_lr / spec.lr)
-    spec._set("min_lr_rate", c.number(name, "min_lr_rate", rate))
     return float(spec.min_lr_rate)
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetCosineWithMinLrScheduleWithWarmup(_HF):
     """``lr * t / max(1, w)`` for ``t < w``, then ``lr (m + (1 - m) (1 + cos(2 pi c u)) / 2)``
     with ``u = (t - w) / max(1, T - w)``, ``m = min_lr_rate`` (or ``min_lr / lr``).
@@ -550,18 +550,14 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
-    num_warmup_steps: int
-    num_training_steps: int
-    num_cycles: float = 0.5
-    min_lr: float | None = None
-    min_lr_rate: float | None = None
+    num_warmup_steps: int = arg(WHOLE_STEPS, W_DOC)
+    num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
+    num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
+    min_lr: float | None = arg(c.OrNone(c.Number()), MIN_LR_DOC, default=None)
+    min_lr_rate: float | None = arg(c.OrNone(c.Number()), "``m``, the cosine's end over ``lr``", default=None)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
-        _cycles(self)
-        _min_lr_rate(self)
+    def validate(self) -> None:
+        _check_min_lr(self)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
@@ -579,7 +575,7 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
     """``get_cosine_with_min_lr_schedule_with_warmup`` one step ahead:
 
@@ -594,21 +590,16 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
-    num_warmup_steps: int
-    num_training_steps: int
-    num_cycles: float = 0.5
-    min_lr: float | None = None
-    min_lr_rate: float | None = None
-    warmup_lr_rate: float | None = None
+    num_warmup_steps: int = arg(WHOLE_STEPS, W_DOC)
+    num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
+    num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
+    min_lr: float | None = arg(c.OrNone(c.Number()), MIN_LR_DOC, default=None)
+    min_lr_rate: float | None = arg(c.OrNone(c.Number()), "``m``, the cosine's end over ``lr``", default=None)
+    warmup_lr_rate: float | None = arg(c.OrNone(c.Number()), "the warmup's factor at step 0 (``r``; None: ``1 / w``)",
+                                       default=None)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps")
-        _steps(self, "num_training_steps")
-        _cycles(self)
-        _min_lr_rate(self)
-        if self.warmup_lr_rate is not None:
-            self._set("warmup_lr_rate", c.number(self.schedule, "warmup_lr_rate", self.warmup_lr_rate))
+    def validate(self) -> None:
+        _check_min_lr(self)
 
     def compose(self) -> Node:
         w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
@@ -629,7 +620,7 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetWsdSchedule(_HF):
     """Warmup, stable, decay (``get_wsd_schedule``), every phase between ``m lr`` and ``lr``
     (``m = min_lr_ratio``):
@@ -655,29 +646,21 @@ class GetWsdSchedule(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_wsd_schedule"
-    num_warmup_steps: float
-    num_decay_steps: float
-    num_training_steps: float | None = None
-    num_stable_steps: float | None = None
-    warmup_type: str = "linear"
-    decay_type: str = "cosine"
-    min_lr_ratio: float = 0.0
-    num_cycles: float = 0.5
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_decay_steps: float = arg(STEPS, "steps of decay (``d``)")
+    num_training_steps: float | None = arg(c.OrNone(STEPS), "the schedule's length (``T``; None: ``s`` is given)",
+                                           default=None)
+    num_stable_steps: float | None = arg(c.OrNone(STEPS), "steps at ``lr`` (``s``; None: ``T - w - d``)", default=None)
+    warmup_type: str = arg(c.Choice(WSD_SHAPES), "the warmup's curve ``f``", default="linear")
+    decay_type: str = arg(c.Choice(WSD_SHAPES), "the decay's curve ``g``", default="cosine")
+    min_lr_ratio: float = arg(c.Number(), "the floor as a factor of ``lr`` (``m``)", default=0.0)
+    num_cycles: float = arg(_Cycles(), "cosine cycles over the decay (``c``)", default=0.5)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _steps(self, "num_warmup_steps", whole=False)
-        _steps(self, "num_decay_steps", whole=False)
-        _steps(self, "num_training_steps", optional=True, whole=False)
-        _steps(self, "num_stable_steps", optional=True, whole=False)
+    def validate(self) -> None:
         if self.num_training_steps is None and self.num_stable_steps is None:
             # HF: "Either num_training_steps or num_stable_steps must be specified."
             raise c.fail(self.schedule, "num_stable_steps", None,
                          "a finite number of steps when num_training_steps is None")
-        self._set("warmup_type", c.choice(self.schedule, "warmup_type", self.warmup_type, WSD_SHAPES))
-        self._set("decay_type", c.choice(self.schedule, "decay_type", self.decay_type, WSD_SHAPES))
-        self._set("min_lr_ratio", c.number(self.schedule, "min_lr_ratio", self.min_lr_ratio))
-        _cycles(self)
 
     def stable_steps(self) -> float:
         """``num_stable_steps``, or ``num_training_steps - w - d`` (may be negative)."""
@@ -778,8 +761,21 @@ SCHEDULER_TYPES: dict[str, str] = {
 which follow a metric)."""
 
 
+class _Kwargs(c.Check):
+    """``scheduler_specific_kwargs``: a dict or None (its keys are checked against ``name``'s
+    function in :meth:`GetScheduler.validate`)."""
+
+    text = "a dict or None"
+
+    def __call__(self, schedule: str, name: str, value: Any) -> dict[str, Any] | None:
+        if value is not None and not isinstance(value, dict):
+            raise c.fail(schedule, name, value, self.text)
+        return value
+
+
+
 @register
-@dataclass(frozen=True)
+@definition
 class GetScheduler(_HF):
     """``transformers.get_scheduler(name, optimizer, num_warmup_steps, num_training_steps,
     scheduler_specific_kwargs)``: the ``get_*`` function of ``name`` (a ``SchedulerType``
@@ -798,18 +794,17 @@ class GetScheduler(_HF):
     """
 
     schedule: ClassVar[str] = "transformers.get_scheduler"
-    name: str
-    num_warmup_steps: int | None = None
-    num_training_steps: int | None = None
-    scheduler_specific_kwargs: dict[str, Any] | None = None
+    name: str = arg(c.Choice(tuple(SCHEDULER_TYPES)), "the ``SchedulerType`` value")
+    num_warmup_steps: int | None = arg(None, "passed on as HF passes it (required by every ``name`` but "
+                                       "``'constant'``)", default=None)
+    num_training_steps: int | None = arg(None, "passed on as HF passes it (required by the names of the last "
+                                         "group above)", default=None)
+    scheduler_specific_kwargs: dict[str, Any] | None = arg(_Kwargs(), "the ``get_*`` function's other arguments",
+                                                           default=None)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def validate(self) -> None:
         n, kind = self.schedule, self.name
-        kind = c.choice(n, "name", kind, tuple(SCHEDULER_TYPES))
         w, T, given = self.num_warmup_steps, self.num_training_steps, self.scheduler_specific_kwargs
-        if given is not None and not isinstance(given, dict):
-            raise c.fail(n, "scheduler_specific_kwargs", given, "a dict or None")
         params: dict[str, Any] = {}
         if kind != "constant":
             if w is None:  # HF: "{name} requires `num_warmup_steps`, please provide that argument."

@@ -13,12 +13,12 @@ every optimizer step, MaxText's optax count and nanoGPT's ``iter_num`` start at 
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
-from warmup_spec.definition import ScheduleSpec
+from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw, Sum
 from warmup_spec.registry import register
 
@@ -35,8 +35,21 @@ def _cosine_on(a: float, b: float, half: int) -> Node:
 # --- torchtitan ------------------------------------------------------------------------
 
 
+class _TitanSteps(c.Check):
+    """torchtitan's ``warmup_steps``: an integer, or any finite number (torchtitan's ``int()``
+    of it is taken where it is used: :meth:`LinearWarmupStableDecay.phases`)."""
+
+    note = " of steps (torchtitan takes int() of it)"
+    text = "a finite number" + note
+
+    def __call__(self, schedule: str, name: str, value: Any) -> float:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return int(value)
+        return c.number(schedule, name, value, suffix=self.note)
+
+
 @register
-@dataclass(frozen=True)
+@definition
 class LinearWarmupStableDecay(Relative):
     """torchtitan ``linear_warmup_stable_decay`` (the ``LambdaLR`` factor of its
     ``LRSchedulersContainer``): ``lr`` times a linear warmup, a stable 1, and a decay to
@@ -82,29 +95,16 @@ class LinearWarmupStableDecay(Relative):
     """
 
     schedule: ClassVar[str] = "torchtitan.linear_warmup_stable_decay"
-    warmup_steps: float = field(default=200, kw_only=True)
-    total_steps: int = field(kw_only=True)
-    decay_ratio: float | None = field(default=None, kw_only=True)
-    decay_type: TitanDecay = field(default="linear", kw_only=True)
-    min_lr_factor: float = field(default=0.0, kw_only=True)
+    warmup_steps: float = arg(_TitanSteps(), "steps of warmup (``w``; below 0: none)", default=200, kw_only=True)
+    total_steps: int = arg(c.Integer(1), "the run's updates (``T``)", kw_only=True)
+    decay_ratio: float | None = arg(c.OrNone(c.Number()), "the decay's share of ``T`` (None: all after the warmup; "
+                                    "below 0: negative decay steps)", default=None, kw_only=True)
+    decay_type: TitanDecay = arg(c.Choice(("linear", "sqrt", "cosine")), default="linear", kw_only=True)
+    min_lr_factor: float = arg(c.Number(), "the decay's end as a factor of ``lr`` (``f``)", default=0.0, kw_only=True)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.schedule
-        # torchtitan takes a negative warmup: no warmup, and with decay_ratio None more decay
-        # steps than total_steps (the decay starts part-way at update 0); a fractional one: int() of it
-        w = self.warmup_steps
-        if isinstance(w, numbers.Integral) and not isinstance(w, bool):
-            self._set("warmup_steps", int(w))
-        else:
-            self._set("warmup_steps", c.number(n, "warmup_steps", w, suffix=" of steps (torchtitan takes int() of it)"))
-        self._set("total_steps", c.integer(n, "total_steps", self.total_steps, 1))
-        if self.decay_ratio is not None:  # any finite ratio; a negative one gives negative decay steps
-            self._set("decay_ratio", c.number(n, "decay_ratio", self.decay_ratio))
-        self._set("decay_type", c.choice(n, "decay_type", self.decay_type, ("linear", "sqrt", "cosine")))
-        self._set("min_lr_factor", c.number(n, "min_lr_factor", self.min_lr_factor))  # torchtitan takes any
+    def validate(self) -> None:
         if self.decay_type == "sqrt" and self.phases()[1] < 0:  # torchtitan: math.sqrt(progress < 0)
-            raise c.fail(n, "decay_ratio", self.decay_ratio,
+            raise c.fail(self.schedule, "decay_ratio", self.decay_ratio,
                          "a finite number >= 0 with decay_type='sqrt' (a negative one gives negative decay "
                          "steps: torchtitan's sqrt of the negative progress raises)")
 
@@ -160,9 +160,26 @@ class LinearWarmupStableDecay(Relative):
 
 # --- MaxText ---------------------------------------------------------------------------
 
+FRACTION = c.Number(0.0, 1.0)  # MaxText's config: ge=0.0, le=1.0
+
+@dataclass(frozen=True)
+class _MinusOneOr(c.Check):
+    """-1 (MaxText's "the other length") or a Python int ``>= lo`` (its config: ``ge=-1``)."""
+
+    lo: int
+
+    @property
+    def text(self) -> str:
+        return f"-1 or an integer >= {self.lo}"
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not (value == -1 or value >= self.lo):
+            raise c.fail(schedule, name, value, self.text)
+        return value
+
 
 @register
-@dataclass(frozen=True)
+@definition
 class CreateLearningRateSchedule(ScheduleSpec):
     """MaxText ``create_learning_rate_schedule(config)``: an optax ``join_schedules`` of a
     linear warmup, a cosine (or a WSD stable phase and decay) to ``learning_rate *
@@ -204,30 +221,17 @@ class CreateLearningRateSchedule(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "maxtext.create_learning_rate_schedule"
-    learning_rate: float = 3.0e-5
-    lr_schedule_type: Literal["cosine", "wsd"] = "cosine"
-    learning_rate_final_fraction: float = 0.1
-    wsd_decay_steps_fraction: float = 0.1
-    wsd_decay_style: Literal["linear", "cosine"] = "linear"
-    warmup_steps_fraction: float = 0.1
-    learning_rate_schedule_steps: int = -1
-    steps: int = 150_001
+    learning_rate: float = arg(c.Number(0.0), "the peak lr (``lr``)", default=3.0e-5)
+    lr_schedule_type: Literal["cosine", "wsd"] = arg(c.Choice(("cosine", "wsd")), default="cosine")
+    learning_rate_final_fraction: float = arg(c.Number(), "the decay's end as a factor of ``lr``", default=0.1)
+    wsd_decay_steps_fraction: float = arg(FRACTION, "the WSD decay's share of ``L``", default=0.1)
+    wsd_decay_style: Literal["linear", "cosine"] = arg(c.Choice(("linear", "cosine")), default="linear")
+    warmup_steps_fraction: float = arg(FRACTION, "the warmup's share of ``L``", default=0.1)
+    learning_rate_schedule_steps: int = arg(_MinusOneOr(0), "the schedule's length ``L`` (-1: ``steps``)", default=-1)
+    steps: int = arg(_MinusOneOr(1), "the run's length (-1: ``L``)", default=150_001)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("learning_rate", c.number(n, "learning_rate", self.learning_rate, 0.0))
-        self._set("lr_schedule_type", c.choice(n, "lr_schedule_type", self.lr_schedule_type, ("cosine", "wsd")))
-        self._set("learning_rate_final_fraction",  # MaxText's config: any float
-                  c.number(n, "learning_rate_final_fraction", self.learning_rate_final_fraction))
-        self._set("wsd_decay_steps_fraction",
-                  c.number(n, "wsd_decay_steps_fraction", self.wsd_decay_steps_fraction, 0.0, 1.0))
-        self._set("wsd_decay_style", c.choice(n, "wsd_decay_style", self.wsd_decay_style, ("linear", "cosine")))
-        self._set("warmup_steps_fraction", c.number(n, "warmup_steps_fraction", self.warmup_steps_fraction, 0.0, 1.0))
-        for name, lo in (("learning_rate_schedule_steps", 0), ("steps", 1)):  # MaxText's config: L >= -1
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not (v == -1 or v >= lo):
-                raise c.fail(n, name, v, f"-1 or an integer >= {lo}")
-        L = self.learning_rate_schedule_steps
+    def validate(self) -> None:
+        n, L = self.schedule, self.learning_rate_schedule_steps
         if self.steps == -1 and L < 1:  # steps defaults to L: a schedule of no step, join_schedules([]) raises
             raise c.fail(n, "learning_rate_schedule_steps", L,
                          "an integer >= 1 when steps is -1 (optax's join_schedules of no piece raises)")
@@ -298,7 +302,7 @@ class CreateLearningRateSchedule(ScheduleSpec):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class GetLr(ScheduleSpec):
     """nanoGPT ``get_lr(it)``: a linear warmup to ``learning_rate`` that never reaches it,
     a cosine to ``min_lr`` at ``lr_decay_iters``, ``min_lr`` after.
@@ -328,24 +332,18 @@ class GetLr(ScheduleSpec):
     """
 
     schedule: ClassVar[str] = "nanogpt.get_lr"
-    learning_rate: float = 6e-4
-    warmup_iters: int = 2000
-    lr_decay_iters: int = 600000
-    min_lr: float = 6e-5
-    decay_lr: bool = True
+    learning_rate: float = arg(c.Number(0.0), "the peak lr", default=6e-4)
+    warmup_iters: int = arg(c.Integer(0), "updates of warmup", default=2000)
+    lr_decay_iters: int = arg(c.Integer(0), "the update at which the cosine reaches ``min_lr`` (not "
+                              "``warmup_iters``: nanoGPT divides by their difference)", default=600000)
+    min_lr: float = arg(c.Number(), "the lr after ``lr_decay_iters`` (nanoGPT takes it as it is)", default=6e-5)
+    decay_lr: bool = arg(c.Flag(), "False: ``learning_rate`` at every update", default=True)
 
-    def __post_init__(self) -> None:
-        n = self.schedule
-        self._set("learning_rate", c.number(n, "learning_rate", self.learning_rate, 0.0))
-        self._set("warmup_iters", c.integer(n, "warmup_iters", self.warmup_iters, 0))
-        w = self.warmup_iters
-        d = c.integer(n, "lr_decay_iters", self.lr_decay_iters, 0)
+    def validate(self) -> None:
+        w, d = self.warmup_iters, self.lr_decay_iters
         if d == w:
-            raise c.fail(n, "lr_decay_iters", self.lr_decay_iters,
+            raise c.fail(self.schedule, "lr_decay_iters", d,
                          f"an integer >= 0 other than warmup_iters ({w}): nanoGPT divides by their difference")
-        self._set("lr_decay_iters", d)
-        self._set("min_lr", c.number(n, "min_lr", self.min_lr))  # written to the param groups as it is
-        self._set("decay_lr", c.flag(n, "decay_lr", self.decay_lr))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "learning_rate", self.learning_rate
