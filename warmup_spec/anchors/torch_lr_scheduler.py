@@ -29,12 +29,12 @@ from warmup_spec.anchors._base import Relative, growth_ceiling, powers
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.primitives import (
     Constant,
+    Cycles,
     Interp,
     Join,
     Node,
     Periodic,
     Product,
-    Restarts,
     Scale,
     Sum,
 )
@@ -530,7 +530,7 @@ class CosineAnnealingWarmRestarts(Relative):
                 "cycle_steps": self.T_0, "cycle_mul": float(self.T_mult), "end_value": self.eta_min}
 
     def compose(self) -> Node:
-        return Restarts(self.lr, self.eta_min, self.T_0, float(self.T_mult))
+        return Cycles("cosine", self.lr, self.eta_min, self.T_0, float(self.T_mult))
 
 
 # --- nested schedulers ------------------------------------------------------------
