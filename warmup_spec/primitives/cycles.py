@@ -385,14 +385,15 @@ class Cycles(Node):
             return cache[c]
 
         def value(t: int) -> float:
-            x = min(t - offset, g.last_valid)
+            x = t - offset
             if g.m == 1.0:
-                c, at = divmod(x, T)
+                c, at = divmod(x, T)  # exact for any int
                 if limit is not None and c >= limit:
                     return floor
                 pos, rem, L = float(at), float(T - at), float(T)
                 hi, lo = self.ends(c)
             else:
+                x = min(x, g.last_valid)
                 c = g.index(x)
                 if limit is not None and c >= limit:
                     return floor
