@@ -360,7 +360,7 @@ class Cycles(Node):
             if f > MAX_EVENTS_STEPS:
                 break
         if self.geometry.singular is not None and (not out or out[-1][1] != "end of cycles"):
-            out.append((self.geometry.singular, "the library raises from here (value held)"))
+            out.append((self.geometry.singular, "timm raises from here (value held)"))
         return out
 
     def open_horizon(self) -> tuple[int, str]:
