@@ -115,6 +115,9 @@ CASES: list[tuple[str, dict[str, Any], float, int]] = [
     (C, dict(t_initial=64, cycle_mul=0.5, cycle_limit=9, cycle_decay=0.9, lr_min=1e-4), 0.1, 200),
     (C, dict(t_initial=10, cycle_mul=0.5, warmup_t=25, warmup_lr_init=1e-3), 0.1, 60),
     (C, dict(t_initial=1000, k_decay=0.5, lr_min=2e-4), 0.1, 1100),
+    # a negative cycle_decay: the peak's sign alternates (odd cycles rise from -lr |d|**i to lr_min)
+    (C, dict(t_initial=20, cycle_decay=-0.5, cycle_limit=4, lr_min=1e-3), 0.1, 100),
+    (C, dict(t_initial=10, cycle_mul=1.5, cycle_decay=-0.8, cycle_limit=5, k_decay=2.0, warmup_t=3), 0.1, 200),
     # tanh: defaults (step 0 is the base lr, not timm's formula at 0), warmup towards the curve
     (TA, dict(t_initial=300), 0.1, 400),
     (TA, dict(t_initial=200, warmup_t=15, warmup_lr_init=1e-4, lr_min=1e-3), 0.1, 300),
@@ -126,6 +129,8 @@ CASES: list[tuple[str, dict[str, Any], float, int]] = [
     (P, dict(t_initial=100, power=2.0, k_decay=3.0, lr_min=1e-4, cycle_mul=1.5, cycle_limit=3, cycle_decay=0.5,
              warmup_t=8), 0.1, 600),
     (P, dict(t_initial=30, power=0.0, cycle_limit=3, cycle_decay=0.5), 0.1, 120),
+    (P, dict(t_initial=30, power=2.0, cycle_limit=4, cycle_decay=-1.0, cycle_mul=2.0), 0.1, 500),
+    (TA, dict(t_initial=40, cycle_limit=3, cycle_decay=-2.0, lr_min=1e-2), 0.1, 130),
     # step: integer stairs, float stairs (EfficientNet's 2.4 epochs; 2.1's float above 2.1), constant
     (S, dict(decay_t=30, decay_rate=0.1), 0.1, 200),
     (S, dict(decay_t=2.4, decay_rate=0.97, warmup_t=3, warmup_lr_init=1e-6), 0.256, 400),
@@ -179,6 +184,17 @@ def test_quirk_cycle_index_late_and_early():
     kw = dict(t_initial=100, cycle_mul=1.1, cycle_decay=0.5, cycle_limit=4)
     lrs = timm_lrs(C, 0.1, 212, kw)
     assert lrs[210] == pytest.approx(0.1 * 0.5**2, rel=1e-15) and Schedule(cfg_of(C, 0.1, kw))(210) == lrs[210]
+
+
+def test_negative_cycle_decay_alternates_the_peak():
+    # timm takes any cycle_decay: lr_max of cycle i is lr * cycle_decay**i, lr_min is not scaled
+    kw = dict(t_initial=20, cycle_decay=-0.5, cycle_limit=4, lr_min=1e-3)
+    lrs = timm_lrs(C, 0.1, 81, kw)
+    ours = Schedule(cfg_of(C, 0.1, kw))
+    assert lrs[20] == -0.05 and ours(20) == -0.05  # cycle 1 starts at -lr / 2
+    assert lrs[30] == pytest.approx(-0.0245, rel=1e-12) and ours(30) == pytest.approx(-0.0245, rel=1e-14)
+    assert lrs[40] == pytest.approx(0.025, rel=1e-12) and ours(40) == pytest.approx(0.025, rel=1e-14)
+    assert lrs[80] == 1e-3 and ours(80) == 1e-3  # past cycle_limit: lr_min
 
 
 def test_quirk_step0_is_the_construction_lr():

@@ -31,7 +31,7 @@ from typing import Any
 
 from warmup_spec._array_ops import HALF_PI, INT32_MAX, ArrayOps
 from warmup_spec.primitives._node import STEP_CAP, ArrayForm, ClosedForm, Node, Within
-from warmup_spec.primitives.restarts import Restarts
+from warmup_spec.primitives.cycles import Cycles
 
 PHASE_TOLERANCE = 1e-6
 """How far (radians) the array form's phase may be from the float ``T``'s at step ``2**31 - 1``."""
@@ -237,8 +237,8 @@ class CyclicTriangle(Node):
         return max(10, math.ceil(3.1 * abs(self.total))), "three cycles + 10%"
 
 
-class TorchRestarts(Restarts):
-    """torch ``CosineAnnealingWarmRestarts``: :class:`~warmup_spec.primitives.Restarts` at integer
+class TorchRestarts(Cycles):
+    """torch ``CosineAnnealingWarmRestarts``: :class:`~warmup_spec.primitives.Cycles` at integer
     steps (``step()``, which counts ``T_cur`` up exactly), and at a float epoch what torch's
     ``step(epoch)`` computes: with ``T_mult > 1`` the cycle ``n = int(log(epoch / T_0 (T_mult - 1)
     + 1, T_mult))``, ``T_cur = epoch - T_0 (T_mult**n - 1) / (T_mult - 1)``, ``T_i = T_0
@@ -253,7 +253,7 @@ class TorchRestarts(Restarts):
     """
 
     def __init__(self, lr: float, eta_min: float, T_0: int, T_mult: int) -> None:
-        super().__init__(lr, eta_min, T_0, float(T_mult))
+        super().__init__("cosine", lr, eta_min, T_0, float(T_mult))
         self.T_0, self.T_mult = T_0, T_mult
 
     def _torch_cycle(self, epoch: float) -> tuple[float, float]:
@@ -268,7 +268,7 @@ class TorchRestarts(Restarts):
 
     def closed(self, offset: int = 0) -> ClosedForm:
         at_int = super().closed(offset)
-        lr, e, cos, pi = self.peak, self.end_value, math.cos, math.pi
+        lr, e, cos, pi = self.peak, self.floor, math.cos, math.pi
 
         def value(t: Any) -> float:
             if isinstance(t, int):
@@ -282,8 +282,8 @@ class TorchRestarts(Restarts):
         """The integer starts of torch's cycles within int32 range, and the cycle torch's
         logarithm gives at each (one less where it lands below the integer)."""
         starts, cycles, k = [], [], 0
-        while self.cycle_start(k) <= INT32_MAX:
-            s = math.ceil(self.cycle_start(k))
+        while self.geometry.start(k) <= INT32_MAX:
+            s = math.ceil(self.geometry.start(k))
             starts.append(s)
             cycles.append(k if s < self.T_0 else int(math.log((s / self.T_0 * (self.T_mult - 1) + 1), self.T_mult)))
             k += 1
@@ -291,9 +291,16 @@ class TorchRestarts(Restarts):
 
     def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
         at_int = super().array(ops, offset, within)
-        if self.T_mult == 1:
-            return at_int  # epoch % T_0 at a float epoch too
-        xp, lr, e, T_0, m = ops.xp, self.peak, self.end_value, self.T_0, self.T_mult
+        xp, lr, e, T_0, m = ops.xp, self.peak, self.floor, self.T_0, self.T_mult
+        if m == 1:  # torch's epoch % T_0
+
+            def equal(t: Any) -> Any:
+                if ops.is_integer(t):
+                    return at_int(t)
+                pos = xp.maximum(t - offset, 0.0) % T_0
+                return ops.interpolate("cosine", lr, e, pos, T_0 - pos, T_0)
+
+            return equal
         starts, cycles = self._starts()
         misread = [s for s, k, j in zip(starts, cycles, range(len(starts))) if k < j]
 

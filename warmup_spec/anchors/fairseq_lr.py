@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
-from warmup_spec.anchors._fairseq_cycles import LogCycles
-from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw, Product
+from warmup_spec.primitives import Constant, Cycles, Interp, Join, Node, Periodic, PowerLaw, Product
+from warmup_spec.primitives.cycles import float_log_index
 from warmup_spec.registry import register
 
 
@@ -106,7 +106,7 @@ class Cosine(Relative):
     ``lr``; a negative ``warmup_init_lr`` (the default -1) means ``min_lr``; the cycle of
     an update is fairseq's float64 logarithm, which starts some cycles one update late or
     early (``t_mult=3``, ``lr_period_updates=100``: update 12100 after the warmup is the
-    floor of cycle 4, not the peak of cycle 5; see :mod:`warmup_spec.anchors._fairseq_cycles`).
+    floor of cycle 4, not the peak of cycle 5; see :mod:`warmup_spec.primitives.cycles`).
     Refused here: ``t_mult < 1`` (fairseq's logarithm fails at some update), ``1 < t_mult
     < 1.001`` (as our own cosine restarts), a fractional ``lr_period_updates``, a period
     below 1 (fairseq asserts ``max_update > 0`` and divides by the period), and
@@ -165,7 +165,7 @@ class Cosine(Relative):
         P = int(p) if p > 0 else self.max_update - w
         cycles: Node
         if m != 1.0:
-            cycles = LogCycles(hi, lo, P, m, s)
+            cycles = Cycles("cosine", hi, lo, P, m, s, floor_decay=s, index=float_log_index)
         elif s == 0.0:  # 0**0 = 1, then 0: one cycle, then 0
             cycles = Join([Interp("cosine", hi, lo, P, label="cycle"), Constant(0.0)], [P], ["end of first cycle"])
         else:

@@ -33,9 +33,7 @@ and float32 array forms of the formulas Keras writes."""
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
@@ -44,6 +42,7 @@ from warmup_spec.anchors._base import checked, growth_ceiling
 from warmup_spec.definition import ScheduleSpec, arg, definition
 from warmup_spec.primitives import (
     Constant,
+    Cycles,
     Described,
     Exponential,
     Interp,
@@ -52,18 +51,18 @@ from warmup_spec.primitives import (
     Periodic,
     PowerLaw,
     Product,
-    Restarts,
     Scale,
     Sum,
 )
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
+from warmup_spec.primitives.cycles import float_log_index
 from warmup_spec.primitives.stairs import Stairs
 from warmup_spec.registry import register
 
 INT32_MAX = 2**31 - 1
 MIN_T_MUL = 1.001
 """The smallest ``t_mul`` above 1: closer to 1 the restarts' exact table of cycle
-boundaries (one entry per cycle within int32) explodes (the ``Restarts`` primitive)."""
+boundaries (one entry per cycle within int32) explodes (the ``Cycles`` primitive)."""
 MAX_T_MUL = 64.0
 INVERSE_HORIZON = 1_000_000
 FLOAT32_TINY = 2.0**-126
@@ -325,30 +324,6 @@ class CosineDecay(_Keras):
         return w, ((w,) if w > 0 else ())
 
 
-@lru_cache(maxsize=256)
-def _rounded_restarts(first: int, t_mul: float) -> tuple[tuple[int, int, int], ...]:
-    """``(step, Keras's cycle index, the Restarts primitive's)`` at every step within int32
-    where Keras's float64 ``floor(log(1 - (t / first) (1 - t_mul)) / log(t_mul))`` differs
-    from the cycle the primitive places the step in (both round only at a cycle start:
-    the steps next to each start are checked)."""
-    if t_mul == 1.0:
-        return ()
-    cycles = Restarts(1.0, 0.0, first, t_mul)
-    starts: list[float] = []
-    while (s := cycles.cycle_start(len(starts))) <= INT32_MAX:
-        starts.append(s)
-    log_m = math.log(t_mul)
-    out = {}
-    for s in starts[1:]:
-        for t in range(max(math.floor(s) - 1, 0), min(math.ceil(s) + 1, INT32_MAX) + 1):
-            q = t / first
-            keras = math.floor(math.log(1.0 - q * (1.0 - t_mul)) / log_m)  # Keras's float64 ops, in its order
-            ours = bisect_right(starts, t) - 1
-            if keras != ours:
-                out[t] = (t, keras, ours)
-    return tuple(out[t] for t in sorted(out))
-
-
 @register
 @definition
 class CosineDecayRestarts(_Keras):
@@ -393,23 +368,9 @@ class CosineDecayRestarts(_Keras):
     def compose(self) -> Node:
         p, a, m = self.initial_learning_rate, self.alpha, self.m_mul
         floor = a * p
-        base = Sum(Constant(floor), Restarts(p * (1.0 - a), 0.0, self.first_decay_steps, self.t_mul, m))
-        rounded = _rounded_restarts(self.first_decay_steps, self.t_mul)
-        if not rounded:
-            return base
-        pieces: list[Node] = [base]
-        bounds: list[int] = []
-        labels: list[str] = []
-        for t, keras, ours in rounded:
-            # Keras's cycle ends (or starts) at a float-rounded step: its value there is that
-            # cycle's end (floor) or start (peak), whichever side Keras's index falls on
-            late = keras < ours
-            value = floor if late else floor + p * (1.0 - a) * m**keras
-            pieces += [Constant(value), base]
-            bounds += [t, t + 1]
-            labels += [f"end of cycle {keras} (a late restart)", "restart"] if late else [
-                "restart", f"cycle {keras} (an early restart)"]
-        return Join(pieces, bounds, labels, shift=False)
+        # Keras's float64 cycle index (timm's): some restarts come a step late or early
+        return Sum(Constant(floor), Cycles("cosine", p * (1.0 - a), 0.0, self.first_decay_steps, self.t_mul, m,
+                                          index=float_log_index))
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return "initial_learning_rate", self.initial_learning_rate

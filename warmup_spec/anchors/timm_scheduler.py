@@ -32,19 +32,60 @@ import math
 import numbers
 import sys
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
+from warmup_spec._array_ops import INT32_MAX, ArrayOps
 from warmup_spec.anchors._base import Relative, checked, powers
-from warmup_spec.anchors._timm_cycles import FractionalStairs, TimmCycles, check_cycles, fraction_of, geometry_of
-from warmup_spec.primitives import Constant, Interp, Join, Node
+from warmup_spec.primitives import STEP_CAP, Constant, Cycles, Interp, Join, Node
+from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
+from warmup_spec.primitives.cycles import MAX_CYCLES, float_log_index, geometry_of
 from warmup_spec.registry import register
 
 NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
 FLOAT32_MAX = 3.4028234663852886e38
+MAX_START_RATIO = 1000
+"""The furthest a cycle used may start, in its own lengths (``start / length``, at most
+``1 / (cycle_mul - 1)`` for growing cycles): beyond, timm's float64 ``t_curr = t - start``
+has lost over 1e-13 of the cycle. Growing cycles with ``cycle_mul >= 1.001`` are all within
+it; closer to 1, and for shrinking cycles (``cycle_mul < 1``, which pile up before
+``t_initial / (1 - cycle_mul)``), ``cycle_limit`` is bounded (``cycle_mul=0.5``: 9 cycles)."""
 
 
 # --- shared checks and pieces ----------------------------------------------------------
+
+
+def max_cycle_limit(cycle_mul: float) -> int | None:
+    """The largest ``cycle_limit`` whose cycles all start within :data:`MAX_START_RATIO` of
+    their own lengths (None: any; ``cycle_mul >= 1.001`` or ``== 1``)."""
+    m, R = cycle_mul, MAX_START_RATIO
+    if m == 1.0 or R * (m - 1.0) >= 1.0:
+        return None
+    # start(c) / length(c) = (m**-c - 1) / (1 - m): at most R while m**-c <= 1 + R (1 - m)
+    c = math.floor(math.log1p(R * (1.0 - m)) / -math.log(m))
+    while c > 0 and (m ** -c - 1.0) / (1.0 - m) > R:  # the float estimate, made exact
+        c -= 1
+    while (m ** -(c + 1) - 1.0) / (1.0 - m) <= R:
+        c += 1
+    return c + 1
+
+
+def check_cycles(t_initial: int, cycle_mul: float, cycle_limit: int) -> str | None:
+    """None if the cycles can be placed to timm's float64 precision and the array form can
+    hold them, else what is allowed (for a port's error)."""
+    if cycle_mul == 1.0:
+        return None
+    top = max_cycle_limit(cycle_mul)
+    if top is not None and cycle_limit > top:
+        return (f"an integer in [0, {top}] with cycle_mul={cycle_mul!r} (further cycles start over "
+                f"{MAX_START_RATIO} of their lengths in: timm's float64 position in them is rounding noise)")
+    try:
+        geometry_of(t_initial, cycle_mul, float_log_index).firsts(cycle_limit)
+    except ValueError:
+        return (f"at most {MAX_CYCLES} cycles of cycle_mul={cycle_mul!r}, t_initial={t_initial!r} "
+                f"within 2**31 steps (a smaller cycle_limit, or cycle_mul further from 1)")
+    return None
 
 
 def _check_noise(spec: Any) -> None:
@@ -72,16 +113,16 @@ def _check_cycles(spec: Any) -> None:
     spec._set("t_initial", c.integer(n, "t_initial", spec.t_initial, 1))
     spec._set("lr_min", c.number(n, "lr_min", spec.lr_min, 0.0))
     spec._set("cycle_mul", c.number(n, "cycle_mul", spec.cycle_mul, 0.0, lo_open=True))
-    spec._set("cycle_decay", c.number(n, "cycle_decay", spec.cycle_decay, 0.0))
+    spec._set("cycle_decay", c.number(n, "cycle_decay", spec.cycle_decay))  # negative: the sign alternates
     spec._set("cycle_limit", c.integer(n, "cycle_limit", spec.cycle_limit, 0))
-    if spec.cycle_decay > 1.0 and spec.cycle_limit > 1:
+    if abs(spec.cycle_decay) > 1.0 and spec.cycle_limit > 1:
         try:
-            top = spec.lr * spec.cycle_decay ** (spec.cycle_limit - 1)
+            top = abs(spec.lr * spec.cycle_decay ** (spec.cycle_limit - 1))
         except OverflowError:
             top = math.inf
         if not top <= FLOAT32_MAX:
             raise c.fail(n, "cycle_decay", spec.cycle_decay,
-                         f"a finite number >= 0 whose last peak lr * cycle_decay**(cycle_limit - 1) is finite in "
+                         f"a finite number whose last peak lr * cycle_decay**(cycle_limit - 1) is finite in "
                          f"float32 (cycle_limit={spec.cycle_limit})")
     problem = check_cycles(spec.t_initial, spec.cycle_mul, spec.cycle_limit)
     if problem is not None:
@@ -156,10 +197,11 @@ class CosineLRScheduler(_Timm):
     power is fractional, timm takes a fractional power of a negative number: a
     ``TypeError`` (cosine) or a complex lr (poly); the port gives the value at the cycle's
     start (or end). ``warmup_lr_init`` and ``warmup_t`` may be negative (see :func:`_timm_warmup`).
-    Refused beyond timm: ``cycle_limit < 0``, ``cycle_decay < 0``, ``k_decay <= 0`` (timm raises at a cycle
-    start), a ``cycle_decay > 1`` whose last peak overflows float32, and, for
+    A negative ``cycle_decay`` alternates the sign of the peak (``-0.5``: cycle 1 rises from
+    ``-lr / 2`` to ``lr_min``). Refused beyond timm: ``cycle_limit < 0``, ``k_decay <= 0`` (timm raises at
+    a cycle start), a ``|cycle_decay| > 1`` whose last peak overflows float32, and, for
     ``cycle_mul`` below 1.001, more cycles than start within 1000 of their own lengths
-    (``_timm_cycles.MAX_START_RATIO``: ``cycle_mul=0.5`` allows 9), where timm's own float64
+    (:data:`MAX_START_RATIO`: ``cycle_mul=0.5`` allows 9), where timm's own float64
     position in a cycle is rounding noise.
     """
 
@@ -197,8 +239,8 @@ class CosineLRScheduler(_Timm):
                         "end_value": self.lr_min})
 
     def compose(self) -> Node:
-        main = TimmCycles("cosine", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
-                          self.cycle_limit, k_decay=self.k_decay)
+        main = Cycles("cosine", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
+                      self.cycle_limit, index=float_log_index, k_decay=self.k_decay)
         return _timm_warmup(self, main, self.lr, main.geometry.singular)
 
 
@@ -255,15 +297,15 @@ class TanhLRScheduler(_Timm):
         c.number(n, "warmup_lr_init", self.warmup_lr_init, 0.0, suffix=" (timm's TanhLRScheduler asserts it)")
         c.integer(n, "warmup_t", self.warmup_t, 0, lo_text=">= 0 (timm's TanhLRScheduler asserts it)")
         w, m = self.warmup_t, self.cycle_mul
-        raises = geometry_of(self.t_initial, m).singular if m < 1.0 else None
+        raises = geometry_of(self.t_initial, m, float_log_index).singular if m < 1.0 else None
         if raises is not None and w >= raises and not self.warmup_prefix:
             raise c.fail(n, "warmup_t", w, f"an integer < {raises} with cycle_mul={m!r} and warmup_prefix=False: timm "
                          "evaluates the curve at warmup_t when it is built, and raises from t_initial / (1 - "
                          "cycle_mul) on")
 
     def compose(self) -> Node:
-        main = TimmCycles("tanh", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
-                          self.cycle_limit, lb=self.lb, ub=self.ub)
+        main = Cycles("tanh", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
+                      self.cycle_limit, index=float_log_index, lb=self.lb, ub=self.ub)
         target = self.lr if self.warmup_prefix else main.closed(0)(self.warmup_t)
         return _timm_warmup(self, main, target, main.geometry.singular)
 
@@ -458,6 +500,96 @@ class PolyLRScheduler(_Timm):
                         "end_value": self.lr_min, "power": self.power})
 
     def compose(self) -> Node:
-        main = TimmCycles("poly", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
-                          self.cycle_limit, k_decay=self.k_decay, power=self.power)
+        main = Cycles("poly", self.lr, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay,
+                      self.cycle_limit, index=float_log_index, k_decay=self.k_decay, power=self.power)
         return _timm_warmup(self, main, self.lr, main.geometry.singular)
+
+
+# --- stairs of a fractional period (StepLRScheduler) ------------------------------------
+
+
+def fraction_of(every: float, top: int = INT32_MAX) -> tuple[int, int] | None:
+    """``(P, Q)`` with ``x // every == floor(x Q / P)`` (one less at the multiples of ``P``
+    when ``every > P / Q``) for every integer ``0 <= x <= top``, and ``P Q <= 2**31 - 1``;
+    None if no such fraction exists."""
+    exact = Fraction(every)
+    q_max = 1
+    while q_max <= INT32_MAX:
+        r = exact.limit_denominator(q_max)
+        P, Q = r.numerator, r.denominator
+        if P * Q > INT32_MAX:
+            return None
+        if top * abs(1 / exact - Fraction(Q, P)) < Fraction(1, P):
+            return P, Q
+        q_max *= 2
+    return None
+
+
+class FractionalStairs(Node):
+    """``value * rate ** (x // every)`` for a float ``every >= 1`` and ``0 <= rate <= 1``
+    (timm ``StepLRScheduler`` with a fractional ``decay_t``), with Python's float floor
+    division by a float ``every`` (``21 // 2.1 == 9.0``: the float 2.1 is above 21/10).
+
+    Its array form is exact integer arithmetic: ``every`` is a fraction ``P / Q`` to float
+    precision (``2.4 = 12 / 5``), ``x // every = floor(x Q / P)``, one less at the multiples
+    of ``P`` when the float ``every`` is above ``P / Q`` (:func:`fraction_of`)."""
+
+    label = "stairs"
+
+    def __init__(self, value: float, rate: float, every: float) -> None:
+        pq = fraction_of(every)
+        if pq is None or not every >= 1.0 or not 0.0 <= rate <= 1.0:
+            raise ValueError(f"FractionalStairs: every={every!r}, rate={rate!r} is invalid; expected every >= 1 "
+                             "a fraction P / Q (P Q < 2**31) to float precision, rate in [0, 1]")
+        self.value, self.rate, self.every = float(value), float(rate), float(every)
+        self.P, self.Q = pq
+        self.above = Fraction(every) > Fraction(*pq)
+
+    def closed(self, offset: int = 0) -> ClosedForm:
+        p, rate, d = self.value, self.rate, self.every
+        return lambda t: p * rate ** (min(t - offset, STEP_CAP) // d)
+
+    def _stop(self) -> int:
+        """A local step past which the value is 0 in float64 (or the last stair that matters)."""
+        if self.rate in (0.0, 1.0):
+            return math.ceil(self.every) + 1
+        return math.ceil(self.every * (math.ceil(800.0 / -math.log(self.rate)) + 1))
+
+    def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
+        xp, p, rate, P, Q, above = ops.xp, self.value, self.rate, self.P, self.Q, self.above
+        stop = self._stop()
+        log_rate = math.log(rate) if rate > 0.0 else 0.0
+
+        def value(t: Any) -> Any:
+            x = ops.clip_step(t, offset, offset + stop) - offset
+            if not ops.fits(t, P):  # a stair longer than the int dtype's range: the first, always
+                return xp.full(t.shape, p, ops.float_dtype())
+            a = x // P
+            b = x - a * P
+            n = a * Q + (b * Q) // P
+            if above:
+                n = n - ((b == 0) & (x > 0)).astype(n.dtype)
+            if rate == 1.0:
+                return xp.full(t.shape, p, ops.float_dtype())
+            if rate == 0.0:
+                return xp.where(n == 0, p, 0.0).astype(ops.float_dtype())
+            return p * xp.exp(ops.to_float(n) * log_rate)
+
+        return value
+
+    @property
+    def end(self) -> int | None:
+        if self.rate == 1.0 or self.value == 0.0:
+            return 0
+        if self.rate == 0.0:
+            return math.ceil(self.every)  # every is not an integer: the first x with x // every == 1
+        return None
+
+    def events(self) -> list[tuple[int, str]]:
+        return []  # every stair is an intended jump
+
+    def open_horizon(self) -> tuple[int, str]:
+        n = 10.0 * self.every
+        if 0.0 < self.rate < 1.0:
+            n = max(n, math.ceil(math.log(0.01) / math.log(self.rate)) * self.every)
+        return min(math.ceil(n), 1_000_000), "until the lr falls to 1% of its peak"

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.definition import WarmupParams, arg, check_end, definition, warmup_then
-from warmup_spec.primitives import Node, Restarts
+from warmup_spec.primitives import Cycles, Node
 from warmup_spec.registry import register
 
 MIN_CYCLE_MUL = 1.001
@@ -53,6 +53,6 @@ class WarmupCosineRestarts(WarmupParams):
         check_end(self)
 
     def compose(self) -> Node:
-        cycles = Restarts(self.peak_value, self.end_value, self.cycle_steps, self.cycle_mul, self.cycle_decay,
-                          self.cycle_limit)
+        cycles = Cycles("cosine", self.peak_value, self.end_value, self.cycle_steps, self.cycle_mul,
+                        self.cycle_decay, self.cycle_limit)
         return warmup_then(self, cycles)

@@ -7,9 +7,9 @@ schedule (:mod:`warmup_spec.catalogue`) is a short composition of them.
 
 - :class:`Constant`, :class:`Interp`: holds, warmups and finite decays (linear, cosine
   with an exponent, polynomial, exponential, 1-sqrt);
-- :class:`PowerLaw`, :class:`Saturation`, :class:`Exponential`, :class:`Restarts`:
+- :class:`PowerLaw`, :class:`Saturation`, :class:`Exponential`, :class:`Cycles`:
   inverse square roots and ramps, the untuned factor, exponential/staircase decays,
-  cosine cycles;
+  cycles with restarts (each library's cycle-index rule turned into a table);
 - :class:`Join`, :class:`Scale`, :class:`Product`, :class:`Sum`, :class:`Min`,
   :class:`Periodic`: composition;
   :class:`UserFn`: a user's own function inside a composition; :class:`Described`:
@@ -18,15 +18,16 @@ schedule (:mod:`warmup_spec.catalogue`) is a short composition of them.
 
 from warmup_spec.primitives._node import STEP_CAP, Described, Node, UserFn, reach
 from warmup_spec.primitives.compose import Join, Min, Product, Scale, Sum
+from warmup_spec.primitives.cycles import Cycles
 from warmup_spec.primitives.exponential import Exponential
 from warmup_spec.primitives.interp import Constant, Interp
 from warmup_spec.primitives.periodic import Periodic
 from warmup_spec.primitives.power import PowerLaw, Saturation
-from warmup_spec.primitives.restarts import Restarts
 
 __all__ = [
     "STEP_CAP",
     "Constant",
+    "Cycles",
     "Described",
     "Exponential",
     "Interp",
@@ -36,7 +37,6 @@ __all__ = [
     "Periodic",
     "PowerLaw",
     "Product",
-    "Restarts",
     "Saturation",
     "Scale",
     "Sum",
