@@ -38,8 +38,6 @@ JUMP_RATIO = 5.0
 """A join is a discontinuity when its jump exceeds this many times the largest
 step-to-step change in the ``NEIGHBOURS`` steps on either side (and 1e-6 of the peak)."""
 NEIGHBOURS = 3
-CALLABLE_HORIZON = 10_000
-"""Default horizon of a user's own ``step -> lr`` base (nothing is known about it)."""
 PEAK_SHORTFALL = 1e-3
 """A peak more than this fraction below the nominal peak is warned about."""
 WARMUP_FRACTION = 0.5

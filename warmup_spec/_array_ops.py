@@ -91,10 +91,6 @@ class ArrayOps:
         """``max(t - start, 0)`` as a float, for schedules that never end (no int overflow)."""
         return self.xp.maximum(self.to_float(t) - start, 0.0)
 
-    def remaining(self, t: Any, start: int, end: int) -> Any:
-        """``end - clip(t, start, end)`` as a float: the exact integer distance to ``end``."""
-        return self.to_float(end - self.clip_step(t, start, end))
-
     def fraction(self, x: Any, length: Any, shape: str) -> Any:
         """The warmup/annealing fraction ``r(x / length)``: ``x / length`` (linear) or
         ``sin(pi/2 * x / length)**2`` (cosine, ``(1 - cos(pi x / length)) / 2``)."""
