@@ -76,7 +76,10 @@ def test_float32_trajectories_agree(opt, sched):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("opt", [{"name": "adam"}, {"name": "sgd_momentum", "momentum": 0.9}])
+@pytest.mark.parametrize("opt", [pytest.param({"name": "adam"}, id="adam"),
+                                 # the CNN's convolutions in both precisions: Adam's runs (momentum SGD: the MLP's)
+                                 pytest.param({"name": "sgd_momentum", "momentum": 0.9}, id="sgd_momentum",
+                                              marks=pytest.mark.slow)])
 def test_cnn_on_digits(opt, dtype):
     _check(run(RunConfig(schedule=COSINE, optimizer=opt, model="cnn", steps=300, dtype=dtype)), dtype)
 
