@@ -226,12 +226,22 @@ def _pair_makers(spec: OptimizerSpec, cfg: dict[str, Any]):
 RESULTS: dict[str, dict[str, tuple[float, ...]]] = {}  # for the report: id -> measured diffs
 
 
-RUNS = [pytest.param(c, k, id=f"{_case_id(c)}-{k}") for c in PAIRS for k in SCHEDULES] + [
-    pytest.param(c, k, id=f"{_case_id(c)}-{k}") for c, k in VARIANTS
-]
+def _runs(fast: Callable[[str, bool], bool]) -> list[Any]:
+    """Every pair under both SCHEDULES and every variant, as pytest params; ``fast(kind,
+    variant)`` False: under ``slow`` (``make test-all``)."""
+    runs = [(c, k, False) for c in PAIRS for k in SCHEDULES] + [(c, k, True) for c, k in VARIANTS]
+    return [pytest.param(c, k, id=f"{_case_id(c)}-{k}", marks=() if fast(k, v) else pytest.mark.slow)
+            for c, k, v in runs]
 
 
-@pytest.mark.parametrize("case,kind", RUNS)
+# Each run compiles its training loop: ``make test`` trains every pair in float64 under
+# one_cycle (the lr and, where the pair has one, the momentum cycled) and every variant,
+# and every pair in float32 under the warmup cosine; ``make test-all`` every run in both.
+RUNS_F64 = _runs(lambda kind, variant: variant or kind == "one_cycle")
+RUNS_F32 = _runs(lambda kind, variant: not variant and kind == "warmup_cosine_decay")
+
+
+@pytest.mark.parametrize("case,kind", RUNS_F64)
 def test_pair_float64(case: dict[str, Any], kind: str) -> None:
     spec = optimizer_from_config(case)
     assert spec.exact
@@ -253,7 +263,7 @@ def test_pair_float64(case: dict[str, Any], kind: str) -> None:
     assert diffs(pt, _flat(PARAMS0))[1] > 1e3 * TOL_F64
 
 
-@pytest.mark.parametrize("case,kind", RUNS)
+@pytest.mark.parametrize("case,kind", RUNS_F32)
 def test_pair_float32(case: dict[str, Any], kind: str) -> None:
     spec = optimizer_from_config(case)
     cfg = schedule_cfg(kind, PEAK[_family(spec.name)])

@@ -35,6 +35,23 @@ PAIRS = [
 CASES = [(opt, sched) for opt, scheds in PAIRS for sched in scheds]
 IDS = [f"{o['name']}-{s['schedule']}" for o, s in CASES]
 
+# Each run compiles its own training step (most of its time): ``make test`` trains every
+# optimizer in float64 with one of its schedules (every schedule by several optimizers) and
+# five optimizers in float32 (plain SGD, the two Adams, centred RMSprop, Adagrad); ``make
+# test-all`` every pair in both precisions.
+FAST_FLOAT64 = {"sgd-warmup_linear_decay", "sgd_momentum-one_cycle", "nesterov-warmup_cosine_decay",
+                "sgd_l2-warmup_linear_decay", "adam-one_cycle", "adam_l2-warmup_cosine_decay", "adamw-one_cycle",
+                "rmsprop-warmup_cosine_decay", "rmsprop_momentum-warmup_cosine_decay",
+                "rmsprop_centered-warmup_cosine_decay", "adagrad-warmup_linear_decay"}
+FAST_FLOAT32 = {"sgd-warmup_linear_decay", "adam-warmup_cosine_decay", "adamw-warmup_cosine_decay",
+                "rmsprop_centered-warmup_cosine_decay", "adagrad-warmup_cosine_decay"}
+
+
+def _params(cases, ids, fast):
+    """``cases`` as pytest params, those whose id is not in ``fast`` marked ``slow``."""
+    assert fast <= set(ids), fast - set(ids)
+    return [pytest.param(*c, id=i, marks=() if i in fast else pytest.mark.slow) for c, i in zip(cases, ids)]
+
 
 def _check(report, dtype):
     s = report.summary
@@ -44,7 +61,7 @@ def _check(report, dtype):
     return s
 
 
-@pytest.mark.parametrize("opt,sched", CASES, ids=IDS)
+@pytest.mark.parametrize("opt,sched", _params(CASES, IDS, FAST_FLOAT64))
 def test_float64_trajectories_agree(opt, sched):
     report = run(RunConfig(schedule=sched, optimizer=opt, steps=300, dtype="float64"))
     s = _check(report, "float64")
@@ -53,13 +70,16 @@ def test_float64_trajectories_agree(opt, sched):
     assert report.steps[-1]["loss_torch"] < report.steps[0]["loss_torch"]
 
 
-@pytest.mark.parametrize("opt,sched", CASES[::2], ids=IDS[::2])
+@pytest.mark.parametrize("opt,sched", _params(CASES[::2], IDS[::2], FAST_FLOAT32))
 def test_float32_trajectories_agree(opt, sched):
     _check(run(RunConfig(schedule=sched, optimizer=opt, steps=300, dtype="float32")), "float32")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("opt", [{"name": "adam"}, {"name": "sgd_momentum", "momentum": 0.9}])
+@pytest.mark.parametrize("opt", [pytest.param({"name": "adam"}, id="adam"),
+                                 # the CNN's convolutions in both precisions: Adam's runs (momentum SGD: the MLP's)
+                                 pytest.param({"name": "sgd_momentum", "momentum": 0.9}, id="sgd_momentum",
+                                              marks=pytest.mark.slow)])
 def test_cnn_on_digits(opt, dtype):
     _check(run(RunConfig(schedule=COSINE, optimizer=opt, model="cnn", steps=300, dtype=dtype)), dtype)
 

@@ -28,7 +28,7 @@ dtype (``torch.nn.RMSNorm`` and rotary tables in the dtype).
 Example:
     >>> import jax.numpy as jnp
     >>> cfg = LlamaCfg.tiny()
-    >>> flax_model(cfg)(jnp.zeros((2, 5), jnp.int32)).shape
+    >>> nnx.eval_shape(lambda x: flax_model(cfg)(x), jnp.zeros((2, 5), jnp.int32)).shape  # traced, not run
     (2, 5, 32)
     >>> hf_config(cfg).num_key_value_heads, hf_config(cfg).rms_norm_eps
     (2, 1e-05)

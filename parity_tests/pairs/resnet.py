@@ -16,7 +16,7 @@ batch norms train (``use_running_average=False``) with torch's statistics update
 
 Example:
     >>> cfg = ResNetCfg.tiny()
-    >>> flax_model(cfg)(jnp.zeros((2, 32, 32, 3))).shape
+    >>> nnx.eval_shape(lambda x: flax_model(cfg)(x), jnp.zeros((2, 32, 32, 3))).shape  # traced, not run
     (2, 3)
     >>> hf_config(cfg).hidden_sizes, hf_config(cfg).layer_type
     ([16, 32], 'bottleneck')

@@ -22,7 +22,8 @@ dtype (``warmup_parity.transformer.exact_attention``: Flax's default computes it
 Example:
     >>> import jax.numpy as jnp
     >>> cfg = ViTCfg.tiny()
-    >>> flax_model(cfg)(jnp.zeros((2, cfg.image_size, cfg.image_size, 3))).shape
+    >>> x = jnp.zeros((2, cfg.image_size, cfg.image_size, 3))
+    >>> nnx.eval_shape(lambda x: flax_model(cfg)(x), x).shape  # traced, not run
     (2, 3)
     >>> hf_config(cfg).hidden_act, hf_config(cfg).layer_norm_eps
     ('gelu', 1e-12)
