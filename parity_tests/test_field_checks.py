@@ -96,6 +96,15 @@ PORTS: list[dict[str, Any]] = [
     {"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 1e-3, "lr_schedule_type": "wsd",
      "learning_rate_schedule_steps": 100, "steps": 120},
     {"schedule": "nanogpt.get_lr", "learning_rate": 6e-4, "warmup_iters": 2, "lr_decay_iters": 12, "min_lr": 6e-5},
+    {"schedule": "timm.CosineLRScheduler", "lr": 0.1, "t_initial": 10, "cycle_mul": 2.0, "cycle_decay": 0.5,
+     "cycle_limit": 3, "warmup_t": -2, "warmup_prefix": True, "k_decay": 0.5},
+    {"schedule": "timm.TanhLRScheduler", "lr": 0.1, "t_initial": 10, "lb": -3.0, "ub": 2.0, "warmup_t": 3},
+    {"schedule": "timm.StepLRScheduler", "lr": 0.1, "decay_t": 2.4, "decay_rate": 0.5, "warmup_t": 2},
+    {"schedule": "timm.MultiStepLRScheduler", "lr": 0.1, "decay_t": [6, 2, 9], "decay_rate": -2.0},
+    {"schedule": "timm.PolyLRScheduler", "lr": 0.1, "t_initial": 10, "power": 2.0, "cycle_limit": 2},
+    {"schedule": "fairseq.inverse_sqrt", "lr": [5e-4], "warmup_updates": 100, "warmup_init_lr": 1e-7},
+    {"schedule": "fairseq.cosine", "lr": 1e-3, "warmup_updates": 2, "t_mult": 2.0, "lr_period_updates": 10,
+     "lr_shrink": -0.5},
 ]
 """A valid config of each port whose fields declare their checks."""
 

@@ -15,29 +15,61 @@ lr): a number, or fairseq's list of one number.
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec.anchors._base import Relative
+from warmup_spec.definition import arg, definition
 from warmup_spec.primitives import Constant, Cycles, Interp, Join, Node, Periodic, PowerLaw, Product
 from warmup_spec.primitives.cycles import float_log_index
 from warmup_spec.registry import register
 
 
-def _one_lr(spec: Any) -> None:
-    """fairseq's ``lr`` is a list; these schedulers refuse more than one value."""
-    lr = spec.lr
-    if isinstance(lr, (list, tuple)):
-        if len(lr) != 1:
-            raise c.fail(spec.schedule, "lr", lr, "a number or a list of one number (fairseq: use the 'fixed' "
-                         "scheduler for one lr per epoch)")
-        spec._set("lr", lr[0])
+@dataclass(frozen=True)
+class _Real(c.Check):
+    """A real number (not a bool) that ``ok`` accepts (it refuses NaN), stored as a float;
+    with ``listed``, a list of one such number is that number (fairseq's ``--lr``)."""
+
+    ok: Callable[[float], bool]
+    expected: str
+    listed: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.expected
+
+    def __call__(self, schedule: str, name: str, value: Any) -> float:
+        x = value[0] if self.listed and isinstance(value, (list, tuple)) and len(value) == 1 else value
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not self.ok(float(x)):
+            raise c.fail(schedule, name, value, self.expected)
+        return float(x)
+
+
+LR = _Real(lambda x: 0.0 <= x < math.inf,
+           "a finite number >= 0.0, or a list of one such number (one per epoch is fairseq's 'fixed' scheduler)",
+           listed=True)
+"""fairseq's ``--lr``: a list; these schedulers take one value."""
+T_MULT = _Real(lambda m: m == 1.0 or 1.001 <= m < math.inf,
+               "a finite number >= 1.0, and not in (1.0, 1.001) (as our own cosine restarts)")
+"""``t_mult``: the gap above 1 is our own cosine restarts' (cycles of nearly equal length)."""
+PERIOD = _Real(lambda p: math.isfinite(p) and (p <= 0.0 or p.is_integer()),
+               "a whole number of updates > 0, or <= 0 for max_update - warmup_updates")
+"""``lr_period_updates``: fairseq divides by it and compares the update count with its multiples."""
+
+
+@definition
+class _Fairseq(Relative):
+    """A fairseq scheduler: ``lr`` is fairseq's ``--lr``."""
+
+    lr: float = arg(LR, "fairseq's ``--lr`` (the optimizer's lr), the warmup's target")
 
 
 @register
-@dataclass(frozen=True)
-class InverseSqrt(Relative):
+@definition
+class InverseSqrt(_Fairseq):
     """fairseq ``inverse_sqrt``: a linear warmup from ``warmup_init_lr`` to ``lr`` over
     ``warmup_updates``, then ``lr * sqrt(warmup_updates) / sqrt(k)``.
 
@@ -59,15 +91,9 @@ class InverseSqrt(Relative):
     """
 
     schedule: ClassVar[str] = "fairseq.inverse_sqrt"
-    warmup_updates: int = 4000
-    warmup_init_lr: float = -1
-
-    def __post_init__(self) -> None:
-        _one_lr(self)
-        super().__post_init__()
-        n = self.schedule
-        self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 1))
-        self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
+    warmup_updates: int = arg(c.Integer(1), "updates of warmup (``W``)", default=4000)
+    warmup_init_lr: float = arg(c.Number(), "the warmup's lr at update 0 (absolute; a negative one means 0)",
+                                 default=-1)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return self.warmup_updates, (self.warmup_updates,)
@@ -87,8 +113,8 @@ class InverseSqrt(Relative):
 
 
 @register
-@dataclass(frozen=True)
-class Cosine(Relative):
+@definition
+class Cosine(_Fairseq):
     """fairseq ``cosine``: a linear warmup from ``warmup_init_lr`` to ``lr``, then cosine
     cycles from ``lr`` to ``min_lr`` (SGDR) whose length grows by ``t_mult`` and whose
     both ends shrink by ``lr_shrink`` per cycle.
@@ -107,12 +133,11 @@ class Cosine(Relative):
     an update is fairseq's float64 logarithm, which starts some cycles one update late or
     early (``t_mult=3``, ``lr_period_updates=100``: update 12100 after the warmup is the
     floor of cycle 4, not the peak of cycle 5; see :mod:`warmup_spec.primitives.cycles`).
-    Refused here: ``t_mult < 1`` (fairseq's logarithm fails at some update), ``1 < t_mult
-    < 1.001`` (as our own cosine restarts), a fractional ``lr_period_updates``, a period
-    below 1 (fairseq asserts ``max_update > 0`` and divides by the period), and
-    ``lr_shrink`` outside ``[-1, 1]`` (fairseq's ``lr_shrink ** i`` overflows, an
-    ``OverflowError``, at some cycle). A negative ``lr_shrink`` alternates the sign of
-    every other cycle (``-0.5``: cycle 1 runs from ``-lr / 2``).
+    Refused here (see Args): ``t_mult < 1`` (fairseq's logarithm fails at some update), a
+    period below 1 (fairseq asserts ``max_update > 0`` and divides by the period), a
+    ``|lr_shrink| > 1`` (fairseq's ``lr_shrink ** i`` overflows, an ``OverflowError``, at
+    some cycle). A negative ``lr_shrink`` alternates the sign of every other cycle
+    (``-0.5``: cycle 1 runs from ``-lr / 2``).
 
     Example:
         >>> from warmup_spec import Schedule
@@ -122,37 +147,20 @@ class Cosine(Relative):
     """
 
     schedule: ClassVar[str] = "fairseq.cosine"
-    warmup_updates: int = 0
-    warmup_init_lr: float = -1
-    min_lr: float = 0.0
-    t_mult: float = 1.0
-    lr_period_updates: float = -1
-    lr_shrink: float = 0.1
-    max_update: int = 0
+    warmup_updates: int = arg(c.Integer(0), "updates of warmup (``W``)", default=0)
+    warmup_init_lr: float = arg(c.Number(), "the warmup's lr at update 0 (absolute; a negative one means "
+                                 "``min_lr``)", default=-1)
+    min_lr: float = arg(c.Number(), "the cycles' floor (absolute; one above ``lr`` is lowered to ``lr``)", default=0.0)
+    t_mult: float = arg(T_MULT, "the factor of each cycle's length over the previous one's (``m``)", default=1.0)
+    lr_period_updates: float = arg(PERIOD, "the first cycle's length (``P``)", default=-1)
+    lr_shrink: float = arg(c.Number(-1.0, 1.0), "the factor of both ends per cycle (``s``)", default=0.1)
+    max_update: int = arg(c.Integer(0), "fairseq's ``--max-update``, the period's end with ``lr_period_updates <= 0``",
+                          default=0)
 
-    def __post_init__(self) -> None:
-        _one_lr(self)
-        super().__post_init__()
-        n = self.schedule
-        self._set("warmup_updates", c.integer(n, "warmup_updates", self.warmup_updates, 0))
-        self._set("warmup_init_lr", c.number(n, "warmup_init_lr", self.warmup_init_lr))
-        self._set("min_lr", c.number(n, "min_lr", self.min_lr))  # fairseq takes any (and caps it at lr)
-        m = c.number(n, "t_mult", self.t_mult, 1.0)
-        if 1.0 < m < 1.001:
-            raise c.fail(n, "t_mult", self.t_mult, "1.0 or a finite number >= 1.001")
-        self._set("t_mult", m)
-        # fairseq takes any; past 1 in magnitude its lr_shrink ** i overflows (OverflowError) at some cycle
-        self._set("lr_shrink", c.number(n, "lr_shrink", self.lr_shrink, -1.0, 1.0))
-        self._set("max_update", c.integer(n, "max_update", self.max_update, 0))
-        p = c.number(n, "lr_period_updates", self.lr_period_updates)
-        if p > 0:
-            if p != math.floor(p):
-                raise c.fail(n, "lr_period_updates", self.lr_period_updates,
-                             "a whole number of updates > 0, or <= 0 for max_update - warmup_updates")
-        elif self.max_update - self.warmup_updates < 1:
-            raise c.fail(n, "max_update", self.max_update,
+    def validate(self) -> None:
+        if self.lr_period_updates <= 0 and self.max_update - self.warmup_updates < 1:
+            raise c.fail(self.schedule, "max_update", self.max_update,
                          f"an integer > warmup_updates ({self.warmup_updates}) with lr_period_updates <= 0")
-        self._set("lr_period_updates", p)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         w = self.warmup_updates

@@ -38,12 +38,12 @@ from typing import Any, ClassVar
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import INT32_MAX, ArrayOps
 from warmup_spec.anchors._base import Relative, checked, powers
+from warmup_spec.definition import arg, definition
 from warmup_spec.primitives import STEP_CAP, Constant, Cycles, Interp, Join, Node
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
 from warmup_spec.primitives.cycles import MAX_CYCLES, float_log_index, geometry_of
 from warmup_spec.registry import register
 
-NOISE_DEFAULTS: dict[str, Any] = {"noise_range_t": None, "noise_pct": 0.67, "noise_std": 1.0, "noise_seed": 42}
 FLOAT32_MAX = 3.4028234663852886e38
 MAX_START_RATIO = 1000
 """The furthest a cycle used may start, in its own lengths (``start / length``, at most
@@ -88,45 +88,75 @@ def check_cycles(t_initial: int, cycle_mul: float, cycle_limit: int) -> str | No
     return None
 
 
-def _check_noise(spec: Any) -> None:
-    for name, default in NOISE_DEFAULTS.items():
-        value = getattr(spec, name)
-        same = value is None if default is None else (
-            not isinstance(value, bool) and isinstance(value, numbers.Real) and value == default)
-        if not same:
-            raise c.fail(spec.schedule, name, value, f"{default!r} (timm's lr noise is not ported)")
+@dataclass(frozen=True)
+class _Said(c.Check):
+    """What ``inner`` accepts, said in the words ``expected`` (why, or the bound in words)."""
 
+    inner: c.Check
+    expected: str
 
-def _check_warmup(spec: Any) -> None:
-    n = spec.schedule
-    # a negative warmup_t is no warmup; timm still writes warmup_lr_init at construction (step 0)
-    # and, with warmup_prefix, its decay's clock runs |warmup_t| ahead
-    spec._set("warmup_t", c.integer(n, "warmup_t", spec.warmup_t, -(2**63), lo_text="of any sign"))
-    spec._set("warmup_lr_init", c.number(n, "warmup_lr_init", spec.warmup_lr_init))
-    spec._set("warmup_prefix", c.flag(n, "warmup_prefix", spec.warmup_prefix))
-    spec._set("t_in_epochs", c.flag(n, "t_in_epochs", spec.t_in_epochs))
-    _check_noise(spec)
+    @property
+    def text(self) -> str:
+        return self.expected
 
-
-def _check_cycles(spec: Any) -> None:
-    n = spec.schedule
-    spec._set("t_initial", c.integer(n, "t_initial", spec.t_initial, 1))
-    spec._set("lr_min", c.number(n, "lr_min", spec.lr_min, 0.0))
-    spec._set("cycle_mul", c.number(n, "cycle_mul", spec.cycle_mul, 0.0, lo_open=True))
-    spec._set("cycle_decay", c.number(n, "cycle_decay", spec.cycle_decay))  # negative: the sign alternates
-    spec._set("cycle_limit", c.integer(n, "cycle_limit", spec.cycle_limit, 0))
-    if abs(spec.cycle_decay) > 1.0 and spec.cycle_limit > 1:
+    def __call__(self, schedule: str, name: str, value: Any) -> Any:
         try:
-            top = abs(spec.lr * spec.cycle_decay ** (spec.cycle_limit - 1))
-        except OverflowError:
-            top = math.inf
-        if not top <= FLOAT32_MAX:
-            raise c.fail(n, "cycle_decay", spec.cycle_decay,
-                         f"a finite number whose last peak lr * cycle_decay**(cycle_limit - 1) is finite in "
-                         f"float32 (cycle_limit={spec.cycle_limit})")
-    problem = check_cycles(spec.t_initial, spec.cycle_mul, spec.cycle_limit)
-    if problem is not None:
-        raise c.fail(n, "cycle_limit", spec.cycle_limit, problem)
+            return self.inner(schedule, name, value)
+        except ValueError:
+            raise c.fail(schedule, name, value, self.expected) from None
+
+
+@dataclass(frozen=True)
+class _NoNoise(c.Check):
+    """A noise parameter: its default only (timm's lr noise is not ported)."""
+
+    default: Any
+
+    @property
+    def text(self) -> str:
+        return f"{self.default!r} (timm's lr noise is not ported)"
+
+    def __call__(self, schedule: str, name: str, value: Any) -> Any:
+        same = value is None if self.default is None else (
+            not isinstance(value, bool) and isinstance(value, numbers.Real) and value == self.default)
+        if not same:
+            raise c.fail(schedule, name, value, self.text)
+        return value
+
+
+class _DecayT(c.Check):
+    """``StepLRScheduler``'s ``decay_t``: an integer ``>= 1``, or a float ``>= 1`` that
+    :func:`fraction_of` can write ``P / Q`` (its stairs' array form)."""
+
+    @property
+    def text(self) -> str:
+        return ("an integer >= 1, or a float >= 1 that is a fraction P / Q with P Q < 2**31 to float precision "
+                "(2.4, 6004.8, 1000 / 3)")
+
+    def __call__(self, schedule: str, name: str, value: Any) -> int | float:
+        x = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+        if not 1.0 <= x < math.inf or not (x.is_integer() or fraction_of(x) is not None):
+            raise c.fail(schedule, name, value, self.text)
+        return int(value) if isinstance(value, numbers.Integral) else x
+
+
+VALUE = c.Number()
+"""A value or a factor timm takes at any finite value."""
+WARMUP_T = _Said(c.Integer(-(2**63)), "an integer of any sign")
+"""``warmup_t``: a negative one is no warmup; timm still writes ``warmup_lr_init`` at
+construction (step 0) and, with ``warmup_prefix``, its decay's clock runs ``|warmup_t|`` ahead."""
+TANH_ASSERTS = "(timm's TanhLRScheduler asserts it)"
+T_DOC = "the first cycle's length (``t_i = t_initial cycle_mul**i``)"
+LR_MIN_DOC = "the floor of every cycle, absolute"
+MUL_DOC = "the factor of each cycle's length over the previous one's"
+DECAY_DOC = "the factor of each cycle's peak over the previous one's (negative: the sign alternates)"
+LIMIT_DOC = "the number of cycles, after which ``lr_min`` holds"
+W_DOC = "steps of warmup"
+INIT_DOC = "the warmup's lr at step 0, absolute"
+PREFIX_DOC = "whether the decay's clock starts at ``warmup_t`` (else at 0, under the warmup)"
+EPOCHS_DOC = "whether timm's ``step(epoch)`` moves the lr, else ``step_update`` (the same schedule)"
+NOISE_DOC = "a parameter of timm's lr noise"
+K_DOC = "the exponent of the position in a cycle (``t_curr**k_decay / t_i**k_decay``)"
 
 
 def _timm_warmup(spec: Any, main: Node, target: float, raises: int | None = None) -> Node:
@@ -164,12 +194,31 @@ class _Timm(Relative):
         return getattr(self, "warmup_t") == 0 or bool(getattr(self, "warmup_prefix"))  # noqa: B009
 
 
+class _Cyclic(_Timm):
+    """What the cyclic timm ports (cosine, tanh, poly) share: their cross-field checks."""
+
+    def validate(self) -> None:
+        s: Any = self  # the cycles' fields are every subclass's
+        if abs(s.cycle_decay) > 1.0 and s.cycle_limit > 1:
+            try:
+                top = abs(s.lr * s.cycle_decay ** (s.cycle_limit - 1))
+            except OverflowError:
+                top = math.inf
+            if not top <= FLOAT32_MAX:
+                raise c.fail(self.schedule, "cycle_decay", s.cycle_decay,
+                             f"a finite number whose last peak lr * cycle_decay**(cycle_limit - 1) is finite in "
+                             f"float32 (cycle_limit={s.cycle_limit})")
+        problem = check_cycles(s.t_initial, s.cycle_mul, s.cycle_limit)
+        if problem is not None:
+            raise c.fail(self.schedule, "cycle_limit", s.cycle_limit, problem)
+
+
 # --- the schedulers ----------------------------------------------------------------------------
 
 
 @register
-@dataclass(frozen=True)
-class CosineLRScheduler(_Timm):
+@definition
+class CosineLRScheduler(_Cyclic):
     """timm ``CosineLRScheduler`` (``timm/scheduler/cosine_lr.py``, timm 1.0.31): cosine
     cycles with restarts, a linear warmup and k-decay.
 
@@ -206,26 +255,20 @@ class CosineLRScheduler(_Timm):
     """
 
     schedule: ClassVar[str] = "timm.CosineLRScheduler"
-    t_initial: int
-    lr_min: float = 0.0
-    cycle_mul: float = 1.0
-    cycle_decay: float = 1.0
-    cycle_limit: int = 1
-    warmup_t: int = 0
-    warmup_lr_init: float = 0.0
-    warmup_prefix: bool = False
-    t_in_epochs: bool = True
-    noise_range_t: Any = None
-    noise_pct: float = 0.67
-    noise_std: float = 1.0
-    noise_seed: int = 42
-    k_decay: float = 1.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_cycles(self)
-        _check_warmup(self)
-        self._set("k_decay", c.number(self.schedule, "k_decay", self.k_decay, 0.0, lo_open=True))
+    t_initial: int = arg(c.Integer(1), T_DOC)
+    lr_min: float = arg(c.Number(0.0), LR_MIN_DOC, default=0.0)
+    cycle_mul: float = arg(c.Number(0.0, lo_open=True), MUL_DOC, default=1.0)
+    cycle_decay: float = arg(VALUE, DECAY_DOC, default=1.0)
+    cycle_limit: int = arg(c.Integer(0), LIMIT_DOC, default=1)
+    warmup_t: int = arg(WARMUP_T, W_DOC, default=0)
+    warmup_lr_init: float = arg(VALUE, INIT_DOC, default=0.0)
+    warmup_prefix: bool = arg(c.Flag(), PREFIX_DOC, default=False)
+    t_in_epochs: bool = arg(c.Flag(), EPOCHS_DOC, default=True)
+    noise_range_t: Any = arg(_NoNoise(None), NOISE_DOC, default=None)
+    noise_pct: float = arg(_NoNoise(0.67), NOISE_DOC, default=0.67)
+    noise_std: float = arg(_NoNoise(1.0), NOISE_DOC, default=1.0)
+    noise_seed: int = arg(_NoNoise(42), NOISE_DOC, default=42)
+    k_decay: float = arg(c.Number(0.0, lo_open=True), K_DOC, default=1.0)
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.k_decay != 1.0 or self.cycle_limit == 0 or not self._prefixed():
@@ -245,8 +288,8 @@ class CosineLRScheduler(_Timm):
 
 
 @register
-@dataclass(frozen=True)
-class TanhLRScheduler(_Timm):
+@definition
+class TanhLRScheduler(_Cyclic):
     """timm ``TanhLRScheduler`` (``timm/scheduler/tanh_lr.py``, timm 1.0.31): hyperbolic-tangent
     cycles with restarts and a linear warmup.
 
@@ -262,40 +305,34 @@ class TanhLRScheduler(_Timm):
     0.99999917``) and never reaches ``lr_min`` (``ub=3``: ``lr_min + 0.00247 (lr - lr_min)``
     at a cycle's last step) before dropping to ``lr_min`` after the last cycle; step 0
     without a warmup is the base lr timm writes at construction, not its formula at 0;
-    timm's float cycle index and ``cycle_mul < 1`` as in ``CosineLRScheduler``. timm's own
-    checks: ``t_initial > 0``, ``lr_min >= 0``, ``lb < ub``, ``cycle_limit >= 0``,
-    ``warmup_t >= 0``, ``warmup_lr_init >= 0``; and with ``warmup_prefix=False`` timm
-    raises when it is built if ``warmup_t`` lies past shrinking cycles
-    (``>= t_initial / (1 - cycle_mul)``): refused. Otherwise refused as ``CosineLRScheduler``,
-    and ``warmup_lr_init < 0`` (timm asserts it ``>= 0`` here).
+    timm's float cycle index and ``cycle_mul < 1`` as in ``CosineLRScheduler``. Besides timm's
+    own checks (``t_initial > 0``, ``lr_min >= 0``, ``lb < ub``, ``cycle_limit >= 0``,
+    ``warmup_t >= 0``, ``warmup_lr_init >= 0``: see Args), timm raises when it is built, with
+    ``warmup_prefix=False``, if ``warmup_t`` lies past shrinking cycles (``>= t_initial / (1 -
+    cycle_mul)``): refused; otherwise refused as ``CosineLRScheduler``.
     """
 
     schedule: ClassVar[str] = "timm.TanhLRScheduler"
-    t_initial: int
-    lb: float = -7.0
-    ub: float = 3.0
-    lr_min: float = 0.0
-    cycle_mul: float = 1.0
-    cycle_decay: float = 1.0
-    cycle_limit: int = 1
-    warmup_t: int = 0
-    warmup_lr_init: float = 0.0
-    warmup_prefix: bool = False
-    t_in_epochs: bool = True
-    noise_range_t: Any = None
-    noise_pct: float = 0.67
-    noise_std: float = 1.0
-    noise_seed: int = 42
+    t_initial: int = arg(c.Integer(1), T_DOC)
+    lb: float = arg(VALUE, "the tanh's argument at a cycle's start", default=-7.0)
+    ub: float = arg(None, "the tanh's argument at a cycle's end, a finite number > ``lb``", default=3.0)
+    lr_min: float = arg(c.Number(0.0), LR_MIN_DOC, default=0.0)
+    cycle_mul: float = arg(c.Number(0.0, lo_open=True), MUL_DOC, default=1.0)
+    cycle_decay: float = arg(VALUE, DECAY_DOC, default=1.0)
+    cycle_limit: int = arg(c.Integer(0), LIMIT_DOC, default=1)
+    warmup_t: int = arg(_Said(c.Integer(0), f"an integer >= 0 {TANH_ASSERTS}"), W_DOC, default=0)
+    warmup_lr_init: float = arg(_Said(c.Number(0.0), f"a finite number >= 0.0 {TANH_ASSERTS}"), INIT_DOC, default=0.0)
+    warmup_prefix: bool = arg(c.Flag(), PREFIX_DOC, default=False)
+    t_in_epochs: bool = arg(c.Flag(), EPOCHS_DOC, default=True)
+    noise_range_t: Any = arg(_NoNoise(None), NOISE_DOC, default=None)
+    noise_pct: float = arg(_NoNoise(0.67), NOISE_DOC, default=0.67)
+    noise_std: float = arg(_NoNoise(1.0), NOISE_DOC, default=1.0)
+    noise_seed: int = arg(_NoNoise(42), NOISE_DOC, default=42)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def validate(self) -> None:
         n = self.schedule
-        self._set("lb", c.number(n, "lb", self.lb))
         self._set("ub", c.number(n, "ub", self.ub, self.lb, lo_open=True))
-        _check_cycles(self)
-        _check_warmup(self)
-        c.number(n, "warmup_lr_init", self.warmup_lr_init, 0.0, suffix=" (timm's TanhLRScheduler asserts it)")
-        c.integer(n, "warmup_t", self.warmup_t, 0, lo_text=">= 0 (timm's TanhLRScheduler asserts it)")
+        super().validate()
         w, m = self.warmup_t, self.cycle_mul
         raises = geometry_of(self.t_initial, m, float_log_index).singular if m < 1.0 else None
         if raises is not None and w >= raises and not self.warmup_prefix:
@@ -311,7 +348,7 @@ class TanhLRScheduler(_Timm):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class StepLRScheduler(_Timm):
     """timm ``StepLRScheduler`` (``timm/scheduler/step_lr.py``, timm 1.0.31): a linear
     warmup, then ``lr * decay_rate ** (t' // decay_t)`` with ``t' = t - warmup_t`` if
@@ -332,35 +369,24 @@ class StepLRScheduler(_Timm):
     """
 
     schedule: ClassVar[str] = "timm.StepLRScheduler"
-    decay_t: float
-    decay_rate: float = 1.0
-    warmup_t: int = 0
-    warmup_lr_init: float = 0.0
-    warmup_prefix: bool = True
-    t_in_epochs: bool = True
-    noise_range_t: Any = None
-    noise_pct: float = 0.67
-    noise_std: float = 1.0
-    noise_seed: int = 42
+    decay_t: float = arg(_DecayT(), "the steps between decays")
+    decay_rate: float = arg(None, "the factor at each decay, a finite number (in ``[0, 1]`` with a fractional "
+                            "``decay_t``)", default=1.0)
+    warmup_t: int = arg(WARMUP_T, W_DOC, default=0)
+    warmup_lr_init: float = arg(VALUE, INIT_DOC, default=0.0)
+    warmup_prefix: bool = arg(c.Flag(), PREFIX_DOC, default=True)
+    t_in_epochs: bool = arg(c.Flag(), EPOCHS_DOC, default=True)
+    noise_range_t: Any = arg(_NoNoise(None), NOISE_DOC, default=None)
+    noise_pct: float = arg(_NoNoise(0.67), NOISE_DOC, default=0.67)
+    noise_std: float = arg(_NoNoise(1.0), NOISE_DOC, default=1.0)
+    noise_seed: int = arg(_NoNoise(42), NOISE_DOC, default=42)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.schedule
-        d = self.decay_t
-        if isinstance(d, numbers.Integral) and not isinstance(d, bool):
-            self._set("decay_t", c.integer(n, "decay_t", d, 1))
-        else:
-            x = c.number(n, "decay_t", d, 1.0)
-            if not x.is_integer() and fraction_of(x) is None:
-                raise c.fail(n, "decay_t", d, "an integer, or a float >= 1 that is a fraction P / Q with "
-                             "P Q < 2**31 to float precision (2.4, 6004.8, 1000 / 3)")
-            self._set("decay_t", x)
-        if float(self.decay_t).is_integer():  # any finite rate, as timm's Python float takes it
-            self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate))
-        else:
-            self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate, 0.0, 1.0,
+    def validate(self) -> None:
+        if not float(self.decay_t).is_integer():  # else any finite rate, as timm's Python float takes it
+            self._set("decay_rate", c.number(self.schedule, "decay_rate", self.decay_rate, 0.0, 1.0,
                                              suffix=" with a fractional decay_t"))
-        _check_warmup(self)
+        else:
+            self._set("decay_rate", c.number(self.schedule, "decay_rate", self.decay_rate))
 
     def float_steps(self) -> bool:
         """timm's ``step(epoch)`` takes a fractional epoch (``t' // decay_t`` in float); the
@@ -389,7 +415,7 @@ class StepLRScheduler(_Timm):
 
 
 @register
-@dataclass(frozen=True)
+@definition
 class MultiStepLRScheduler(_Timm):
     """timm ``MultiStepLRScheduler`` (``timm/scheduler/multistep_lr.py``, timm 1.0.31): a
     linear warmup, then ``lr * decay_rate ** bisect_right(decay_t, t' + 1)`` with
@@ -406,35 +432,29 @@ class MultiStepLRScheduler(_Timm):
     """
 
     schedule: ClassVar[str] = "timm.MultiStepLRScheduler"
-    decay_t: tuple[int, ...]
-    decay_rate: float = 1.0
-    warmup_t: int = 0
-    warmup_lr_init: float = 0.0
-    warmup_prefix: bool = True
-    t_in_epochs: bool = True
-    noise_range_t: Any = None
-    noise_pct: float = 0.67
-    noise_std: float = 1.0
-    noise_seed: int = 42
+    decay_t: tuple[int, ...] = arg(c.ListOf(_Said(c.Integer(-(2**63)), "an integer (timm bisects it; in any order)"),
+                                            "a list of integers (timm bisects it; in any order)"),
+                                   "the milestones: the lr is multiplied by ``decay_rate`` from each")
+    decay_rate: float = arg(VALUE, "the factor at each milestone", default=1.0)
+    warmup_t: int = arg(WARMUP_T, W_DOC, default=0)
+    warmup_lr_init: float = arg(VALUE, INIT_DOC, default=0.0)
+    warmup_prefix: bool = arg(c.Flag(), PREFIX_DOC, default=True)
+    t_in_epochs: bool = arg(c.Flag(), EPOCHS_DOC, default=True)
+    noise_range_t: Any = arg(_NoNoise(None), NOISE_DOC, default=None)
+    noise_pct: float = arg(_NoNoise(0.67), NOISE_DOC, default=0.67)
+    noise_std: float = arg(_NoNoise(1.0), NOISE_DOC, default=1.0)
+    noise_seed: int = arg(_NoNoise(42), NOISE_DOC, default=42)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.schedule
-        if not isinstance(self.decay_t, (list, tuple)):
-            raise c.fail(n, "decay_t", self.decay_t, "a list of integers (timm bisects it; in any order)")
-        ms = [c.integer(n, f"decay_t[{k}]", m, -(2**63), lo_text="(timm bisects it; in any order)")
-              for k, m in enumerate(self.decay_t)]
-        self._set("decay_t", tuple(ms))
-        self._set("decay_rate", c.number(n, "decay_rate", self.decay_rate))
-        if abs(self.decay_rate) > 1.0 and ms:
+    def validate(self) -> None:
+        rate, ms = self.decay_rate, self.decay_t
+        if abs(rate) > 1.0 and ms:
             try:
-                top = abs(self.lr * self.decay_rate ** len(ms))
+                top = abs(self.lr * rate ** len(ms))
             except OverflowError:
                 top = math.inf
             if not top <= FLOAT32_MAX:
-                raise c.fail(n, "decay_rate", self.decay_rate,
+                raise c.fail(self.schedule, "decay_rate", rate,
                              "a finite number whose last lr * decay_rate**len(decay_t) is finite in float32")
-        _check_warmup(self)
 
     def float_steps(self) -> bool:
         """timm's ``step(epoch)`` takes a fractional epoch (``bisect_right(decay_t, t + 1)``)."""
@@ -453,8 +473,8 @@ class MultiStepLRScheduler(_Timm):
 
 
 @register
-@dataclass(frozen=True)
-class PolyLRScheduler(_Timm):
+@definition
+class PolyLRScheduler(_Cyclic):
     """timm ``PolyLRScheduler`` (``timm/scheduler/poly_lr.py``, timm 1.0.31): polynomial
     cycles with restarts, a linear warmup and k-decay.
 
@@ -469,28 +489,21 @@ class PolyLRScheduler(_Timm):
     """
 
     schedule: ClassVar[str] = "timm.PolyLRScheduler"
-    t_initial: int
-    power: float = 0.5
-    lr_min: float = 0.0
-    cycle_mul: float = 1.0
-    cycle_decay: float = 1.0
-    cycle_limit: int = 1
-    warmup_t: int = 0
-    warmup_lr_init: float = 0.0
-    warmup_prefix: bool = False
-    t_in_epochs: bool = True
-    noise_range_t: Any = None
-    noise_pct: float = 0.67
-    noise_std: float = 1.0
-    noise_seed: int = 42
-    k_decay: float = 1.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._set("power", c.number(self.schedule, "power", self.power, 0.0))
-        _check_cycles(self)
-        _check_warmup(self)
-        self._set("k_decay", c.number(self.schedule, "k_decay", self.k_decay, 0.0, lo_open=True))
+    t_initial: int = arg(c.Integer(1), T_DOC)
+    power: float = arg(c.Number(0.0), "the exponent of the decay in a cycle", default=0.5)
+    lr_min: float = arg(c.Number(0.0), LR_MIN_DOC, default=0.0)
+    cycle_mul: float = arg(c.Number(0.0, lo_open=True), MUL_DOC, default=1.0)
+    cycle_decay: float = arg(VALUE, DECAY_DOC, default=1.0)
+    cycle_limit: int = arg(c.Integer(0), LIMIT_DOC, default=1)
+    warmup_t: int = arg(WARMUP_T, W_DOC, default=0)
+    warmup_lr_init: float = arg(VALUE, INIT_DOC, default=0.0)
+    warmup_prefix: bool = arg(c.Flag(), PREFIX_DOC, default=False)
+    t_in_epochs: bool = arg(c.Flag(), EPOCHS_DOC, default=True)
+    noise_range_t: Any = arg(_NoNoise(None), NOISE_DOC, default=None)
+    noise_pct: float = arg(_NoNoise(0.67), NOISE_DOC, default=0.67)
+    noise_std: float = arg(_NoNoise(1.0), NOISE_DOC, default=1.0)
+    noise_seed: int = arg(_NoNoise(42), NOISE_DOC, default=42)
+    k_decay: float = arg(c.Number(0.0, lo_open=True), K_DOC, default=1.0)
 
     def equivalent(self) -> dict[str, Any] | None:
         if self.k_decay != 1.0 or self.cycle_limit != 1 or not self._prefixed():

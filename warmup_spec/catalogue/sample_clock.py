@@ -145,6 +145,10 @@ class _Clock(Node):
         return self.first_update_at(h), f"{how} of the base, in updates"
 
 
+RAMP = c.OrNone(c.Integer(1))
+"""A batch-size ramp's parameter: None (no ramp) or an integer ``>= 1``; all three or none."""
+
+
 @register
 @definition
 class SampleClock(ScheduleSpec):
@@ -184,12 +188,12 @@ class SampleClock(ScheduleSpec):
     batch_size: int = arg(c.Integer(1), "the global batch size in samples (after the ramp)")
     tokens_per_sample: int = arg(c.Integer(1), "tokens a sample (the sequence length) for a token clock; 1 counts "
                                  "samples", default=1)
-    rampup_start: int | None = arg(None, "the first global batch size of a ramp, an integer in ``[1, batch_size)``; "
-                                   "None: no ramp", default=None, kw_only=True)
-    rampup_increment: int | None = arg(None, "the ramp's step, an integer ``>= 1`` dividing ``batch_size - "
-                                       "rampup_start``", default=None, kw_only=True)
-    rampup_samples: int | None = arg(None, "the samples over which the ramp reaches ``batch_size``, an integer "
-                                     "``>= 1``", default=None, kw_only=True)
+    rampup_start: int | None = arg(RAMP, "the first global batch size of a ramp, below ``batch_size`` (None: no "
+                                   "ramp)", default=None, kw_only=True)
+    rampup_increment: int | None = arg(RAMP, "the ramp's step, dividing ``batch_size - rampup_start``", default=None,
+                                       kw_only=True)
+    rampup_samples: int | None = arg(RAMP, "the samples over which the ramp reaches ``batch_size``", default=None,
+                                     kw_only=True)
 
     def validate(self) -> None:
         n = self.schedule
@@ -200,17 +204,13 @@ class SampleClock(ScheduleSpec):
             if value is None:
                 raise c.fail(n, key, value, "an integer (a ramp needs rampup_start, rampup_increment and "
                              "rampup_samples)")
-        b = self.batch_size
-        start = c.integer(n, "rampup_start", self.rampup_start, 1)
+        b, start, inc = self.batch_size, self.rampup_start, self.rampup_increment
+        assert start is not None and inc is not None  # (checked above)
         if start >= b:
             raise c.fail(n, "rampup_start", start, f"an integer in [1, batch_size) = [1, {b})")
-        inc = c.integer(n, "rampup_increment", self.rampup_increment, 1)
         if (b - start) % inc:
             expected = f"an integer >= 1 dividing batch_size - rampup_start ({b - start})"
             raise c.fail(n, "rampup_increment", inc, expected)
-        self._set("rampup_start", start)
-        self._set("rampup_increment", inc)
-        self._set("rampup_samples", c.integer(n, "rampup_samples", self.rampup_samples, 1))
 
     @functools.cached_property
     def stages(self) -> tuple[Stage, ...]:
