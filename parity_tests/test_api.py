@@ -74,7 +74,7 @@ def test_combinators_same_names_in_both(name):
 ])
 def test_packages_are_independent(package, forbidden):
     code = (f"import sys, {package}; bad = [m for m in {forbidden!r} if m in sys.modules]; "
-            "bad += [m for m in sys.modules if m.startswith('warmup_spec.anchors.')]; "  # the ports load on first use
+            "bad += [m for m in sys.modules if m.startswith('warmup_spec.ports.')]; "  # the ports load on first use
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -103,13 +103,13 @@ def test_the_registry_knows_each_ports_names_without_importing_it():
             registered.setdefault(cls.__module__, set()).add(name)
     assert registered == {module: set(names) for module, names in PORTS.items()}
     assert sorted(module.rsplit(".", 1)[1] for module in PORTS) == sorted(
-        p.stem for p in (Path(__file__).parent.parent / "warmup_spec" / "anchors").glob("[!_]*.py"))
+        p.stem for p in (Path(__file__).parent.parent / "warmup_spec" / "ports").glob("[!_]*.py"))
     code = ("import sys; from warmup_spec import REGISTRY; "
             "assert 'optax.sgdr_schedule' in REGISTRY and len(REGISTRY) > 60; "
-            "print(sorted(m for m in sys.modules if m.startswith('warmup_spec.anchors.'))); "
+            "print(sorted(m for m in sys.modules if m.startswith('warmup_spec.ports.'))); "
             "REGISTRY['optax.sgdr_schedule']; "
-            "print(sorted(m for m in sys.modules if m.startswith('warmup_spec.anchors.')))")
+            "print(sorted(m for m in sys.modules if m.startswith('warmup_spec.ports.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
-        "[]", "['warmup_spec.anchors._base', 'warmup_spec.anchors.optax_schedules']"], out.stdout
+        "[]", "['warmup_spec.ports._base', 'warmup_spec.ports.optax_schedules']"], out.stdout

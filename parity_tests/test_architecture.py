@@ -13,7 +13,7 @@ from warmup_spec.catalogue import SCHEDULES
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("warmup_spec", "warmup_jax", "warmup_torch", "warmup_keras", "warmup_parity")
 EXEMPT = {"legacy_noam"}  # the drop-in and the diagnosis of the copied snippet rightly name it
-PORTS = (ROOT / "warmup_spec" / "anchors", ROOT / "warmup_torch" / "live")
+PORTS = (ROOT / "warmup_spec" / "ports", ROOT / "warmup_torch" / "live")
 """Other libraries' schedules and the readers of their live objects: a port may name the
 catalogue schedule it equals (its ``equivalent()``), and torch's own class names
 (``OneCycleLR``) may coincide with a port's; neither is a second definition."""

@@ -31,14 +31,14 @@ __all__ = ["LIBRARY_ALIASES", "PLATEAU", "PORTS", "REGISTRY", "RENAMED", "Base",
 # The ports' names, known without importing their modules (``parity_tests/test_api.py`` checks
 # that each module registers exactly these): a port's module is imported on first use of its name.
 PORTS: dict[str, tuple[str, ...]] = {
-    "warmup_spec.anchors.deepspeed_lr": (
+    "warmup_spec.ports.deepspeed_lr": (
         "deepspeed.WarmupLR", "deepspeed.WarmupDecayLR", "deepspeed.WarmupCosineLR", "deepspeed.LRRangeTest",
         "deepspeed.OneCycle",
     ),
-    "warmup_spec.anchors.fairseq_lr": (
+    "warmup_spec.ports.fairseq_lr": (
         "fairseq.inverse_sqrt", "fairseq.cosine",
     ),
-    "warmup_spec.anchors.hf_transformers": (
+    "warmup_spec.ports.hf_transformers": (
         "transformers.get_constant_schedule", "transformers.get_constant_schedule_with_warmup",
         "transformers.get_linear_schedule_with_warmup", "transformers.get_cosine_schedule_with_warmup",
         "transformers.get_cosine_with_hard_restarts_schedule_with_warmup",
@@ -47,28 +47,28 @@ PORTS: dict[str, tuple[str, ...]] = {
         "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "transformers.get_wsd_schedule",
         "transformers.get_scheduler",
     ),
-    "warmup_spec.anchors.keras_schedules": (
+    "warmup_spec.ports.keras_schedules": (
         "keras.ExponentialDecay", "keras.InverseTimeDecay", "keras.PiecewiseConstantDecay", "keras.PolynomialDecay",
         "keras.CosineDecay", "keras.CosineDecayRestarts",
     ),
-    "warmup_spec.anchors.llm_recipes": (
+    "warmup_spec.ports.llm_recipes": (
         "torchtitan.linear_warmup_stable_decay", "maxtext.create_learning_rate_schedule", "nanogpt.get_lr",
     ),
-    "warmup_spec.anchors.megatron_lr": (
+    "warmup_spec.ports.megatron_lr": (
         "megatron.OptimizerParamScheduler",
     ),
-    "warmup_spec.anchors.optax_schedules": (
+    "warmup_spec.ports.optax_schedules": (
         "optax.constant_schedule", "optax.polynomial_schedule", "optax.linear_schedule", "optax.exponential_decay",
         "optax.cosine_decay_schedule", "optax.warmup_cosine_decay_schedule",
         "optax.warmup_exponential_decay_schedule", "optax.warmup_constant_schedule",
         "optax.piecewise_constant_schedule", "optax.piecewise_interpolate_schedule", "optax.join_schedules",
         "optax.sgdr_schedule", "optax.linear_onecycle_schedule", "optax.cosine_onecycle_schedule",
     ),
-    "warmup_spec.anchors.timm_scheduler": (
+    "warmup_spec.ports.timm_scheduler": (
         "timm.CosineLRScheduler", "timm.TanhLRScheduler", "timm.StepLRScheduler", "timm.MultiStepLRScheduler",
         "timm.PolyLRScheduler",
     ),
-    "warmup_spec.anchors.torch_lr_scheduler": (
+    "warmup_spec.ports.torch_lr_scheduler": (
         "torch.StepLR", "torch.MultiStepLR", "torch.ConstantLR", "torch.LinearLR", "torch.ExponentialLR",
         "torch.PolynomialLR", "torch.CosineAnnealingLR", "torch.CyclicLR", "torch.OneCycleLR",
         "torch.CosineAnnealingWarmRestarts", "torch.SequentialLR", "torch.ChainedScheduler",

@@ -4,7 +4,7 @@ Its ``lr_lambdas`` are ``functools.partial`` objects of module-level functions o
 ``transformers.optimization`` (``_get_cosine_schedule_with_warmup_lr_lambda``, ...), or
 ``_get_constant_lambda`` itself: the function's name and the partial's keywords are the
 whole schedule, read here without importing transformers. Each group's config takes the
-group's base lr as ``lr`` (the ports in :mod:`warmup_spec.anchors.hf_transformers`).
+group's base lr as ``lr`` (the ports in :mod:`warmup_spec.ports.hf_transformers`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A timm scheduler is recognised by its class's module (``timm.scheduler...``) and name, so
 this reader never imports timm. Its config is the port ``"timm.<ClassName>"``
-(:mod:`warmup_spec.anchors.timm_scheduler`) with the scheduler's attributes and, as
+(:mod:`warmup_spec.ports.timm_scheduler`) with the scheduler's attributes and, as
 ``lr``, each param group's base lr (timm's ``base_values``); one config per param group
 when those differ. A group with timm's ``lr_scale`` (layer-wise lr decay) gets
 ``{"schedule": "scaled", "base": <config>, "factor": lr_scale}``: timm multiplies every lr

@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import checked, growth_ceiling
 from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
+from warmup_spec.ports._base import checked, growth_ceiling
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
 from warmup_spec.registry import Base, register, spec_from_config
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
 from warmup_spec.definition import ScheduleSpec, arg, definition
+from warmup_spec.ports._base import Relative
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw, Sum
 from warmup_spec.registry import register
 

@@ -37,8 +37,8 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import INT32_MAX, ArrayOps
-from warmup_spec.anchors._base import Relative, checked, powers
 from warmup_spec.definition import arg, definition
+from warmup_spec.ports._base import Relative, checked, powers
 from warmup_spec.primitives import STEP_CAP, Constant, Cycles, Interp, Join, Node
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
 from warmup_spec.primitives.cycles import MAX_CYCLES, float_log_index, geometry_of

@@ -25,9 +25,9 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, growth_ceiling, powers
-from warmup_spec.anchors._torch_cycles import CosineWave, CyclicTriangle, TorchRestarts, odd_fraction
 from warmup_spec.definition import ScheduleSpec, arg, definition
+from warmup_spec.ports._base import Relative, growth_ceiling, powers
+from warmup_spec.ports._torch_cycles import CosineWave, CyclicTriangle, TorchRestarts, odd_fraction
 from warmup_spec.primitives import (
     Constant,
     Interp,
@@ -408,7 +408,7 @@ class CyclicLR(ScheduleSpec):
 
     def _torch_cycle(self, base: float, top: float, up: float, down: float) -> Node:
         """The cycle of fractional or negative step sizes (or ``step_size_down=0``), in torch's
-        own arithmetic (:class:`~warmup_spec.anchors._torch_cycles.CyclicTriangle`)."""
+        own arithmetic (:class:`~warmup_spec.ports._torch_cycles.CyclicTriangle`)."""
         if self.mode == "exp_range":  # base + (amplitude scale) gamma ** t
             return Sum(Constant(base), Product(CyclicTriangle(0.0, top - base, up, down), powers(1.0, self.gamma, 1)))
         return CyclicTriangle(base, top - base, up, down, halving=self.mode == "triangular2")
@@ -572,7 +572,7 @@ class CosineAnnealingWarmRestarts(Relative):
 
     def float_steps(self) -> bool:
         """torch's ``step(epoch)`` takes a float epoch (documented: ``scheduler.step(epoch + i /
-        iters)``) and computes the cycle there: :class:`~warmup_spec.anchors._torch_cycles.TorchRestarts`."""
+        iters)``) and computes the cycle there: :class:`~warmup_spec.ports._torch_cycles.TorchRestarts`."""
         return True
 
     def compose(self) -> Node:

@@ -38,8 +38,8 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import ArrayOps
-from warmup_spec.anchors._base import checked, growth_ceiling
 from warmup_spec.definition import ScheduleSpec, arg, definition
+from warmup_spec.ports._base import checked, growth_ceiling
 from warmup_spec.primitives import (
     Constant,
     Cycles,

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative
 from warmup_spec.definition import arg, definition
+from warmup_spec.ports._base import Relative
 from warmup_spec.primitives import Constant, Cycles, Interp, Join, Node, Periodic, PowerLaw, Product
 from warmup_spec.primitives.cycles import float_log_index
 from warmup_spec.registry import register

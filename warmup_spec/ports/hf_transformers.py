@@ -49,8 +49,8 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, at_least_zero, checked
 from warmup_spec.definition import arg, definition
+from warmup_spec.ports._base import Relative, at_least_zero, checked
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register

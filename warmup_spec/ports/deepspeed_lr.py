@@ -17,7 +17,7 @@ logs a warning and uses ``"log"``) and a negative ``total_num_steps``, ``decay_l
 ``decay_step_size`` or stair count. Any other finite lr, ratio, momentum or rate is taken,
 as DeepSpeed takes it (a negative one gives negative lrs); the optimizer's ``lr`` is
 ``>= 0``. A float step ``k`` is DeepSpeed's
-``step(k - 1)`` with a float (:mod:`warmup_spec.anchors._deepspeed_floats`). ``OneCycle`` also cycles Adam's
+``step(k - 1)`` with a float (:mod:`warmup_spec.ports._deepspeed_floats`). ``OneCycle`` also cycles Adam's
 ``beta1`` by default (``cycle_momentum=True``), and so does its port
 (:meth:`OneCycle.momentum_node`, what ``warmup_torch`` writes beside the lr).
 """
@@ -28,9 +28,9 @@ import math
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.anchors._base import Relative, at_least_zero
-from warmup_spec.anchors._deepspeed_floats import AtFloats, warmup_gamma
 from warmup_spec.definition import ScheduleSpec, arg, definition
+from warmup_spec.ports._base import Relative, at_least_zero
+from warmup_spec.ports._deepspeed_floats import AtFloats, warmup_gamma
 from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
 from warmup_spec.registry import register
