@@ -64,9 +64,17 @@ def _warmup_fact(spec: Any) -> tuple[int | None, tuple[int, ...]]:
     return w, (w,)
 
 
+class _FloatSteps:
+    """A DeepSpeed port: DeepSpeed's ``step(x)`` takes a float ``x``, and update ``k = x + 1`` is
+    its ``get_lr`` (and ``OneCycle``'s ``get_mom``, see ``OneCycle._scale_at``) there."""
+
+    def float_steps(self) -> bool:
+        return True
+
+
 @register
 @definition
-class WarmupLR(ScheduleSpec):
+class WarmupLR(_FloatSteps, ScheduleSpec):
     """DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr`` over
     ``W = max(2, warmup_num_steps)`` updates, then ``warmup_max_lr`` forever.
 
@@ -102,10 +110,6 @@ class WarmupLR(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
-    def float_steps(self) -> bool:
-        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
-        return True
-
     def compose(self) -> Node:
         w = _bumped(self)
         lo, hi = self.warmup_min_lr, self.warmup_max_lr
@@ -120,7 +124,7 @@ class WarmupLR(ScheduleSpec):
 
 @register
 @definition
-class WarmupDecayLR(ScheduleSpec):
+class WarmupDecayLR(_FloatSteps, ScheduleSpec):
     """DeepSpeed ``WarmupDecayLR``: ``WarmupLR``'s warmup, then a linear decay back to
     ``warmup_min_lr`` (not to 0) at update ``total_num_steps + 1``, held after.
 
@@ -155,10 +159,6 @@ class WarmupDecayLR(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
-    def float_steps(self) -> bool:
-        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
-        return True
-
     def compose(self) -> Node:
         w, T = _bumped(self), self.total_num_steps
         lo, hi = self.warmup_min_lr, self.warmup_max_lr
@@ -176,7 +176,7 @@ class WarmupDecayLR(ScheduleSpec):
 
 @register
 @definition
-class WarmupCosineLR(Relative):
+class WarmupCosineLR(_FloatSteps, Relative):
     """DeepSpeed ``WarmupCosineLR``: the optimizer's ``lr`` times a ratio that warms up
     from ``warmup_min_ratio`` to 1, then follows a cosine to ``cos_min_ratio``.
 
@@ -214,10 +214,6 @@ class WarmupCosineLR(Relative):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return _warmup_fact(self)
 
-    def float_steps(self) -> bool:
-        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
-        return True
-
     def compose(self) -> Node:
         w, T, lr = _bumped(self), self.total_num_steps, self.lr
         warm = _warmup(self.warmup_type, lr * self.warmup_min_ratio, lr, w)
@@ -241,7 +237,7 @@ class WarmupCosineLR(Relative):
 
 @register
 @definition
-class LRRangeTest(ScheduleSpec):
+class LRRangeTest(_FloatSteps, ScheduleSpec):
     """DeepSpeed ``LRRangeTest``: an lr growing linearly (or in stairs) without end,
     ``min_lr (1 + rate k / size)`` at update ``k`` (``floor(k / size)`` with
     ``lr_range_test_staircase``), ``min_lr = lr_range_test_min_lr``, ``rate =
@@ -270,10 +266,6 @@ class LRRangeTest(ScheduleSpec):
 
     def nominal_peak(self) -> tuple[str, float] | None:
         return None
-
-    def float_steps(self) -> bool:
-        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr`` there."""
-        return True
 
     def compose(self) -> Node:
         lo, size, rate = self.lr_range_test_min_lr, self.lr_range_test_step_size, self.lr_range_test_step_rate
@@ -318,7 +310,7 @@ def _held(pieces: list[tuple[int, float]], end: int) -> Node:
 
 @register
 @definition
-class OneCycle(ScheduleSpec):
+class OneCycle(_FloatSteps, ScheduleSpec):
     """DeepSpeed ``OneCycle``: one triangular cycle from ``cycle_min_lr`` up to
     ``cycle_max_lr`` over ``f = cycle_first_step_size`` updates and back down over
     ``s = cycle_second_step_size`` (default ``f``), optionally in stairs, then
@@ -391,10 +383,6 @@ class OneCycle(ScheduleSpec):
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         return self.cycle_first_step_size, (self.cycle_first_step_size,)
 
-    def float_steps(self) -> bool:
-        """DeepSpeed's ``step(x)`` takes a float ``x``: update ``k = x + 1`` is its ``get_lr``
-        (and ``get_mom``) there; see :meth:`_scale_at`."""
-        return True
 
     def compose(self) -> Node:
         lo, hi, r, size = self.cycle_min_lr, self.cycle_max_lr, self.decay_lr_rate, self.decay_step_size
