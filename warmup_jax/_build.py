@@ -21,16 +21,16 @@ JAX_OPS = ArrayOps(jnp, lambda: jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
 class CycledMomentumWarning(UserWarning):
-    """A schedule that cycles the momentum (torch's ``OneCycleLR``/``CyclicLR`` and their
-    ports, ``one_cycle``, with ``cycle_momentum=True``) is used as a plain lr schedule: the
-    optimizer's momentum stays fixed where torch cycles it, so the two runs part."""
+    """A schedule that cycles the momentum (torch's ``OneCycleLR``/``CyclicLR``, DeepSpeed's
+    ``OneCycle`` and their ports, ``one_cycle``, with ``cycle_momentum=True``) is used as a plain
+    lr schedule: the optimizer's momentum stays fixed where the library cycles it, so the two runs part."""
 
 
 def _cycled_momentum_message(spec: ScheduleSpec) -> str:
     return (
         f"{spec.schedule} cycles the momentum (cycle_momentum=True) as well as the lr, and this optax schedule is "
         "the lr alone: in a plain optax optimizer (optax.sgd(schedule, momentum=0.9), optax.adamw(schedule)) "
-        "the momentum stays fixed while torch cycles it. Apply both with the matched optimizer pair "
+        "the momentum stays fixed while the schedule cycles it. Apply both with the matched optimizer pair "
         "(warmup_parity.optimizers.optax_transform(pair, schedule)) or the schedule-driven transformation "
         "(warmup_jax.hyper.with_schedules(lambda momentum: optax.sgd(schedule, momentum=momentum), "
         "warmup_jax.hyper.hyper_schedules({'momentum': warmup_spec.hyper.momentum_of(schedule)}))), "
