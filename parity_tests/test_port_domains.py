@@ -1173,6 +1173,29 @@ def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
     assert truth.tolist() == [0.0] * 14 == [host(t) for t in range(14)] == ours32.tolist() == ours_torch.tolist()
 
 
+def test_maxtext_numpy_step_counts_equal_maxtext():
+    """NumPy integer step counts (MaxText's pydantic ``int`` fields take ``np.int64(5)``) are
+    stored as ints and give MaxText's values; a NumPy float or bool is still refused."""
+    from parity_tests.test_anchor_formulas import maxtext_lrs
+
+    kw = dict(learning_rate=0.1, learning_rate_schedule_steps=np.int64(20), steps=np.int32(25))
+    spec = spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", **kw})
+    assert type(spec.learning_rate_schedule_steps) is int and spec.learning_rate_schedule_steps == 20
+    assert type(spec.steps) is int and spec.steps == 25
+    truth = maxtext_lrs(dict(learning_rate=0.1, learning_rate_schedule_steps=20, steps=25), 30)
+    assert truth[:3].tolist() == [0.0, 0.05, 0.1]  # int(20 * 0.1) = 2 warmup steps, the peak at step 2
+    host = Schedule({"schedule": "maxtext.create_learning_rate_schedule", **kw})
+    np.testing.assert_allclose([host(t) for t in range(30)], truth, rtol=1e-14, atol=0)
+    with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=-1 is invalid; expected an integer >= 1 "
+                                         r"when steps is -1"):  # np.int64(-1) is -1, MaxText's "the other length"
+        spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1,
+                          "steps": np.int64(-1), "learning_rate_schedule_steps": -1})
+    for bad in (np.float64(20.0), np.bool_(True)):
+        with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=.* is invalid; expected -1 or an integer"):
+            spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1,
+                              "learning_rate_schedule_steps": bad})
+
+
 def test_maxtext_zero_steps_with_steps_defaulted_is_refused():
     """``steps=-1`` defaults to ``learning_rate_schedule_steps=0``: no piece, and optax's
     ``join_schedules`` of none raises."""
