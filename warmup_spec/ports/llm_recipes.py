@@ -175,9 +175,10 @@ class _MinusOneOr(c.Check):
         return f"-1 or an integer >= {self.lo}"
 
     def __call__(self, schedule: str, name: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not (value == -1 or value >= self.lo):
+        n = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+        if n is None or not (n == -1 or n >= self.lo):
             raise c.fail(schedule, name, value, self.text)
-        return int(value)
+        return n
 
 
 @register
