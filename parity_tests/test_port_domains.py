@@ -25,6 +25,7 @@ import pytest  # noqa: E402
 
 import warmup_jax  # noqa: E402
 from warmup_spec import Schedule, spec_from_config  # noqa: E402
+from warmup_spec.tables import numpy_schedule  # noqa: E402
 
 
 def _optax(cfg: dict[str, Any]) -> Any:
@@ -1074,6 +1075,8 @@ def test_transformers_cosine_waves_off_whole_steps_equal_transformers(name, kw):
     np.testing.assert_allclose(ours64, truth, rtol=1e-15, atol=0)
     ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
     assert np.max(np.abs(ours32.astype(np.float64) - truth)) <= 4 * float(np.spacing(np.float32(0.1)))
+    ours_np = np.asarray(numpy_schedule(cfg)(np.asarray(steps, np.int64)))  # float64 arrays: HF's arithmetic too
+    assert ours_np.dtype == np.float64 and np.max(np.abs(ours_np - truth)) <= 1e-15 * 0.1
 
 
 def test_transformers_cosine_of_fractional_counts_by_hand():
