@@ -252,9 +252,11 @@ def _spec(fn: str, **kw: Any) -> Any:
 
 @pytest.mark.parametrize("fn,kw,match", [
     (LIN, dict(lr=-0.1, **wt(0, 10)), r"lr=-0\.1 is invalid"),
-    (COS, dict(lr=0.1, **wt(2.5, 10)), r"num_warmup_steps=2\.5 is invalid; expected a whole number of steps"),
+    (COS, dict(lr=0.1, **wt(0, 10, num_cycles=2e6)), r"num_cycles=2000000\.0 is invalid; expected a finite number "
+                                                    r"in \[-1000000\.0, 1000000\.0\] \(HF takes any finite one"),
     (LIN, dict(lr=0.1, **wt(math.nan, 10)), r"num_warmup_steps=nan is invalid; expected a finite number of steps"),
-    (COS, dict(lr=0.1, **wt(0, 10, num_cycles=math.pi)), r"num_cycles=3\.14.* is invalid; expected a finite number k / q"),
+    (WSD, dict(lr=0.1, num_warmup_steps=0, num_decay_steps=10, num_stable_steps=0, num_cycles=math.pi),
+     r"num_cycles=3\.14.* is invalid; expected a finite number k / q"),
     (COS, dict(lr=0.1, **wt(0, 10, num_cycles=math.inf)), r"num_cycles=inf is invalid"),
     (HARD, dict(lr=0.1, **wt(0, 10, num_cycles=1001)), r"num_cycles=1001 is invalid; expected a finite number in \[-1000, "),
     (POLY, dict(lr=0.1, **wt(0, 10, lr_end=0.1)), r"lr_end=0\.1 is invalid; expected .* < lr \(0\.1\)"),

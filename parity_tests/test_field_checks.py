@@ -233,11 +233,15 @@ def test_a_port_s_own_check_renders_its_text():
     """A check written for a port (a ``c.Check`` subclass in its module) renders and refuses
     with the same words."""
     cosine = REGISTRY["transformers.get_cosine_schedule_with_warmup"]
-    whole = ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds HF's phases on "
-             "whole steps only)")
-    assert _args(cosine)["num_warmup_steps"] == f"steps of warmup (``w``); {whole}."
-    with pytest.raises(ValueError, match=re.escape(f"num_training_steps=9.5 is invalid; expected {whole}")):
-        cosine(lr=0.1, num_warmup_steps=2, num_training_steps=9.5)
+    steps = "a finite number of steps (HF compares the step with it)"
+    assert _args(cosine)["num_warmup_steps"] == f"steps of warmup (``w``); {steps}."
+    assert cosine(lr=0.1, num_warmup_steps=2, num_training_steps=9.5).num_training_steps == 9.5
+    cycles_text = ("a finite number in [-1000000.0, 1000000.0] (HF takes any finite one; past 1e6 cycles over T - w "
+                   "HF's float64 phase parts from its wave by over 1e-6 within 5000 steps, where the port's float32 "
+                   "forms cannot follow it)")
+    assert _args(cosine)["num_cycles"] == f"cosine cycles over ``T - w`` steps (``c``); {cycles_text}."
+    with pytest.raises(ValueError, match=re.escape(f"num_cycles=-2000000.0 is invalid; expected {cycles_text}")):
+        cosine(lr=0.1, num_warmup_steps=2, num_training_steps=9.5, num_cycles=-2e6)
     assert _args(REGISTRY["maxtext.create_learning_rate_schedule"])["steps"] == ("the run's length (-1: ``L``); -1 or "
                                                                                  "an integer >= 1.")
     restarts = REGISTRY["transformers.get_cosine_with_hard_restarts_schedule_with_warmup"]

@@ -25,6 +25,7 @@ import pytest  # noqa: E402
 
 import warmup_jax  # noqa: E402
 from warmup_spec import Schedule, spec_from_config  # noqa: E402
+from warmup_spec.tables import numpy_schedule  # noqa: E402
 
 
 def _optax(cfg: dict[str, Any]) -> Any:
@@ -988,6 +989,24 @@ HF_COUNTS = [  # each refused before: negative, fractional, or NumPy / tensor / 
     ("get_wsd_schedule", dict(num_warmup_steps=4.2, num_decay_steps=5, num_stable_steps=-2.7, decay_type="linear")),
     ("get_wsd_schedule", dict(num_warmup_steps=0.5, num_decay_steps=0.5, num_stable_steps=1.5, decay_type="linear")),
     ("get_linear_schedule_with_warmup", dict(num_warmup_steps="tensor 3", num_training_steps="tensor 12")),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10.3, num_cycles=1.7)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=0.07 * 100, num_training_steps=30, num_cycles=math.pi)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-3.5, num_training_steps=np.float64(7.25))),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=4, num_training_steps=12, num_cycles=0.0)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=3.5, num_training_steps=20.5,
+                                                         min_lr_rate=0.1, num_cycles=1.5)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=2, num_training_steps=9.5, min_lr=-0.02,
+                                                         num_cycles=0.75)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=3.5, num_training_steps=20.5,
+                                                                 min_lr_rate=0.1)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=4.5, num_training_steps=11,
+                                                                 min_lr_rate=0.0, warmup_lr_rate=0.3,
+                                                                 num_cycles=1 / math.e)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=1.5, num_training_steps=11,
+                                                                 min_lr_rate=0.05, warmup_lr_rate=0.2)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=-2.5, num_training_steps=11,
+                                                                 min_lr_rate=-0.1, num_cycles=1.25)),
 ]
 
 
@@ -1003,7 +1022,7 @@ def _counts(kw: dict[str, Any]) -> dict[str, Any]:
 def test_transformers_step_counts_equal_transformers(name, kw):
     """HF's lambdas compare the step with any number: a negative ``num_warmup_steps`` is no
     warmup (the decay ``-w`` steps in at step 0), a fractional count ends a phase at the next
-    whole step (the linear, polynomial, inverse-sqrt, hard-restart and WSD ports), a fractional
+    whole step (every port; the cosine ones' wave has HF's real period and phase), a fractional
     or negative hard-restart ``num_cycles`` cuts the last cycle or runs each backwards,
     ``num_stable_steps`` / ``num_decay_steps`` below 0 skip their phase; NumPy, 0-d tensor and integral-float counts
     are taken as the numbers they are (kept as ints when whole). The warmup fact counts the
@@ -1019,6 +1038,64 @@ def test_transformers_step_counts_equal_transformers(name, kw):
             value = getattr(spec, key)
             assert type(value) is (int if float(kw[key]).is_integer() else float) and value == float(kw[key])
     assert spec.warmup()[0] == max(math.ceil(float(kw["num_warmup_steps"])), 0)  # the steps t < w
+
+
+HF_WAVES = [  # fractional counts, irrational-looking cycles: HF's wave of a real period and phase
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10)),  # exact phase (2t - 5) / 15
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=2.5, num_training_steps=10.3, num_cycles=1.7)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=0.07 * 100, num_training_steps=1000, num_cycles=math.pi)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-3.5, num_training_steps=7.25)),
+    ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=3, num_training_steps=1003, num_cycles=1e-9)),
+    ("get_cosine_with_min_lr_schedule_with_warmup", dict(num_warmup_steps=3.5, num_training_steps=20.5,
+                                                         min_lr_rate=-0.2, num_cycles=0.75)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=4.5, num_training_steps=11,
+                                                                 min_lr_rate=0.0, warmup_lr_rate=0.3,
+                                                                 num_cycles=1 / math.e)),
+    ("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", dict(num_warmup_steps=0.5, num_training_steps=11,
+                                                                 min_lr_rate=0.05)),
+]
+
+
+@pytest.mark.parametrize("name,kw", HF_WAVES, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_WAVES)])
+def test_transformers_cosine_waves_off_whole_steps_equal_transformers(name, kw):
+    """The cosine ports at fractional counts and any ``num_cycles`` (``HFCosine``), at steps
+    0..5000 and 10**6, 123456789, 2**31 - 2, 2**31 - 1 against HF's own lambda: the float64
+    host form to 1e-15 relative (HF's arithmetic, operation for operation), the float32 JAX
+    form within 4 float32 ulps of ``lr`` (its phase reduced exactly or chunk by chunk)."""
+    import torch
+    import transformers
+
+    steps = [*range(5001), 10**6, 123456789, 2**31 - 2, 2**31 - 1]
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
+    truth = np.array([0.1 * fn(t) for t in steps])
+    cfg = {"schedule": f"transformers.{name}", "lr": 0.1, **kw}
+    host = Schedule(cfg)
+    ours64 = np.array([host(t) for t in steps])
+    np.testing.assert_allclose(ours64, truth, rtol=1e-15, atol=0)
+    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
+    assert np.max(np.abs(ours32.astype(np.float64) - truth)) <= 4 * float(np.spacing(np.float32(0.1)))
+    ours_np = np.asarray(numpy_schedule(cfg)(np.asarray(steps, np.int64)))  # float64 arrays: HF's arithmetic too
+    assert ours_np.dtype == np.float64 and np.max(np.abs(ours_np - truth)) <= 1e-15 * 0.1
+
+
+def test_transformers_cosine_of_fractional_counts_by_hand():
+    """``w=2.5, T=10``: warmup ``t / 2.5`` at steps 0..2, then ``(1 + cos(pi (t - 2.5) / 7.5)) / 2``:
+    the crest passed (``(1 + cos(pi / 15)) / 2`` at step 3), 0 at step ``T = 10`` exactly, back to
+    ``lr`` at ``2T - w = 17.5`` (between steps 17 and 18); the lr-rate variant's warmup
+    ``(t + 1) / 3.5`` passes ``lr`` at its last step 3."""
+    cos = Schedule({"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 1.0, "num_warmup_steps": 2.5,
+                    "num_training_steps": 10})
+    assert [cos(t) for t in range(3)] == [0.0, 1 / 2.5, 2 / 2.5]
+    assert cos(3) == pytest.approx((1 + math.cos(math.pi / 15)) / 2, rel=1e-15) and cos(10) == 0.0
+    assert cos(17) == cos(18) == pytest.approx((1 + math.cos(math.pi * 14.5 / 7.5)) / 2, rel=1e-15)
+    jcos = jax.jit(jax.vmap(warmup_jax.schedule_from_config(
+        {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 1.0, "num_warmup_steps": 2.5,
+         "num_training_steps": 10})))
+    assert float(jcos(jnp.asarray([10], jnp.int32))[0]) == 0.0  # the phase (2t - 5) / 15 half-turns: 1 at T
+    rate = Schedule({"schedule": "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "lr": 1.0,
+                     "num_warmup_steps": 3.5, "num_training_steps": 20.5, "min_lr_rate": 0.1})
+    assert rate(3) == 4 / 3.5 and rate(0) == pytest.approx(1 / 3.5, rel=1e-15)
 
 
 def test_transformers_negative_or_fractional_warmup_facts():
@@ -1051,10 +1128,9 @@ def test_transformers_counts_of_no_value_are_zero_as_in_transformers():
 
 
 @pytest.mark.parametrize("cfg,call,match", [
-    (dict(name="get_cosine_schedule_with_warmup", num_warmup_steps=2.5, num_training_steps=10), None,
-     r"num_warmup_steps=2\.5 is invalid; expected a whole number of steps, of any sign \(HF takes a fractional one"),
     (dict(name="get_cosine_with_min_lr_schedule_with_warmup", num_warmup_steps=2, num_training_steps=9.5,
-          min_lr_rate=0.1), None, r"num_training_steps=9\.5 is invalid; expected a whole number of steps"),
+          min_lr_rate=0.1, num_cycles=1.5e6), None,
+     r"num_cycles=1500000\.0 is invalid; .* \(HF takes any finite one; past 1e6 cycles over T - w HF's float64"),
     (dict(name="get_linear_schedule_with_warmup", num_warmup_steps=float("inf"), num_training_steps=10), None,
      r"num_warmup_steps=inf is invalid; expected a finite number of steps"),
     (dict(name="get_linear_schedule_with_warmup", num_warmup_steps="3", num_training_steps=10), None,
@@ -1065,8 +1141,8 @@ def test_transformers_counts_of_no_value_are_zero_as_in_transformers():
      ZeroDivisionError, r"power=-2\.0 is invalid; expected a finite number >= 0 when num_training_steps is a step"),
 ])
 def test_transformers_counts_refused_saying_so(cfg, call, match):
-    """Refused: what makes HF raise (at construction or at a step: ``call``), and a fractional
-    count of a port built on whole steps (HF takes it: the message says the port cannot)."""
+    """Refused: what makes HF raise (at construction or at a step: ``call``), and more than 1e6
+    cosine cycles, whose phase HF's float64 no longer holds (HF takes them: the message says why)."""
     import transformers
 
     cfg = dict(cfg)
@@ -1171,6 +1247,29 @@ def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
     ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(14, dtype=jnp.int32)))
     ours_torch = _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), 14)
     assert truth.tolist() == [0.0] * 14 == [host(t) for t in range(14)] == ours32.tolist() == ours_torch.tolist()
+
+
+def test_maxtext_numpy_step_counts_equal_maxtext():
+    """NumPy integer step counts (MaxText's pydantic ``int`` fields take ``np.int64(5)``) are
+    stored as ints and give MaxText's values; a NumPy float or bool is still refused."""
+    from parity_tests.test_anchor_formulas import maxtext_lrs
+
+    kw = dict(learning_rate=0.1, learning_rate_schedule_steps=np.int64(20), steps=np.int32(25))
+    spec = spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", **kw})
+    assert type(spec.learning_rate_schedule_steps) is int and spec.learning_rate_schedule_steps == 20
+    assert type(spec.steps) is int and spec.steps == 25
+    truth = maxtext_lrs(dict(learning_rate=0.1, learning_rate_schedule_steps=20, steps=25), 30)
+    assert truth[:3].tolist() == [0.0, 0.05, 0.1]  # int(20 * 0.1) = 2 warmup steps, the peak at step 2
+    host = Schedule({"schedule": "maxtext.create_learning_rate_schedule", **kw})
+    np.testing.assert_allclose([host(t) for t in range(30)], truth, rtol=1e-14, atol=0)
+    with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=-1 is invalid; expected an integer >= 1 "
+                                         r"when steps is -1"):  # np.int64(-1) is -1, MaxText's "the other length"
+        spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1,
+                          "steps": np.int64(-1), "learning_rate_schedule_steps": -1})
+    for bad in (np.float64(20.0), np.bool_(True)):
+        with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=.* is invalid; expected -1 or an integer"):
+            spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1,
+                              "learning_rate_schedule_steps": bad})
 
 
 def test_maxtext_zero_steps_with_steps_defaulted_is_refused():

@@ -27,14 +27,15 @@ Shared conventions (HF's arithmetic, reproduced):
 - after the warmup the decay length is ``max(1, T - w)`` (``T <= w``: 1 step);
 - cosines keep their phase past ``num_training_steps``: ``num_cycles=0.5`` rises back to the
   lr over the next ``T - w`` steps and oscillates forever (period ``(T - w) / num_cycles``);
-- ``num_cycles`` (a float) must be a rational ``k / q`` (``q <= 1000``, ``|k| <= 100``): the
-  cosine wave is then exactly periodic in the integer step (``q (T - w)`` steps hold ``k``
-  cycles), composed of its half-cycles; ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3`` all are;
+- the cosine and min-lr ports' wave: with whole counts and a rational ``num_cycles = k / q``
+  (``q <= 1000``, ``|k| <= 100``: ``0.5, 1, 2, 0.25, 0.3, 1.5, 1/3``) it is exactly periodic
+  in the integer step (``q (T - w)`` steps hold ``k`` cycles), composed of its half-cycles;
+  with fractional counts or any other ``num_cycles`` (``|c| <= 1e6``) it is
+  :class:`HFCosine`, HF's float arithmetic on the host, its phase reduced exactly or to
+  float precision in the array forms; WSD's ``num_cycles`` is such a ``k / q``;
 - the step counts are what HF's lambdas take: Python, NumPy or 0-d tensor numbers of any
   sign (a negative ``num_warmup_steps`` is no warmup, the decay ``-w`` steps in at step 0),
-  kept as ints when whole; fractional ones where the port computes HF's values at them
-  (the constant, linear, polynomial, inverse-sqrt, hard-restart and WSD ports), refused by
-  the cosine and min-lr ports, whose endless waves are built on whole steps. Steps are
+  kept as ints when whole, fractional ones computed as HF computes them. Steps are
   integers, as ``LambdaLR`` counts them (a float ``step(epoch)`` is deprecated in torch;
   HF's lambdas are typed ``int``).
 """
@@ -44,38 +45,36 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
+from warmup_spec._array_ops import HALF_PI, INT32_MAX, ArrayOps
 from warmup_spec.definition import arg, definition
 from warmup_spec.ports._base import Relative, at_least_zero, checked
+from warmup_spec.ports._torch_cycles import phase_fraction
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
+from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
 from warmup_spec.primitives.reverse import Reverse
 from warmup_spec.registry import REGISTRY, register
 
 MAX_CYCLES_DENOMINATOR = 1000
 MAX_CYCLES_NUMERATOR = 100
 MAX_HARD_RESTARTS = 1000
+MAX_WAVE_CYCLES = 1e6
+CHUNK_BITS = 8
+EXACT_DRIFT = 1e-8  # half-turns: HFCosine's integer phase, a fraction near R, where it parts by less at every step
 WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 
 
 # --- shared pieces ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Steps(c.Check):
     """A number of steps as HF's lambdas take it: any finite number, of any sign, a Python,
-    NumPy or 0-d tensor one; stored as an int when it is whole. ``whole``: a fractional one
-    is refused (the port's pieces are built on whole steps)."""
+    NumPy or 0-d tensor one; stored as an int when it is whole."""
 
-    whole: bool = False
-
-    @property
-    def text(self) -> str:
-        return ("a whole number of steps, of any sign (HF takes a fractional one too; this port builds HF's phases "
-                "on whole steps only)") if self.whole else "a finite number of steps (HF compares the step with it)"
+    text = "a finite number of steps (HF compares the step with it)"
 
     def __call__(self, schedule: str, name: str, value: Any) -> int | float:
         x = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value  # a 0-d tensor
@@ -84,12 +83,12 @@ class _Steps(c.Check):
         if isinstance(x, numbers.Integral):
             return int(x)
         f = float(x)
-        if not math.isfinite(f) or (self.whole and not f.is_integer()):
+        if not math.isfinite(f):
             raise c.fail(schedule, name, value, self.text)
         return int(f) if f.is_integer() else f
 
 
-STEPS, WHOLE_STEPS = _Steps(), _Steps(whole=True)
+STEPS = _Steps()
 
 
 W_DOC = "steps of warmup (``w``)"
@@ -98,19 +97,37 @@ CYCLES_DOC = "cosine cycles over ``T - w`` steps (``c``)"
 MIN_LR_DOC = "the cosine's end ``m lr``, absolute (HF divides it by ``lr``; set one of ``min_lr`` and ``min_lr_rate``)"
 
 
+def _rational_cycles(x: float) -> bool:
+    """Whether ``|x|`` is a rational ``k / q`` (``q <= 1000``, ``|k| <= 100``) to float precision:
+    a wave :func:`cosine_wave` builds of its half-cycles on whole steps."""
+    fr = Fraction(abs(x)).limit_denominator(MAX_CYCLES_DENOMINATOR)
+    return float(fr) == abs(x) and fr.numerator <= MAX_CYCLES_NUMERATOR
+
+
 class _Cycles(c.Check):
-    """``num_cycles`` of an endless cosine wave: a finite rational ``k / q`` the wave can be
-    built of (:func:`cosine_wave`)."""
+    """``num_cycles`` of an endless cosine wave built on whole steps: a finite rational
+    ``k / q`` the wave can be built of (:func:`cosine_wave`)."""
 
     text = (f"a finite number k / q with integers |k| <= {MAX_CYCLES_NUMERATOR}, 1 <= q <= {MAX_CYCLES_DENOMINATOR} "
             "(0.5, 1, 2, 0.25, 0.3, 1.5, ...)")
 
     def __call__(self, schedule: str, name: str, value: Any) -> float:
         x = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
-        fr = Fraction(abs(x)).limit_denominator(MAX_CYCLES_DENOMINATOR) if math.isfinite(x) else None
-        if fr is None or float(fr) != abs(x) or fr.numerator > MAX_CYCLES_NUMERATOR:
+        if not (math.isfinite(x) and _rational_cycles(x)):
             raise c.fail(schedule, name, value, self.text)
         return x
+
+
+class _WaveCycles(c.Check):
+    """``num_cycles`` of the cosine ports (:class:`HFCosine`, a wave of any real period): a
+    finite number in ``[-1e6, 1e6]``."""
+
+    note = (" (HF takes any finite one; past 1e6 cycles over T - w HF's float64 phase parts from its wave by over "
+            "1e-6 within 5000 steps, where the port's float32 forms cannot follow it)")
+    text = c.Number(-MAX_WAVE_CYCLES, MAX_WAVE_CYCLES).text + note
+
+    def __call__(self, schedule: str, name: str, value: Any) -> float:
+        return c.number(schedule, name, value, -MAX_WAVE_CYCLES, MAX_WAVE_CYCLES, suffix=self.note)
 
 
 class _Restarts(c.Check):
@@ -183,6 +200,131 @@ def _ahead(w: int, length: int, cycles: float, base: int = 0) -> int:
     if w >= 0:
         return base
     return (base - w) % (Fraction(abs(cycles)).limit_denominator(MAX_CYCLES_DENOMINATOR).denominator * length)
+
+
+class HFCosine(Node):
+    """HF's cosine after the warmup, at any real ``w``, ``D = max(1, T - w)`` and ``c``, on the
+    step's own clock ``t``: ``lr max(0, m + (1 - m) (1 + cos(2 pi c u)) / 2)`` with ``u = (t -
+    w) / D`` (``plus_one``: ``(t - w + 1) / D``, the ``..._lr_rate`` variant), a wave of period
+    ``D / |c|`` steps and phase ``w``, neither of them whole.
+
+    The float64 closed form is HF's lambda, operation for operation (the same float at every
+    step). The array form reduces the phase, in half-turns ``(t - s) R`` (``R = 2 |c| / D``,
+    ``s = w`` or ``w - 1``), modulo 2 from the integer step, as
+    :class:`~warmup_spec.ports._torch_cycles.CosineWave` does:
+
+    - exactly where ``R`` is a fraction ``Q / P`` that stays within 1e-8 half-turns of it
+      over the step dtype's range (:func:`phase_fraction`; ``w=2.5, T=10``: ``2 / 15``) and
+      ``s R`` one ``C / L`` over a multiple ``L`` of ``P`` within int32 (``1 / 3 = 5 / 15``):
+      ``(t Q' - C) mod 2L`` in integers, 0 at step ``T`` exactly;
+    - else chunk by chunk: ``t = sum a_j 256**j`` (``a_j < 256``) and ``(256**j R) mod 2 =
+      hi_j + lo_j`` from the exact ``R`` on the host, ``hi_j`` a multiple of ``2**-15``, so
+      that each ``a_j hi_j mod 2`` is exact in float32 and only the small ``a_j lo_j`` round:
+      the phase within about ``1.2e-7`` half-turns at any int32 step (``num_cycles=pi``,
+      ``w = 7.000000000000001``).
+
+    In float64 the array form is HF's arithmetic, as the closed form (HF's own float64 phase
+    rounding, 1e-12 of ``lr`` by step 5000, then kept).
+
+    Measured against HF (``lr = 0.1``): at most 2.8 float32 ulps of ``lr`` at steps 0..5000
+    and ``10**6 .. 2**31 - 1``. Past about 1e6 cycles over ``D`` HF's own float64 phase
+    drifts (``pi c 2 u`` of 1e10 radians by step 5000): refused by the ports.
+    """
+
+    label = "cosine"
+
+    def __init__(self, lr: float, w: float, D: float, cycles: float, m: float = 0.0, *, plus_one: bool = False) -> None:
+        self.lr, self.w, self.D, self.cycles, self.m, self.plus_one = float(lr), w, D, cycles, float(m), plus_one
+        rate = 2 * Fraction(abs(cycles)) / Fraction(D)  # half-turns per step, exact
+        s = Fraction(w) - (1 if plus_one else 0)
+        phase0 = (s * rate) % 2
+        # (L, Q', C, drift): the phase (t Q' - C) / L half-turns, off the exact one by t * drift
+        self.exact: tuple[int, int, int, float] | None = None
+        pq = phase_fraction(float(1 / rate)) if 2**-62 < rate < 2**62 else None
+        if pq is not None:
+            P, Q = pq
+            ahead = (s * Fraction(Q, P)) % 2
+            L = math.lcm(P, ahead.denominator)
+            Q2 = Q * (L // P)
+            if 3 * L <= INT32_MAX and L * Q2 <= INT32_MAX:
+                self.exact = L, Q2, int(ahead * L), float(abs(Fraction(Q, P) - rate))
+        # the chunked phase: t = sum a_j 2**(8 j), (2**(8 j) R) mod 2 = hi_j + lo_j, hi_j on 16 bits
+        grid = 2**15
+        parts = [(Fraction(2**(CHUNK_BITS * j)) * rate) % 2 for j in range(64 // CHUNK_BITS)]
+        his = [Fraction(math.floor(x * grid), grid) for x in parts]
+        self.hi = [float(h) for h in his]
+        self.lo = [float(x - h) for x, h in zip(parts, his)]
+        p_hi = Fraction(math.floor(phase0 * grid), grid)
+        self.phase0 = float(p_hi), float(phase0 - p_hi)
+
+    def closed(self, offset: int = 0) -> ClosedForm:
+        lr, w, D, m, cos, pi = self.lr, self.w, self.D, self.m, math.cos, math.pi
+        cyc = float(self.cycles)
+        if self.plus_one:
+            def value(t: int) -> float:
+                progress = (float(t - offset) - float(w) + 1.0) / D  # D: max(1.0, float(T) - float(w))
+                factor = 0.5 * (1.0 + cos(pi * cyc * 2.0 * progress))
+                return lr * max(0, factor * (1 - m) + m)
+        else:
+            def value(t: int) -> float:
+                progress = float(t - offset - w) / float(D)
+                factor = 0.5 * (1.0 + cos(pi * cyc * 2.0 * progress))
+                return lr * max(0, factor * (1 - m) + m)
+
+        return value
+
+    def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
+        xp, lr, m, exact, (p_hi, p_lo) = ops.xp, self.lr, self.m, self.exact, self.phase0
+
+        w, D, cyc, plus_one = self.w, float(self.D), float(self.cycles), self.plus_one
+
+        def value(t: Any) -> Any:
+            x = xp.maximum(t - offset, 0)
+            wide = ops.fits(t, 2**32)  # an int64 step
+            top = 2**63 - 1 if wide else INT32_MAX
+            if xp.dtype(ops.float_dtype()).itemsize == 8:  # float64: HF's arithmetic, as the closed form
+                # HF's float(t - w): float(t) - w, exact then rounded once for |t|, |w| < 2**53
+                progress = ((ops.to_float(x) - float(w) + 1.0) if plus_one else (ops.to_float(x) - float(w))) / D
+                factor = 0.5 * (1.0 + xp.cos(math.pi * cyc * 2.0 * progress))
+                return lr * xp.maximum(factor * (1 - m) + m, 0.0)
+            if exact is not None and top * exact[3] <= EXACT_DRIFT:
+                L, Q, C, _ = exact
+                a, b = x // L, x % L
+                k = ((a % 2) * (Q % 2) * L + (b * Q) % (2 * L) - C) % (2 * L)  # (x Q - C) mod 2L
+                d = xp.minimum(k, 2 * L - k)  # half-turns from the crest, in units of 1 / L
+                s = xp.sin(ops.to_float(L - d) * (HALF_PI / L))
+            else:
+                hi, lo, rest = -p_hi, -p_lo, x
+                for j in range((64 if wide else 32) // CHUNK_BITS):
+                    a = ops.to_float(rest % 2**CHUNK_BITS)  # a_j < 2**8: a_j hi_j is exact
+                    rest = rest // 2**CHUNK_BITS
+                    hi = (hi + (a * self.hi[j]) % 2.0) % 2.0
+                    lo = lo + a * self.lo[j]
+                u = (hi + lo) % 2.0
+                d = xp.minimum(u, 2.0 - u)
+                s = xp.sin((1.0 - d) * HALF_PI)
+            factor = (s * s) * (1.0 - m) + m
+            return lr * xp.maximum(factor, 0.0)
+
+        return value
+
+    @property
+    def end(self) -> int | None:
+        return 0 if self.cycles == 0 or self.m == 1.0 else None
+
+    def events(self) -> list[tuple[int, str]]:
+        return []  # a smooth wave: no jump
+
+    def open_horizon(self) -> tuple[int, str]:
+        period = float(self.D) / abs(self.cycles) if self.cycles else 0.0
+        return max(10, math.ceil(min(3.1 * period, 1e6))), "three periods + 10%"
+
+
+def _whole_counts(spec: Any) -> tuple[int, int] | None:
+    """``(w, T)`` where a cosine port's wave is built of half-cycles on whole steps
+    (:func:`cosine_wave`): whole counts and a rational ``num_cycles``; else None (:class:`HFCosine`)."""
+    w, T = spec.num_warmup_steps, spec.num_training_steps
+    return (w, T) if isinstance(w, int) and isinstance(T, int) and _rational_cycles(spec.num_cycles) else None
 
 
 class _HF(Relative):
@@ -288,22 +430,29 @@ class GetCosineScheduleWithWarmup(_HF):
     Quirks: the phase runs on past ``num_training_steps``: with ``num_cycles=0.5`` the lr
     reaches 0 at ``T`` and rises back to ``lr`` at ``2T - w`` (period ``2 (T - w)``);
     ``T <= w`` gives a 1-step decay length: ``lr, 0, lr, 0, ...`` from step ``w`` with 0.5; a
-    negative ``w`` (whole, as ``T``) is no warmup, the wave ``-w`` steps on at step 0.
+    negative ``w`` is no warmup, the wave ``-w`` steps on at step 0. Fractional counts and any
+    ``num_cycles``, as HF takes them: the warmup at the steps ``t < w``, the wave of period
+    ``(T - w) / c`` from step ``ceil(w)`` on HF's real clock (``w=2.5, T=10``: ``0, 0.4 lr,
+    0.8 lr``, then ``lr (1 + cos(2 pi (t - 2.5) / 15)) / 2``, 0 at step 10).
     (In 5.24 the lambda is the later, min-lr definition of
     ``_get_cosine_schedule_with_warmup_lr_lambda`` with ``min_lr_rate=0``: the same values.)
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_schedule_with_warmup"
-    num_warmup_steps: int = arg(WHOLE_STEPS, W_DOC)
-    num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
-    num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_training_steps: float = arg(STEPS, T_DOC)
+    num_cycles: float = arg(_WaveCycles(), CYCLES_DOC, default=0.5)
 
     def equivalent(self) -> dict[str, Any] | None:
         w, T = self.num_warmup_steps, self.num_training_steps
         return _catalogue("warmup_cosine_decay", self, total_steps=T) if T > w and self.num_cycles == 0.5 else None
 
     def compose(self) -> Node:
-        w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
+        lr, whole = self.lr, _whole_counts(self)
+        if whole is None:
+            w_, T_ = self.num_warmup_steps, self.num_training_steps
+            return _warmup_before(lr, w_, HFCosine(lr, w_, max(1, T_ - w_), self.num_cycles))
+        w, T = whole
         D = max(1, T - w)
         wave = cosine_wave(lr, 0.0, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles))
         return _warmup_then(lr, max(w, 0), wave)
@@ -545,14 +694,15 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
     running on past ``T`` (rising back to ``lr`` with ``num_cycles=0.5``). Exactly one of
     ``min_lr`` (absolute; HF divides it by ``optimizer.defaults["lr"]``) and ``min_lr_rate``
     (a ratio). ``m > 1`` (HF takes it) rises from ``lr`` to ``m lr``; with ``m < 0`` the cosine is
-    held at 0 where it goes below (HF's ``max(0, factor)``). A negative ``w`` (whole, as ``T``)
-    is no warmup, the wave ``-w`` steps on at step 0.
+    held at 0 where it goes below (HF's ``max(0, factor)``). A negative ``w`` is no warmup, the
+    wave ``-w`` steps on at step 0; fractional counts and any ``num_cycles`` as in
+    ``get_cosine_schedule_with_warmup`` (:class:`HFCosine`).
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup"
-    num_warmup_steps: int = arg(WHOLE_STEPS, W_DOC)
-    num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
-    num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_training_steps: float = arg(STEPS, T_DOC)
+    num_cycles: float = arg(_WaveCycles(), CYCLES_DOC, default=0.5)
     min_lr: float | None = arg(c.OrNone(c.Number()), MIN_LR_DOC, default=None)
     min_lr_rate: float | None = arg(c.OrNone(c.Number()), "``m``, the cosine's end over ``lr``", default=None)
 
@@ -567,8 +717,11 @@ class GetCosineWithMinLrScheduleWithWarmup(_HF):
         return _catalogue("warmup_cosine_decay", self, total_steps=T, end_value=m * self.lr)
 
     def compose(self) -> Node:
-        w, T, lr = self.num_warmup_steps, self.num_training_steps, self.lr
-        m = _min_lr_rate(self)
+        lr, m, whole = self.lr, _min_lr_rate(self), _whole_counts(self)
+        if whole is None:
+            w_, T_ = self.num_warmup_steps, self.num_training_steps
+            return _warmup_before(lr, w_, HFCosine(lr, w_, max(1, T_ - w_), self.num_cycles, m))
+        w, T = whole
         D = max(1, T - w)
         decay = cosine_wave(lr, m * lr, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles))
         return _warmup_then(lr, max(w, 0), at_least_zero(decay) if m < 0 else decay)
@@ -585,14 +738,16 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
       already one step into the decay at ``w``, the minimum at ``T - 1``, rising after it
       (``num_cycles=0.5``), every step in float as HF computes it; held at 0 where a
       ``min_lr_rate < 0`` takes it below (HF's ``max(0, factor)``). A ``warmup_lr_rate < 0``
-      starts the warmup below 0 (not held). A negative ``w`` (whole, as ``T``): no warmup, the
-      decay ``1 - w`` steps in at step 0.
+      starts the warmup below 0 (not held). A negative ``w``: no warmup, the decay ``1 - w``
+      steps in at step 0. Fractional counts and any ``num_cycles``: HF's float arithmetic,
+      the warmup at the steps ``t < w`` (its line may pass ``lr`` at the last one: ``w=3.5``
+      gives ``lr 4 / 3.5`` at step 3), then the wave (:class:`HFCosine`) on the step's clock.
     """
 
     schedule: ClassVar[str] = "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
-    num_warmup_steps: int = arg(WHOLE_STEPS, W_DOC)
-    num_training_steps: int = arg(WHOLE_STEPS, T_DOC)
-    num_cycles: float = arg(_Cycles(), CYCLES_DOC, default=0.5)
+    num_warmup_steps: float = arg(STEPS, W_DOC)
+    num_training_steps: float = arg(STEPS, T_DOC)
+    num_cycles: float = arg(_WaveCycles(), CYCLES_DOC, default=0.5)
     min_lr: float | None = arg(c.OrNone(c.Number()), MIN_LR_DOC, default=None)
     min_lr_rate: float | None = arg(c.OrNone(c.Number()), "``m``, the cosine's end over ``lr``", default=None)
     warmup_lr_rate: float | None = arg(c.OrNone(c.Number()), "the warmup's factor at step 0 (``r``; None: ``1 / w``)",
@@ -602,8 +757,10 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         _check_min_lr(self)
 
     def compose(self) -> Node:
-        w, T, lr, r = self.num_warmup_steps, self.num_training_steps, self.lr, self.warmup_lr_rate
-        m = _min_lr_rate(self)
+        lr, r, m, whole = self.lr, self.warmup_lr_rate, _min_lr_rate(self), _whole_counts(self)
+        if whole is None:
+            return self._off_whole_steps(m)
+        w, T = whole
         D = max(1, T - w)
         decay = cosine_wave(lr, m * lr, D, self.num_cycles, shift=_ahead(w, D, self.num_cycles, 1))
         if m < 0:
@@ -617,6 +774,23 @@ class GetCosineWithMinLrScheduleWithWarmupLrRate(_HF):
         else:
             warm = Interp("linear", r * lr, lr, w - 1, label="warmup")
         return Join([warm, decay], [w], ["end of warmup"])
+
+    def _off_whole_steps(self, m: float) -> Node:
+        """HF's lambda at fractional counts or an irrational-looking ``num_cycles``, in floats:
+        the warmup ``(t + 1) / max(1, w)`` (or ``r + (1 - r) t / max(1, w - 1)``) at the steps
+        ``t < w``, then :class:`HFCosine` one step ahead, on the step's own clock."""
+        w, T, lr, r = float(self.num_warmup_steps), float(self.num_training_steps), self.lr, self.warmup_lr_rate
+        decay = HFCosine(lr, w, max(1.0, T - w), self.num_cycles, m, plus_one=True)
+        if w <= 0:
+            return decay
+        last = math.ceil(w) - 1  # the warmup's last step: its line may pass lr there (w=3.5: (3 + 1) / 3.5)
+        if r is None:  # (t + 1) / max(1, w)
+            warm: Node = Interp("linear", 0.0, lr * ((last + 1) / max(1.0, w)), last, start=-1, label="warmup")
+        elif last == 0:
+            warm = Constant(r * lr)
+        else:  # r + (1 - r) t / max(1, w - 1)
+            warm = Interp("linear", r * lr, lr * (r + (1.0 - r) * last / max(1.0, w - 1)), last, label="warmup")
+        return Join([warm, decay], [last + 1], ["end of warmup"], shift=False)
 
 
 @register

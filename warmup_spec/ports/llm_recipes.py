@@ -164,7 +164,9 @@ FRACTION = c.Number(0.0, 1.0)  # MaxText's config: ge=0.0, le=1.0
 
 @dataclass(frozen=True)
 class _MinusOneOr(c.Check):
-    """-1 (MaxText's "the other length") or a Python int ``>= lo`` (its config: ``ge=-1``)."""
+    """-1 (MaxText's "the other length") or an integer ``>= lo`` (its config: ``ge=-1``): a
+    Python or NumPy one (``np.int64(5)``, which its pydantic ``int`` field takes), stored as
+    an int."""
 
     lo: int
 
@@ -173,9 +175,10 @@ class _MinusOneOr(c.Check):
         return f"-1 or an integer >= {self.lo}"
 
     def __call__(self, schedule: str, name: str, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not (value == -1 or value >= self.lo):
+        n = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+        if n is None or not (n == -1 or n >= self.lo):
             raise c.fail(schedule, name, value, self.text)
-        return value
+        return n
 
 
 @register
