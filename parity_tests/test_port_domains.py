@@ -1251,7 +1251,7 @@ def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
 
 def test_maxtext_numpy_step_counts_equal_maxtext():
     """NumPy integer step counts (MaxText's pydantic ``int`` fields take ``np.int64(5)``) are
-    stored as ints and give MaxText's values; a NumPy float or bool is still refused."""
+    stored as ints and give MaxText's values."""
     from parity_tests.test_anchor_formulas import maxtext_lrs
 
     kw = dict(learning_rate=0.1, learning_rate_schedule_steps=np.int64(20), steps=np.int32(25))
@@ -1266,10 +1266,30 @@ def test_maxtext_numpy_step_counts_equal_maxtext():
                                          r"when steps is -1"):  # np.int64(-1) is -1, MaxText's "the other length"
         spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1,
                           "steps": np.int64(-1), "learning_rate_schedule_steps": -1})
-    for bad in (np.float64(20.0), np.bool_(True)):
+
+
+@pytest.mark.parametrize("value", [20, np.int64(20), 20.0, np.float64(20.0), "20", " 20 ", True, np.bool_(True),
+                                   -1, 0, 20.5, "20.0", "2e1", "20.5", "2_0", "+20", "20.", "0x14", "x", "nan", None, float("inf"), [20], -2])
+def test_maxtext_step_counts_are_what_its_pydantic_int_field_takes(value):
+    """MaxText's config reads its step counts as pydantic ``int`` fields (``ge=-1``) in lax mode:
+    the port takes exactly the values pydantic takes, as the int pydantic makes of them."""
+    pydantic = pytest.importorskip("pydantic")
+
+    class Config(pydantic.BaseModel):
+        learning_rate_schedule_steps: int = pydantic.Field(-1, ge=-1)
+
+    try:
+        expected: int | None = Config(learning_rate_schedule_steps=value).learning_rate_schedule_steps
+    except pydantic.ValidationError:
+        expected = None
+    cfg = {"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1, "steps": 30,
+           "learning_rate_schedule_steps": value}
+    if expected is None:
         with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=.* is invalid; expected -1 or an integer"):
-            spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", "learning_rate": 0.1,
-                              "learning_rate_schedule_steps": bad})
+            spec_from_config(cfg)
+    else:
+        got = spec_from_config(cfg).learning_rate_schedule_steps
+        assert type(got) is int and got == expected
 
 
 def test_maxtext_zero_steps_with_steps_defaulted_is_refused():

@@ -12,7 +12,9 @@ every optimizer step, MaxText's optax count and nanoGPT's ``iter_num`` start at 
 
 from __future__ import annotations
 
+import math
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -164,9 +166,10 @@ FRACTION = c.Number(0.0, 1.0)  # MaxText's config: ge=0.0, le=1.0
 
 @dataclass(frozen=True)
 class _MinusOneOr(c.Check):
-    """-1 (MaxText's "the other length") or an integer ``>= lo`` (its config: ``ge=-1``): a
-    Python or NumPy one (``np.int64(5)``, which its pydantic ``int`` field takes), stored as
-    an int."""
+    """-1 (MaxText's "the other length") or an integer ``>= lo`` (its config: ``ge=-1``), as its
+    pydantic ``int`` field takes one in lax mode: an int or bool (NumPy's too), a float with no
+    fractional part (``20.0``), or a string of an integer (``"20"``, a command-line override);
+    stored as an int."""
 
     lo: int
 
@@ -175,10 +178,29 @@ class _MinusOneOr(c.Check):
         return f"-1 or an integer >= {self.lo}"
 
     def __call__(self, schedule: str, name: str, value: Any) -> int:
-        n = int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else None
+        n = _lax_int(value)
         if n is None or not (n == -1 or n >= self.lo):
             raise c.fail(schedule, name, value, self.text)
         return n
+
+
+def _lax_int(value: Any) -> int | None:
+    """``value`` as pydantic's lax ``int`` reads it, or None where it refuses."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):  # a NumPy scalar (np.True_ too)
+        value = value.item()
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        return int(x) if math.isfinite(x) and x.is_integer() else None
+    if isinstance(value, str):  # "20", " +2_0 ", "20.00"; not "20.", "2e1" or "0x14"
+        text = value.strip()
+        return int(text.split(".")[0]) if _INT_TEXT.fullmatch(text) else None
+    return None
+
+
+_INT_TEXT = re.compile(r"[+-]?[0-9]+(_[0-9]+)*(\.0+)?")
+"""The strings pydantic's lax ``int`` reads (after stripping whitespace)."""
 
 
 @register
