@@ -387,13 +387,15 @@ class Cycles(Node):
                 cache[c] = (g.start(c), g.length(c), *self.ends(c))
             return cache[c]
 
+        equal, fT = g.m == 1.0, float(T)
+
         def value(t: int) -> float:
             x = t - offset
-            if g.m == 1.0:
+            if equal:
                 c, at = divmod(x, T)  # exact for any int
                 if limit is not None and c >= limit:
                     return floor
-                pos, rem, L = float(at), float(T - at), float(T)
+                pos, rem, L = float(at), float(T - at), fT
                 hi, lo = bounds(c)[2:]
             else:
                 x = min(x, g.last_valid)
