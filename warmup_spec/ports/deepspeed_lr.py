@@ -72,9 +72,22 @@ class _FloatSteps:
         return True
 
 
+class _Warmup(_FloatSteps):
+    """``WarmupLR`` and its subclass ``WarmupDecayLR`` in DeepSpeed: the peak is
+    ``warmup_max_lr``, reached as :func:`_warmup_fact` says."""
+
+    warmup_max_lr: float
+
+    def nominal_peak(self) -> tuple[str, float] | None:
+        return "warmup_max_lr", self.warmup_max_lr
+
+    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
+        return _warmup_fact(self)
+
+
 @register
 @definition
-class WarmupLR(_FloatSteps, ScheduleSpec):
+class WarmupLR(_Warmup, ScheduleSpec):
     """DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr`` over
     ``W = max(2, warmup_num_steps)`` updates, then ``warmup_max_lr`` forever.
 
@@ -104,12 +117,6 @@ class WarmupLR(_FloatSteps, ScheduleSpec):
     warmup_num_steps: int = arg(WARMUP_STEPS, "the warmup's updates (``W = max(2, warmup_num_steps)``)", default=1000)
     warmup_type: WarmupType = arg(WARMUP_TYPE, "the warmup's shape", default="log")
 
-    def nominal_peak(self) -> tuple[str, float] | None:
-        return "warmup_max_lr", self.warmup_max_lr
-
-    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        return _warmup_fact(self)
-
     def compose(self) -> Node:
         w = _bumped(self)
         lo, hi = self.warmup_min_lr, self.warmup_max_lr
@@ -124,7 +131,7 @@ class WarmupLR(_FloatSteps, ScheduleSpec):
 
 @register
 @definition
-class WarmupDecayLR(_FloatSteps, ScheduleSpec):
+class WarmupDecayLR(_Warmup, ScheduleSpec):
     """DeepSpeed ``WarmupDecayLR``: ``WarmupLR``'s warmup, then a linear decay back to
     ``warmup_min_lr`` (not to 0) at update ``total_num_steps + 1``, held after.
 
@@ -152,12 +159,6 @@ class WarmupDecayLR(_FloatSteps, ScheduleSpec):
     warmup_max_lr: float = arg(VALUE, "the lr at the end of the warmup", default=0.001)
     warmup_num_steps: int = arg(WARMUP_STEPS, "the warmup's updates (``W = max(2, warmup_num_steps)``)", default=1000)
     warmup_type: WarmupType = arg(WARMUP_TYPE, "the warmup's shape", default="log")
-
-    def nominal_peak(self) -> tuple[str, float] | None:
-        return "warmup_max_lr", self.warmup_max_lr
-
-    def warmup(self) -> tuple[int | None, tuple[int, ...]]:
-        return _warmup_fact(self)
 
     def compose(self) -> Node:
         w, T = _bumped(self), self.total_num_steps
