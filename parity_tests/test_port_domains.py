@@ -1200,6 +1200,26 @@ def test_transformers_negative_counts_beyond_int32(name, kw):
     _check_at([0.1 * fn(int(t)) for t in BIG_STEPS], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS)
 
 
+@pytest.mark.parametrize("name,kw", [
+    ("get_wsd_schedule", dict(num_warmup_steps=2, num_stable_steps=-3 * 10**9, num_decay_steps=3 * 10**9 + 100,
+                              min_lr_ratio=0.1)),
+    ("get_wsd_schedule", dict(num_warmup_steps=-3 * 10**9, num_decay_steps=4 * 10**9, num_training_steps=2 * 10**9)),
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-3 * 10**9,
+                                                                num_training_steps=10**9, num_cycles=2)),
+])
+def test_transformers_pieces_starting_below_int32(name, kw):
+    """A piece whose clock starts below int32's range (WSD's decay from ``w + s = -3e9 + 2``,
+    running to step 102): its float32 form on int32 steps follows HF there (it held the piece's
+    start value, 0.9 lr off, before)."""
+    import torch
+    import transformers
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
+    steps = np.array([0, 1, 2, 10, 50, 101, 102, 1000, 10**6, 2**31 - 1])
+    _check_at([0.1 * fn(int(t)) for t in steps], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, steps)
+
+
 @pytest.mark.parametrize("kw", [
     dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3),  # d = -3: from update 14 the factor rises past 1
     dict(total_steps=8, warmup_steps=3, decay_ratio=-0.5, min_lr_factor=1.5),  # ... or falls, min_lr_factor > 1

@@ -299,7 +299,7 @@ class Interp(Node):
             return b_form(xp.zeros_like(t[..., :1] if t.ndim else t))  # a constant: XLA folds it
 
         def value(t: Array) -> Array:
-            if S and not ops.fits(t, S):  # starts past the largest step of t's int dtype: still a
+            if S > 0 and not ops.fits(t, S):  # starts past the largest step of t's int dtype: still a
                 return xp.full(t.shape, a, ops.float_dtype())
             pos, rem = distances(t)
             b = target(t)
