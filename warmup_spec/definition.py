@@ -222,6 +222,17 @@ def warmup_then(spec: Any, after: Node, *, init: float | None = None) -> Node:
     return Join([warm, after], [w], ["end of warmup"])
 
 
+def highest_peak(schedules: Any) -> tuple[str, float] | None:
+    """The nominal peak of a sequence of schedules: the highest of the specs' own
+    (``("schedules[k].<param>", value)``), or None (user functions have none)."""
+    parts = [(k, s.nominal_peak()) for k, s in enumerate(schedules) if isinstance(s, ScheduleSpec)]
+    known = [(k, p) for k, p in parts if p is not None]
+    if not known:
+        return None
+    k, (what, value) = max(known, key=lambda kp: kp[1][1])
+    return f"schedules[{k}].{what}", value
+
+
 def node_of(base: Any) -> Node:
     """The composition of a spec, or a user's function as a node."""
     return base.compose() if isinstance(base, ScheduleSpec) else UserFn(base)

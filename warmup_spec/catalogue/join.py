@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
+from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, highest_peak, node_of
 from warmup_spec.primitives import Join as JoinNode
 from warmup_spec.primitives import Node
 from warmup_spec.registry import Base, register
@@ -43,12 +43,7 @@ class Join(ScheduleSpec):
         return JoinNode([node_of(s) for s in self.schedules], self.boundaries)
 
     def nominal_peak(self) -> tuple[str, float] | None:
-        parts = [(k, s.nominal_peak()) for k, s in enumerate(self.schedules) if isinstance(s, ScheduleSpec)]
-        known = [(k, p) for k, p in parts if p is not None]
-        if not known:
-            return None
-        k, (what, value) = max(known, key=lambda kp: kp[1][1])
-        return f"schedules[{k}].{what}", value
+        return highest_peak(self.schedules)
 
     def warmup(self) -> tuple[int | None, tuple[int, ...]]:
         first = self.schedules[0]

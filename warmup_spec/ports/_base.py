@@ -56,6 +56,14 @@ def checked(cfg: dict[str, Any]) -> dict[str, Any] | None:
     return cfg
 
 
+class FloatSteps(ScheduleSpec):
+    """A port whose library takes a float step and computes at it (optax, Keras, DeepSpeed's
+    ``step(x)``): the host and array forms take float steps too."""
+
+    def float_steps(self) -> bool:
+        return True
+
+
 @definition
 class Relative(ScheduleSpec):
     """A schedule relative to the optimizer's lr: ``lr`` is that base lr."""

@@ -28,8 +28,8 @@ import math
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import ScheduleSpec, arg, definition
-from warmup_spec.ports._base import Relative, at_least_zero
+from warmup_spec.definition import arg, definition
+from warmup_spec.ports._base import FloatSteps, Relative, at_least_zero
 from warmup_spec.ports._deepspeed_floats import AtFloats, warmup_gamma
 from warmup_spec.primitives import Constant, Interp, Join, Node, PowerLaw, Sum
 from warmup_spec.primitives.stairs import Stairs
@@ -64,15 +64,7 @@ def _warmup_fact(spec: Any) -> tuple[int | None, tuple[int, ...]]:
     return w, (w,)
 
 
-class _FloatSteps:
-    """A DeepSpeed port: DeepSpeed's ``step(x)`` takes a float ``x``, and update ``k = x + 1`` is
-    its ``get_lr`` (and ``OneCycle``'s ``get_mom``, see ``OneCycle._scale_at``) there."""
-
-    def float_steps(self) -> bool:
-        return True
-
-
-class _Warmup(_FloatSteps):
+class _Warmup(FloatSteps):
     """``WarmupLR`` and its subclass ``WarmupDecayLR`` in DeepSpeed: the peak is
     ``warmup_max_lr``, reached as :func:`_warmup_fact` says."""
 
@@ -87,7 +79,7 @@ class _Warmup(_FloatSteps):
 
 @register
 @definition
-class WarmupLR(_Warmup, ScheduleSpec):
+class WarmupLR(_Warmup):
     """DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr`` over
     ``W = max(2, warmup_num_steps)`` updates, then ``warmup_max_lr`` forever.
 
@@ -131,7 +123,7 @@ class WarmupLR(_Warmup, ScheduleSpec):
 
 @register
 @definition
-class WarmupDecayLR(_Warmup, ScheduleSpec):
+class WarmupDecayLR(_Warmup):
     """DeepSpeed ``WarmupDecayLR``: ``WarmupLR``'s warmup, then a linear decay back to
     ``warmup_min_lr`` (not to 0) at update ``total_num_steps + 1``, held after.
 
@@ -177,7 +169,7 @@ class WarmupDecayLR(_Warmup, ScheduleSpec):
 
 @register
 @definition
-class WarmupCosineLR(_FloatSteps, Relative):
+class WarmupCosineLR(FloatSteps, Relative):
     """DeepSpeed ``WarmupCosineLR``: the optimizer's ``lr`` times a ratio that warms up
     from ``warmup_min_ratio`` to 1, then follows a cosine to ``cos_min_ratio``.
 
@@ -238,7 +230,7 @@ class WarmupCosineLR(_FloatSteps, Relative):
 
 @register
 @definition
-class LRRangeTest(_FloatSteps, ScheduleSpec):
+class LRRangeTest(FloatSteps):
     """DeepSpeed ``LRRangeTest``: an lr growing linearly (or in stairs) without end,
     ``min_lr (1 + rate k / size)`` at update ``k`` (``floor(k / size)`` with
     ``lr_range_test_staircase``), ``min_lr = lr_range_test_min_lr``, ``rate =
@@ -311,7 +303,7 @@ def _held(pieces: list[tuple[int, float]], end: int) -> Node:
 
 @register
 @definition
-class OneCycle(_FloatSteps, ScheduleSpec):
+class OneCycle(FloatSteps):
     """DeepSpeed ``OneCycle``: one triangular cycle from ``cycle_min_lr`` up to
     ``cycle_max_lr`` over ``f = cycle_first_step_size`` updates and back down over
     ``s = cycle_second_step_size`` (default ``f``), optionally in stairs, then

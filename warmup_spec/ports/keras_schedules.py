@@ -38,8 +38,8 @@ from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
 from warmup_spec._array_ops import ArrayOps
-from warmup_spec.definition import ScheduleSpec, arg, definition
-from warmup_spec.ports._base import checked, growth_ceiling
+from warmup_spec.definition import arg, definition
+from warmup_spec.ports._base import FloatSteps, checked, growth_ceiling
 from warmup_spec.primitives import (
     Constant,
     Cycles,
@@ -76,16 +76,9 @@ STEPS = c.Integer(1)
 """A step parameter Keras divides by."""
 
 
-class _Keras(ScheduleSpec):
-    """A port of keras's: keras takes float steps and computes at them."""
-
-    def float_steps(self) -> bool:
-        return True
-
-
 @register
 @definition
-class ExponentialDecay(_Keras):
+class ExponentialDecay(FloatSteps):
     """Keras ``ExponentialDecay``: ``initial_learning_rate * decay_rate ** (t / decay_steps)``,
     the exponent floored with ``staircase``.
 
@@ -120,7 +113,7 @@ class ExponentialDecay(_Keras):
 
 @register
 @definition
-class InverseTimeDecay(_Keras):
+class InverseTimeDecay(FloatSteps):
     """Keras ``InverseTimeDecay``: ``initial_learning_rate / (1 + decay_rate * p)`` with
     ``p = t / decay_steps`` (``floor(t / decay_steps)`` with ``staircase``).
 
@@ -168,7 +161,7 @@ class _AtCeiling(Described):
 
 @register
 @definition
-class PiecewiseConstantDecay(_Keras):
+class PiecewiseConstantDecay(FloatSteps):
     """Keras ``PiecewiseConstantDecay``: ``values[0]`` while ``t <= boundaries[0]``,
     ``values[k]`` while ``boundaries[k-1] < t <= boundaries[k]``, ``values[-1]`` after
     ``boundaries[-1]``.
@@ -208,7 +201,7 @@ class PiecewiseConstantDecay(_Keras):
 
 @register
 @definition
-class PolynomialDecay(_Keras):
+class PolynomialDecay(FloatSteps):
     """Keras ``PolynomialDecay``: ``(initial_learning_rate - end_learning_rate) (1 - t / D) **
     power + end_learning_rate``; without ``cycle``, ``t`` is clipped to ``D = decay_steps``
     (``end_learning_rate`` from ``decay_steps`` on); with ``cycle``,
@@ -267,7 +260,7 @@ class PolynomialDecay(_Keras):
 
 @register
 @definition
-class CosineDecay(_Keras):
+class CosineDecay(FloatSteps):
     """Keras ``CosineDecay``: with ``warmup_target = None``, ``initial_learning_rate ((1 -
     alpha) (1 + cos(pi min(t, decay_steps) / decay_steps)) / 2 + alpha)``; else a linear
     warmup ``initial_learning_rate + (warmup_target - initial_learning_rate) t /
@@ -326,7 +319,7 @@ class CosineDecay(_Keras):
 
 @register
 @definition
-class CosineDecayRestarts(_Keras):
+class CosineDecayRestarts(FloatSteps):
     """Keras ``CosineDecayRestarts`` (SGDR): cycle ``i`` lasts ``first_decay_steps * t_mul**i``
     steps; at its fraction ``u``, ``initial_learning_rate ((1 - alpha) m_mul**i (1 + cos(pi
     u)) / 2 + alpha)``. Keras finds ``i = floor(log(1 - (t / first_decay_steps) (1 - t_mul)) /

@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from warmup_spec import _checks as c
-from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, node_of
-from warmup_spec.ports._base import checked, growth_ceiling
+from warmup_spec.definition import BaseLike, ScheduleSpec, arg, definition, highest_peak, node_of
+from warmup_spec.ports._base import FloatSteps, checked, growth_ceiling
 from warmup_spec.primitives import Constant, Exponential, Interp, Join, Node
 from warmup_spec.registry import Base, register, spec_from_config
 
@@ -180,16 +180,9 @@ def _exponential_equivalent(peak: float, warmup: int, init: float, spec: Any) ->
                     "init_value": init, "transition_steps": steps, "decay_rate": rate, "staircase": spec.staircase,
                     "end_value": end})
 
-class _Optax(ScheduleSpec):
-    """A port of optax's: optax takes float steps and computes at them."""
-
-    def float_steps(self) -> bool:
-        return True
-
-
 @register
 @definition
-class ConstantSchedule(_Optax):
+class ConstantSchedule(FloatSteps):
     """optax ``constant_schedule(value)``: ``value`` at every step.
 
     Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8).
@@ -207,7 +200,7 @@ class ConstantSchedule(_Optax):
 
 @register
 @definition
-class PolynomialSchedule(_Optax):
+class PolynomialSchedule(FloatSteps):
     """optax ``polynomial_schedule``: with ``x = clip(t - transition_begin, 0, transition_steps)``,
     ``(init_value - end_value) (1 - x / transition_steps) ** power + end_value``.
 
@@ -235,7 +228,7 @@ class PolynomialSchedule(_Optax):
 
 @register
 @definition
-class LinearSchedule(_Optax):
+class LinearSchedule(FloatSteps):
     """optax ``linear_schedule``: ``polynomial_schedule`` with ``power=1``: from ``init_value``
     at ``transition_begin`` to ``end_value`` at ``transition_begin + transition_steps``.
 
@@ -258,7 +251,7 @@ class LinearSchedule(_Optax):
 
 @register
 @definition
-class ExponentialDecay(_Optax):
+class ExponentialDecay(FloatSteps):
     """optax ``exponential_decay``: with ``d = t - transition_begin``, ``init_value`` where
     ``d <= 0``, else ``init_value * decay_rate ** (d / transition_steps)`` (the exponent
     floored with ``staircase``); then, if ``end_value`` is set, ``max(value, end_value)``
@@ -295,7 +288,7 @@ class ExponentialDecay(_Optax):
 
 @register
 @definition
-class CosineDecaySchedule(_Optax):
+class CosineDecaySchedule(FloatSteps):
     """optax ``cosine_decay_schedule``: with ``x = min(t, decay_steps)``,
     ``init_value ((1 - alpha) ((1 + cos(pi x / decay_steps)) / 2) ** exponent + alpha)``;
     ``init_value * alpha`` from ``decay_steps`` on (``alpha`` is a RATIO of ``init_value``).
@@ -328,7 +321,7 @@ class CosineDecaySchedule(_Optax):
 
 @register
 @definition
-class WarmupCosineDecaySchedule(_Optax):
+class WarmupCosineDecaySchedule(FloatSteps):
     """optax ``warmup_cosine_decay_schedule``: ``join_schedules([linear_schedule(init_value,
     peak_value, warmup_steps), cosine_decay_schedule(peak_value, decay_steps - warmup_steps,
     alpha, exponent)], [warmup_steps])`` with ``alpha = end_value / peak_value`` (0 if
@@ -372,7 +365,7 @@ class WarmupCosineDecaySchedule(_Optax):
 
 @register
 @definition
-class WarmupExponentialDecaySchedule(_Optax):
+class WarmupExponentialDecaySchedule(FloatSteps):
     """optax ``warmup_exponential_decay_schedule``: ``join_schedules([linear_schedule(init_value,
     peak_value, warmup_steps), exponential_decay(peak_value, transition_steps, decay_rate,
     transition_begin, staircase, end_value)], [warmup_steps])``.
@@ -404,7 +397,7 @@ class WarmupExponentialDecaySchedule(_Optax):
 
 @register
 @definition
-class WarmupConstantSchedule(_Optax):
+class WarmupConstantSchedule(FloatSteps):
     """optax ``warmup_constant_schedule``: ``linear_schedule(init_value, peak_value, warmup_steps)``.
 
     Transcribed from ``optax/schedules/_schedule.py`` (optax 0.2.8). Quirk: ``warmup_steps <= 0``
@@ -429,7 +422,7 @@ class WarmupConstantSchedule(_Optax):
 
 @register
 @definition
-class PiecewiseConstantSchedule(_Optax):
+class PiecewiseConstantSchedule(FloatSteps):
     """optax ``piecewise_constant_schedule``: ``init_value`` times the product of the scales of
     every boundary ``<= t`` (``{step: scale}``; in a JSON/TOML config the steps are strings).
 
@@ -466,7 +459,7 @@ class PiecewiseConstantSchedule(_Optax):
 
 @register
 @definition
-class PiecewiseInterpolateSchedule(_Optax):
+class PiecewiseInterpolateSchedule(FloatSteps):
     """optax ``piecewise_interpolate_schedule``: with ``bounds = (0, *sorted steps)`` and
     ``values = cumprod((init_value, *scales))``, on ``[bounds[k], bounds[k + 1])`` the
     ``interpolate_type`` (``"linear"`` or ``"cosine"``) interpolation from ``values[k]`` to
@@ -495,7 +488,7 @@ class PiecewiseInterpolateSchedule(_Optax):
 
 @register
 @definition
-class JoinSchedules(_Optax):
+class JoinSchedules(FloatSteps):
     """optax ``join_schedules``: ``out = schedules[0](t)``, then for each ``(boundary, s)`` of
     ``zip(boundaries, schedules[1:])``: ``out = s(t - boundary)`` where ``t >= boundary``.
 
@@ -525,17 +518,12 @@ class JoinSchedules(_Optax):
         return pieces[0] if not bounds else Join(pieces, bounds)
 
     def nominal_peak(self) -> tuple[str, float] | None:
-        known = [(k, s.nominal_peak()) for k, s in enumerate(self.schedules) if isinstance(s, ScheduleSpec)]
-        peaks = [(k, p) for k, p in known if p is not None]
-        if not peaks:
-            return None
-        k, (what, value) = max(peaks, key=lambda kp: kp[1][1])
-        return f"schedules[{k}].{what}", value
+        return highest_peak(self.schedules)
 
 
 @register
 @definition
-class SgdrSchedule(_Optax):
+class SgdrSchedule(FloatSteps):
     """optax ``sgdr_schedule``: ``join_schedules([warmup_cosine_decay_schedule(**kw) for kw in
     cosine_kwargs], boundaries)`` with the boundaries the running sums of the ``decay_steps``.
 
@@ -603,7 +591,7 @@ def _onecycle_warmup(spec: Any) -> tuple[int | None, tuple[int, ...]]:
 
 @register
 @definition
-class LinearOnecycleSchedule(_Optax):
+class LinearOnecycleSchedule(FloatSteps):
     """optax ``linear_onecycle_schedule``: ``piecewise_interpolate_schedule("linear", peak_value /
     div_factor, {int(pct_start * T): div_factor, int(pct_final * T): 1 / div_factor,
     T: 1 / final_div_factor})`` with ``T = transition_steps``: three linear phases, up to
@@ -641,7 +629,7 @@ class LinearOnecycleSchedule(_Optax):
 
 @register
 @definition
-class CosineOnecycleSchedule(_Optax):
+class CosineOnecycleSchedule(FloatSteps):
     """optax ``cosine_onecycle_schedule``: ``piecewise_interpolate_schedule("cosine", peak_value /
     div_factor, {int(pct_start * T): div_factor, int(T): 1 / (div_factor * final_div_factor)})``
     with ``T = transition_steps``: cosine up to ``peak_value`` at ``int(pct_start * T)``, cosine
