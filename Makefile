@@ -21,10 +21,10 @@ demo: $(STAMP)
 
 # the suite on every core (pytest-xdist); `pytest` alone runs it in one process
 test: $(STAMP)
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist loadgroup
 
 test-all: $(STAMP)
-	$(PY) -m pytest -n auto -m ""
+	$(PY) -m pytest -n auto --dist loadgroup -m ""
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check
