@@ -15,7 +15,7 @@ here, exactly:
 - the array form does the same on the integer step with a fraction ``P / Q`` equal to
   ``|T|`` to float precision over the int32 steps (``2.5 = 5 / 2``, ``0.3 = 3 / 10``: its
   phase at step ``2**31 - 1`` is within 1e-6 of torch's), split as in
-  :class:`~warmup_spec.ports._timm_cycles.FractionalStairs` so that nothing overflows
+  :class:`~warmup_spec.ports.timm_scheduler.FractionalStairs` so that nothing overflows
   (``x = a P + b``, ``x Q mod 2P = (a Q mod 2) P + b Q mod 2P``). A ``T`` with no such
   fraction (``2.718281828``) takes the closest one that fits, whose phase parts from
   torch's as ``pi x |Q / P - 1 / T|`` (``2.718281828``, about ``49171 / 18089``: 3e-7 at
