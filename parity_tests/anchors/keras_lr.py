@@ -1,6 +1,6 @@
 """Keras 3's own schedules (``keras.optimizers.schedules``, Keras 3.15.1, JAX backend),
-called on the step as Keras calls them, against our ports ``"keras.<Name>"`` in every
-front end (``anchor_harness``).
+called on the step as Keras calls them, against our ports ``"keras.<Name>"`` (the
+adapter of ``test_anchors.py``).
 
 The float64 truth:
 
@@ -19,7 +19,7 @@ The float64 truth:
   a neighbouring cycle: ``keras32_jump_steps``).
 
 Keras's own float32 (its default ``floatx``, jitted, int32 steps, as an optimizer calls
-it) is compared with the truth for information: the worst errors are bounded per schedule
+it; the fixed cases' in a few XLA programs, each its own jit: ``jitted.jit_many``) is compared with the truth for information: the worst errors are bounded per schedule
 and printed in the ports' report at the end of the run (``anchor_harness.record_own_float32``).
 """
 
@@ -39,12 +39,12 @@ import jax.numpy as jnp  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from keras.optimizers import schedules as KS  # noqa: E402
 
-from parity_tests.anchor_harness import check, record_own_float32  # noqa: E402
+from parity_tests.anchor_harness import Adapter, Case, Refusal, record_own_float32  # noqa: E402
 from parity_tests.conftest import errors  # noqa: E402
+from parity_tests.jitted import jit_many  # noqa: E402
 from warmup_spec import Schedule, spec_from_config  # noqa: E402
 
 LIB = "keras"
@@ -205,25 +205,32 @@ def keras32_jump_steps(cfg: dict[str, Any], n: int) -> set[int]:
     return set()
 
 
-# --- the check ---------------------------------------------------------------------------------
+# --- the adapter ---------------------------------------------------------------------------------
 
 
-def check_keras(cfg: dict[str, Any], n: int, *, own32: bool = True, tol_f64: float = 1e-12) -> np.ndarray:
-    """Our front ends equal Keras's float64 truth at every step ``0..n-1``; Keras's own float32
-    is compared with it for information. Returns the truth."""
+def keras_truth(cfg: dict[str, Any], n: int) -> np.ndarray:
+    """Keras's float64 truth: its float64 mode where that mode is float64 (the transcribed
+    formula checked against it), else the transcribed formula."""
     name = cfg["schedule"].removeprefix("keras.")
     formula = keras_formula(cfg, n)
+    if name not in GENUINE_F64:
+        return formula
+    truth = keras_f64(cfg, n)
     peak = float(np.max(np.abs(formula))) or 1.0
-    if name in GENUINE_F64:
-        truth = keras_f64(cfg, n)
-        abs_err, rel_err = errors(formula, truth, peak)  # the transcription is Keras's formula
-        assert abs_err <= 1e-14 and rel_err <= 1e-13, (cfg, abs_err, rel_err)
-    else:
-        truth = formula
-    check(LIB, cfg, truth, tol_f64=tol_f64)
-    if not own32:
-        return truth
-    own = keras_f32(cfg, n)
+    abs_err, rel_err = errors(formula, truth, peak)  # the transcription is Keras's formula
+    assert abs_err <= 1e-14 and rel_err <= 1e-13, (cfg, abs_err, rel_err)
+    return truth
+
+
+def own_float32(case: Case, truth: np.ndarray) -> None:
+    """Keras's own float32 against the truth (``case.opts["own32"]``, default on): equal within
+    ``KERAS32_BOUND`` away from a stair or a restart; the worst errors go to the ports' report."""
+    if not case.opts.get("own32", True):
+        return
+    cfg, n = case.cfg, case.n
+    name = cfg["schedule"].removeprefix("keras.")
+    own = _own32(case)
+    peak = float(np.max(np.abs(truth))) or 1.0
     off = np.abs(own - truth) > 1e-3 * peak  # a stair or a cycle away
     jumps = keras32_jump_steps(cfg, n)
     bad = [int(s) for s in np.nonzero(off)[0] if int(s) not in jumps]
@@ -231,7 +238,25 @@ def check_keras(cfg: dict[str, Any], n: int, *, own32: bool = True, tol_f64: flo
     abs32, rel32 = errors(own[~off], truth[~off], peak)
     assert abs32 <= KERAS32_BOUND[name] and rel32 <= KERAS32_BOUND[name], (cfg, abs32, rel32)
     record_own_float32(LIB, name, abs32, rel32, int(off.sum()))
-    return truth
+
+
+_OWN32: list[np.ndarray] = []
+
+
+def _own32(case: Case) -> np.ndarray:
+    """Keras's float32 of a fixed case: every fixed case's computed on the first call, each
+    jitted as an optimizer calls it, in a few XLA programs (``jit_many``)."""
+    if not any(case is c for c in CASES):
+        return keras_f32(case.cfg, case.n)
+    if not _OWN32:
+        assert keras.config.floatx() == "float32"
+        for start in range(0, len(CASES), 32):
+            chunk = CASES[start:start + 32]
+            fns = [keras_schedule(c.cfg) for c in chunk]
+            for f, c in zip(fns, chunk):
+                assert jax.eval_shape(jax.vmap(f), jax.ShapeDtypeStruct((c.n,), jnp.int32)).dtype == jnp.float32
+            _OWN32.extend(jit_many(fns, [jnp.arange(c.n, dtype=jnp.int32) for c in chunk]))
+    return _OWN32[next(i for i, c in enumerate(CASES) if case is c)]
 
 
 KERAS32_BOUND = {  # Keras's own float32 against the truth: its worst errors here, with a margin
@@ -252,7 +277,7 @@ QUIRK_FLOOR = k("CosineDecayRestarts", initial_learning_rate=1.0, first_decay_st
 QUIRK_LATE = k("CosineDecayRestarts", initial_learning_rate=1.0, first_decay_steps=1, t_mul=3.0)
 
 # (config, steps): every schedule with its defaults, edge cases and quirks
-CASES: list[tuple[dict[str, Any], int]] = [
+_ROWS: list[tuple[dict[str, Any], int]] = [
     # ExponentialDecay
     (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=100, decay_rate=0.96), 3000),
     (k("ExponentialDecay", initial_learning_rate=1e-2, decay_steps=7, decay_rate=0.5, staircase=True), 200),
@@ -296,36 +321,91 @@ CASES: list[tuple[dict[str, Any], int]] = [
 ]
 
 
-@pytest.mark.parametrize("cfg,n", CASES, ids=[f"{c['schedule'][6:]}-{i}" for i, (c, _) in enumerate(CASES)])
-def test_keras_schedule_equals_port(cfg, n):
-    check_keras(cfg, n)
+CASES = [Case(cfg, n) for cfg, n in _ROWS] + [
+    # t_mul = 1.001: both Keras's float64 formula (its (1 - t_mul**i) / (1 - t_mul)) and our cycle starts
+    # (L (t_mul**i - 1) / (t_mul - 1)) lose 1 / (t_mul - 1) ulps: each is within 1e-11 of the exact value
+    # (mpmath), so they agree to 2e-11 only; Keras's float32 log misplaces cycles by steps (not compared)
+    Case(k("CosineDecayRestarts", initial_learning_rate=1.0, first_decay_steps=3, t_mul=1.001), 2000, tol_f64=1e-10,
+         opts={"own32": False}),
+]
 
 
-def test_restarts_with_t_mul_near_1_agree_to_1e_10():
-    """``t_mul = 1.001``: both Keras's float64 formula (its ``(1 - t_mul**i) / (1 - t_mul)``)
-    and our cycle starts (``L (t_mul**i - 1) / (t_mul - 1)``) lose ``1 / (t_mul - 1)`` ulps:
-    each is within 1e-11 of the exact value (mpmath), so they agree to 2e-11 only."""
-    cfg = k("CosineDecayRestarts", initial_learning_rate=1.0, first_decay_steps=3, t_mul=1.001)
-    check_keras(cfg, 2000, tol_f64=1e-10, own32=False)  # Keras's float32 log: cycles misplaced by steps
+LR = st.floats(1e-5, 1.0)
+KINDS = ["CosineDecayRestarts", "PolynomialDecay", "CosineDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
+         "ExponentialDecay"]
 
 
-# --- the quirks, one value each --------------------------------------------------------------------
+@st.composite
+def keras_configs(draw: Any) -> Case:
+    kind = draw(st.sampled_from(KINDS))
+    n = draw(st.integers(1, 400))
+    if kind in ("ExponentialDecay", "InverseTimeDecay"):
+        rate = draw(st.floats(0.3, 1.02) if kind == "ExponentialDecay" else st.floats(0.0, 5.0))
+        cfg = k(kind, initial_learning_rate=draw(LR), decay_steps=draw(st.integers(1, 200)), decay_rate=rate,
+                staircase=draw(st.booleans()))
+    elif kind == "PiecewiseConstantDecay":
+        bounds = sorted(draw(st.sets(st.integers(0, 400), min_size=1, max_size=4)))
+        values = draw(st.lists(st.floats(0.0, 1.0), min_size=len(bounds) + 1, max_size=len(bounds) + 1))
+        cfg = k(kind, boundaries=bounds, values=values)
+    elif kind == "PolynomialDecay":
+        p = draw(LR)
+        cfg = k(kind, initial_learning_rate=p, decay_steps=draw(st.integers(1, 300)),
+                end_learning_rate=p * draw(st.floats(0.0, 1.0)), power=draw(st.just(0.0) | st.floats(1e-6, 3.0)),
+                cycle=draw(st.booleans()))
+    elif kind == "CosineDecay":
+        target = draw(st.none() | LR)
+        cfg = k(kind, initial_learning_rate=draw(LR), decay_steps=draw(st.integers(1, 300)),
+                alpha=draw(st.floats(0.0, 1.0)), warmup_target=target, warmup_steps=draw(st.integers(0, 100)))
+    else:
+        t_mul = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]) | st.floats(1.01, 4.0))
+        cfg = k(kind, initial_learning_rate=draw(LR), first_decay_steps=draw(st.integers(1, 100)), t_mul=t_mul,
+                m_mul=draw(st.floats(0.05, 1.0)), alpha=draw(st.floats(0.0, 1.0)))
+    return Case(cfg, n, opts={"own32": False})
 
 
-def truth(cfg: dict[str, Any], n: int) -> np.ndarray:
-    """The float64 truth of ``check_keras`` (Keras's float64 mode, or its transcribed formula)."""
-    name = cfg["schedule"].removeprefix("keras.")
-    return keras_f64(cfg, n) if name in GENUINE_F64 else keras_formula(cfg, n)
+REFUSED = [Refusal(cfg, match, (lambda cfg=cfg: keras_schedule(cfg)) if keras_raises else None)
+           for cfg, match, keras_raises in [
+    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=0, decay_rate=0.9),
+     r"keras\.ExponentialDecay: decay_steps=0 is invalid; expected an integer >= 1", True),
+    (k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=-3, decay_rate=0.9),
+     r"decay_steps=-3 is invalid", True),
+    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=0), r"decay_steps=0 is invalid", True),
+    (k("CosineDecay", initial_learning_rate=0.1, decay_steps=0), r"decay_steps=0 is invalid", True),
+    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=0),
+     r"first_decay_steps=0 is invalid; expected an integer >= 1", True),
+    (k("PiecewiseConstantDecay", boundaries=[10, 20], values=[0.1, 0.01]),
+     r"boundaries=\[10, 20\] is invalid; expected a list of 1 integers \(one fewer than values\)", True),
+    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-0.5),
+     r"decay_rate=-0.5 is invalid; expected a finite number > 0.0", False),
+    (k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-1.0),
+     r"decay_rate=-1.0 is invalid; expected a finite number >= 0.0", False),
+    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=-1.0), r"power=-1.0 is invalid", False),
+    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=1e-300),
+     r"power=1e-300 is invalid; expected 0.0 or a finite number >= 1.1754943508222875e-38", False),
+    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, t_mul=0.5),
+     r"t_mul=0.5 is invalid; expected 1.0 or a finite number in \[1.001, 64.0\]", False),
+    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, m_mul=0.0),
+     r"m_mul=0.0 is invalid", False),
+    (k("PiecewiseConstantDecay", boundaries=[20, 10], values=[0.1, 0.01, 0.001]),
+     r"expected strictly increasing integers", False),
+    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10.5), r"decay_steps=10.5 is invalid", False),
+    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=0.9, name="lr"),
+     r"unknown parameter 'name'", False),
+]]
+ADAPTER = Adapter(LIB, keras_truth, CASES, drawn=[keras_configs()], refused=REFUSED, after=own_float32)
+
+
+# --- Keras's own -------------------------------------------------------------------------------------
 
 
 def test_keras_quirks():
     """The quirks, one value each, in Keras's truth and in our host schedule (every front end
     is compared with these configs in ``CASES``)."""
     def both(cfg: dict[str, Any], n: int) -> np.ndarray:
-        values = truth(cfg, n)
+        truth = keras_truth(cfg, n)
         host = Schedule(cfg)
-        np.testing.assert_allclose([host(t) for t in range(n)], values, rtol=1e-13, atol=1e-15)
-        return values
+        np.testing.assert_allclose([host(t) for t in range(n)], truth, rtol=1e-13, atol=1e-15)
+        return truth
 
     # PiecewiseConstantDecay: step <= boundary keeps the earlier value
     values = both(k("PiecewiseConstantDecay", boundaries=[100, 110], values=[1.0, 0.5, 0.1]), 120)
@@ -362,87 +442,7 @@ def test_keras_float64_mode_computes_the_cosine_in_float32():
     assert half != 0.5
 
 
-# --- random configs -----------------------------------------------------------------------------
-
-LR = st.floats(1e-5, 1.0)
-KINDS = ["CosineDecayRestarts", "PolynomialDecay", "CosineDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
-         "ExponentialDecay"]
-
-
-@st.composite
-def keras_configs(draw: Any) -> tuple[dict[str, Any], int]:
-    kind = draw(st.sampled_from(KINDS))
-    n = draw(st.integers(1, 400))
-    if kind in ("ExponentialDecay", "InverseTimeDecay"):
-        rate = draw(st.floats(0.3, 1.02) if kind == "ExponentialDecay" else st.floats(0.0, 5.0))
-        cfg = k(kind, initial_learning_rate=draw(LR), decay_steps=draw(st.integers(1, 200)), decay_rate=rate,
-                staircase=draw(st.booleans()))
-    elif kind == "PiecewiseConstantDecay":
-        bounds = sorted(draw(st.sets(st.integers(0, 400), min_size=1, max_size=4)))
-        values = draw(st.lists(st.floats(0.0, 1.0), min_size=len(bounds) + 1, max_size=len(bounds) + 1))
-        cfg = k(kind, boundaries=bounds, values=values)
-    elif kind == "PolynomialDecay":
-        p = draw(LR)
-        cfg = k(kind, initial_learning_rate=p, decay_steps=draw(st.integers(1, 300)),
-                end_learning_rate=p * draw(st.floats(0.0, 1.0)), power=draw(st.just(0.0) | st.floats(1e-6, 3.0)),
-                cycle=draw(st.booleans()))
-    elif kind == "CosineDecay":
-        target = draw(st.none() | LR)
-        cfg = k(kind, initial_learning_rate=draw(LR), decay_steps=draw(st.integers(1, 300)),
-                alpha=draw(st.floats(0.0, 1.0)), warmup_target=target, warmup_steps=draw(st.integers(0, 100)))
-    else:
-        t_mul = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]) | st.floats(1.01, 4.0))
-        cfg = k(kind, initial_learning_rate=draw(LR), first_decay_steps=draw(st.integers(1, 100)), t_mul=t_mul,
-                m_mul=draw(st.floats(0.05, 1.0)), alpha=draw(st.floats(0.0, 1.0)))
-    return cfg, n
-
-
-@settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(keras_configs())
-def test_random_keras_configs_equal_keras(cfg_n):
-    check_keras(*cfg_n, own32=False)
-
-
-# --- validation -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("cfg,match,keras_raises", [
-    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=0, decay_rate=0.9),
-     r"keras\.ExponentialDecay: decay_steps=0 is invalid; expected an integer >= 1", True),
-    (k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=-3, decay_rate=0.9),
-     r"decay_steps=-3 is invalid", True),
-    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=0), r"decay_steps=0 is invalid", True),
-    (k("CosineDecay", initial_learning_rate=0.1, decay_steps=0), r"decay_steps=0 is invalid", True),
-    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=0),
-     r"first_decay_steps=0 is invalid; expected an integer >= 1", True),
-    (k("PiecewiseConstantDecay", boundaries=[10, 20], values=[0.1, 0.01]),
-     r"boundaries=\[10, 20\] is invalid; expected a list of 1 integers \(one fewer than values\)", True),
-    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-0.5),
-     r"decay_rate=-0.5 is invalid; expected a finite number > 0.0", False),
-    (k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=-1.0),
-     r"decay_rate=-1.0 is invalid; expected a finite number >= 0.0", False),
-    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=-1.0), r"power=-1.0 is invalid", False),
-    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10, power=1e-300),
-     r"power=1e-300 is invalid; expected 0.0 or a finite number >= 1.1754943508222875e-38", False),
-    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, t_mul=0.5),
-     r"t_mul=0.5 is invalid; expected 1.0 or a finite number in \[1.001, 64.0\]", False),
-    (k("CosineDecayRestarts", initial_learning_rate=0.1, first_decay_steps=10, m_mul=0.0),
-     r"m_mul=0.0 is invalid", False),
-    (k("PiecewiseConstantDecay", boundaries=[20, 10], values=[0.1, 0.01, 0.001]),
-     r"expected strictly increasing integers", False),
-    (k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=10.5), r"decay_steps=10.5 is invalid", False),
-    (k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10, decay_rate=0.9, name="lr"),
-     r"unknown parameter 'name'", False),
-])
-def test_invalid_parameters_raise(cfg, match, keras_raises):
-    with pytest.raises(ValueError, match=match):
-        spec_from_config(cfg)
-    if keras_raises:  # the library refuses it too
-        with pytest.raises(ValueError):
-            keras_schedule(cfg)
-
-
-def test_empty_boundaries_fail_in_keras_and_here():
+def test_keras_empty_boundaries_fail_in_keras_and_here():
     sched = KS.PiecewiseConstantDecay([], [0.1])
     with pytest.raises(IndexError):
         sched(0)
@@ -450,13 +450,13 @@ def test_empty_boundaries_fail_in_keras_and_here():
         spec_from_config(k("PiecewiseConstantDecay", boundaries=[], values=[0.1]))
 
 
-@pytest.mark.parametrize("cfg", [CASES[1][0], CASES[5][0], CASES[7][0], CASES[13][0]], ids=lambda c: c["schedule"])
+@pytest.mark.parametrize("cfg", [CASES[i].cfg for i in (1, 5, 7, 13)], ids=lambda c: c["schedule"])
 def test_keras_called_step_by_step_equals_the_vmapped_truth(cfg):
     """``schedule(step)`` called on one step at a time, as an optimizer calls it, gives the values
     the vmapped evaluation gives (the truth's way of calling it)."""
     steps = [0, 1, 7, 36, 37, 38, 110, 111, 299]
-    values = keras_f64(cfg, 300)
+    truth = keras_f64(cfg, 300)
     sched = keras_schedule(cfg)
     with keras_float64():
         one_by_one = [float(sched(jnp.asarray(t, jnp.int64))) for t in steps]
-    assert one_by_one == [float(values[t]) for t in steps]
+    assert one_by_one == [float(truth[t]) for t in steps]
