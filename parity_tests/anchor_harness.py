@@ -164,7 +164,8 @@ class Below(Above):
 class Case:
     """One fixed case of a library: our port config ``cfg`` compared with the library at steps
     ``0..n-1``. ``lib`` gives the library's own values (default: the adapter's ``values(cfg,
-    n)``); ``at`` holds quirks, hand-computed values at given steps (``values[t] == v``; a
+    n)``); ``at`` holds quirks, hand-computed values at given steps (the library's and our host
+    schedule's: ``values[t] == v``; a
     ``pytest.approx`` where the library rounds, an :class:`Above` or :class:`Below` where only a bound is known); ``opts`` the adapter's own options."""
 
     cfg: dict[str, Any]
@@ -301,14 +302,19 @@ def optimizer(lr: float, groups: tuple[Any, ...] = (None,)) -> Any:
 
 def compare(adapter: Adapter, case: Case, jitted: tuple[Any, Any] | None = None) -> np.ndarray:
     """The library's values of ``case`` against every front end (:func:`check`), then the
-    adapter's own checks and the quirk values; returns the library's values."""
+    adapter's own checks and the quirk values (the library's and our host's); returns the
+    library's values."""
+    from warmup_spec import Schedule
+
     values, f32 = adapter.truth(case)
     check(adapter.library, case.cfg, values, expected_f32=f32, tol_f64=case.tol_f64, tol_f32=case.tol_f32,
           jitted=jitted)
     if adapter.after is not None:
         adapter.after(case, values)
+    host = Schedule(case.cfg)
     for t, v in case.at.items():
         assert float(values[t]) == v, f"{case.cfg}: the library's value at step {t} is {values[t]!r}, not {v!r}"
+        assert host(t) == v, f"{case.cfg}: our value at step {t} is {host(t)!r}, not {v!r}"
     return values
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import strategies as st
+from pytest import approx
 
 import warmup_torch
 from parity_tests.anchor_harness import Adapter, Case, Live, Refusal, check
@@ -92,7 +93,7 @@ def cfg_of(name: str, lr: float, kw: dict[str, Any], epochs: bool = False) -> di
 
 
 C, TA, P, S, M = "CosineLRScheduler", "TanhLRScheduler", "PolyLRScheduler", "StepLRScheduler", "MultiStepLRScheduler"
-_ROWS: list[tuple[str, dict[str, Any], float, int]] = [
+_ROWS: list[tuple[Any, ...]] = [  # (name, kw, lr, steps[, quirks: step -> value])
     # cosine: defaults (one cycle, then lr_min forever), timm's factory warmup, prefix, lr_min
     (C, dict(t_initial=200), 0.1, 500),
     (C, dict(t_initial=300, lr_min=1e-5, warmup_t=20, warmup_lr_init=1e-6), 5e-4, 700),
@@ -111,7 +112,8 @@ _ROWS: list[tuple[str, dict[str, Any], float, int]] = [
     (C, dict(t_initial=10, cycle_mul=0.5, warmup_t=25, warmup_lr_init=1e-3), 0.1, 60),
     (C, dict(t_initial=1000, k_decay=0.5, lr_min=2e-4), 0.1, 1100),
     # a negative cycle_decay: the peak's sign alternates (odd cycles rise from -lr |d|**i to lr_min)
-    (C, dict(t_initial=20, cycle_decay=-0.5, cycle_limit=4, lr_min=1e-3), 0.1, 100),
+    (C, dict(t_initial=20, cycle_decay=-0.5, cycle_limit=4, lr_min=1e-3), 0.1, 100,  # cycle i peaks at lr d**i
+     {20: -0.05, 30: approx(-0.0245, rel=1e-14), 40: approx(0.025, rel=1e-14), 80: 1e-3}),  # lr_min not scaled
     (C, dict(t_initial=10, cycle_mul=1.5, cycle_decay=-0.8, cycle_limit=5, k_decay=2.0, warmup_t=3), 0.1, 200),
     # tanh: defaults (step 0 is the base lr, not timm's formula at 0), warmup towards the curve
     (TA, dict(t_initial=300), 0.1, 400),
@@ -158,7 +160,19 @@ def values(cfg: dict[str, Any], n: int) -> list[Any]:
     return expected
 
 
-CASES = [Case(cfg_of(name, lr, kw), n) for name, kw, lr, n in _ROWS] + [
+CASES = [Case(cfg_of(row[0], row[2], row[1]), row[3], at=row[4] if len(row) > 4 else {}) for row in _ROWS] + [
+    # quirks: cycle_mul=10: log(1000, 10) = 2.9999999999999996: step 111 ends cycle 2 (lr_min) instead of
+    # starting cycle 3 (0.1 * 0.5**3); cycle_mul=1.1 (the float is above 1.1): step 210 already restarts cycle 2
+    Case(cfg_of(C, 0.1, dict(t_initial=1, cycle_mul=10.0, cycle_decay=0.5, cycle_limit=5, lr_min=1e-3)), 113,
+         at={111: 1e-3, 112: approx(1e-3 + (0.1 * 0.5**3 - 1e-3) * (1 + math.cos(math.pi / 1000)) / 2, rel=1e-12)}),
+    Case(cfg_of(C, 0.1, dict(t_initial=100, cycle_mul=1.1, cycle_decay=0.5, cycle_limit=4)), 212,
+         at={210: approx(0.1 * 0.5**2, rel=1e-15)}),
+    # the warmup never reaches lr, and overlaps the decay
+    Case(cfg_of(C, 1.0, dict(t_initial=100, warmup_t=10)), 12,
+         at={9: approx(0.9, rel=1e-15), 10: approx((1 + math.cos(math.pi * 0.1)) / 2, rel=1e-15)}),
+    # 21 // 2.1 == 9.0: the float 2.1 is above 2.1, the tenth decay comes at 22
+    Case(cfg_of(S, 1.0, dict(decay_t=2.1, decay_rate=0.5)), 23, at={21: 0.5**9, 22: 0.5**10}),
+] + [
     # t_in_epochs=True: step(epoch) at the end of each epoch; our step is the epoch
     Case(cfg_of(name, lr, kw, epochs=True), n) for name, kw, lr, n in [
         (C, dict(t_initial=40, warmup_t=5, warmup_lr_init=1e-3, cycle_decay=0.5, cycle_limit=3), 0.1, 150),
@@ -257,31 +271,6 @@ ADAPTER = Adapter("timm", values, CASES, drawn=[timm_configs()], refused=REFUSED
 
 # --- timm's own: quirks with their values ----------------------------------------------------
 
-def test_timm_quirk_cycle_index_late_and_early():
-    # cycle_mul=10: log(1000, 10) = 2.9999999999999996: step 111 ends cycle 2 (lr_min)
-    # instead of starting cycle 3 (0.1 * 0.5**3)
-    kw = dict(t_initial=1, cycle_mul=10.0, cycle_decay=0.5, cycle_limit=5, lr_min=1e-3)
-    lrs = timm_lrs(C, 0.1, 113, kw)
-    ours = Schedule(cfg_of(C, 0.1, kw))
-    assert lrs[111] == 1e-3 and ours(111) == 1e-3
-    assert lrs[112] == pytest.approx(1e-3 + (0.1 * 0.5**3 - 1e-3) * (1 + math.cos(math.pi / 1000)) / 2, rel=1e-12)
-    # cycle_mul=1.1 (the float is above 1.1): step 210 already restarts cycle 2 at its peak
-    kw = dict(t_initial=100, cycle_mul=1.1, cycle_decay=0.5, cycle_limit=4)
-    lrs = timm_lrs(C, 0.1, 212, kw)
-    assert lrs[210] == pytest.approx(0.1 * 0.5**2, rel=1e-15) and Schedule(cfg_of(C, 0.1, kw))(210) == lrs[210]
-
-
-def test_timm_negative_cycle_decay_alternates_the_peak():
-    # timm takes any cycle_decay: lr_max of cycle i is lr * cycle_decay**i, lr_min is not scaled
-    kw = dict(t_initial=20, cycle_decay=-0.5, cycle_limit=4, lr_min=1e-3)
-    lrs = timm_lrs(C, 0.1, 81, kw)
-    ours = Schedule(cfg_of(C, 0.1, kw))
-    assert lrs[20] == -0.05 and ours(20) == -0.05  # cycle 1 starts at -lr / 2
-    assert lrs[30] == pytest.approx(-0.0245, rel=1e-12) and ours(30) == pytest.approx(-0.0245, rel=1e-14)
-    assert lrs[40] == pytest.approx(0.025, rel=1e-12) and ours(40) == pytest.approx(0.025, rel=1e-14)
-    assert lrs[80] == 1e-3 and ours(80) == 1e-3  # past cycle_limit: lr_min
-
-
 def test_timm_quirk_step0_is_the_construction_lr():
     # tanh's formula at 0 is (1 - tanh(-7)) / 2 = 0.99999917 of the lr; timm writes the lr itself
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -294,14 +283,6 @@ def test_timm_quirk_step0_is_the_construction_lr():
     assert [f(0), f(1)] == timm_lrs(M, 0.1, 2, dict(decay_t=[1], decay_rate=0.5)) == [0.1, 0.05]
 
 
-def test_timm_quirk_warmup_never_reaches_lr_and_overlaps_the_decay():
-    kw = dict(t_initial=100, warmup_t=10)
-    lrs = timm_lrs(C, 1.0, 12, kw)
-    assert lrs[9] == pytest.approx(0.9) and lrs[10] == pytest.approx((1 + math.cos(math.pi * 0.1)) / 2)
-    f = Schedule(cfg_of(C, 1.0, kw))
-    assert f(9) == pytest.approx(0.9, rel=1e-15) and f(10) == pytest.approx(lrs[10], rel=1e-15)
-
-
 def test_timm_refused_where_timm_refuses_to_build():
     """tanh evaluates its curve at warmup_t when it is built: past shrinking cycles timm raises."""
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -311,13 +292,6 @@ def test_timm_refused_where_timm_refuses_to_build():
         spec_from_config(cfg_of(TA, 0.1, dict(t_initial=10, cycle_mul=0.5, warmup_t=20)))
     TS.TanhLRScheduler(opt, t_initial=10, cycle_mul=0.5, warmup_t=19)
     spec_from_config(cfg_of(TA, 0.1, dict(t_initial=10, cycle_mul=0.5, warmup_t=19)))
-
-
-def test_timm_quirk_float_decay_t_stairs():
-    # 21 // 2.1 == 9.0: the float 2.1 is above 2.1, the tenth decay comes at 22
-    lrs = timm_lrs(S, 1.0, 23, dict(decay_t=2.1, decay_rate=0.5))
-    f = Schedule(cfg_of(S, 1.0, dict(decay_t=2.1, decay_rate=0.5)))
-    assert lrs[21] == 0.5**9 == f(21) and lrs[22] == 0.5**10 == f(22)
 
 
 def test_timm_quirk_complex_power_where_timm_starts_a_cycle_early():
