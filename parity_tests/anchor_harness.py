@@ -18,6 +18,11 @@ when given: optax's own float32 is compared with optax evaluated in float64). Th
 errors are kept per library and printed at the end of the run (``conftest.py``), with the
 library's own float32 errors where a test measures them (:func:`record_own_float32`); under
 pytest-xdist each worker sends its part to the controller (:func:`export`, :func:`merge`).
+
+``test_anchors.py`` writes each test shape once and takes every library through an
+:class:`Adapter` (one a library, ``parity_tests/anchors/``): its fixed :class:`Case` rows (with
+their quirk values), hypothesis strategies, :class:`Refusal` rows and :class:`Live` schedulers;
+:func:`compare` is a case's whole check.
 """
 
 from __future__ import annotations
@@ -212,9 +217,8 @@ class Adapter:
     """What the parametrised anchor tests (``test_anchors.py``) need of one library: ``values(cfg,
     n)`` its own float64 values of a port config (and ``(values, float32)`` where the check
     compares our float32 with the library's, see :func:`check`); ``after(case, values)`` its own
-    further checks of a fixed case; the fixed ``cases``, the hypothesis strategies ``drawn``
-    (each draws a :class:`Case`, or ``None`` where the library and the port both refuse and the
-    strategy has checked it), the ``refused`` rows, the ``live`` schedulers for round trips and
+    further checks of a case; the fixed ``cases``, the hypothesis strategies ``drawn`` (each
+    draws a :class:`Case`), the ``refused`` rows, the ``live`` schedulers for round trips and
     ``drive`` (see :class:`Live`)."""
 
     library: str
