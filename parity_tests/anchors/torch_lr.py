@@ -117,9 +117,9 @@ CASES = [Case(cfg, n) for cfg, n in [
                                        T("MultiStepLR", None, milestones=[5, 12]),
                                        T("StepLR", None, step_size=4, gamma=0.8)]), 40),
 ]]
-LIVE = [Live(f"{c.cfg['schedule'][6:]}-{i}", lambda opt, cfg=c.cfg: build(opt, cfg), c.n,
+LIVE = [Live(c.cfg['schedule'][6:], lambda opt, cfg=c.cfg: build(opt, cfg), c.n,
              lr=float(c.cfg.get("lr", 0.1)), shape=lambda got, _, cfg=c.cfg: _same_spec(got, cfg))
-        for i, c in enumerate(CASES)]
+        for c in CASES]
 # Growing e^G times, float32's exp() of a float32 argument is off by about G * 6e-8 relative (the
 # rounding of ``t * log(gamma)``): 1e-7 * 1.01**t to 1e6 (G = 30) within 2.5e-6 of torch, in float64 to 1e-13
 CASES.append(Case(T("ExponentialLR", lr=1e-7, gamma=1.01), 3000, tol_f64=1e-13, tol_f32=2.5e-6))
