@@ -7,8 +7,9 @@ library itself (or its cited formula), at every step from 0 to well past the end
 - ``warmup_torch.scheduler_from_config``, stepped as a user steps it (``optimizer.step()`` then
   ``scheduler.step()``), reading the lr each update uses,
 - ``warmup_jax.schedule_from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
-  for the fixed cases only: a config drawn by hypothesis (``currently_in_test_context``)
-  would compile twice per example, so drawn configs check the host and torch forms,
+  for the fixed cases only (their jitted values computed a library at a time, :meth:`Adapter.jitted`):
+  a config drawn by hypothesis (``currently_in_test_context``) would compile twice per
+  example, so drawn configs check the host and torch forms,
 
 and compares each with ``expected`` (float64; ``expected[k]`` is the lr of update ``k``):
 float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
@@ -17,10 +18,16 @@ when given: optax's own float32 is compared with optax evaluated in float64). Th
 errors are kept per library and printed at the end of the run (``conftest.py``), with the
 library's own float32 errors where a test measures them (:func:`record_own_float32`); under
 pytest-xdist each worker sends its part to the controller (:func:`export`, :func:`merge`).
+
+``test_anchors.py`` writes each test shape once and takes every library through an
+:class:`Adapter` (one a library, ``parity_tests/anchors/``): its fixed :class:`Case` rows (with
+their quirk values), hypothesis strategies, :class:`Refusal` rows and :class:`Live` schedulers;
+:func:`compare` is a case's whole check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,9 +94,11 @@ def check(
     expected_f32: Any = None,
     tol_f64: float = TOL_F64,
     tol_f32: float = TOL_F32,
+    jitted: tuple[Any, Any] | None = None,
 ) -> tuple[float, float]:
     """Asserts our front ends equal ``expected`` (steps ``0..len(expected) - 1``); returns the
-    worst (float64, float32) error. See the module docstring."""
+    worst (float64, float32) error. See the module docstring. ``jitted``: the (x64, float32)
+    values of the jax form, computed beforehand (:meth:`Adapter.jitted`)."""
     from warmup_spec import Schedule
 
     expected = np.asarray(expected, np.float64)
@@ -101,9 +110,11 @@ def check(
         "host float64": np.array([host(int(t)) for t in steps]),
         "torch scheduler": torch_values(cfg, n),
     }
-    jitted = not currently_in_test_context()  # a drawn config: the host and torch forms only
-    if jitted:
+    if jitted is not None:
+        got["jax x64"], f32 = jitted
+    elif not currently_in_test_context():  # a drawn config: the host and torch forms only
         got["jax x64"], f32 = jax_values(cfg, steps)
+    with_jax = "jax x64" in got
     worst64 = 0.0
     for what, values in got.items():
         assert np.all(np.isfinite(values)), f"{cfg}: {what} has non-finite values"
@@ -113,7 +124,7 @@ def check(
             f"{cfg}: {what} differs from the library: max |err|/peak {abs_err:.3e}, max rel {rel_err:.3e}; "
             f"first bad step {_first_bad(values, expected, peak, tol_f64)}")
     worst32 = 0.0
-    if jitted:
+    if with_jax:
         ref32 = expected if expected_f32 is None else np.asarray(expected_f32, np.float64)
         abs32, rel32 = errors(f32, ref32, peak)
         worst32 = max(abs32, rel32)
@@ -129,6 +140,186 @@ def check(
     if worst32 >= rep.worst_f32:
         rep.worst_f32, rep.worst_f32_at = worst32, cfg["schedule"]
     return worst64, worst32
+
+
+class Above:
+    """A quirk value known only to exceed ``bound`` (``Case.at``)."""
+
+    sign = 1.0
+
+    def __init__(self, bound: float) -> None:
+        self.bound = bound
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, float) and self.sign * (other - self.bound) > 0
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{'>' if self.sign > 0 else '<'} {self.bound!r}"
+
+
+class Below(Above):
+    """A quirk value known only to be under ``bound`` (``Case.at``)."""
+
+    sign = -1.0
+
+
+@dataclass
+class Case:
+    """One fixed case of a library: our port config ``cfg`` compared with the library at steps
+    ``0..n-1``. ``lib`` gives the library's own values (default: the adapter's ``values(cfg,
+    n)``); ``at`` holds quirks, hand-computed values at given steps (the library's and our host
+    schedule's: ``values[t] == v``; a
+    ``pytest.approx`` where the library rounds, an :class:`Above` or :class:`Below` where only a bound is known); ``opts`` the adapter's own options."""
+
+    cfg: dict[str, Any]
+    n: int
+    lib: Callable[[], Any] | None = None
+    at: dict[int, Any] = field(default_factory=dict)
+    tol_f64: float = TOL_F64
+    tol_f32: float = TOL_F32
+    opts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Refusal:
+    """A config the port refuses with ``ValueError`` matching ``match``; ``library()`` (when
+    given) shows the library refusing it too, raising one of ``raises`` (its text matching
+    ``says``)."""
+
+    cfg: dict[str, Any]
+    match: str
+    library: Callable[[], Any] | None = None
+    raises: Any = ValueError
+    says: str | None = None
+
+
+@dataclass
+class Live:
+    """A live library scheduler for ``warmup_torch.to_config``: ``make(optimizer)`` builds it
+    over an optimizer with param groups ``groups`` (``None``: the optimizer's lr; a float: the
+    group's lr; a dict: the group's extra keys); ``drive(scheduler, optimizer, n)`` steps it as
+    its users do, giving every group's lr at each update (shape ``(n, groups)``); ``shape(configs,
+    scheduler)`` asserts the form of the configs read back."""
+
+    id: str
+    make: Callable[[Any], Any]
+    n: int
+    groups: tuple[Any, ...] = (None,)
+    lr: float = 0.1
+    shape: Callable[[Any, Any], None] | None = None
+    atol: float = 1e-15
+
+
+@dataclass
+class Adapter:
+    """What the parametrised anchor tests (``test_anchors.py``) need of one library: ``values(cfg,
+    n)`` its own float64 values of a port config (and ``(values, float32)`` where the check
+    compares our float32 with the library's, see :func:`check`); ``after(case, values)`` its own
+    further checks of a case; the fixed ``cases``, the hypothesis strategies ``drawn`` (each
+    draws a :class:`Case`), the ``refused`` rows, the ``live`` schedulers for round trips and
+    ``drive`` (see :class:`Live`)."""
+
+    library: str
+    values: Callable[[dict[str, Any], int], Any]
+    cases: list[Case]
+    drawn: Sequence[Any] = ()
+    refused: list[Refusal] = field(default_factory=list)
+    live: list[Live] = field(default_factory=list)
+    drive: Callable[[Any, Any, int], Any] | None = None
+    after: Callable[[Case, Any], None] | None = None
+    drawn_refusal: type[BaseException] | None = None
+    """What the library raises on a drawn config the port refuses (none may be refused: ``None``)."""
+    drawn_slow: bool = False
+    values_of_cases: Callable[[list[Case]], list[Any]] | None = None
+    """The library's values of every fixed case (those without ``lib``) at once, in place of
+    ``values`` case by case (computed on the first request)."""
+    _tables: Any = None
+    _values: Any = None
+
+    def truth(self, case: Case) -> tuple[np.ndarray, np.ndarray | None]:
+        """The library's (float64, float32 or None) values of ``case``."""
+        if case.lib is not None:
+            out = case.lib()
+        elif self.values_of_cases is not None and any(case is c for c in self.cases):
+            if self._values is None:
+                plain = [c for c in self.cases if c.lib is None]
+                self._values = dict(zip(map(id, plain), self.values_of_cases(plain)))
+            out = self._values[id(case)]
+        else:
+            out = self.values(case.cfg, case.n)
+        if isinstance(out, tuple):
+            return np.asarray(out[0], np.float64), np.asarray(out[1], np.float64)
+        return np.asarray(out, np.float64), None
+
+    def jitted(self, key: Any) -> tuple[Any, Any]:
+        """The (x64, float32) jax values of ``cases[key]`` (an int) or of a round trip's group
+        config (``(live index, group)``). Every case and round-trip config of the library is
+        compiled in a few programs on the first call (``jitted.JitTables``; one pytest-xdist
+        worker computes them: the library's tests are in one ``xdist_group``), once per spec and
+        length (``warmup_jax.schedule_from_config`` builds the spec's schedule)."""
+        if self._tables is None:
+            from parity_tests.jitted import JitTables
+            from warmup_spec import spec_from_config
+
+            entries: dict[Any, tuple[dict[str, Any], int]] = {i: (c.cfg, c.n) for i, c in enumerate(self.cases)}
+            for i, row in enumerate(self.live):
+                for g, cfg in enumerate(self.configs_of(row)[0]):
+                    entries[i, g] = cfg, row.n
+            unique: dict[tuple[str, int], int] = {}
+            index = {key: unique.setdefault((repr(spec_from_config(cfg)), n), len(unique))
+                     for key, (cfg, n) in entries.items()}
+            firsts = {k: entries[key] for key, k in reversed(index.items())}
+            tables = JitTables([firsts[k][0] for k in range(len(unique))], [np.arange(firsts[k][1]) for k in range(len(unique))],
+                               chunk=16)  # XLA's compile time grows faster than a program's size
+            self._tables = index, tables
+        index, tables = self._tables
+        return tables.get(index[key])
+
+    def ports(self, cfg: dict[str, Any]) -> bool:
+        """Whether ``cfg`` is one of this library's ports (not a combinator over one)."""
+        return str(cfg["schedule"]).startswith(self.cases[0].cfg["schedule"].split(".")[0] + ".")
+
+    def configs_of(self, row: Live) -> tuple[list[dict[str, Any]], Any, Any]:
+        """``warmup_torch.to_config`` of the live scheduler of ``row`` (a list, one config a
+        group), with the scheduler and its optimizer."""
+        import warmup_torch
+
+        opt = optimizer(row.lr, row.groups)
+        sched = row.make(opt)
+        cfgs = warmup_torch.to_config(sched)
+        return (cfgs if isinstance(cfgs, list) else [cfgs]), sched, opt
+
+
+def optimizer(lr: float, groups: tuple[Any, ...] = (None,)) -> Any:
+    """An SGD optimizer (momentum 0.9) with one param group per ``groups`` entry (see :class:`Live`)."""
+    import torch
+
+    made: list[dict[str, Any]] = []
+    for g in groups:
+        group: dict[str, Any] = {"params": [torch.zeros(1, requires_grad=True)]}
+        group.update({} if g is None else {"lr": g} if isinstance(g, float) else g)
+        made.append(group)
+    return torch.optim.SGD(made, lr=lr, momentum=0.9)
+
+
+def compare(adapter: Adapter, case: Case, jitted: tuple[Any, Any] | None = None) -> np.ndarray:
+    """The library's values of ``case`` against every front end (:func:`check`), then the
+    adapter's own checks and the quirk values (the library's and our host's); returns the
+    library's values."""
+    from warmup_spec import Schedule
+
+    values, f32 = adapter.truth(case)
+    check(adapter.library, case.cfg, values, expected_f32=f32, tol_f64=case.tol_f64, tol_f32=case.tol_f32,
+          jitted=jitted)
+    if adapter.after is not None:
+        adapter.after(case, values)
+    host = Schedule(case.cfg)
+    for t, v in case.at.items():
+        assert float(values[t]) == v, f"{case.cfg}: the library's value at step {t} is {values[t]!r}, not {v!r}"
+        assert host(t) == v, f"{case.cfg}: our value at step {t} is {host(t)!r}, not {v!r}"
+    return values
 
 
 def record_own_float32(library: str, schedule: str, abs_err: float, rel_err: float, off: int) -> None:

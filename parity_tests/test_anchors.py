@@ -1,113 +1,111 @@
-"""Equality with the anchor libraries where they define the same schedule."""
+"""Our ports of other libraries' schedules against the libraries themselves: each test shape
+written once, fed by one adapter per library (``parity_tests/anchors/``, the record types in
+``anchor_harness``):
+
+- the fixed cases equal the library at every step, in every front end (``anchor_harness.check``;
+  their jitted forms computed a library at a time), with the quirks' hand-computed values;
+- hypothesis-drawn configs equal the library (the host and torch forms);
+- what the library refuses is refused, and what we refuse besides, with our reason;
+- ``warmup_torch.to_config`` of a live library scheduler builds the same schedule, per param group.
+
+Each library's tests are in one ``xdist_group``: one pytest-xdist worker computes its tables.
+The tests that are one library's own are in its adapter module, collected here (the end).
+"""
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
+from typing import Any
+
 import numpy as np
-import optax
 import pytest
-import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import warmup_jax
-from parity_tests.conftest import TOL_F32, assert_close, errors
+from parity_tests import anchors
+from parity_tests.anchor_harness import Adapter, check, compare, optimizer
 from warmup_spec import spec_from_config
-from warmup_spec.reference import reference_table
+
+ADAPTERS = anchors.ADAPTERS
 
 
-def _table(sched, n):
-    return np.asarray(jax.jit(jax.vmap(sched))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+def _short(cfg: dict[str, Any]) -> str:
+    return str(cfg["schedule"]).split(".", 1)[-1]
 
 
-@pytest.mark.parametrize("init,peak,w,T,end,exponent", [
-    (0.0, 1e-3, 100, 1000, 0.0, 1.0),
-    (1e-5, 3e-4, 2000, 30000, 3e-6, 1.0),
-    (0.0, 1.0, 10, 997, 0.1, 2.0),
-])
-def test_warmup_cosine_decay_equals_optax_and_is_more_accurate(init, peak, w, T, end, exponent):
-    cfg = {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w, "total_steps": T,
-           "end_value": end, "exponent": exponent, "init_value": init}
-    n = T + 20
-    ours = _table(warmup_jax.schedule_from_config(cfg), n)
-    theirs = _table(optax.warmup_cosine_decay_schedule(init, peak, w, T, end, exponent), n)
-    # the same schedule to float32 precision (optax loses digits near the end)
-    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6 * peak)
-    ref = np.asarray(reference_table(spec_from_config(cfg), range(n)))
-    _, ours_rel = errors(ours, ref)
-    _, theirs_rel = errors(theirs, ref)
-    assert ours_rel <= TOL_F32 and ours_rel <= theirs_rel, (ours_rel, theirs_rel)
-    if end == 0.0:  # decaying to 0, optax's 1 + cos(pi u) cancels: over 1e-6 off
-        assert theirs_rel > TOL_F32, theirs_rel
+def _params(rows: str, name: Any = None) -> list[Any]:
+    """One ``(adapter, index)`` per row of ``adapter.<rows>``, id ``library-schedule-index``."""
+    out = []
+    for a in ADAPTERS:
+        for i, row in enumerate(getattr(a, rows)):
+            marks = [pytest.mark.xdist_group(a.library)]
+            if rows == "drawn" and a.drawn_slow:
+                marks.append(pytest.mark.slow)
+            label = f"{a.library}-{name(row)}-{i}" if name else f"{a.library}-{i}"
+            out.append(pytest.param(a, i, id=label, marks=marks))
+    return out
 
 
-@pytest.mark.parametrize("w,n,rate,staircase,end", [
-    (100, 100, 0.9, False, None), (50, 30, 0.5, True, 1e-5), (0, 100, 1.05, False, 1e-3)])
-def test_warmup_exponential_decay_equals_optax(w, n, rate, staircase, end):
-    peak = 1e-4 if rate > 1 else 1e-3
-    cfg = {"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": w,
-           "transition_steps": n, "decay_rate": rate, "staircase": staircase, "end_value": end}
-    steps = 3000
-    ours = _table(warmup_jax.schedule_from_config(cfg), steps)
-    theirs = _table(optax.warmup_exponential_decay_schedule(0.0, peak, w, n, rate, 0, staircase, end), steps)
-    np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-7 * peak)
+@pytest.mark.parametrize("adapter,i", _params("cases", lambda c: _short(c.cfg)))
+def test_equals_the_library(adapter: Adapter, i: int) -> None:
+    compare(adapter, adapter.cases[i], adapter.jitted(i))
 
 
-def test_warmup_constant_equals_optax_and_fixes_zero_warmup():
-    ours = _table(warmup_jax.warmup_constant(0.1, 10, init_value=0.01), 30)
-    theirs = _table(optax.warmup_constant_schedule(0.01, 0.1, 10), 30)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
-    # optax returns the init value forever with warmup_steps=0; warmup_steps=0 means no warmup here
-    assert float(optax.warmup_constant_schedule(0.0, 1.0, 0)(100)) == 0.0
-    assert float(warmup_jax.warmup_constant(1.0, 0)(100)) == 1.0
+@pytest.mark.parametrize("adapter,i", _params("drawn"))
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(data=st.data())
+def test_drawn_configs_equal_the_library(adapter: Adapter, i: int, data: st.DataObject) -> None:
+    case = data.draw(adapter.drawn[i])
+    try:
+        spec_from_config(case.cfg)
+    except ValueError:
+        if adapter.drawn_refusal is None:
+            raise
+        with pytest.raises(adapter.drawn_refusal):  # refused where the library fails
+            adapter.truth(case)
+        return
+    compare(adapter, case)
 
 
-def test_polynomial_decay_equals_optax_join():
-    p, e, w, T, power = 1e-3, 1e-5, 100, 1000, 2.0
-    theirs = optax.join_schedules(
-        [optax.linear_schedule(0.0, p, w), optax.polynomial_schedule(p, e, power, T - w)], [w])
-    ours = warmup_jax.warmup_polynomial_decay(p, w, T, e, power)
-    np.testing.assert_allclose(_table(ours, T + 20), _table(theirs, T + 20), rtol=1e-6, atol=1e-9)
+@pytest.mark.parametrize("adapter,i", _params("refused", lambda r: _short(r.cfg)))
+def test_refused_with_our_reason(adapter: Adapter, i: int) -> None:
+    row = adapter.refused[i]
+    with pytest.raises(ValueError, match=row.match):
+        spec_from_config(row.cfg)
+    if row.library is not None:  # the library refuses it too
+        with pytest.raises(row.raises, match=row.says):
+            row.library()
 
 
-@pytest.mark.parametrize("total,pct,div,final,anneal", [
-    (1000, 0.3, 25.0, 1e4, "cos"), (777, 0.25, 10.0, 100.0, "cos"), (500, 0.45, 25.0, 1e4, "linear")])
-def test_one_cycle_jax_matches_torch_onecyclelr(total, pct, div, final, anneal):
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=total, pct_start=pct,
-                                                anneal_strategy=anneal, div_factor=div,
-                                                final_div_factor=final, cycle_momentum=False)
-    lrs = []
-    for _ in range(total):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step() if len(lrs) < total else None
-    cfg = {"schedule": "one_cycle", "total_steps": total, "peak_value": 0.1, "pct_start": pct,
-           "div_factor": div, "final_div_factor": final, "anneal": {"cos": "cosine"}.get(anneal, anneal)}
-    assert_close(_table(warmup_jax.schedule_from_config(cfg), total), np.array(lrs), TOL_F32, "jax vs OneCycleLR")
-    with jax.enable_x64(True):
-        x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(total)))
-    assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs OneCycleLR")
+@pytest.mark.parametrize("adapter,i", _params("live", lambda r: r.id))
+def test_to_config_round_trips(adapter: Adapter, i: int) -> None:
+    """The configs read from a live scheduler equal it at every step, in every front end and
+    every param group; ``row.shape`` checks their form."""
+    import warmup_torch
+
+    row = adapter.live[i]
+    cfgs, sched, opt = adapter.configs_of(row)
+    if row.shape is not None:
+        row.shape(warmup_torch.to_config(sched), sched)
+    assert adapter.drive is not None
+    expected = np.asarray(adapter.drive(sched, opt, row.n), np.float64).reshape(row.n, len(row.groups))
+    for g, cfg in enumerate(cfgs):
+        if adapter.ports(cfg):
+            check(adapter.library, cfg, expected[:, g], jitted=adapter.jitted((i, g)))
+    if len(cfgs) == 1:
+        return
+    ours = warmup_torch.ScheduleLR(optimizer(row.lr, (None,) * len(cfgs)), cfgs)  # one config a param group
+    got = np.empty_like(expected)
+    for k in range(row.n):
+        got[k] = [g["lr"] for g in ours.optimizer.param_groups]
+        ours.optimizer.step()
+        ours.step()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=row.atol)
+    for g, cfg in enumerate(cfgs):
+        if not adapter.ports(cfg):  # a scaled group: its jax x64 form here
+            np.testing.assert_allclose(adapter.jitted((i, g))[0], expected[:, g], rtol=1e-12, atol=row.atol)
 
 
-@pytest.mark.parametrize("T0,mult,eta_min", [(100, 1, 0.0), (50, 2, 1e-5), (37, 3, 1e-4)])
-def test_cosine_restarts_jax_matches_torch_cawr(T0, mult, eta_min):
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=T0, T_mult=mult, eta_min=eta_min)
-    n = 2000
-    lrs = []
-    for _ in range(n):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    cfg = {"schedule": "warmup_cosine_restarts", "peak_value": 1e-3, "warmup_steps": 0,
-           "cycle_steps": T0, "cycle_mul": float(mult), "end_value": eta_min}
-    assert_close(_table(warmup_jax.schedule_from_config(cfg), n), np.array(lrs), TOL_F32, "jax vs CAWR")
-    with jax.enable_x64(True):
-        x64 = np.asarray(jax.vmap(warmup_jax.schedule_from_config(cfg))(jnp.arange(n)))
-    assert_close(x64, np.array(lrs), 1e-12, "jax x64 vs CAWR")
-
-
-def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch):
+def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a worker exports the controller merges: configs add up, the worst errors and the
     library's own float32 records survive (the report printed at the end of ``make test``)."""
     from parity_tests import anchor_harness as H
@@ -122,3 +120,7 @@ def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch):
     rep = H.REPORT["keras"]
     assert (rep.configs, rep.steps, rep.worst_f32, rep.own_f32) == (4, 1200, 2e-7, {"CosineDecay": [3e-7, 4e-7, 2]})
     assert H.summary()[1].startswith("  keras's own float32 CosineDecay")
+
+
+# each library's own tests (``test_*`` in parity_tests/anchors/<library>.py), in its xdist group
+globals().update(anchors.own_tests())

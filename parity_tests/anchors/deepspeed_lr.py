@@ -1,6 +1,6 @@
 """DeepSpeed's own lr schedules (``deepspeed.runtime.lr_schedules``, DeepSpeed 0.19.8, the
 installed package), stepped as the DeepSpeed engine steps them, against our ports
-``"deepspeed.<Name>"`` in every front end (``anchor_harness``)."""
+``"deepspeed.<Name>"`` (the adapter of ``test_anchors.py``)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ from typing import Any
 
 import pytest
 import torch
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parity_tests.anchor_harness import check
-from warmup_spec import spec_from_config
+from parity_tests.anchor_harness import Above, Adapter, Case, Refusal, compare
 
 lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
 logging.getLogger("DeepSpeed").setLevel(logging.ERROR)  # "get learning rate before it has started": expected
 
 RELATIVE = {"WarmupCosineLR"}
 """The schedules that scale the optimizer's lr (the others set absolute lrs)."""
+
+
+def _opt() -> torch.optim.Optimizer:
+    return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
 def deepspeed_lrs(name: str, kw: dict[str, Any], n: int, lr: float = 0.1) -> list[float]:
@@ -41,13 +43,12 @@ def config(name: str, kw: dict[str, Any], lr: float = 0.1) -> dict[str, Any]:
     return {"schedule": f"deepspeed.{name}", **({"lr": lr} if name in RELATIVE else {}), **kw}
 
 
-def compare(name: str, kw: dict[str, Any], n: int, lr: float = 0.1) -> list[float]:
-    expected = deepspeed_lrs(name, kw, n, lr)
-    check("deepspeed", config(name, kw, lr), expected)
-    return expected
+def values(cfg: dict[str, Any], n: int) -> list[float]:
+    kw = {k: v for k, v in cfg.items() if k not in ("schedule", "lr")}
+    return deepspeed_lrs(cfg["schedule"].removeprefix("deepspeed."), kw, n, cfg.get("lr", 0.1))
 
 
-CASES = [
+_ROWS = [
     # WarmupLR: log (DeepSpeed's default) and linear, warmup_num_steps 1 (becomes 2), a floor
     ("WarmupLR", dict(warmup_max_lr=1e-3), 1300),
     ("WarmupLR", dict(warmup_max_lr=3e-4, warmup_min_lr=1e-5, warmup_num_steps=37, warmup_type="linear"), 120),
@@ -93,112 +94,90 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,kw,n", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_deepspeed_schedule_equals_port(name, kw, n):
-    compare(name, kw, n)
+CASES = [Case(config(name, kw), n) for name, kw, n in _ROWS] + [
+    # the warmup runs the first two updates at the min: log(1) = 0 and 0 / W = 0 (update 1 repeats update 0)
+    *[Case(config("WarmupLR", dict(warmup_min_lr=1e-5, warmup_max_lr=1e-3, warmup_num_steps=10, warmup_type=kind)),
+           15, at={0: 1e-5, 1: 1e-5, 2: Above(1e-5)}) for kind in ("log", "linear")],
+    # the max at W (log) vs W + 1 (linear)
+    Case(config("WarmupLR", dict(warmup_max_lr=1.0, warmup_num_steps=10)), 12, at={10: pytest.approx(1.0, abs=1e-15)}),
+    Case(config("WarmupLR", dict(warmup_max_lr=1.0, warmup_num_steps=10, warmup_type="linear")), 12,
+         at={10: 0.9, 11: 1.0}),
+    # WarmupDecayLR ends at the min lr, not 0
+    Case(config("WarmupDecayLR", dict(total_num_steps=100, warmup_min_lr=1e-4, warmup_num_steps=10,
+                                      warmup_type="linear")), 130, at={11: 1e-3, 100: Above(1e-4), 101: 1e-4, 129: 1e-4}),
+]
 
-
-def test_warmup_runs_the_first_two_updates_at_the_min():
-    """log(1) = 0 and 0 / W = 0: update 1 (``last_batch_iteration = 0``) repeats update 0."""
-    for kind in ("log", "linear"):
-        lrs = compare("WarmupLR", dict(warmup_min_lr=1e-5, warmup_max_lr=1e-3, warmup_num_steps=10,
-                                       warmup_type=kind), 15)
-        assert lrs[0] == lrs[1] == 1e-5 < lrs[2]
-    log = deepspeed_lrs("WarmupLR", dict(warmup_max_lr=1.0, warmup_num_steps=10), 12)
-    lin = deepspeed_lrs("WarmupLR", dict(warmup_max_lr=1.0, warmup_num_steps=10, warmup_type="linear"), 12)
-    assert log[10] == pytest.approx(1.0, abs=1e-15) and lin[10] == 0.9 and lin[11] == 1.0  # max at W vs W + 1
-
-
-def test_warmup_decay_ends_at_the_min_lr_not_zero():
-    lrs = compare("WarmupDecayLR", dict(total_num_steps=100, warmup_min_lr=1e-4, warmup_num_steps=10,
-                                        warmup_type="linear"), 130)
-    assert lrs[11] == 1e-3 and lrs[100] > 1e-4 and lrs[101] == lrs[129] == 1e-4
-
-
-def test_warmup_cosine_starts_at_zero_and_never_runs_the_peak_after_a_linear_warmup():
-    lrs = compare("WarmupCosineLR", dict(total_num_steps=100, warmup_num_steps=10, warmup_min_ratio=0.3,
-                                         warmup_type="linear"), 120, lr=0.5)
-    assert lrs[0] == 0.0 and lrs[1] == pytest.approx(0.15, rel=1e-15)
-    assert max(lrs) < 0.5 and lrs[10] == pytest.approx(0.5 * (0.3 + 0.7 * 0.9))
-
-
-def test_one_cycle_runs_its_peak_once_and_stairs_leave_it_at_once():
-    lrs = compare("OneCycle", dict(cycle_min_lr=0.0, cycle_max_lr=1.0, cycle_first_step_size=10,
-                                   cycle_first_stair_count=4), 30)
-    assert lrs[:11] == [0.0, 0.0, 0.0, 0.25, 0.25, 0.5, 0.5, 0.5, 0.75, 0.75, 1.0]
-    assert lrs[11] == 0.75 and lrs.count(1.0) == 1
-
-
-# --- drawn configs ----------------------------------------------------------------------
 
 lrs_ = st.sampled_from([0.0, 1e-5, 1e-4, 3e-4, 1e-3, 0.1])
 steps_ = st.integers(1, 60)
 
 
 @st.composite
-def deepspeed_configs(draw: Any) -> tuple[str, dict[str, Any], int]:
+def deepspeed_configs(draw: Any) -> Case:
     name = draw(st.sampled_from(["WarmupLR", "WarmupDecayLR", "WarmupCosineLR", "LRRangeTest", "OneCycle"]))
     kind = draw(st.sampled_from(["log", "linear"]))
     w = draw(steps_)
     if name == "WarmupLR":
         kw = dict(warmup_min_lr=draw(lrs_), warmup_max_lr=draw(lrs_), warmup_num_steps=w, warmup_type=kind)
-        return name, kw, w + 20
+        return Case(config(name, kw), w + 20)
     if name == "WarmupDecayLR":
         T = draw(st.integers(0, 150))
         kw = dict(total_num_steps=T, warmup_min_lr=draw(lrs_), warmup_max_lr=draw(lrs_), warmup_num_steps=w,
                   warmup_type=kind)
-        return name, kw, max(T, w) + 20
+        return Case(config(name, kw), max(T, w) + 20)
     if name == "WarmupCosineLR":
         T = draw(st.integers(0, 150))
         kw = dict(total_num_steps=T, warmup_min_ratio=draw(st.floats(0.0, 1.0)),
                   cos_min_ratio=draw(st.floats(0.0, 1.0)), warmup_num_steps=w, warmup_type=kind)
-        return name, kw, max(T, w) + 20
+        return Case(config(name, kw), max(T, w) + 20)
     if name == "LRRangeTest":
         kw = dict(lr_range_test_min_lr=draw(lrs_), lr_range_test_step_size=w,
                   lr_range_test_step_rate=draw(st.floats(0.0, 10.0)), lr_range_test_staircase=draw(st.booleans()))
-        return name, kw, 200
+        return Case(config(name, kw), 200)
     f, s = w, draw(st.one_of(st.none(), st.integers(0, 60)))
     kw = dict(cycle_min_lr=draw(lrs_), cycle_max_lr=draw(lrs_), cycle_first_step_size=f, cycle_second_step_size=s,
               cycle_first_stair_count=draw(st.integers(0, 12)),
               cycle_second_stair_count=draw(st.one_of(st.none(), st.integers(0, 12))),
               decay_lr_rate=draw(st.sampled_from([0.0, 0.1, 2.0])), decay_step_size=draw(st.integers(0, 20)))
-    return name, kw, f + (f if s is None else s) + 40
+    return Case(config(name, kw), f + (f if s is None else s) + 40)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(deepspeed_configs())
-def test_drawn_deepspeed_configs_equal_deepspeed(case):
-    name, kw, n = case
-    check("deepspeed", config(name, kw), deepspeed_lrs(name, kw, n))
+# --- validation: what DeepSpeed refuses, we refuse; what we refuse besides ---------------------
 
-
-# --- validation: what DeepSpeed refuses, we refuse ---------------------------------------
-
-
-@pytest.mark.parametrize("name,kw,param", [
+REFUSED = [Refusal(config(name, kw), rf"^deepspeed\.{name}: {param}=.* is invalid; expected ",
+                   lambda name=name, kw=kw: getattr(lr_schedules, name)(_opt(), **kw)) for name, kw, param in [
     ("WarmupLR", dict(warmup_max_lr=1e-3, warmup_num_steps=0), "warmup_num_steps"),
     ("WarmupCosineLR", dict(total_num_steps=10, warmup_num_steps=-3), "warmup_num_steps"),
     ("WarmupLR", dict(warmup_max_lr=1e-3, warmup_num_steps=2.5), "warmup_num_steps"),
     ("LRRangeTest", dict(lr_range_test_step_size=0), "lr_range_test_step_size"),
     ("OneCycle", dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_first_step_size=0), "cycle_first_step_size"),
     ("OneCycle", dict(cycle_min_lr=1e-4, cycle_max_lr=1e-3, cycle_second_step_size=-1), "cycle_second_step_size"),
-])
-def test_what_deepspeed_refuses_is_refused(name, kw, param):
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    with pytest.raises(ValueError):
-        getattr(lr_schedules, name)(opt, **kw)
-    with pytest.raises(ValueError, match=rf"^deepspeed\.{name}: {param}=.* is invalid; expected "):
-        spec_from_config(config(name, kw))
+]]
 
-
-@pytest.mark.parametrize("cfg,match", [
+REFUSED += [Refusal(cfg, match) for cfg, match in [
     ({"schedule": "deepspeed.WarmupLR", "warmup_max_lr": 1e-3, "warmup_type": "exp"},
      r"warmup_type='exp' is invalid; expected one of 'log', 'linear'"),  # DeepSpeed warns and uses "log"
     ({"schedule": "deepspeed.WarmupLR"}, r"missing required parameter 'warmup_max_lr'"),  # DeepSpeed: optimizer's lr
     ({"schedule": "deepspeed.WarmupDecayLR", "total_num_steps": -1}, r"total_num_steps=-1 is invalid"),
     ({"schedule": "deepspeed.OneCycle", "cycle_min_lr": 1e-4, "cycle_max_lr": 1e-3, "decay_step_size": -1},
      r"decay_step_size=-1 is invalid"),
-])
-def test_our_own_refusals(cfg, match):
-    with pytest.raises(ValueError, match=match):
-        spec_from_config(cfg)
+]]
+
+ADAPTER = Adapter("deepspeed", values, CASES, drawn=[deepspeed_configs()], refused=REFUSED)
+
+
+# --- DeepSpeed's own ---------------------------------------------------------------------
+
+
+def test_deepspeed_warmup_cosine_starts_at_zero_and_never_runs_the_peak_after_a_linear_warmup():
+    lrs = compare(ADAPTER, Case(config("WarmupCosineLR", dict(total_num_steps=100, warmup_num_steps=10,
+                                                              warmup_min_ratio=0.3, warmup_type="linear"), 0.5), 120))
+    assert lrs[0] == 0.0 and lrs[1] == pytest.approx(0.15, rel=1e-15)
+    assert max(lrs) < 0.5 and lrs[10] == pytest.approx(0.5 * (0.3 + 0.7 * 0.9))
+
+
+def test_deepspeed_one_cycle_runs_its_peak_once_and_stairs_leave_it_at_once():
+    lrs = compare(ADAPTER, Case(config("OneCycle", dict(cycle_min_lr=0.0, cycle_max_lr=1.0, cycle_first_step_size=10,
+                                                        cycle_first_stair_count=4)), 30))
+    assert lrs[:11].tolist() == [0.0, 0.0, 0.0, 0.25, 0.25, 0.5, 0.5, 0.5, 0.75, 0.75, 1.0]
+    assert lrs[11] == 0.75 and lrs.tolist().count(1.0) == 1

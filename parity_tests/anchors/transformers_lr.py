@@ -1,7 +1,7 @@
 """HF transformers' schedulers (``transformers.optimization``, transformers 5.24.0), built by
-their ``get_*`` functions and stepped as users step them, against our ports
-``"transformers.<get_*>"`` in every front end (``anchor_harness``); ``warmup_torch.to_config``
-of a live HF scheduler, round-tripped through both frameworks."""
+their ``get_*`` functions (and ``get_scheduler``) and stepped as users step them, against our
+ports ``"transformers.<get_*>"``; ``warmup_torch.to_config`` of a live HF scheduler, one config
+a param group."""
 
 from __future__ import annotations
 
@@ -9,55 +9,16 @@ import math
 import warnings
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
 import transformers
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import warmup_jax
 import warmup_torch
-from parity_tests.anchor_harness import check
-from warmup_spec import Schedule, spec_from_config
+from parity_tests.anchor_harness import Above, Adapter, Case, Live, Refusal, optimizer
+from warmup_spec import Schedule
 from warmup_torch.live import hf_transformers as live
-
-LIB = "transformers"
-
-
-def _optimizer(lr: float, group_lrs: tuple[float | None, ...] = (None,)) -> torch.optim.Optimizer:
-    groups: list[dict[str, Any]] = []
-    for g in group_lrs:
-        group: dict[str, Any] = {"params": [torch.zeros(1, requires_grad=True)]}
-        if g is not None:
-            group["lr"] = g
-        groups.append(group)
-    return torch.optim.SGD(groups, lr=lr)
-
-
-def hf_lrs(make: Any, lr: float, n: int, group_lrs: tuple[float | None, ...] = (None,)) -> np.ndarray:
-    """The lr of each group at each of ``n`` updates of an HF scheduler ``make(optimizer)``
-    (shape ``(n, groups)``): read the lr, ``optimizer.step()``, ``scheduler.step()``."""
-    opt = _optimizer(lr, group_lrs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # get_wsd_schedule warns when both step counts are given
-        sched = make(opt)
-    out = np.empty((n, len(group_lrs)))
-    for k in range(n):
-        out[k] = [g["lr"] for g in opt.param_groups]
-        opt.step()
-        sched.step()
-    return out
-
-
-def run(fn: str, kw: dict[str, Any], lr: float, n: int) -> np.ndarray:
-    """HF's ``fn`` against the port ``transformers.<fn>`` at steps ``0..n-1``; returns HF's lrs."""
-    expected = hf_lrs(lambda opt: getattr(transformers, fn)(opt, **kw), lr, n)[:, 0]
-    check(LIB, {"schedule": f"transformers.{fn}", "lr": lr, **kw}, expected)
-    return expected
-
 
 C = "get_constant_schedule"
 CW = "get_constant_schedule_with_warmup"
@@ -71,11 +32,55 @@ RATE = "get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
 WSD = "get_wsd_schedule"
 
 
+def drive(sched: Any, opt: torch.optim.Optimizer, n: int) -> np.ndarray:
+    """The lr of each group at each of ``n`` updates (shape ``(n, groups)``): read the lr,
+    ``optimizer.step()``, ``scheduler.step()``."""
+    out = np.empty((n, len(opt.param_groups)))
+    for k in range(n):
+        out[k] = [g["lr"] for g in opt.param_groups]
+        opt.step()
+        sched.step()
+    return out
+
+
+def make(fn: str, kw: dict[str, Any]) -> Any:
+    """``make(optimizer)``: HF's ``fn(optimizer, **kw)`` (``get_scheduler``: ``kw["name"]``)."""
+    def built(opt: torch.optim.Optimizer) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # get_wsd_schedule warns when both step counts are given
+            if fn == "get_scheduler":
+                rest = dict(kw)
+                return transformers.get_scheduler(rest.pop("name"), opt, **rest)
+            return getattr(transformers, fn)(opt, **kw)
+    return built
+
+
+def values(cfg: dict[str, Any], n: int) -> np.ndarray:
+    kw = {k: v for k, v in cfg.items() if k not in ("schedule", "lr")}
+    opt = optimizer(cfg["lr"])
+    return drive(make(cfg["schedule"].removeprefix("transformers."), kw)(opt), opt, n)[:, 0]
+
+
+def hf(fn: str, kw: dict[str, Any], lr: float, n: int, **case: Any) -> Case:
+    return Case({"schedule": f"transformers.{fn}", "lr": lr, **kw}, n, **case)
+
+
 def wt(w: int, T: int, **kw: Any) -> dict[str, Any]:
     return {"num_warmup_steps": w, "num_training_steps": T, **kw}
 
 
-CASES: list[tuple[str, dict[str, Any], float, int]] = [
+def _poly_without_decay_steps() -> list[float]:
+    """``T == w``: HF divides by ``T - w = 0`` at step ``w``; the port holds ``lr (w - 1) / w``."""
+    opt = optimizer(0.1)
+    sched = transformers.get_polynomial_decay_schedule_with_warmup(opt, 4, 4, lr_end=1e-3)
+    lrs = list(drive(sched, opt, 3)[:, 0]) + [opt.param_groups[0]["lr"]]
+    opt.step()
+    with pytest.raises(ZeroDivisionError):
+        sched.step()
+    return lrs + [lrs[-1]] * 20
+
+
+CASES: list[Case] = [hf(*row) for row in [
     (C, {}, 0.1, 50),
     (CW, {"num_warmup_steps": 10}, 0.1, 40),
     (CW, {"num_warmup_steps": 0}, 3e-4, 20),
@@ -123,15 +128,7 @@ CASES: list[tuple[str, dict[str, Any], float, int]] = [
     (WSD, {"num_warmup_steps": 0, "num_decay_steps": 0, "num_stable_steps": 10, "min_lr_ratio": 0.2}, 0.1, 30),
     (WSD, {"num_warmup_steps": 20, "num_decay_steps": 80, "num_training_steps": 100, "num_stable_steps": 5,
            "decay_type": "cosine", "num_cycles": 0.25}, 0.1, 150),  # both given: num_stable_steps wins
-]
-
-
-@pytest.mark.parametrize("fn,kw,lr,n", CASES, ids=[f"{c[0].removeprefix('get_')}-{i}" for i, c in enumerate(CASES)])
-def test_hf_scheduler_equals_port(fn, kw, lr, n):
-    run(fn, kw, lr, n)
-
-
-GET_SCHEDULER = [
+]] + [hf("get_scheduler", {"name": name, **kw}, 0.1, 250) for name, kw in [
     ("constant", {"num_warmup_steps": 10, "num_training_steps": 100, "scheduler_specific_kwargs": {"x": 1}}),
     ("constant_with_warmup", {"num_warmup_steps": 10, "scheduler_specific_kwargs": {"ignored": True}}),
     ("linear", {"num_warmup_steps": 10, "num_training_steps": 100}),
@@ -147,60 +144,26 @@ GET_SCHEDULER = [
                                    "scheduler_specific_kwargs": {"min_lr_rate": 0.1}}),
     ("warmup_stable_decay", {"num_warmup_steps": 10, "scheduler_specific_kwargs": {
         "num_stable_steps": 40, "num_decay_steps": 50, "decay_type": "1-sqrt"}}),
+]] + [  # the quirks, value by value
+    hf(LIN, wt(4, 8), 1.0, 12, at=dict(enumerate([0.0, 0.25, 0.5, 0.75, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0]))),
+    hf(COS, wt(0, 10), 1.0, 31, at={0: 1.0, 10: 0.0, 20: 1.0, 30: 0.0}),  # rises back to the lr
+    hf(COS, wt(3, 3), 1.0, 8, at=dict(enumerate([0.0, 1 / 3, 2 / 3, 1.0, 0.0, 1.0, 0.0, 1.0]))),
+    hf(HARD, wt(0, 22, num_cycles=22), 1.0, 24, at={14: 1.0, 15: 0.0, 16: 1.0, 22: 0.0}),  # 15: HF's rounding
+    hf(RATE, wt(4, 10, min_lr_rate=0.0), 1.0, 12,
+       at={0: 0.25, 1: 0.5, 2: 0.75, 3: 1.0, 9: 0.0, 10: Above(0.0)}),  # the minimum at T - 1
+    hf(POLY, wt(2, 6, lr_end=0.25, power=0.0), 1.0, 9,
+       at=dict(enumerate([0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.25]))),  # 0 ** 0 = 1 through T
+    hf(WSD, {"num_warmup_steps": 2, "num_decay_steps": 4, "num_training_steps": 4, "decay_type": "linear",
+             "min_lr_ratio": 0.5}, 1.0, 6,
+       at=dict(enumerate([0.5, 0.75, 0.75, 0.625, 0.5, 0.5]))),  # from m lr; stable = -2: the decay half done at w
+    hf(POLY, wt(4, 4, lr_end=1e-3), 0.1, 24, lib=_poly_without_decay_steps, at={3: 0.1 * 3 / 4}),
 ]
-
-
-@pytest.mark.parametrize("name,kw", GET_SCHEDULER, ids=[g[0] for g in GET_SCHEDULER])
-def test_get_scheduler_equals_port(name, kw):
-    expected = hf_lrs(lambda opt: transformers.get_scheduler(name, opt, **kw), 0.1, 250)[:, 0]
-    check(LIB, {"schedule": "transformers.get_scheduler", "lr": 0.1, "name": name, **kw}, expected)
-
-
-# --- the quirks, value by value -------------------------------------------------------
-
-
-def test_quirks_at_their_steps():
-    lin = run(LIN, wt(4, 8), 1.0, 12)
-    assert list(lin) == [0.0, 0.25, 0.5, 0.75, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0]
-    cos = run(COS, wt(0, 10), 1.0, 31)  # rises back to the lr: 1 at 0, 0 at 10, 1 at 20, 0 at 30
-    assert (cos[0], cos[10], cos[20], cos[30]) == (1.0, 0.0, 1.0, 0.0)
-    assert list(run(COS, wt(3, 3), 1.0, 8)) == [0.0, 1 / 3, 2 / 3, 1.0, 0.0, 1.0, 0.0, 1.0]
-    hard = run(HARD, wt(0, 22, num_cycles=22), 1.0, 24)
-    assert hard[14] == 1.0 and hard[15] == 0.0 and hard[16] == 1.0 and hard[22] == 0.0  # step 15: HF's rounding
-    rate = run(RATE, wt(4, 10, min_lr_rate=0.0), 1.0, 12)
-    assert list(rate[:4]) == [0.25, 0.5, 0.75, 1.0] and rate[9] == 0.0 and rate[10] > 0  # min at T - 1
-    poly = run(POLY, wt(2, 6, lr_end=0.25, power=0.0), 1.0, 9)
-    assert list(poly) == [0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.25]  # 0 ** 0 = 1 through T
-    wsd = run(WSD, {"num_warmup_steps": 2, "num_decay_steps": 4, "num_training_steps": 4, "decay_type": "linear",
-                    "min_lr_ratio": 0.5}, 1.0, 6)
-    assert list(wsd) == [0.5, 0.75, 0.75, 0.625, 0.5, 0.5]  # from m lr; stable = -2: the decay half done at w
-
-
-def test_polynomial_with_no_decay_steps_holds_where_hf_raises():
-    """``T == w``: HF divides by ``T - w = 0`` at step ``w``; the port holds ``lr (w - 1) / w``."""
-    opt = _optimizer(0.1)
-    sched = transformers.get_polynomial_decay_schedule_with_warmup(opt, 4, 4, lr_end=1e-3)
-    lrs = []
-    for _ in range(3):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    lrs.append(opt.param_groups[0]["lr"])
-    opt.step()
-    with pytest.raises(ZeroDivisionError):
-        sched.step()
-    expected = lrs + [lrs[-1]] * 20
-    check(LIB, {"schedule": f"transformers.{POLY}", "lr": 0.1, **wt(4, 4, lr_end=1e-3)}, expected)
-    assert expected[3] == 0.1 * 3 / 4
-
-
-# --- configs drawn at random ------------------------------------------------------------
 
 CYCLES = [0.5, 0.5, 1.0, 0.25, 2.0, 1.5, 0.3, 0.0, 0.75]
 
 
 @st.composite
-def hf_configs(draw: Any) -> tuple[str, dict[str, Any], float]:
+def hf_configs(draw: Any) -> Case:
     fn = draw(st.sampled_from([CW, LIN, COS, HARD, POLY, ISQRT, MIN, RATE, WSD]))
     w = draw(st.integers(0, 40))
     T = draw(st.integers(0, 200))
@@ -233,24 +196,14 @@ def hf_configs(draw: Any) -> tuple[str, dict[str, Any], float]:
         kw["warmup_type"] = draw(st.sampled_from(["linear", "cosine", "1-sqrt"]))
         kw["decay_type"] = draw(st.sampled_from(["linear", "cosine", "1-sqrt"]))
         kw["min_lr_ratio"] = draw(st.sampled_from([0.0, 0.1]))
-    return fn, kw, lr
+    return hf(fn, kw, lr, 2 * max(kw["num_warmup_steps"], kw.get("num_training_steps") or 0, 100) + 50)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(hf_configs())
-def test_drawn_configs_equal_hf(drawn):
-    fn, kw, lr = drawn
-    run(fn, kw, lr, 2 * max(kw["num_warmup_steps"], kw.get("num_training_steps") or 0, 100) + 50)
+def _r(fn: str, kw: dict[str, Any], match: str) -> Refusal:
+    return Refusal({"schedule": f"transformers.{fn}", **kw}, match)
 
 
-# --- validation -------------------------------------------------------------------------
-
-
-def _spec(fn: str, **kw: Any) -> Any:
-    return spec_from_config({"schedule": f"transformers.{fn}", **kw})
-
-
-@pytest.mark.parametrize("fn,kw,match", [
+REFUSED = [_r(*row) for row in [
     (LIN, dict(lr=-0.1, **wt(0, 10)), r"lr=-0\.1 is invalid"),
     (COS, dict(lr=0.1, **wt(0, 10, num_cycles=2e6)), r"num_cycles=2000000\.0 is invalid; expected a finite number "
                                                     r"in \[-1000000\.0, 1000000\.0\] \(HF takes any finite one"),
@@ -278,15 +231,41 @@ def _spec(fn: str, **kw: Any) -> Any:
                            scheduler_specific_kwargs={"last_epoch": 5}), r"scheduler_specific_kwargs=.* is invalid"),
     ("get_scheduler", dict(lr=0.1, name="warmup_stable_decay", num_warmup_steps=1,
                            scheduler_specific_kwargs={"num_decay_steps": 5}), r"num_stable_steps=None is invalid"),
-])
-def test_invalid_parameters_are_refused(fn, kw, match):
-    with pytest.raises(ValueError, match=match):
-        _spec(fn, **kw)
+]]
 
 
-def test_hf_refuses_what_the_port_refuses():
+def _two_groups(fn: str, kw: dict[str, Any]) -> Live:
+    """Two param groups at different lrs: one config per group; one group alone: one config."""
+    def shape(cfgs: Any, _: Any) -> None:
+        one = make(fn, kw)(optimizer(0.1))
+        single = warmup_torch.to_config(one)
+        assert isinstance(single, dict) and single["schedule"] == f"transformers.{fn}" and single["lr"] == 0.1
+        assert isinstance(cfgs, list) and [c["lr"] for c in cfgs] == [0.1, 0.02] and cfgs[0] == single
+    return Live(fn.removeprefix("get_"), make(fn, kw), 150, groups=(None, 0.02), shape=shape)
+
+
+LIVE = [_two_groups(*row) for row in [
+    (C, {}),
+    (CW, {"num_warmup_steps": 7}),
+    (LIN, wt(7, 60)),
+    (COS, wt(7, 60, num_cycles=1.5)),
+    (HARD, wt(7, 60, num_cycles=3)),
+    (POLY, wt(7, 60, lr_end=1e-3, power=2.0)),
+    (ISQRT, {"num_warmup_steps": 7}),
+    (MIN, wt(7, 60, min_lr=1e-3)),
+    (RATE, wt(7, 60, min_lr_rate=0.1, warmup_lr_rate=0.05)),
+    (WSD, {"num_warmup_steps": 7, "num_decay_steps": 40, "num_training_steps": 30, "warmup_type": "1-sqrt"}),
+]]
+
+ADAPTER = Adapter("transformers", values, CASES, drawn=[hf_configs()], refused=REFUSED, live=LIVE, drive=drive)
+
+
+# --- transformers' own ---------------------------------------------------------------------
+
+
+def test_transformers_refuses_what_the_port_refuses():
     """The checks the port copies from HF: HF raises on the same arguments."""
-    opt = _optimizer(0.1)
+    opt = optimizer(0.1)
     with pytest.raises(ValueError, match="must be smaller than initial lr"):
         transformers.get_polynomial_decay_schedule_with_warmup(opt, 0, 10, lr_end=0.1)
     with pytest.raises(ValueError, match="Only one of min_lr or min_lr_rate"):
@@ -304,63 +283,19 @@ def test_hf_refuses_what_the_port_refuses():
     with pytest.raises(ZeroDivisionError):
         transformers.get_polynomial_decay_schedule_with_warmup(opt, 0, 0)
     with pytest.raises(ZeroDivisionError):
-        transformers.get_cosine_with_min_lr_schedule_with_warmup(_optimizer(0.0), 0, 10, min_lr=0.0)
+        transformers.get_cosine_with_min_lr_schedule_with_warmup(optimizer(0.0), 0, 10, min_lr=0.0)
 
 
-# --- to_config of a live HF scheduler ----------------------------------------------------
-
-LIVE = [
-    (C, {}),
-    (CW, {"num_warmup_steps": 7}),
-    (LIN, wt(7, 60)),
-    (COS, wt(7, 60, num_cycles=1.5)),
-    (HARD, wt(7, 60, num_cycles=3)),
-    (POLY, wt(7, 60, lr_end=1e-3, power=2.0)),
-    (ISQRT, {"num_warmup_steps": 7}),
-    (MIN, wt(7, 60, min_lr=1e-3)),
-    (RATE, wt(7, 60, min_lr_rate=0.1, warmup_lr_rate=0.05)),
-    (WSD, {"num_warmup_steps": 7, "num_decay_steps": 40, "num_training_steps": 30, "warmup_type": "1-sqrt"}),
-]
-
-
-@pytest.mark.parametrize("fn,kw", LIVE, ids=[f[0].removeprefix("get_") for f in LIVE])
-def test_to_config_round_trips(fn, kw):
-    make = lambda opt: getattr(transformers, fn)(opt, **kw)  # noqa: E731
-    n = 150
-    # one group: one config, equal to HF in every front end
-    opt = _optimizer(0.1)
-    cfg = warmup_torch.to_config(make(opt))
-    assert isinstance(cfg, dict) and cfg["schedule"] == f"transformers.{fn}" and cfg["lr"] == 0.1
-    check(LIB, cfg, hf_lrs(make, 0.1, n)[:, 0])
-    # two groups at different lrs: one config per group
-    groups = (None, 0.02)
-    expected = hf_lrs(make, 0.1, n, groups)
-    cfgs = warmup_torch.to_config(make(_optimizer(0.1, groups)))
-    assert isinstance(cfgs, list) and [c["lr"] for c in cfgs] == [0.1, 0.02]
-    ours = warmup_torch.ScheduleLR(_optimizer(0.1, groups), cfgs)  # one config a param group
-    got = np.empty_like(expected)
-    for k in range(n):
-        got[k] = [g["lr"] for g in ours.optimizer.param_groups]
-        ours.optimizer.step()
-        ours.step()
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
-    with jax.enable_x64(True):
-        steps = jnp.arange(n)
-        for g, c in enumerate(cfgs):
-            np.testing.assert_allclose(np.asarray(jax.vmap(warmup_jax.schedule_from_config(c))(steps)), expected[:, g],
-                                       rtol=1e-12, atol=1e-15)
-
-
-def test_to_config_reads_only_transformers_lambdas():
-    opt = _optimizer(0.1)
+def test_transformers_to_config_reads_only_its_lambdas():
+    opt = optimizer(0.1)
     assert live.config_of(torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0)) is None
     assert live.config_of(torch.optim.lr_scheduler.StepLR(opt, 10)) is None
     assert live.config_of(Schedule({"schedule": "transformers.get_constant_schedule", "lr": 0.1})) is None
     # get_scheduler builds the get_* function's LambdaLR: its config is that function's
-    sched = transformers.get_scheduler("cosine_with_restarts", _optimizer(0.1), 5, 50, {"num_cycles": 2})
+    sched = transformers.get_scheduler("cosine_with_restarts", optimizer(0.1), 5, 50, {"num_cycles": 2})
     assert live.config_of(sched) == {"schedule": f"transformers.{HARD}", "lr": 0.1, "num_warmup_steps": 5,
                                      "num_training_steps": 50, "num_cycles": 2}
     # a derived negative stable phase comes back as num_training_steps
-    sched = transformers.get_wsd_schedule(_optimizer(0.1), 10, 50, num_training_steps=40)
+    sched = transformers.get_wsd_schedule(optimizer(0.1), 10, 50, num_training_steps=40)
     cfg = live.config_of(sched)
     assert isinstance(cfg, dict) and cfg["num_training_steps"] == 40 and "num_stable_steps" not in cfg

@@ -1,8 +1,9 @@
 """optax's own schedules (``optax.schedules``, optax 0.2.8), called on the count as users
-call them, against our ports ``"optax.<name>"`` in every front end (``anchor_harness``).
+call them, against our ports ``"optax.<name>"`` (the adapter of ``test_anchors.py``).
 
 The truth is optax evaluated under ``jax.enable_x64`` on int64 counts: every optax
-schedule then computes in float64 (checked here: its result dtype is float64). Our
+schedule then computes in float64 (checked here: its result dtype is float64); the fixed
+cases' jitted, a few XLA programs for all (``optax_truths``), the drawn configs' op by op. Our
 float32 JAX form is compared with that float64 truth (1e-6), not with optax's own
 float32, which loses digits (its ``1 + cos`` cancels near the end of a cosine decay, its
 ``decay_rate ** (count / steps)`` rounds the exponent): ``test_optax_float32_loses_digits``.
@@ -20,16 +21,15 @@ import numpy as np
 import optax
 import pytest
 import torch
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import warmup_jax
 import warmup_torch
-from parity_tests.anchor_harness import check
-from parity_tests.conftest import errors
+from parity_tests.anchor_harness import Adapter, Case, Refusal
+from parity_tests.conftest import TOL_F32, errors
+from parity_tests.jitted import jit_many
 from warmup_spec import REGISTRY, Schedule, spec_from_config, spec_to_config
-
-LIB = "optax"
+from warmup_spec.reference import reference_table
 
 
 def optax_schedule(cfg: Mapping[str, Any]) -> Any:
@@ -54,6 +54,23 @@ def optax_truth(cfg: Mapping[str, Any], n: int) -> np.ndarray:
         return np.broadcast_to(np.asarray(out, np.float64), (n,)).copy()
 
 
+def optax_truths(cases: list[Case]) -> list[np.ndarray]:
+    """optax's float64 values of many fixed cases: each schedule jitted as its users jit it, under
+    x64 on int64 counts, in a few XLA programs (``jit_many``); within 1e-13 of op by op (XLA's
+    rounded reciprocals), but where that gives a NaN or an inf (``polynomial_schedule`` with
+    ``power=0.5``), op by op (:func:`optax_truth`)."""
+    out: list[np.ndarray] = []
+    with jax.enable_x64(True):
+        for start in range(0, len(cases), 16):
+            chunk = cases[start:start + 16]
+            fns = [optax_schedule(c.cfg) for c in chunk]
+            steps = [jnp.arange(c.n, dtype=jnp.int64) for c in chunk]
+            for f, x in zip(fns, steps):
+                assert jax.eval_shape(jax.vmap(f), x).dtype == jnp.float64, "optax should compute in float64 under x64"
+            out += [np.broadcast_to(v, (c.n,)).copy() for v, c in zip(jit_many(fns, steps), chunk)]
+    return [v if np.isfinite(v).all() else optax_truth(c.cfg, c.n) for v, c in zip(out, cases)]
+
+
 def optax_float32(cfg: Mapping[str, Any], n: int) -> np.ndarray:
     """optax's own values as trained: jitted, int32 counts, float32."""
     out = jax.jit(jax.vmap(optax_schedule(cfg)))(jnp.arange(n, dtype=jnp.int32))
@@ -65,12 +82,9 @@ LENGTHS = (64, 400, 1280, 3072)
 tail only grows, and optax's op-by-op x64 kernels are compiled for a few shapes only."""
 
 
-def check_optax(cfg: dict[str, Any], n: int) -> np.ndarray:
-    """Our front ends equal optax (float64) at every count from 0 to at least ``n - 1``."""
-    n = next(m for m in LENGTHS if m >= n)
-    truth = optax_truth(cfg, n)
-    check(LIB, cfg, truth)
-    return truth
+def length(n: int) -> int:
+    """The first of ``LENGTHS`` that covers ``n`` steps."""
+    return next(m for m in LENGTHS if m >= n)
 
 
 def o(name: str, **kw: Any) -> dict[str, Any]:
@@ -78,7 +92,7 @@ def o(name: str, **kw: Any) -> dict[str, Any]:
 
 
 # (config, steps): every schedule with its defaults, edge cases and quirks
-CASES: list[tuple[dict[str, Any], int]] = [
+_ROWS: list[tuple[dict[str, Any], int]] = [
     (o("constant_schedule", value=0.1), 50),
     (o("constant_schedule", value=0.0), 10),
     # linear_schedule
@@ -209,107 +223,9 @@ CASES: list[tuple[dict[str, Any], int]] = [
 ]
 
 
-def _id(case: tuple[dict[str, Any], int]) -> str:
-    return case[0]["schedule"].removeprefix("optax.")
+CASES = [Case(cfg, length(n)) for cfg, n in _ROWS]
+"""Each compared over the first of ``LENGTHS`` that covers its steps."""
 
-
-@pytest.mark.parametrize("cfg,n", CASES, ids=[f"{_id(c)}-{i}" for i, c in enumerate(CASES)])
-def test_optax_schedule_equals_port(cfg, n):
-    check_optax(cfg, n)
-
-
-def test_every_optax_schedule_is_ported_and_tested():
-    public = {n for n in dir(optax.schedules) if n.endswith(("_schedule", "_schedules", "_decay")) and n[0] != "_"}
-    tested = {_id(c) for c in CASES}
-    ported = {name.removeprefix("optax.") for name in REGISTRY if name.startswith("optax.")}
-    assert len(public) == 14 and public == tested == ported, (public, tested, ported)
-
-
-def test_quirks_hold_their_values():
-    """A few quirks, as plain values of optax and of the port."""
-    def both(cfg: dict[str, Any], t: int) -> tuple[float, float]:
-        return float(optax_schedule(cfg)(t)), Schedule(cfg)(t)
-
-    # warmup_steps=0: init_value forever, never the peak
-    cfg = o("warmup_constant_schedule", init_value=0.01, peak_value=0.1, warmup_steps=0)
-    assert both(cfg, 10**6) == (pytest.approx(0.01), 0.01)
-    # end_value clips the hold before transition_begin too
-    cfg = o("exponential_decay", init_value=0.1, transition_steps=10, decay_rate=0.5, transition_begin=50,
-            end_value=0.2)
-    assert both(cfg, 0) == (pytest.approx(0.2), 0.2)
-    # cosine_onecycle peaks at int(pct_start * T) = 29 for T = 99, pct_start = 0.3 (29.7)
-    cfg = o("cosine_onecycle_schedule", transition_steps=99, peak_value=1.0, pct_start=0.3)
-    assert Schedule(cfg)(29) == pytest.approx(1.0) and float(optax_schedule(cfg)(29)) == pytest.approx(1.0)
-    # linear_onecycle: three phases, back to peak / div_factor at int(pct_final * T)
-    cfg = o("linear_onecycle_schedule", transition_steps=100, peak_value=1.0)
-    assert [Schedule(cfg)(t) for t in (0, 30, 85, 100)] == pytest.approx([0.04, 1.0, 0.04, 4e-6])
-    # piecewise_interpolate moves from step 0 (optax's docstring example)
-    cfg = o("piecewise_interpolate_schedule", interpolate_type="linear", init_value=1.0,
-            boundaries_and_scales={4: 0.1, 8: 0.01})
-    assert [Schedule(cfg)(t) for t in (0, 2, 4, 6, 8, 10)] == pytest.approx([1.0, 0.55, 0.1, 0.0505, 0.001, 0.001])
-
-
-def test_config_round_trips_through_json():
-    """String step keys from JSON give the same schedule; the config of a spec reloads."""
-    cfg = o("piecewise_constant_schedule", init_value=0.1, boundaries_and_scales={100: 0.1, 200: 0.5})
-    from_json = json.loads(json.dumps(cfg))
-    assert from_json["boundaries_and_scales"] == {"100": 0.1, "200": 0.5}
-    a, b = Schedule(cfg), Schedule(from_json)
-    assert a == b and hash(a) == hash(b)
-    assert [a(t) for t in (99, 100, 199, 200)] == [b(t) for t in (99, 100, 199, 200)] == pytest.approx(
-        [0.1, 0.01, 0.01, 0.005])
-    sgdr = o("sgdr_schedule", cosine_kwargs=[dict(init_value=0.0, peak_value=0.1, warmup_steps=2, decay_steps=10)])
-    back = json.loads(json.dumps(spec_to_config(spec_from_config(sgdr))))
-    assert back["cosine_kwargs"] == [dict(init_value=0.0, peak_value=0.1, warmup_steps=2, decay_steps=10,
-                                          end_value=0.0, exponent=1.0)]
-    assert [Schedule(back)(t) for t in range(25)] == [Schedule(sgdr)(t) for t in range(25)]
-
-
-def test_toml_config_with_step_keys(tmp_path):
-    """A TOML table's keys are strings (``100 = 0.1``): the same schedule as optax's int keys."""
-    path = tmp_path / "schedule.toml"
-    path.write_text('schedule = "optax.piecewise_interpolate_schedule"\ninterpolate_type = "cosine"\n'
-                    'init_value = 0.1\n[boundaries_and_scales]\n100 = 0.1\n300 = 0.5\n', encoding="utf-8")
-    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(str(path))))(jnp.arange(400)), np.float64)
-    theirs = optax_truth(o("piecewise_interpolate_schedule", interpolate_type="cosine", init_value=0.1,
-                           boundaries_and_scales={100: 0.1, 300: 0.5}), 400)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7 * 0.1)
-    assert ours[100] == pytest.approx(0.01, rel=1e-6) and ours[399] == pytest.approx(0.005, rel=1e-6)
-
-
-def test_one_line_port_of_an_optax_recipe_to_torch():
-    """``optax.warmup_cosine_decay_schedule(...)`` becomes, in torch, one line:
-    ``warmup_torch.scheduler_from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", ...})``."""
-    kw = dict(init_value=1e-6, peak_value=3e-4, warmup_steps=200, decay_steps=2000, end_value=3e-5)
-    n = 2300
-    truth = optax_truth(o("warmup_cosine_decay_schedule", **kw), n)
-
-    model = torch.nn.Linear(2, 1)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
-    sched = warmup_torch.scheduler_from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", **kw})
-    lrs = []
-    for _ in range(n):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    abs_err, rel_err = errors(lrs, truth, 3e-4)
-    assert abs_err <= 1e-12 and rel_err <= 1e-12, (abs_err, rel_err)
-    assert lrs[200] == pytest.approx(3e-4, rel=1e-15) and lrs[-1] == pytest.approx(3e-5, rel=1e-15)
-
-
-def test_optax_float32_loses_digits():
-    """optax's own float32 is further from its float64 than ours: its cosine decay to 0
-    cancels in ``1 + cos`` (over 1e-6 relative near the end), ours stays within 1e-6."""
-    cfg = o("warmup_cosine_decay_schedule", init_value=0.0, peak_value=1e-3, warmup_steps=100, decay_steps=1000)
-    n = 1100
-    truth, theirs = optax_truth(cfg, n), optax_float32(cfg, n)
-    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
-    _, theirs_rel = errors(theirs, truth, 1e-3)
-    _, ours_rel = errors(ours, truth, 1e-3)
-    assert ours_rel <= 1e-6 < theirs_rel, (ours_rel, theirs_rel)
-
-
-# --- validation: what optax refuses, we refuse (our text) ---------------------------------
 
 REFUSED_BY_OPTAX = [
     (o("cosine_decay_schedule", init_value=0.1, decay_steps=0), "decay_steps=0 is invalid"),
@@ -349,23 +265,9 @@ REFUSED_HERE = [  # optax gives inf/NaN or negative lrs for these, or rejects th
 ]
 
 
-@pytest.mark.parametrize("cfg,match", REFUSED_BY_OPTAX, ids=[f"{_id((c, 0))}-{i}" for i, (c, _) in
-                                                            enumerate(REFUSED_BY_OPTAX)])
-def test_what_optax_refuses_is_refused(cfg, match):
-    with pytest.raises((ValueError, ZeroDivisionError, IndexError)):  # optax's own refusal
-        optax_schedule(cfg)(0)
-    with pytest.raises(ValueError, match=match):
-        spec_from_config(cfg)
+REFUSED = [Refusal(cfg, match, lambda cfg=cfg: optax_schedule(cfg)(0), (ValueError, ZeroDivisionError, IndexError))
+           for cfg, match in REFUSED_BY_OPTAX] + [Refusal(cfg, match) for cfg, match in REFUSED_HERE]
 
-
-@pytest.mark.parametrize("cfg,match", REFUSED_HERE, ids=[f"{_id((c, 0))}-{i}" for i, (c, _) in
-                                                        enumerate(REFUSED_HERE)])
-def test_what_optax_gets_wrong_is_refused(cfg, match):
-    with pytest.raises(ValueError, match=match):
-        spec_from_config(cfg)
-
-
-# --- drawn configs -------------------------------------------------------------------------
 
 DRAWN_STEPS = 400
 _values = st.sampled_from([0.0, 1e-5, 3e-4, 1e-3, 0.1, 1.0])
@@ -373,14 +275,14 @@ _steps = st.integers(0, 150)
 
 
 @st.composite
-def optax_configs(draw: Any) -> tuple[dict[str, Any], int]:
+def optax_configs(draw: Any) -> Case:
     kind = draw(st.sampled_from(["warmup_cosine", "warmup_exponential", "polynomial", "onecycle", "interpolate"]))
     if kind == "warmup_cosine":
         w = draw(_steps)
         d = w + draw(st.integers(1, 200))
         cfg = o("warmup_cosine_decay_schedule", init_value=draw(_values), peak_value=draw(_values), warmup_steps=w,
                 decay_steps=d, end_value=draw(_values), exponent=draw(st.sampled_from([1.0, 2.0, 0.7])))
-        return cfg, DRAWN_STEPS
+        return Case(cfg, DRAWN_STEPS)
     if kind == "warmup_exponential":
         rate = draw(st.sampled_from([0.0, 0.5, 0.9, 0.99, 1.0, 1.1, 2.0]))
         cfg = o("warmup_exponential_decay_schedule", init_value=draw(_values), peak_value=draw(_values),
@@ -389,12 +291,12 @@ def optax_configs(draw: Any) -> tuple[dict[str, Any], int]:
                 end_value=draw(st.one_of(st.none(), _values)))
         if rate > 1.0 and cfg["end_value"] is None:
             cfg["end_value"] = 1.0
-        return cfg, DRAWN_STEPS
+        return Case(cfg, DRAWN_STEPS)
     if kind == "polynomial":
         cfg = o("polynomial_schedule", init_value=draw(_values), end_value=draw(_values),
                 power=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0])), transition_steps=draw(st.integers(-2, 200)),
                 transition_begin=draw(st.integers(-5, 50)))
-        return cfg, DRAWN_STEPS
+        return Case(cfg, DRAWN_STEPS)
     if kind == "onecycle":
         T = draw(st.integers(1, 300))
         pct = st.sampled_from([0.0, 0.1, 0.25, 0.3, 0.5, 0.85, 1.0])
@@ -406,16 +308,161 @@ def optax_configs(draw: Any) -> tuple[dict[str, Any], int]:
             cfg = o("cosine_onecycle_schedule", transition_steps=T, peak_value=draw(_values), pct_start=draw(pct),
                     div_factor=draw(st.sampled_from([1.0, 10.0, 25.0])),
                     final_div_factor=draw(st.sampled_from([1.0, 100.0, 1e4])))
-        return cfg, DRAWN_STEPS
+        return Case(cfg, DRAWN_STEPS)
     keys = draw(st.lists(st.integers(-20, 200), min_size=0, max_size=4, unique=True))
     table = {str(k): draw(st.sampled_from([0.0, 0.1, 0.5, 1.0, 2.0, 10.0])) for k in keys}
     cfg = o("piecewise_interpolate_schedule", interpolate_type=draw(st.sampled_from(["linear", "cosine"])),
             init_value=draw(_values), boundaries_and_scales=table)
-    return cfg, DRAWN_STEPS
+    return Case(cfg, DRAWN_STEPS)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(optax_configs())
-def test_drawn_optax_configs_equal_optax(case):
-    cfg, n = case
-    check_optax(cfg, n)
+ADAPTER = Adapter("optax", optax_truth, CASES, drawn=[optax_configs()], refused=REFUSED, values_of_cases=optax_truths)
+
+
+# --- optax's own ---------------------------------------------------------------------------
+
+
+def test_optax_every_schedule_is_ported_and_tested():
+    public = {n for n in dir(optax.schedules) if n.endswith(("_schedule", "_schedules", "_decay")) and n[0] != "_"}
+    tested = {c.cfg["schedule"].removeprefix("optax.") for c in CASES}
+    ported = {name.removeprefix("optax.") for name in REGISTRY if name.startswith("optax.")}
+    assert len(public) == 14 and public == tested == ported, (public, tested, ported)
+
+
+def test_optax_quirks_hold_their_values():
+    """A few quirks, as plain values of optax and of the port."""
+    def both(cfg: dict[str, Any], t: int) -> tuple[float, float]:
+        return float(optax_schedule(cfg)(t)), Schedule(cfg)(t)
+
+    # warmup_steps=0: init_value forever, never the peak
+    cfg = o("warmup_constant_schedule", init_value=0.01, peak_value=0.1, warmup_steps=0)
+    assert both(cfg, 10**6) == (pytest.approx(0.01), 0.01)
+    # end_value clips the hold before transition_begin too
+    cfg = o("exponential_decay", init_value=0.1, transition_steps=10, decay_rate=0.5, transition_begin=50,
+            end_value=0.2)
+    assert both(cfg, 0) == (pytest.approx(0.2), 0.2)
+    # cosine_onecycle peaks at int(pct_start * T) = 29 for T = 99, pct_start = 0.3 (29.7)
+    cfg = o("cosine_onecycle_schedule", transition_steps=99, peak_value=1.0, pct_start=0.3)
+    assert Schedule(cfg)(29) == pytest.approx(1.0) and float(optax_schedule(cfg)(29)) == pytest.approx(1.0)
+    # linear_onecycle: three phases, back to peak / div_factor at int(pct_final * T)
+    cfg = o("linear_onecycle_schedule", transition_steps=100, peak_value=1.0)
+    assert [Schedule(cfg)(t) for t in (0, 30, 85, 100)] == pytest.approx([0.04, 1.0, 0.04, 4e-6])
+    # piecewise_interpolate moves from step 0 (optax's docstring example)
+    cfg = o("piecewise_interpolate_schedule", interpolate_type="linear", init_value=1.0,
+            boundaries_and_scales={4: 0.1, 8: 0.01})
+    assert [Schedule(cfg)(t) for t in (0, 2, 4, 6, 8, 10)] == pytest.approx([1.0, 0.55, 0.1, 0.0505, 0.001, 0.001])
+
+
+def test_optax_config_round_trips_through_json():
+    """String step keys from JSON give the same schedule; the config of a spec reloads."""
+    cfg = o("piecewise_constant_schedule", init_value=0.1, boundaries_and_scales={100: 0.1, 200: 0.5})
+    from_json = json.loads(json.dumps(cfg))
+    assert from_json["boundaries_and_scales"] == {"100": 0.1, "200": 0.5}
+    a, b = Schedule(cfg), Schedule(from_json)
+    assert a == b and hash(a) == hash(b)
+    assert [a(t) for t in (99, 100, 199, 200)] == [b(t) for t in (99, 100, 199, 200)] == pytest.approx(
+        [0.1, 0.01, 0.01, 0.005])
+    sgdr = o("sgdr_schedule", cosine_kwargs=[dict(init_value=0.0, peak_value=0.1, warmup_steps=2, decay_steps=10)])
+    back = json.loads(json.dumps(spec_to_config(spec_from_config(sgdr))))
+    assert back["cosine_kwargs"] == [dict(init_value=0.0, peak_value=0.1, warmup_steps=2, decay_steps=10,
+                                          end_value=0.0, exponent=1.0)]
+    assert [Schedule(back)(t) for t in range(25)] == [Schedule(sgdr)(t) for t in range(25)]
+
+
+def test_optax_toml_config_with_step_keys(tmp_path):
+    """A TOML table's keys are strings (``100 = 0.1``): the same schedule as optax's int keys."""
+    path = tmp_path / "schedule.toml"
+    path.write_text('schedule = "optax.piecewise_interpolate_schedule"\ninterpolate_type = "cosine"\n'
+                    'init_value = 0.1\n[boundaries_and_scales]\n100 = 0.1\n300 = 0.5\n', encoding="utf-8")
+    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(str(path))))(jnp.arange(400)), np.float64)
+    theirs = optax_truth(o("piecewise_interpolate_schedule", interpolate_type="cosine", init_value=0.1,
+                           boundaries_and_scales={100: 0.1, 300: 0.5}), 400)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7 * 0.1)
+    assert ours[100] == pytest.approx(0.01, rel=1e-6) and ours[399] == pytest.approx(0.005, rel=1e-6)
+
+
+def test_optax_one_line_port_of_an_optax_recipe_to_torch():
+    """``optax.warmup_cosine_decay_schedule(...)`` becomes, in torch, one line:
+    ``warmup_torch.scheduler_from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", ...})``."""
+    kw = dict(init_value=1e-6, peak_value=3e-4, warmup_steps=200, decay_steps=2000, end_value=3e-5)
+    n = 2300
+    truth = optax_truth(o("warmup_cosine_decay_schedule", **kw), n)
+
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
+    sched = warmup_torch.scheduler_from_config(opt, {"schedule": "optax.warmup_cosine_decay_schedule", **kw})
+    lrs = []
+    for _ in range(n):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    abs_err, rel_err = errors(lrs, truth, 3e-4)
+    assert abs_err <= 1e-12 and rel_err <= 1e-12, (abs_err, rel_err)
+    assert lrs[200] == pytest.approx(3e-4, rel=1e-15) and lrs[-1] == pytest.approx(3e-5, rel=1e-15)
+
+
+def test_optax_float32_loses_digits():
+    """optax's own float32 is further from its float64 than ours: its cosine decay to 0
+    cancels in ``1 + cos`` (over 1e-6 relative near the end), ours stays within 1e-6."""
+    cfg = o("warmup_cosine_decay_schedule", init_value=0.0, peak_value=1e-3, warmup_steps=100, decay_steps=1000)
+    n = 1100
+    truth, theirs = optax_truth(cfg, n), optax_float32(cfg, n)
+    ours = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    _, theirs_rel = errors(theirs, truth, 1e-3)
+    _, ours_rel = errors(ours, truth, 1e-3)
+    assert ours_rel <= 1e-6 < theirs_rel, (ours_rel, theirs_rel)
+
+
+def _tables(n: int, *scheds: Any) -> list[np.ndarray]:
+    """Each schedule jitted as users jit it, float32 at int32 steps ``0..n-1`` (one XLA program)."""
+    return jit_many(list(scheds), [jnp.arange(n, dtype=jnp.int32)] * len(scheds))
+
+
+@pytest.mark.parametrize("init,peak,w,T,end,exponent", [
+    (0.0, 1e-3, 100, 1000, 0.0, 1.0),
+    (1e-5, 3e-4, 2000, 30000, 3e-6, 1.0),
+    (0.0, 1.0, 10, 997, 0.1, 2.0),
+])
+def test_optax_warmup_cosine_decay_equals_optax_and_is_more_accurate(init, peak, w, T, end, exponent):
+    cfg = {"schedule": "warmup_cosine_decay", "peak_value": peak, "warmup_steps": w, "total_steps": T,
+           "end_value": end, "exponent": exponent, "init_value": init}
+    n = T + 20
+    ours, theirs = _tables(n, warmup_jax.schedule_from_config(cfg),
+                           optax.warmup_cosine_decay_schedule(init, peak, w, T, end, exponent))
+    # the same schedule to float32 precision (optax loses digits near the end)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6 * peak)
+    ref = np.asarray(reference_table(spec_from_config(cfg), range(n)))
+    _, ours_rel = errors(ours, ref)
+    _, theirs_rel = errors(theirs, ref)
+    assert ours_rel <= TOL_F32 and ours_rel <= theirs_rel, (ours_rel, theirs_rel)
+    if end == 0.0:  # decaying to 0, optax's 1 + cos(pi u) cancels: over 1e-6 off
+        assert theirs_rel > TOL_F32, theirs_rel
+
+
+@pytest.mark.parametrize("w,n,rate,staircase,end", [
+    (100, 100, 0.9, False, None), (50, 30, 0.5, True, 1e-5), (0, 100, 1.05, False, 1e-3)])
+def test_optax_warmup_exponential_decay_equals_optax(w, n, rate, staircase, end):
+    peak = 1e-4 if rate > 1 else 1e-3
+    cfg = {"schedule": "warmup_exponential_decay", "peak_value": peak, "warmup_steps": w,
+           "transition_steps": n, "decay_rate": rate, "staircase": staircase, "end_value": end}
+    steps = 3000
+    ours, theirs = _tables(steps, warmup_jax.schedule_from_config(cfg),
+                           optax.warmup_exponential_decay_schedule(0.0, peak, w, n, rate, 0, staircase, end))
+    np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-7 * peak)
+
+
+def test_optax_warmup_constant_equals_optax_and_fixes_zero_warmup():
+    ours, theirs = _tables(30, warmup_jax.warmup_constant(0.1, 10, init_value=0.01),
+                           optax.warmup_constant_schedule(0.01, 0.1, 10))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    # optax returns the init value forever with warmup_steps=0; warmup_steps=0 means no warmup here
+    assert float(optax.warmup_constant_schedule(0.0, 1.0, 0)(100)) == 0.0
+    assert float(warmup_jax.warmup_constant(1.0, 0)(100)) == 1.0
+
+
+def test_optax_polynomial_decay_equals_optax_join():
+    p, e, w, T, power = 1e-3, 1e-5, 100, 1000, 2.0
+    theirs = optax.join_schedules(
+        [optax.linear_schedule(0.0, p, w), optax.polynomial_schedule(p, e, power, T - w)], [w])
+    ours = warmup_jax.warmup_polynomial_decay(p, w, T, e, power)
+    np.testing.assert_allclose(*_tables(T + 20, ours, theirs), rtol=1e-6, atol=1e-9)
