@@ -86,7 +86,7 @@ def check_momentum(cfg: dict[str, Any], kind: str, n: int) -> tuple[float, float
     worst64 = max(_rel(host, expected), _rel(written, expected), _rel(x64, expected))
     worst32 = _rel(f32, expected)
     assert worst64 <= TOL_F64 and worst32 <= TOL_F32, (cfg, kind, worst64, worst32)
-    lr_abs, lr_rel = errors(ours_lrs, torch_lrs)  # the lr is still torch's (test_anchor_torch's measure)
+    lr_abs, lr_rel = errors(ours_lrs, torch_lrs)  # the lr is still torch's (the torch anchor tests' measure)
     assert lr_abs <= TOL_F64 and lr_rel <= TOL_F64, (lr_abs, lr_rel)
     return worst64, worst32
 
@@ -122,7 +122,7 @@ def test_one_cycle_momentum_drawn(total, pct, anneal, three, base, top):
             three_phase=three, base_momentum=base, max_momentum=top)
     try:
         spec_from_config(cfg)
-    except ValueError:  # an empty phase: torch divides by 0 there (test_anchor_torch checks it)
+    except ValueError:  # an empty phase: torch divides by 0 there (parity_tests/anchors/torch_lr.py checks it)
         return
     check_momentum(cfg, SGD, total + 1)
 

@@ -4,7 +4,7 @@
 Measured, per trainer: its documented defaults read as our port's defaults; configs read
 and written back unchanged (round trips); a catalogue schedule written as the trainer's
 config runs, in the trainer's schedule (our ports, tested against the projects' sources in
-``test_anchor_formulas.py``; torchtune's transcribed below), the same lr at every update of
+``parity_tests/anchors/formulas.py``; torchtune's transcribed below), the same lr at every update of
 the run; what a trainer cannot express is a ``ValueError``; the torchtune component,
 called as torchtune's recipes call it, runs the schedule and resumes from ``last_epoch``.
 """

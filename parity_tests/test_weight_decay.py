@@ -25,7 +25,7 @@ from warmup_spec.hyper import Ramp, hyper_spec
 # =========================================================================================
 # Megatron-LM: megatron/core/optimizer_param_scheduler.py, NVIDIA/Megatron-LM commit
 # 00caa53af30912914981c86f39db123961678bbd (OptimizerParamScheduler: the weight-decay part
-# of __init__, get_wd and step, verbatim; the lr part is in test_anchor_formulas.py).
+# of __init__, get_wd and step, verbatim; the lr part is in parity_tests/anchors/formulas.py).
 # =========================================================================================
 
 

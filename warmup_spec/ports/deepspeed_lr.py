@@ -3,7 +3,7 @@
 
 Transcribed from ``deepspeed/runtime/lr_schedules.py`` of DeepSpeed 0.19.8 (the installed
 package; github.com/deepspeedai/DeepSpeed) and tested against it
-(``parity_tests/test_anchor_deepspeed.py``), stepped as the DeepSpeed engine steps it:
+(``parity_tests/anchors/deepspeed_lr.py``), stepped as the DeepSpeed engine steps it:
 the scheduler is built before training (``last_batch_iteration=-1``, which writes the lr
 of update 0 into the optimizer) and ``step()`` follows every optimizer step, so update
 ``k >= 1`` runs at DeepSpeed's ``get_lr()`` with ``last_batch_iteration = k - 1``.

@@ -5,7 +5,7 @@ Transcribed from ``fairseq/optim/lr_scheduler/inverse_square_root_schedule.py`` 
 ``cosine_lr_scheduler.py`` of facebookresearch/fairseq (commit
 3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99; both files last changed in
 d871f6169f8185837d1c11fb28da56abfd83841c) and tested against their ``step_update``
-transcribed literally (``parity_tests/test_anchor_formulas.py``; fairseq is not installed
+transcribed literally (``parity_tests/anchors/formulas.py``; fairseq is not installed
 here). fairseq's trainer calls ``step_update(0)`` when it builds the scheduler and
 ``step_update(num_updates)`` after every update, so update ``k`` runs at
 ``step_update(k)``. ``lr`` is fairseq's ``--lr`` (``optimization.lr``, the optimizer's

@@ -2,7 +2,7 @@
 (``"transformers.get_cosine_schedule_with_warmup"``, ...).
 
 Transcribed from ``transformers/optimization.py`` of transformers 5.24.0 and tested against
-it (``parity_tests/test_anchor_transformers.py``). Every ``get_*`` function there returns a
+it (``parity_tests/anchors/transformers_lr.py``). Every ``get_*`` function there returns a
 ``LambdaLR`` whose lambda is a factor of the optimizer's lr, given here as ``lr`` (the base
 lr of the param group; for ``get_polynomial_decay_schedule_with_warmup`` and ``min_lr=`` it
 is also ``optimizer.defaults["lr"]``, which those functions read). ``LambdaLR`` gives update

@@ -2,7 +2,7 @@
 
 Transcribed from ``keras/src/optimizers/schedules/learning_rate_schedule.py`` of Keras
 3.15.1 and tested against Keras itself on its JAX backend
-(``parity_tests/test_anchor_keras.py``). Keras schedules give absolute values (no ``lr``)
+(``parity_tests/anchors/keras_lr.py``). Keras schedules give absolute values (no ``lr``)
 and are called on the optimizer's ``iterations``, the count of updates from 0. Keras's
 ``name`` argument names an ops scope, not a schedule parameter: it is not taken.
 

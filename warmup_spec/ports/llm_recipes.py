@@ -3,7 +3,7 @@ torchtitan (``"torchtitan.linear_warmup_stable_decay"``), MaxText
 (``"maxtext.create_learning_rate_schedule"``) and nanoGPT (``"nanogpt.get_lr"``).
 
 Each is transcribed from its repository's source (cited per class) and tested against
-that source transcribed literally (``parity_tests/test_anchor_formulas.py``; none of them
+that source transcribed literally (``parity_tests/anchors/formulas.py``; none of them
 is installed here; MaxText's oracle runs its function body over the installed optax).
 torchtitan scales the optimizer's lr (``LambdaLR``: ``lr`` first); MaxText and nanoGPT
 give absolute lrs. Each counts updates from 0: torchtitan's ``LambdaLR`` steps after

@@ -3,7 +3,7 @@ parameters (``"megatron.OptimizerParamScheduler"``).
 
 Transcribed from ``megatron/core/optimizer_param_scheduler.py`` of NVIDIA/Megatron-LM
 (commit 00caa53af30912914981c86f39db123961678bbd) and tested against that ``get_lr``
-transcribed literally (``parity_tests/test_anchor_formulas.py``; Megatron-LM is not
+transcribed literally (``parity_tests/anchors/formulas.py``; Megatron-LM is not
 installed here). The lrs are absolute (no ``lr``). Megatron builds the scheduler with
 ``step(0)`` and calls ``step(increment)`` after every optimizer step; the port counts
 the scheduler's ``num_steps`` in units of one increment (Megatron's training loop steps

@@ -1,7 +1,7 @@
 """optax ``optax.schedules``, by its own names and parameters (``"optax.linear_schedule"``, ...).
 
 Transcribed from ``optax/schedules/_schedule.py`` and ``optax/schedules/_join.py`` of
-optax 0.2.8 and tested against optax itself (``parity_tests/test_anchor_optax.py``),
+optax 0.2.8 and tested against optax itself (``parity_tests/anchors/optax_lr.py``),
 under ``jax.enable_x64`` where optax computes in float64 (every schedule does). optax
 schedules give absolute values (no ``lr``) and count optimizer updates from 0 (the int32
 ``count`` of the transformation holding the schedule).

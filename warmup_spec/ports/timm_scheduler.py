@@ -2,7 +2,7 @@
 
 Transcribed from ``timm/scheduler/scheduler.py``, ``cosine_lr.py``, ``tanh_lr.py``,
 ``step_lr.py``, ``multistep_lr.py`` and ``poly_lr.py`` of timm 1.0.31 and tested against
-them (``parity_tests/test_anchor_timm.py``). Every scheduler is relative to the optimizer's
+them (``parity_tests/anchors/timm_lr.py``). Every scheduler is relative to the optimizer's
 lr, given here as ``lr`` (the param group's ``initial_lr``, timm's ``base_values``);
 ``lr_min`` and ``warmup_lr_init`` are absolute lrs.
 

@@ -1,7 +1,7 @@
 """torch ``torch.optim.lr_scheduler``, by its own names and parameters (``"torch.StepLR"``, ...).
 
 Transcribed from ``torch/optim/lr_scheduler.py`` of torch 2.13.0 and tested against it
-(``parity_tests/test_anchor_torch.py``). Every scheduler is relative to the optimizer's
+(``parity_tests/anchors/torch_lr.py``). Every scheduler is relative to the optimizer's
 lr, given here as ``lr``, except ``OneCycleLR`` and ``CyclicLR``, which set their own
 lrs. torch steps most of them recursively (each lr from the previous one); the ports are
 the closed forms that recursion follows, so they agree to rounding (about 1e-15 relative
