@@ -4,6 +4,7 @@ oracle. These read the source (``ast``); nothing here runs a schedule."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -50,10 +51,17 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return out
 
 
-def _words(path: Path) -> set[str]:
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed file (read once: every schedule's test reads every file)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _words(path: Path) -> frozenset[str]:
     """Every identifier, import path part and string constant of the code (docstrings and
     comments excluded)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     skip = _docstrings(tree)
     words: set[str] = set()
     for node in ast.walk(tree):
@@ -73,7 +81,7 @@ def _words(path: Path) -> set[str]:
             words.add(node.arg)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
             words.add(node.value)
-    return words
+    return frozenset(words)
 
 
 @pytest.mark.parametrize("cls", [c for c in SCHEDULES if c.schedule not in EXEMPT], ids=lambda c: c.schedule)
@@ -92,7 +100,7 @@ def test_each_schedule_is_written_in_at_most_three_files(cls):
 
 def _imports(name: str, path: Path) -> set[str]:
     """The project modules ``name`` imports (anywhere in the file), package hubs excluded."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     out = set()
     for node in ast.walk(tree):
         targets: list[str] = []
@@ -139,7 +147,7 @@ def test_imports_run_down_the_floors(package):
     for name, path in SOURCES.items():
         if name.split(".")[0] != package:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
             up = {m.split(".")[0] for m in mods} & set(PACKAGES) - FLOORS[package]
@@ -163,7 +171,7 @@ def test_back_ends_never_import_each_other(package, forbidden):
     for name, path in SOURCES.items():
         if name.split(".")[0] != package:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in tree.body:
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])

@@ -3,7 +3,9 @@ checked in the reference, JAX (float32 and x64) and torch."""
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -89,21 +91,36 @@ HAND = [
 IDS = [f"{cfg['schedule']}-{k}" for k, (cfg, _) in enumerate(HAND)]
 
 
-@pytest.mark.parametrize("cfg,expected", HAND, ids=IDS)
-def test_hand_values(cfg, expected):
+@functools.cache
+def _scalar_jits() -> tuple[list[dict[int, float]], list[dict[int, float]]]:
+    """Each hand case's schedule jitted on a scalar step (as optax calls it), at its steps:
+    float32 at an int32 step, x64 at a Python int; every case in one program a mode."""
+    steps = sorted({t for _, expected in HAND for t in expected})
+    out = []
+    for x64, as_step in ((False, jnp.int32), (True, int)):
+        with jax.enable_x64(x64), warnings.catch_warnings():
+            warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)  # one_cycle's, as a plain lr schedule
+            scheds = [warmup_jax.schedule_from_config(cfg) for cfg, _ in HAND]
+            program = jax.jit(lambda t, scheds=scheds: [s(t) for s in scheds])
+            at = {t: program(as_step(t)) for t in steps}
+            out.append([{t: float(at[t][k]) for t in expected} for k, (_, expected) in enumerate(HAND)])
+            assert {v.dtype for vs in at.values() for v in vs} == {jnp.dtype("float64" if x64 else "float32")}
+    return out[0], out[1]
+
+
+@pytest.mark.xdist_group("test_boundaries")
+@pytest.mark.parametrize("k", range(len(HAND)), ids=IDS)
+def test_hand_values(k):
+    cfg, expected = HAND[k]
     spec = spec_from_config(cfg)
-    jax_sched = jax.jit(warmup_jax.schedule_from_config(cfg))
     torch_sched = warmup_torch.schedule_from_config(cfg)
     peak = max(expected.values())
+    got32, got64 = _scalar_jits()[0][k], _scalar_jits()[1][k]
     for t, want in expected.items():
         assert reference(spec, t) == pytest.approx(want, rel=1e-14, abs=1e-15), f"reference t={t}"
         assert torch_sched(t) == pytest.approx(want, rel=1e-13, abs=1e-15 * peak), f"torch t={t}"
-        got32 = float(jax_sched(jnp.int32(t)))
-        assert got32 == pytest.approx(want, rel=1e-6, abs=1e-7 * peak), f"jax f32 t={t}"
-    with jax.enable_x64(True):
-        s64 = jax.jit(warmup_jax.schedule_from_config(cfg))
-        for t, want in expected.items():
-            assert float(s64(t)) == pytest.approx(want, rel=1e-13, abs=1e-15 * peak), f"jax x64 t={t}"
+        assert got32[t] == pytest.approx(want, rel=1e-6, abs=1e-7 * peak), f"jax f32 t={t}"
+        assert got64[t] == pytest.approx(want, rel=1e-13, abs=1e-15 * peak), f"jax x64 t={t}"
 
 
 def test_legacy_noam_real_peak_is_near_w_to_the_three_quarters():

@@ -5,6 +5,7 @@ int64 on the torch side: finite, never NaN, equal to the reference."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -15,6 +16,7 @@ import warmup_jax
 import warmup_torch
 from parity_tests.cases import ALL
 from parity_tests.conftest import TOL_F32, TOL_F64, assert_close
+from parity_tests.jitted import JitTables
 from warmup_spec import spec_from_config
 from warmup_spec.reference import reference, reference_table
 
@@ -37,12 +39,18 @@ BILLION = [
 ]
 
 
-@pytest.mark.parametrize("cfg", BILLION, ids=[c["schedule"] for c in BILLION])
-def test_billion_step_schedules_in_float32(cfg):
-    rng = np.random.default_rng(0)
-    steps = np.unique(np.concatenate([rng.integers(0, T + 1000, 5000), [0, 1, T - 1, T, T + 1, 2**31 - 1]]))
+BILLION_STEPS = np.unique(np.concatenate([np.random.default_rng(0).integers(0, T + 1000, 5000),
+                                          [0, 1, T - 1, T, T + 1, 2**31 - 1]]))
+BILLION_JIT = JitTables(BILLION, [BILLION_STEPS] * len(BILLION), x64=False)
+"""The float32 ``jit(vmap)`` of every :data:`BILLION` schedule, compiled together on the first request."""
+
+
+@pytest.mark.xdist_group("test_extreme_steps")
+@pytest.mark.parametrize("i", range(len(BILLION)), ids=[c["schedule"] for c in BILLION])
+def test_billion_step_schedules_in_float32(i):
+    cfg, steps = BILLION[i], BILLION_STEPS
     ref = np.asarray(reference_table(spec_from_config(cfg), steps))
-    got = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32))
+    got = BILLION_JIT.get(i)[1]
     assert_close(got, ref, TOL_F32, "jax float32, total_steps 1e9")
     closed = warmup_torch.schedule_from_config(cfg)
     assert_close([closed(int(t)) for t in steps], ref, TOL_F64, "torch, total_steps 1e9")
@@ -61,10 +69,16 @@ def test_torch_python_ints_beyond_int64(cfg):
 
 
 def test_int32_counter_maximum_equals_reference_where_optax_saturates():
-    """optax's own counter saturates at int32 max; our schedules stay exact there."""
-    for _, cfg in ALL:
-        t = 2**31 - 1
+    """optax's own counter saturates at int32 max; our schedules stay exact there (each jitted
+    on a scalar int32 step, as optax calls it; all the cases in one program)."""
+    t = 2**31 - 1
+    scheds = [warmup_jax.schedule_from_config(cfg) for _, cfg in ALL]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)  # one_cycle's, as a plain lr schedule
+        values = jax.jit(lambda c: [s(c) for s in scheds])(jnp.int32(t))
+    for (_, cfg), v in zip(ALL, values):
+        assert v.dtype == jnp.float32 and v.shape == ()
         want = reference(spec_from_config(cfg), t)
-        got = float(jax.jit(warmup_jax.schedule_from_config(cfg))(jnp.int32(t)))
+        got = float(v)
         assert math.isfinite(got)
         assert got == pytest.approx(want, rel=1e-6, abs=1e-6 * max(want, 1e-30) + 1e-12)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -35,6 +36,7 @@ import jax  # noqa: E402
 import warmup_jax  # noqa: E402
 import warmup_keras  # noqa: E402
 from parity_tests.cases import ALL, steps_for  # noqa: E402
+from parity_tests.jitted import JitTables  # noqa: E402
 from parity_tests.keras_fit import FIT_CFG, fit_lrs  # noqa: E402
 from warmup_parity.lr_table import errors  # noqa: E402
 from warmup_spec import Schedule  # noqa: E402
@@ -69,11 +71,32 @@ CASES += [pytest.param(c, id=c["schedule"]) for c in PORTS]
 """The first case of each schedule and every port by default; the other cases with ``-m slow``."""
 
 
+def _steps(cfg: dict[str, Any]) -> np.ndarray:
+    return steps_for(cfg)[:4000].astype(np.int32)
+
+
+def _own_jits(cfgs: list[dict[str, Any]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(our Keras schedule jitted on Keras's JAX back end, ``warmup_jax``'s ``jit(vmap)``) of each
+    config at :func:`_steps`, each jitted as a user jits it, all in a few programs (the Keras ones
+    together, as :func:`parity_tests.jitted.jit_many` does, without its vmap)."""
+    steps = [_steps(cfg) for cfg in cfgs]
+    kerases = [warmup_keras.schedule_from_config(cfg) for cfg in cfgs]
+    program = jax.jit(lambda *xs: tuple(f(x) for f, x in zip(kerases, xs)))
+    ours = [np.asarray(v, np.float64) for v in program(*steps)]
+    tables = JitTables(cfgs, steps, x64=False)
+    return [(o, tables.get(k)[1]) for k, o in enumerate(ours)]
+
+
+DEFAULT_CFGS = [case.values[0] for case in CASES if not case.marks]
+"""The cases run by default: jitted together on the first request (the others, ``slow``, one by one)."""
+_default_jits = functools.cache(lambda: _own_jits(DEFAULT_CFGS))
+
+
+@pytest.mark.xdist_group("test_keras")
 @pytest.mark.parametrize("cfg", CASES)
 def test_keras_schedule_equals_warmup_jax(cfg):
-    steps = steps_for(cfg)[:4000].astype(np.int32)
-    ours = np.asarray(jax.jit(warmup_keras.schedule_from_config(cfg))(steps), np.float64)
-    ref = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(steps), np.float64)
+    k = next((k for k, c in enumerate(DEFAULT_CFGS) if c is cfg), None)
+    ours, ref = _default_jits()[k] if k is not None else _own_jits([cfg])[0]
     assert errors(ours, ref)[1] <= TOL
 
 

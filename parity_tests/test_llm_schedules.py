@@ -7,6 +7,7 @@ against values worked out by hand."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -18,6 +19,7 @@ import torch
 import warmup_jax
 import warmup_torch
 from parity_tests.conftest import TOL_F32, TOL_F64, assert_close
+from parity_tests.jitted import jit_many
 from warmup_spec import Schedule, spec_from_config, spec_to_config, steps_from_epochs
 from warmup_spec.catalogue.sample_clock import ramp_stages
 from warmup_spec.reference import reference, reference_table
@@ -71,16 +73,29 @@ def _steps(cfg: dict) -> np.ndarray:
     return np.arange((end + max(50, end // 10)) if end is not None else 3000)
 
 
+@functools.cache
+def _jitted() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(float32, x64) ``jit(vmap)`` of every case at its int32 steps, each config jitted as a user
+    jits it, all in one program a mode (:func:`parity_tests.jitted.jit_many`); the dtypes checked."""
+    cfgs = list(CASES.values())
+    steps = [jnp.asarray(_steps(cfg), jnp.int32) for cfg in cfgs]
+    out = []
+    for x64 in (False, True):
+        with jax.enable_x64(x64):
+            scheds = [warmup_jax.schedule_from_config(cfg) for cfg in cfgs]
+            assert {jax.eval_shape(jax.vmap(s), st).dtype for s, st in zip(scheds, steps)} == {
+                jnp.dtype("float64" if x64 else "float32")}
+            out.append(jit_many(scheds, steps))
+    return list(zip(*out))
+
+
+@pytest.mark.xdist_group("test_llm_schedules")
 @pytest.mark.parametrize("cfg", list(CASES.values()), ids=IDS)
 def test_every_front_end_matches_the_reference(cfg: dict) -> None:
     steps = _steps(cfg)
     ref = np.asarray(reference_table(spec_from_config(cfg), steps))
-    got32 = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32))
-    assert got32.dtype == jnp.float32
+    got32, got64 = _jitted()[IDS.index(next(k for k, c in CASES.items() if c is cfg))]
     assert_close(got32, ref, TOL_F32, "jax float32")
-    with jax.enable_x64(True):
-        got64 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
-    assert got64.dtype == np.float64
     assert_close(got64, ref, TOL_F64, "jax x64")
     f = warmup_torch.schedule_from_config(cfg)
     assert_close([f(int(t)) for t in steps], ref, TOL_F64, "torch callable")
@@ -137,20 +152,35 @@ HAND = [
 HAND_IDS = [f"{cfg['schedule']}-{k}" for k, (cfg, _) in enumerate(HAND)]
 
 
-@pytest.mark.parametrize("cfg,expected", HAND, ids=HAND_IDS)
-def test_hand_values(cfg: dict, expected: dict[int, float]) -> None:
+@functools.cache
+def _hand_jits() -> list[list[dict[int, float]]]:
+    """[float32, x64]: each hand case's schedule jitted on a scalar int32 step (as optax calls
+    it) at its steps, every case in one program a mode."""
+    steps = sorted({t for _, expected in HAND for t in expected})
+    out = []
+    for x64 in (False, True):
+        with jax.enable_x64(x64):
+            scheds = [warmup_jax.schedule_from_config(cfg) for cfg, _ in HAND]
+            program = jax.jit(lambda t, scheds=scheds: [s(t) for s in scheds])
+            at = {t: program(jnp.int32(t)) for t in steps}
+            assert {v.dtype for vs in at.values() for v in vs} == {jnp.dtype("float64" if x64 else "float32")}
+            out.append([{t: float(at[t][k]) for t in expected} for k, (_, expected) in enumerate(HAND)])
+    return out
+
+
+@pytest.mark.xdist_group("test_llm_schedules")
+@pytest.mark.parametrize("k", range(len(HAND)), ids=HAND_IDS)
+def test_hand_values(k: int) -> None:
+    cfg, expected = HAND[k]
     spec = spec_from_config(cfg)
     peak = max(expected.values())
-    jax32 = jax.jit(warmup_jax.schedule_from_config(cfg))
     f = warmup_torch.schedule_from_config(cfg)
-    with jax.enable_x64(True):
-        jax64 = jax.jit(warmup_jax.schedule_from_config(cfg))
-        got64 = {t: float(jax64(jnp.int32(t))) for t in expected}
+    got32, got64 = _hand_jits()[0][k], _hand_jits()[1][k]
     for t, want in expected.items():
         assert reference(spec, t) == pytest.approx(want, rel=1e-14, abs=1e-15), f"reference t={t}"
         assert f(t) == pytest.approx(want, rel=1e-13, abs=1e-15 * peak), f"torch t={t}"
         assert got64[t] == pytest.approx(want, rel=1e-13, abs=1e-15 * peak), f"jax x64 t={t}"
-        assert float(jax32(jnp.int32(t))) == pytest.approx(want, rel=1e-6, abs=1e-7 * peak), f"jax f32 t={t}"
+        assert got32[t] == pytest.approx(want, rel=1e-6, abs=1e-7 * peak), f"jax f32 t={t}"
 
 
 # Megatron's ramp (--rampup-batch-size 2 2 12, global batch 8): the batch grows by 2 every

@@ -117,12 +117,13 @@ def test_warmup_before_it_is_torchs_recipe():
     with jax.enable_x64(True):
         tx = reduce_lr_on_plateau(0.1, **kw, **warm)
         state = tx.init(jnp.zeros(1))
+        update, step, lr = jax.jit(tx.update), jax.jit(plateau_step), jax.jit(plateau_lr)  # as a train step runs them
         got = []
         for m in metrics:
             for _ in range(per_epoch):
-                got.append(float(plateau_lr(state)))
-                _, state = tx.update(jnp.ones(1), state)
-            state = plateau_step(state, m)
+                got.append(float(lr(state)))
+                _, state = update(jnp.ones(1), state)
+            state = step(state, m)
     w = warm["warmup_steps"]
     np.testing.assert_allclose(got[:w], want[:w], rtol=1e-15)  # two closed forms of one cosine
     assert got[w:] == want[w:]  # the plateau: bit for bit
@@ -206,9 +207,9 @@ def test_the_worked_example_of_the_docs_is_what_both_libraries_do():
     after each metric, optax's scale on the update that delivered it; the table in the docs."""
     assert torch_lrs(1.0, {"factor": 0.5, "patience": 2, "cooldown": 1}, DOC_METRICS) == DOC_TORCH
     tx = optax.contrib.reduce_on_plateau(factor=0.5, patience=2, cooldown=1)
-    state, scales = tx.init(jnp.zeros(1)), []
+    state, scales, update = tx.init(jnp.zeros(1)), [], jax.jit(tx.update)  # as a train step runs it
     for m in DOC_METRICS:
-        u, state = tx.update(jnp.ones(1), state, value=m)
+        u, state = update(jnp.ones(1), state, value=m)
         scales.append(float(u[0]))
     assert scales == DOC_OPTAX
     doc = (ROOT / "docs" / "hyperparameters.md").read_text()

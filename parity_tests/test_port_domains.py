@@ -5,6 +5,11 @@ to the largest value); and what would give the library ``inf``/``NaN`` is refuse
 
 optax is evaluated under ``jax.enable_x64`` (it then computes in float64), Keras in its
 float64 mode (``floatx="float64"``; its cosines stay float32 on JAX, hence 1e-6 there).
+
+Every jitted form here (ours in float32, optax's and Keras's own in float64) is computed in a
+few XLA programs (:mod:`parity_tests.jitted`: each config's values bitwise its own jit's), on
+the first request, from :data:`JIT32_PLAN` and :data:`TRUTH_PLAN` (the module's configs and
+steps, listed at its end); the tests that read them are one ``xdist_group``.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ import optax  # noqa: E402
 import pytest  # noqa: E402
 
 import warmup_jax  # noqa: E402
-from warmup_spec import Schedule, spec_from_config  # noqa: E402
+from parity_tests.jitted import JitTables, jit_many  # noqa: E402
+from warmup_spec import Schedule, ScheduleSpec, spec_from_config  # noqa: E402
+from warmup_spec.hyper import momentum_of  # noqa: E402
 from warmup_spec.tables import numpy_schedule  # noqa: E402
 
 
@@ -38,19 +45,69 @@ def _keras(cfg: dict[str, Any]) -> Any:
     return getattr(keras.optimizers.schedules, cfg["schedule"].removeprefix("keras."))(**kw)
 
 
-def _truth(cfg: dict[str, Any], steps: np.ndarray) -> np.ndarray:
-    """The library's own float64 values at ``steps`` (int64 or float64)."""
+def _key(obj: Any, steps: Any) -> tuple[str, str, bytes]:
+    steps = np.asarray(steps)
+    return repr(obj), steps.dtype.kind, steps.astype(np.float64).tobytes()
+
+
+def _build32(obj: Any) -> Any:
+    """The Optax schedule of a config, or of a spec (a ``momentum_of``)."""
+    return warmup_jax.build(obj) if isinstance(obj, ScheduleSpec) else warmup_jax.schedule_from_config(obj)
+
+
+class _Plan:
+    """The jitted values of a list of (config or spec, steps), computed together on the first
+    request; a request that is not in the list fails, naming it (add it to the list)."""
+
+    def __init__(self, plan: Any, compute: Any) -> None:
+        self.plan, self.compute, self.values = plan, compute, None
+
+    def __call__(self, obj: Any, steps: Any) -> np.ndarray:
+        if self.values is None:
+            items = list({_key(o, st): (o, np.asarray(st)) for o, st in self.plan()}.items())
+            self.values = dict(zip([k for k, _ in items], self.compute([v for _, v in items])))
+        key = _key(obj, steps)
+        assert key in self.values, f"{obj!r} at {np.asarray(steps)!r} is not in the plan: add it to the module's plan"
+        return self.values[key]
+
+
+def _jit32_all(items: list[tuple[Any, np.ndarray]]) -> list[np.ndarray]:
+    """Our float32 forms (int32 or float32 steps), each jitted as a user jits it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)  # lr schedules built alone
+        tables = JitTables([o for o, _ in items], [st for _, st in items], _build32, x64=False)
+        return [tables.get(i)[1] for i in range(len(items))]
+
+
+def _truths_all(items: list[tuple[dict[str, Any], np.ndarray]]) -> list[np.ndarray]:
+    """The library's own float64 values, at int64 or float64 steps: optax's under x64, its
+    functions jitted together (:func:`jit_many`); Keras's in its float64 mode, eager as before,
+    since XLA changes Keras's values (``PolynomialDecay(power=0.5)`` jitted gives NaN from its
+    ``decay_steps`` on in float64, 1.149e-4 for 1e-4 in float32; eager and our port give 1e-4)."""
+    out: dict[int, np.ndarray] = {}
     with jax.enable_x64(True):
-        if cfg["schedule"].startswith("optax."):
-            out = jax.vmap(_optax(cfg))(jnp.asarray(steps))
-        else:
-            old = keras.config.floatx()
-            keras.config.set_floatx("float64")
-            try:
-                out = jax.vmap(_keras(cfg))(jnp.asarray(steps))
-            finally:
-                keras.config.set_floatx(old)
-        return np.broadcast_to(np.asarray(out, np.float64), steps.shape)
+        optax_items = [i for i, (c, _) in enumerate(items) if c["schedule"].startswith("optax.")]
+        for start in range(0, len(optax_items), 32):
+            chunk = optax_items[start:start + 32]
+            values = jit_many([_optax(items[i][0]) for i in chunk], [jnp.asarray(items[i][1]) for i in chunk])
+            out.update(zip(chunk, values))
+        old = keras.config.floatx()
+        keras.config.set_floatx("float64")
+        try:
+            for i, (c, st) in enumerate(items):
+                if i not in out:
+                    out[i] = np.asarray(jax.vmap(_keras(c))(jnp.asarray(st)), np.float64)
+        finally:
+            keras.config.set_floatx(old)
+    return [np.broadcast_to(out[i], st.shape) for i, (_, st) in enumerate(items)]
+
+
+_jit32 = _Plan(lambda: JIT32_PLAN, _jit32_all)
+"""Our jitted float32 form of a config (or spec) at steps, from :data:`JIT32_PLAN`."""
+_truth = _Plan(lambda: TRUTH_PLAN, _truths_all)
+"""optax's or Keras's own float64 values of a config at steps, from :data:`TRUTH_PLAN`."""
+JITTED = pytest.mark.xdist_group("test_port_domains")
+"""The tests that read :data:`_jit32` or :data:`_truth`: one worker computes them."""
 
 
 def _check(cfg: dict[str, Any], steps: np.ndarray, tol64: float = 1e-12) -> None:
@@ -58,8 +115,7 @@ def _check(cfg: dict[str, Any], steps: np.ndarray, tol64: float = 1e-12) -> None
     scale = float(np.max(np.abs(truth)))
     host = Schedule(cfg)
     ours64 = np.array([host(t.item()) for t in steps])
-    step32 = jnp.asarray(steps, jnp.float32 if steps.dtype.kind == "f" else jnp.int32)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(step32), np.float64)
+    ours32 = _jit32(cfg, steps)
     err64 = float(np.max(np.abs(ours64 - truth))) / scale
     err32 = float(np.max(np.abs(ours32 - truth))) / scale
     assert err64 <= tol64 and err32 <= 1e-6, (cfg, err64, err32)
@@ -100,17 +156,22 @@ OPTAX_DOMAIN = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("cfg", OPTAX_DOMAIN, ids=[f"{c['schedule'][6:]}-{i}" for i, c in enumerate(OPTAX_DOMAIN)])
 def test_optax_domain_equals_optax(cfg):
     _check(cfg, INTS)
 
 
-@pytest.mark.parametrize("cfg", [
+OPTAX_FLOATS = [
     o("warmup_cosine_decay_schedule", init_value=0.1, peak_value=1.0, warmup_steps=10, decay_steps=100),
     o("piecewise_constant_schedule", init_value=0.1, boundaries_and_scales={5: 0.5, 50: 0.1}),
     o("exponential_decay", init_value=0.1, transition_steps=7, decay_rate=0.5, staircase=True),
     o("linear_onecycle_schedule", transition_steps=100, peak_value=1.0),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("cfg", OPTAX_FLOATS)
 def test_optax_float_counts_equal_optax(cfg):
     _check(cfg, FLOATS)
 
@@ -127,18 +188,23 @@ KERAS_DOMAIN = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("cfg", KERAS_DOMAIN, ids=[f"{c['schedule'][6:]}-{i}" for i, c in enumerate(KERAS_DOMAIN)])
 def test_keras_domain_equals_keras(cfg):
     _check(cfg, INTS, tol64=1e-6 if "Cosine" in cfg["schedule"] else 1e-12)
 
 
-@pytest.mark.parametrize("cfg", [
+KERAS_FLOATS = [
     k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=3, decay_rate=0.96, staircase=True),
     k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=7, decay_rate=0.5),
     k("PiecewiseConstantDecay", boundaries=[0, 10, 11], values=[1.0, 0.5, 0.2, 0.1]),
     k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=100, power=0.5),
     k("CosineDecay", initial_learning_rate=0.0, decay_steps=100, warmup_target=0.1, warmup_steps=10),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("cfg", KERAS_FLOATS)
 def test_keras_float_steps_equal_keras(cfg):
     _check(cfg, FLOATS, tol64=1e-6 if "Cosine" in cfg["schedule"] else 1e-12)
 
@@ -236,12 +302,16 @@ def _torch_lrs(make: Any, n: int) -> np.ndarray:
     return np.array(out)
 
 
-@pytest.mark.parametrize("name,kw", [
+TORCH_GAMMAS = [
     ("StepLR", dict(step_size=3, gamma=0.0)),
     ("ExponentialLR", dict(gamma=0.0)),
     ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.0)),
     ("MultiStepLR", dict(milestones=[2, 5, 9], gamma=-0.5)),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", TORCH_GAMMAS)
 def test_torch_gamma_domain_equals_torch(name, kw):
     """torch takes ``gamma=0`` (0 after the first decay) and a negative ``MultiStepLR`` gamma."""
     import torch
@@ -254,21 +324,26 @@ def test_torch_gamma_domain_equals_torch(name, kw):
     host = Schedule(cfg)
     assert [host(t) for t in range(n)] == truth.tolist()
     assert _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), n).tolist() == truth.tolist()
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    ours32 = _jit32(cfg, np.arange(n))
     np.testing.assert_allclose(ours32, truth, rtol=1e-7, atol=0)
 
 
-@pytest.mark.parametrize("cfg", [
+BEYOND_INT32 = [
     k("ExponentialDecay", initial_learning_rate=0.1, decay_steps=10**10, decay_rate=0.5),
     k("PolynomialDecay", initial_learning_rate=0.1, decay_steps=3 * 10**9, power=2.0),
     k("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=10**10, decay_rate=0.5, staircase=True),
     k("PiecewiseConstantDecay", boundaries=[10**6, 3 * 10**9], values=[1.0, 0.5, 0.1]),
     o("exponential_decay", init_value=0.1, transition_steps=10**10, decay_rate=0.5, staircase=True),
     o("cosine_decay_schedule", init_value=1000.0, decay_steps=10**10),
-])
+]
+INT32_STEPS = np.array([0, 1, 10**6, 10**9, 2**31 - 1])
+
+
+@JITTED
+@pytest.mark.parametrize("cfg", BEYOND_INT32)
 def test_step_parameters_beyond_int32_equal_the_library(cfg):
     """Step parameters past int32 (the libraries take any Python int), on int32 steps up to 2**31 - 1."""
-    _check(cfg, np.array([0, 1, 10**6, 10**9, 2**31 - 1]))
+    _check(cfg, INT32_STEPS)
 
 
 def _torch_check(make: Any, cfg: dict[str, Any], n: int) -> None:
@@ -286,7 +361,7 @@ def _check_lrs(truth: Any, cfg: dict[str, Any]) -> None:
     host = Schedule(cfg)
     ours64 = np.array([host(t) for t in range(n)])
     ours_torch = _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), n)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    ours32 = _jit32(cfg, np.arange(n))
     errs = [float(np.max(np.abs(x - truth))) / scale for x in (ours64, ours_torch, ours32)]
     assert errs[0] <= 1e-12 and errs[1] <= 1e-12 and errs[2] <= 1e-6, (cfg, errs)
 
@@ -325,15 +400,21 @@ TORCH_DOMAIN = [
 ]
 
 
+def _torch_cfg(name: str, kw: dict[str, Any]) -> dict[str, Any]:
+    cfg = {"schedule": f"torch.{name}", **kw}
+    if name not in ("CyclicLR", "OneCycleLR"):  # relative: the optimizer's lr
+        cfg["lr"] = 0.1
+    return cfg
+
+
+@JITTED
 @pytest.mark.parametrize("name,kw,n", TORCH_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TORCH_DOMAIN)])
 def test_torch_domain_equals_torch(name, kw, n):
     """Negative and zero gammas, negative eta_min / base_lr / max_lr / div factors, float milestones,
     a negative step_size / T_max, a fractional step_size, float total_iters."""
     import torch
 
-    cfg = {"schedule": f"torch.{name}", **kw}
-    if name not in ("CyclicLR", "OneCycleLR"):  # relative: the optimizer's lr
-        cfg["lr"] = 0.1
+    cfg = _torch_cfg(name, kw)
     _torch_check(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), cfg, n)
 
 
@@ -358,6 +439,7 @@ HF_DOMAIN = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("name,kw", HF_DOMAIN, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_DOMAIN)])
 def test_transformers_domain_equals_transformers(name, kw):
     """A negative ``lr_end`` / ``min_lr_ratio`` / ``min_lr`` / ``min_lr_rate`` / ``warmup_lr_rate``:
@@ -398,6 +480,7 @@ TIMM_DOMAIN = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("name,kw", TIMM_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(TIMM_DOMAIN)])
 def test_timm_domain_equals_timm(name, kw):
     """A negative or growing ``decay_rate`` (integer ``decay_t``), a negative ``warmup_lr_init``,
@@ -442,20 +525,28 @@ DEEPSPEED_DOMAIN = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("name,kw", DEEPSPEED_DOMAIN, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_DOMAIN)])
 def test_deepspeed_domain_equals_deepspeed(name, kw):
     """Negative lrs, warmup and cosine ratios and range-test rates, as DeepSpeed's Python floats take
     them (its cosine held at 0 by its ``max(0.0, ratio)``)."""
     lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
-    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
-    _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), cfg, 14)
+    _torch_check(lambda opt: getattr(lr_schedules, name)(opt, **kw), _deepspeed_cfg(name, kw), 14)
 
 
-@pytest.mark.parametrize("kw", [
+def _deepspeed_cfg(name: str, kw: dict[str, Any]) -> dict[str, Any]:
+    return {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
+
+
+MEGATRON_DOMAIN = [
     dict(init_lr=-1e-4, max_lr=3e-4, min_lr=3e-5, lr_warmup_steps=4, lr_decay_steps=12, lr_decay_style="cosine"),
     dict(init_lr=-0.1, max_lr=0.05, min_lr=0.0, lr_warmup_steps=3, lr_decay_steps=8, lr_decay_style="WSD",
          wsd_decay_steps=3, lr_wsd_decay_style="linear"),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("kw", MEGATRON_DOMAIN)
 def test_megatron_domain_equals_megatron(kw):
     """A negative ``init_lr`` (Megatron asserts only ``init_lr <= max_lr``), against its ``get_lr``
     transcribed literally."""
@@ -464,20 +555,28 @@ def test_megatron_domain_equals_megatron(kw):
     _check_lrs(megatron_lrs(kw, 14), {"schedule": "megatron.OptimizerParamScheduler", **kw})
 
 
+FAIRSEQ_MIN_LR = dict(lr=0.1, min_lr=-0.02, warmup_updates=3, lr_period_updates=5, lr_shrink=0.5)
+
+
+@JITTED
 def test_fairseq_domain_equals_fairseq():
     """A negative ``min_lr`` (fairseq's cosine takes any; the warmup then starts there), against
     fairseq's schedule transcribed literally."""
     from parity_tests.test_anchor_formulas import fairseq_lrs
 
-    kw = dict(lr=0.1, min_lr=-0.02, warmup_updates=3, lr_period_updates=5, lr_shrink=0.5)
+    kw = FAIRSEQ_MIN_LR
     _check_lrs(fairseq_lrs("cosine", kw, 14), {"schedule": "fairseq.cosine", **kw})
 
 
-@pytest.mark.parametrize("kw", [
+FAIRSEQ_SHRINKS = [
     dict(lr=0.1, min_lr=0.01, warmup_updates=2, lr_period_updates=4, lr_shrink=-0.5),
     dict(lr=0.1, lr_period_updates=3, lr_shrink=-1.0),
     dict(lr=0.1, min_lr=0.01, lr_period_updates=2, t_mult=2.0, lr_shrink=-0.5),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("kw", FAIRSEQ_SHRINKS)
 def test_fairseq_negative_shrink_equals_fairseq(kw):
     """A negative ``lr_shrink`` (fairseq's ``lr_shrink ** i`` alternates the sign every cycle),
     with ``t_mult`` 1 and 2, against fairseq's schedule transcribed literally."""
@@ -486,16 +585,20 @@ def test_fairseq_negative_shrink_equals_fairseq(kw):
     _check_lrs(fairseq_lrs("cosine", kw, 20), {"schedule": "fairseq.cosine", **kw})
 
 
+NANOGPT_MIN_LR = {"learning_rate": 0.1, "warmup_iters": 3, "lr_decay_iters": 10, "min_lr": -0.02}
+
+
+@JITTED
 def test_nanogpt_domain_equals_nanogpt():
     """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
     ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
     from parity_tests.test_anchor_formulas import nanogpt_lrs
 
-    kw = {"learning_rate": 0.1, "warmup_iters": 3, "lr_decay_iters": 10, "min_lr": -0.02}
+    kw = NANOGPT_MIN_LR
     _check_lrs(nanogpt_lrs(14, **kw), {"schedule": "nanogpt.get_lr", **kw})
 
 
-@pytest.mark.parametrize("kw", [
+TORCHTITAN_DOMAIN = [
     dict(total_steps=10, warmup_steps=2, decay_ratio=0.5, min_lr_factor=-0.5),
     dict(total_steps=10, warmup_steps=2, decay_type="sqrt", min_lr_factor=1.5),
     dict(total_steps=8, warmup_steps=0, decay_ratio=0.5, decay_type="cosine", min_lr_factor=-1.0),
@@ -503,7 +606,11 @@ def test_nanogpt_domain_equals_nanogpt():
     dict(total_steps=10, warmup_steps=-4, decay_type="cosine", min_lr_factor=0.2),
     dict(total_steps=10, warmup_steps=-3, decay_type="sqrt"),
     dict(total_steps=10, warmup_steps=-3, decay_ratio=0.5),  # no warmup, 5 stable steps
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("kw", TORCHTITAN_DOMAIN)
 def test_torchtitan_domain_equals_torchtitan(kw):
     """A ``min_lr_factor`` outside ``[0, 1]`` (torchtitan's config takes any float: below 0 the
     decay ends negative, above 1 it rises) and a negative ``warmup_steps`` (no warmup; with no
@@ -514,11 +621,15 @@ def test_torchtitan_domain_equals_torchtitan(kw):
                {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
 
 
-@pytest.mark.parametrize("kw", [
+MAXTEXT_DOMAIN = [
     dict(learning_rate=0.1, learning_rate_schedule_steps=10, steps=12, learning_rate_final_fraction=-0.5),
     dict(learning_rate=0.1, lr_schedule_type="wsd", learning_rate_schedule_steps=10, steps=12,
          wsd_decay_steps_fraction=0.4, learning_rate_final_fraction=2.0),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("kw", MAXTEXT_DOMAIN)
 def test_maxtext_domain_equals_maxtext(kw):
     """A ``learning_rate_final_fraction`` below 0 or above 1 (MaxText's config types it a plain
     float), against ``create_learning_rate_schedule`` transcribed literally over optax."""
@@ -527,11 +638,16 @@ def test_maxtext_domain_equals_maxtext(kw):
     _check_lrs(maxtext_lrs(kw, 14), {"schedule": "maxtext.create_learning_rate_schedule", **kw})
 
 
-@pytest.mark.parametrize("name,kw", [
+TIMM_FRACTIONAL = [
     ("StepLRScheduler", dict(decay_t=3, decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
     ("StepLRScheduler", dict(decay_t=2, decay_rate=-0.5, warmup_prefix=False)),
     ("MultiStepLRScheduler", dict(decay_t=[3, 7, 7, 12], decay_rate=0.5, warmup_t=2, warmup_lr_init=0.01)),
-])
+]
+TIMM_EPOCHS = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", TIMM_FRACTIONAL)
 def test_timm_fractional_epochs_equal_timm(name, kw):
     """timm's ``step(epoch)`` with a fractional epoch, vs the host float64 form (1e-12) and the
     float32 JAX form (1e-6) at the same float32 epochs."""
@@ -539,7 +655,7 @@ def test_timm_fractional_epochs_equal_timm(name, kw):
 
     from parity_tests.test_anchor_timm import TS
 
-    epochs = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+    epochs = TIMM_EPOCHS
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     sched, truth = getattr(TS, name)(opt, **kw), []
     for t in epochs:
@@ -548,7 +664,7 @@ def test_timm_fractional_epochs_equal_timm(name, kw):
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
     host = Schedule(cfg)
     ours64 = np.array([host(float(t)) for t in epochs])
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(epochs, jnp.float32)), np.float64)
+    ours32 = _jit32(cfg, epochs)
     np.testing.assert_allclose(ours64, truth, rtol=0, atol=1e-12 * 0.1)
     np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
 
@@ -572,16 +688,20 @@ def _check_at(truth: list[float], cfg: dict[str, Any], steps: np.ndarray) -> Non
     scale = float(np.max(np.abs(truth_a)))
     host = Schedule(cfg)
     ours64 = np.array([host(int(t)) for t in steps])
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)), np.float64)
+    ours32 = _jit32(cfg, steps)
     errs = [float(np.max(np.abs(x - truth_a))) / scale for x in (ours64, ours32)]
     assert errs[0] <= 1e-12 and errs[1] <= 1e-6, (cfg, errs)
 
 
-@pytest.mark.parametrize("name,kw", [
+HF_BEYOND_INT32 = [
     ("get_linear_schedule_with_warmup", dict(num_warmup_steps=10**6, num_training_steps=10**10)),
     ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=10**6, num_training_steps=10**10)),
     ("get_wsd_schedule", dict(num_warmup_steps=10**6, num_decay_steps=3 * 10**9, num_stable_steps=10**8)),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", HF_BEYOND_INT32)
 def test_transformers_step_counts_beyond_int32(name, kw):
     """HF's lambdas take any Python int: counts past int32, at int32 steps up to 2**31 - 1."""
     import torch
@@ -592,10 +712,14 @@ def test_transformers_step_counts_beyond_int32(name, kw):
     _check_at([0.1 * fn(int(t)) for t in BIG_STEPS], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS)
 
 
-@pytest.mark.parametrize("name,kw", [
+TIMM_BEYOND_INT32 = [
     ("CosineLRScheduler", dict(t_initial=3 * 10**9, lr_min=1e-3)),
     ("StepLRScheduler", dict(decay_t=3 * 10**8, decay_rate=0.5)),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", TIMM_BEYOND_INT32)
 def test_timm_step_counts_beyond_int32(name, kw):
     """timm computes from the count it is given (``step_update(num_updates)``), any Python int."""
     import torch
@@ -610,10 +734,14 @@ def test_timm_step_counts_beyond_int32(name, kw):
     _check_at(truth, {"schedule": f"timm.{name}", "lr": 0.1, "t_in_epochs": False, **kw}, BIG_STEPS)
 
 
-@pytest.mark.parametrize("name,kw", [
+DEEPSPEED_BEYOND_INT32 = [
     ("WarmupDecayLR", dict(total_num_steps=10**10, warmup_max_lr=0.1, warmup_num_steps=10**6)),
     ("WarmupCosineLR", dict(total_num_steps=10**10, warmup_num_steps=10**6)),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", DEEPSPEED_BEYOND_INT32)
 def test_deepspeed_step_counts_beyond_int32(name, kw):
     """DeepSpeed computes from ``last_batch_iteration`` (update ``k``: ``k - 1``), any Python int."""
     lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
@@ -624,8 +752,7 @@ def test_deepspeed_step_counts_beyond_int32(name, kw):
     for t in BIG_STEPS:
         sched.step(int(t) - 1)
         truth.append(opt.param_groups[0]["lr"])
-    _check_at(truth, {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw},
-              BIG_STEPS)
+    _check_at(truth, _deepspeed_cfg(name, kw), BIG_STEPS)
 
 
 # --- torch and DeepSpeed (tdomain) ---
@@ -661,6 +788,7 @@ DEEPSPEED_MOMENTUM = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("kw", DEEPSPEED_MOMENTUM)
 def test_deepspeed_one_cycle_momentum_equals_deepspeed(kw):
     """DeepSpeed's ``OneCycle`` cycles ``betas[0]`` by default (its update 0 at ``cycle_min_mom``,
@@ -683,7 +811,7 @@ def test_deepspeed_one_cycle_momentum_equals_deepspeed(kw):
     assert isinstance(momentum, MomentumOf)
     host = Schedule(momentum)
     np.testing.assert_allclose([host(k) for k in range(n)], beta1, rtol=0, atol=1e-12)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.build(momentum)))(jnp.arange(n, dtype=jnp.int32)), np.float64)
+    ours32 = _jit32(momentum, np.arange(n))
     np.testing.assert_allclose(ours32, beta1, rtol=1e-6, atol=0)
     assert beta1[0] == kw.get("cycle_min_mom", 0.8) and beta1[1] > beta1[0]  # construction's min, then the cycle
 
@@ -742,6 +870,7 @@ TDOMAIN_TORCH = [
 ]
 
 
+@JITTED
 @pytest.mark.parametrize("name,kw,n", TDOMAIN_TORCH, ids=[f"{t[0]}-{i}" for i, t in enumerate(TDOMAIN_TORCH)])
 def test_torch_fractional_and_negative_periods_equal_torch(name, kw, n):
     """A fractional or negative ``CosineAnnealingLR`` ``T_max`` (torch's recursion follows the
@@ -749,24 +878,37 @@ def test_torch_fractional_and_negative_periods_equal_torch(name, kw, n):
     step sizes (torch's own arithmetic: the host form is bit for bit torch's)."""
     import torch
 
+    cfg = _tdomain_cfg(name, kw)
     kw = {**kw, "cycle_momentum": False} if name == "CyclicLR" else kw
-    cfg = {"schedule": f"torch.{name}", **kw, **({"lr": 0.1} if name == "CosineAnnealingLR" else {})}
     truth = _torch_lrs(lambda opt: getattr(torch.optim.lr_scheduler, name)(opt, **kw), n)
     _check_lrs(truth, cfg)
     if name == "CyclicLR":
         assert [Schedule(cfg)(t) for t in range(n)] == truth.tolist()
 
 
-@pytest.mark.parametrize("kw", [
+def _tdomain_cfg(name: str, kw: dict[str, Any]) -> dict[str, Any]:
+    kw = {**kw, "cycle_momentum": False} if name == "CyclicLR" else kw
+    return {"schedule": f"torch.{name}", **kw, **({"lr": 0.1} if name == "CosineAnnealingLR" else {})}
+
+
+CYCLIC_MOMENTUM = [
     dict(step_size_up=2.5, step_size_down=0.5, mode="triangular2"),
     dict(step_size_up=-3, step_size_down=5, mode="exp_range", gamma=0.98),
     dict(step_size_up=0.3, step_size_down=1.2),
-])
+]
+
+
+def _cyclic_momentum(kw: dict[str, Any]) -> Any:
+    from warmup_spec.hyper import momentum_of
+
+    return momentum_of(spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw}))
+
+
+@JITTED
+@pytest.mark.parametrize("kw", CYCLIC_MOMENTUM)
 def test_torch_cyclic_momentum_of_fractional_and_negative_steps_equals_torch(kw):
     """torch's momentum runs the same cycle inversely, for these step sizes too."""
     import torch
-
-    from warmup_spec.hyper import momentum_of
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.5)
     sched, truth = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, **kw), []
@@ -774,10 +916,10 @@ def test_torch_cyclic_momentum_of_fractional_and_negative_steps_equals_torch(kw)
         truth.append(opt.param_groups[0]["momentum"])
         opt.step()
         sched.step()
-    momentum = momentum_of(spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw}))
+    momentum = _cyclic_momentum(kw)
     assert momentum is not None
     assert [Schedule(momentum)(t) for t in range(40)] == truth
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.build(momentum)))(jnp.arange(40, dtype=jnp.int32)), np.float64)
+    ours32 = _jit32(momentum, np.arange(40))
     np.testing.assert_allclose(ours32, truth, rtol=1e-6, atol=0)
 
 
@@ -834,12 +976,18 @@ def test_torch_cyclic_step_sizes_that_divide_by_zero_are_refused(kw, n, match):
         spec_from_config({"schedule": "torch.CyclicLR", "base_lr": 0.01, "max_lr": 0.1, **kw})
 
 
-@pytest.mark.parametrize("kw", [
+WARM_RESTARTS = [
     dict(T_0=3, T_mult=1, eta_min=0.01),
     dict(T_0=3, T_mult=2, eta_min=-0.02),
     dict(T_0=1, T_mult=3),  # step(121.0): torch's log(243, 3) = 4.999..., the end of the cycle before
     dict(T_0=2, T_mult=10),  # step(222.0) likewise
-])
+]
+WARM_RESTART_EPOCHS = np.concatenate([np.arange(0, 400, 0.37), [121.0, 222.0, 364.0, 1093.0]]
+                                     ).astype(np.float32).astype(np.float64)  # exact in both forms
+
+
+@JITTED
+@pytest.mark.parametrize("kw", WARM_RESTARTS)
 def test_torch_warm_restarts_at_float_epochs_equal_torch(kw):
     """torch's ``CosineAnnealingWarmRestarts.step(epoch)`` takes a float epoch (its documented
     ``step(epoch + i / iters)``): the host form is torch's arithmetic bit for bit, the float32 JAX
@@ -847,8 +995,7 @@ def test_torch_warm_restarts_at_float_epochs_equal_torch(kw):
     ``step(epoch)`` gives ``eta_min`` while ``step()`` (the port's integer steps) restarts."""
     import torch
 
-    epochs = np.concatenate([np.arange(0, 400, 0.37), [121.0, 222.0, 364.0, 1093.0]])
-    epochs = epochs.astype(np.float32).astype(np.float64)  # exact in both forms
+    epochs = WARM_RESTART_EPOCHS
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     sched, truth = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kw), []
     for t in epochs:
@@ -859,8 +1006,7 @@ def test_torch_warm_restarts_at_float_epochs_equal_torch(kw):
     cfg = {"schedule": "torch.CosineAnnealingWarmRestarts", "lr": 0.1, **kw}
     host = Schedule(cfg)
     assert [host(float(t)) for t in epochs] == truth
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(epochs, jnp.float32)),
-                        np.float64)
+    ours32 = _jit32(cfg, epochs)
     np.testing.assert_allclose(ours32, truth, rtol=0, atol=1e-6 * 0.1)
     if kw["T_mult"] == 3:
         assert host(121.0) == 0.0 and host(121) == 0.1 == host(np.int64(121))
@@ -883,6 +1029,10 @@ DEEPSPEED_FLOATS = [
 ]
 
 
+DEEPSPEED_KS = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+
+
+@JITTED
 @pytest.mark.parametrize("name,kw", DEEPSPEED_FLOATS, ids=[f"{t[0]}-{i}" for i, t in enumerate(DEEPSPEED_FLOATS)])
 def test_deepspeed_float_steps_equal_deepspeed(name, kw):
     """DeepSpeed's ``step(x)`` takes a float ``x`` (``last_batch_iteration``): update ``k = x + 1``
@@ -893,26 +1043,32 @@ def test_deepspeed_float_steps_equal_deepspeed(name, kw):
 
     from warmup_spec.hyper import momentum_of
 
-    ks = np.arange(0, 20, 0.37).astype(np.float32).astype(np.float64)  # exact in both forms
+    ks = DEEPSPEED_KS
     opt = torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=0.1)
     sched, truth, beta1 = getattr(lr_schedules, name)(opt, **kw), [], []
     for k in ks:
         sched.step(float(k) - 1)
         truth.append(opt.param_groups[0]["lr"])
         beta1.append(opt.param_groups[0]["betas"][0])
-    cfg = {"schedule": f"deepspeed.{name}", **({"lr": 0.1} if name == "WarmupCosineLR" else {}), **kw}
-    schedules = [(Schedule(cfg), warmup_jax.schedule_from_config(cfg), truth)]
+    cfg = _deepspeed_cfg(name, kw)
+    schedules: list[Any] = [(cfg, truth)]
     if name == "OneCycle":
-        momentum = momentum_of(spec_from_config(cfg))
-        schedules.append((Schedule(momentum), warmup_jax.build(momentum), beta1))
+        schedules.append((momentum_of(spec_from_config(cfg)), beta1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)
-        for host, jaxed, expected in schedules:
+        for obj, expected in schedules:
+            host = Schedule(obj)
             np.testing.assert_allclose([host(float(k)) for k in ks], expected, rtol=0, atol=1e-15)
-            ours32 = np.asarray(jax.jit(jax.vmap(jaxed))(jnp.asarray(ks, jnp.float32)), np.float64)
+            ours32 = _jit32(obj, ks)
             np.testing.assert_allclose(ours32, expected, rtol=0, atol=1e-6 * max(map(abs, expected)))
 
 
+SEQUENTIAL = {"schedule": "torch.SequentialLR", "lr": 0.1, "milestones": [4], "schedulers": [
+    {"schedule": "torch.LinearLR", "start_factor": 0.5, "total_iters": 3},
+    {"schedule": "torch.CosineAnnealingLR", "T_max": 2.5, "eta_min": 0.01}]}
+
+
+@JITTED
 def test_torch_sequential_with_a_fractional_cosine_equals_torch():
     """A fractional ``T_max`` in a ``SequentialLR``: the cosine starts its own clock at the milestone."""
     import torch
@@ -925,9 +1081,7 @@ def test_torch_sequential_with_a_fractional_cosine_equals_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # torch's SequentialLR: "the epoch parameter" deprecation
         truth = _torch_lrs(make, 30)
-    _check_lrs(truth, {"schedule": "torch.SequentialLR", "lr": 0.1, "milestones": [4], "schedulers": [
-        {"schedule": "torch.LinearLR", "start_factor": 0.5, "total_iters": 3},
-        {"schedule": "torch.CosineAnnealingLR", "T_max": 2.5, "eta_min": 0.01}]})
+    _check_lrs(truth, SEQUENTIAL)
 
 
 # --- transformers, torchtitan, MaxText (hdomain) ---
@@ -1018,6 +1172,7 @@ def _counts(kw: dict[str, Any]) -> dict[str, Any]:
             for key, v in kw.items()}
 
 
+@JITTED
 @pytest.mark.parametrize("name,kw", HF_COUNTS, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_COUNTS)])
 def test_transformers_step_counts_equal_transformers(name, kw):
     """HF's lambdas compare the step with any number: a negative ``num_warmup_steps`` is no
@@ -1056,6 +1211,10 @@ HF_WAVES = [  # fractional counts, irrational-looking cycles: HF's wave of a rea
 ]
 
 
+HF_WAVE_STEPS = np.array([*range(5001), 10**6, 123456789, 2**31 - 2, 2**31 - 1])
+
+
+@JITTED
 @pytest.mark.parametrize("name,kw", HF_WAVES, ids=[f"{t[0][4:]}-{i}" for i, t in enumerate(HF_WAVES)])
 def test_transformers_cosine_waves_off_whole_steps_equal_transformers(name, kw):
     """The cosine ports at fractional counts and any ``num_cycles`` (``HFCosine``), at steps
@@ -1065,7 +1224,7 @@ def test_transformers_cosine_waves_off_whole_steps_equal_transformers(name, kw):
     import torch
     import transformers
 
-    steps = [*range(5001), 10**6, 123456789, 2**31 - 2, 2**31 - 1]
+    steps = HF_WAVE_STEPS.tolist()
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
     truth = np.array([0.1 * fn(t) for t in steps])
@@ -1073,12 +1232,17 @@ def test_transformers_cosine_waves_off_whole_steps_equal_transformers(name, kw):
     host = Schedule(cfg)
     ours64 = np.array([host(t) for t in steps])
     np.testing.assert_allclose(ours64, truth, rtol=1e-15, atol=0)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32)))
-    assert np.max(np.abs(ours32.astype(np.float64) - truth)) <= 4 * float(np.spacing(np.float32(0.1)))
+    ours32 = _jit32(cfg, HF_WAVE_STEPS)
+    assert np.max(np.abs(ours32 - truth)) <= 4 * float(np.spacing(np.float32(0.1)))
     ours_np = np.asarray(numpy_schedule(cfg)(np.asarray(steps, np.int64)))  # float64 arrays: HF's arithmetic too
     assert ours_np.dtype == np.float64 and np.max(np.abs(ours_np - truth)) <= 1e-15 * 0.1
 
 
+HF_COS_BY_HAND = {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 1.0, "num_warmup_steps": 2.5,
+                  "num_training_steps": 10}
+
+
+@JITTED
 def test_transformers_cosine_of_fractional_counts_by_hand():
     """``w=2.5, T=10``: warmup ``t / 2.5`` at steps 0..2, then ``(1 + cos(pi (t - 2.5) / 7.5)) / 2``:
     the crest passed (``(1 + cos(pi / 15)) / 2`` at step 3), 0 at step ``T = 10`` exactly, back to
@@ -1089,10 +1253,7 @@ def test_transformers_cosine_of_fractional_counts_by_hand():
     assert [cos(t) for t in range(3)] == [0.0, 1 / 2.5, 2 / 2.5]
     assert cos(3) == pytest.approx((1 + math.cos(math.pi / 15)) / 2, rel=1e-15) and cos(10) == 0.0
     assert cos(17) == cos(18) == pytest.approx((1 + math.cos(math.pi * 14.5 / 7.5)) / 2, rel=1e-15)
-    jcos = jax.jit(jax.vmap(warmup_jax.schedule_from_config(
-        {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 1.0, "num_warmup_steps": 2.5,
-         "num_training_steps": 10})))
-    assert float(jcos(jnp.asarray([10], jnp.int32))[0]) == 0.0  # the phase (2t - 5) / 15 half-turns: 1 at T
+    assert _jit32(HF_COS_BY_HAND, np.array([10]))[0] == 0.0  # the phase (2t - 5) / 15 half-turns: 1 at T
     rate = Schedule({"schedule": "transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "lr": 1.0,
                      "num_warmup_steps": 3.5, "num_training_steps": 20.5, "min_lr_rate": 0.1})
     assert rate(3) == 4 / 3.5 and rate(0) == pytest.approx(1 / 3.5, rel=1e-15)
@@ -1180,14 +1341,18 @@ def test_transformers_get_scheduler_takes_the_counts_as_numbers():
     np.testing.assert_allclose([Schedule(spec)(t) for t in range(20)], truth, rtol=0, atol=1e-12 * 0.1)
 
 
-@pytest.mark.parametrize("name,kw", [
+HF_NEGATIVE_BEYOND_INT32 = [
     ("get_cosine_schedule_with_warmup", dict(num_warmup_steps=-10**9, num_training_steps=10**6)),
     ("get_linear_schedule_with_warmup", dict(num_warmup_steps=-3 * 10**9, num_training_steps=3 * 10**9)),
     ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=-3 * 10**9, num_training_steps=3 * 10**9,
                                                        power=2.0)),
     ("get_inverse_sqrt_schedule", dict(num_warmup_steps=-3 * 10**9, timescale=10**4)),
     ("get_linear_schedule_with_warmup", dict(num_warmup_steps=2.5e9 + 0.5, num_training_steps=3e9)),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", HF_NEGATIVE_BEYOND_INT32)
 def test_transformers_negative_counts_beyond_int32(name, kw):
     """A warmup far below 0 (or a fractional one past int32), at int32 steps up to 2**31 - 1:
     no clock runs from the negative step (the wave shifted by ``-w`` modulo its period, the
@@ -1200,13 +1365,18 @@ def test_transformers_negative_counts_beyond_int32(name, kw):
     _check_at([0.1 * fn(int(t)) for t in BIG_STEPS], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS)
 
 
-@pytest.mark.parametrize("name,kw", [
+HF_BELOW_INT32 = [
     ("get_wsd_schedule", dict(num_warmup_steps=2, num_stable_steps=-3 * 10**9, num_decay_steps=3 * 10**9 + 100,
                               min_lr_ratio=0.1)),
     ("get_wsd_schedule", dict(num_warmup_steps=-3 * 10**9, num_decay_steps=4 * 10**9, num_training_steps=2 * 10**9)),
     ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_warmup_steps=-3 * 10**9,
                                                                 num_training_steps=10**9, num_cycles=2)),
-])
+]
+BELOW_INT32_STEPS = np.array([0, 1, 2, 10, 50, 101, 102, 1000, 10**6, 2**31 - 1])
+
+
+@JITTED
+@pytest.mark.parametrize("name,kw", HF_BELOW_INT32)
 def test_transformers_pieces_starting_below_int32(name, kw):
     """A piece whose clock starts below int32's range (WSD's decay from ``w + s = -3e9 + 2``,
     running to step 102): its float32 form on int32 steps follows HF there (it held the piece's
@@ -1216,11 +1386,11 @@ def test_transformers_pieces_starting_below_int32(name, kw):
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     fn = getattr(transformers, name)(opt, **kw).lr_lambdas[0]
-    steps = np.array([0, 1, 2, 10, 50, 101, 102, 1000, 10**6, 2**31 - 1])
+    steps = BELOW_INT32_STEPS
     _check_at([0.1 * fn(int(t)) for t in steps], {"schedule": f"transformers.{name}", "lr": 0.1, **kw}, steps)
 
 
-@pytest.mark.parametrize("kw", [
+TORCHTITAN_NEGATIVE = [
     dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3),  # d = -3: from update 14 the factor rises past 1
     dict(total_steps=8, warmup_steps=3, decay_ratio=-0.5, min_lr_factor=1.5),  # ... or falls, min_lr_factor > 1
     dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3, decay_type="cosine", min_lr_factor=0.2),
@@ -1228,7 +1398,11 @@ def test_transformers_pieces_starting_below_int32(name, kw):
     dict(total_steps=10, warmup_steps=2.7, decay_ratio=0.5),  # int(2.7) = 2
     dict(total_steps=10, warmup_steps=-2.5),  # int(-2.5) = -2
     dict(total_steps=10, warmup_steps=0.9, decay_type="cosine"),  # int(0.9) = 0: no warmup
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("kw", TORCHTITAN_NEGATIVE)
 def test_torchtitan_negative_decay_ratio_and_fractional_warmup_equal_torchtitan(kw):
     """A negative ``decay_ratio`` (``round(T r) < 0`` decay steps from past ``T``: torchtitan's
     progress is negative) and a fractional ``warmup_steps`` (torchtitan's ``int()``), against
@@ -1251,10 +1425,14 @@ def test_torchtitan_sqrt_of_a_negative_decay_ratio_is_refused():
         spec_from_config({"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
 
 
-@pytest.mark.parametrize("kw", [
+MAXTEXT_ZERO = [
     dict(learning_rate=0.1, learning_rate_schedule_steps=0, steps=12),
     dict(learning_rate=0.1, lr_schedule_type="wsd", learning_rate_schedule_steps=0, steps=5),
-])
+]
+
+
+@JITTED
+@pytest.mark.parametrize("kw", MAXTEXT_ZERO)
 def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
     """``learning_rate_schedule_steps=0`` (MaxText's config: ``ge=-1``): no warmup, no decay,
     the constant-zero piece from step 0, against ``create_learning_rate_schedule`` over optax."""
@@ -1264,7 +1442,7 @@ def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
     cfg = {"schedule": "maxtext.create_learning_rate_schedule", **kw}
     truth = maxtext_lrs(kw, 14)
     host = Schedule(cfg)
-    ours32 = np.asarray(jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.arange(14, dtype=jnp.int32)))
+    ours32 = _jit32(cfg, np.arange(14))
     ours_torch = _torch_lrs(lambda opt: warmup_torch.scheduler_from_config(opt, cfg), 14)
     assert truth.tolist() == [0.0] * 14 == [host(t) for t in range(14)] == ours32.tolist() == ours_torch.tolist()
 
@@ -1323,3 +1501,55 @@ def test_maxtext_zero_steps_with_steps_defaulted_is_refused():
     with pytest.raises(ValueError, match=r"learning_rate_schedule_steps=0 is invalid; expected an integer >= 1 when "
                                          r"steps is -1"):
         spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", **kw})
+
+
+# --- the configs and steps of the jitted forms above ---
+
+JIT32_PLAN: list[tuple[Any, np.ndarray]] = [
+    *[(c, INTS) for c in OPTAX_DOMAIN + KERAS_DOMAIN],
+    *[(c, FLOATS) for c in OPTAX_FLOATS + KERAS_FLOATS],
+    *[(c, INT32_STEPS) for c in BEYOND_INT32],
+    *[({"schedule": f"torch.{name}", "lr": 0.1, **kw}, np.arange(14)) for name, kw in TORCH_GAMMAS],
+    *[(_torch_cfg(name, kw), np.arange(n)) for name, kw, n in TORCH_DOMAIN],
+    *[({"schedule": f"transformers.{name}", "lr": 0.1, **kw}, np.arange(14)) for name, kw in HF_DOMAIN],
+    *[({"schedule": f"timm.{name}", "lr": 0.1, **kw}, np.arange(14)) for name, kw in TIMM_DOMAIN],
+    *[(_deepspeed_cfg(name, kw), np.arange(14)) for name, kw in DEEPSPEED_DOMAIN],
+    *[({"schedule": "megatron.OptimizerParamScheduler", **kw}, np.arange(14)) for kw in MEGATRON_DOMAIN],
+    ({"schedule": "fairseq.cosine", **FAIRSEQ_MIN_LR}, np.arange(14)),
+    *[({"schedule": "fairseq.cosine", **kw}, np.arange(20)) for kw in FAIRSEQ_SHRINKS],
+    ({"schedule": "nanogpt.get_lr", **NANOGPT_MIN_LR}, np.arange(14)),
+    *[({"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw}, np.arange(14))
+      for kw in TORCHTITAN_DOMAIN],
+    *[({"schedule": "maxtext.create_learning_rate_schedule", **kw}, np.arange(14)) for kw in MAXTEXT_DOMAIN],
+    *[({"schedule": f"timm.{name}", "lr": 0.1, **kw}, TIMM_EPOCHS) for name, kw in TIMM_FRACTIONAL],
+    *[({"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS) for name, kw in HF_BEYOND_INT32],
+    *[({"schedule": f"timm.{name}", "lr": 0.1, "t_in_epochs": False, **kw}, BIG_STEPS)
+      for name, kw in TIMM_BEYOND_INT32],
+    *[(_deepspeed_cfg(name, kw), BIG_STEPS) for name, kw in DEEPSPEED_BEYOND_INT32],
+    *[(momentum_of(spec_from_config({"schedule": "deepspeed.OneCycle", **kw})), np.arange(24))
+      for kw in DEEPSPEED_MOMENTUM],
+    *[(_tdomain_cfg(name, kw), np.arange(n)) for name, kw, n in TDOMAIN_TORCH],
+    *[(_cyclic_momentum(kw), np.arange(40)) for kw in CYCLIC_MOMENTUM],
+    *[({"schedule": "torch.CosineAnnealingWarmRestarts", "lr": 0.1, **kw}, WARM_RESTART_EPOCHS)
+      for kw in WARM_RESTARTS],
+    *[(_deepspeed_cfg(name, kw), DEEPSPEED_KS) for name, kw in DEEPSPEED_FLOATS],
+    *[(momentum_of(spec_from_config(_deepspeed_cfg(name, kw))), DEEPSPEED_KS)
+      for name, kw in DEEPSPEED_FLOATS if name == "OneCycle"],
+    (SEQUENTIAL, np.arange(30)),
+    *[({"schedule": f"transformers.{name}", "lr": 0.1, **_counts(kw)}, np.arange(20)) for name, kw in HF_COUNTS],
+    *[({"schedule": f"transformers.{name}", "lr": 0.1, **kw}, HF_WAVE_STEPS) for name, kw in HF_WAVES],
+    *[({"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BIG_STEPS) for name, kw in HF_NEGATIVE_BEYOND_INT32],
+    *[({"schedule": f"transformers.{name}", "lr": 0.1, **kw}, BELOW_INT32_STEPS) for name, kw in HF_BELOW_INT32],
+    *[({"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw}, np.arange(30))
+      for kw in TORCHTITAN_NEGATIVE],
+    *[({"schedule": "maxtext.create_learning_rate_schedule", **kw}, np.arange(14)) for kw in MAXTEXT_ZERO],
+    (HF_COS_BY_HAND, np.array([10])),
+]
+"""Every (config or spec, steps) whose jitted float32 form a test reads (:data:`_jit32`)."""
+
+TRUTH_PLAN: list[tuple[dict[str, Any], np.ndarray]] = [
+    *[(c, INTS) for c in OPTAX_DOMAIN + KERAS_DOMAIN],
+    *[(c, FLOATS) for c in OPTAX_FLOATS + KERAS_FLOATS],
+    *[(c, INT32_STEPS) for c in BEYOND_INT32],
+]
+"""Every (config, steps) whose optax or Keras float64 values a test reads (:data:`_truth`)."""
