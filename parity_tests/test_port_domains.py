@@ -487,7 +487,7 @@ def test_timm_domain_equals_timm(name, kw):
     multistep milestones out of order or negative (as timm's ``bisect_right`` counts them), a
     negative ``warmup_t`` (no warmup: ``warmup_lr_init`` at step 0, the decay ``|warmup_t|`` ahead
     with ``warmup_prefix``)."""
-    from parity_tests.test_anchor_timm import TS  # timm.scheduler without timm's __init__
+    from parity_tests.anchors.timm_lr import TS  # timm.scheduler without timm's __init__
 
     cfg = {"schedule": f"timm.{name}", "lr": 0.1, **kw}
     _torch_check(lambda opt: _ByEpoch(getattr(TS, name)(opt, **kw)), cfg, 14)
@@ -497,7 +497,7 @@ def test_timm_tanh_refuses_a_negative_warmup_t():
     """timm's ``TanhLRScheduler`` asserts ``warmup_t >= 0`` (its other schedulers take one)."""
     import torch
 
-    from parity_tests.test_anchor_timm import TS
+    from parity_tests.anchors.timm_lr import TS
 
     with pytest.raises(AssertionError):
         TS.TanhLRScheduler(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), t_initial=8, warmup_t=-2)
@@ -550,7 +550,7 @@ MEGATRON_DOMAIN = [
 def test_megatron_domain_equals_megatron(kw):
     """A negative ``init_lr`` (Megatron asserts only ``init_lr <= max_lr``), against its ``get_lr``
     transcribed literally."""
-    from parity_tests.test_anchor_formulas import megatron_lrs
+    from parity_tests.anchors.formulas import megatron_lrs
 
     _check_lrs(megatron_lrs(kw, 14), {"schedule": "megatron.OptimizerParamScheduler", **kw})
 
@@ -562,7 +562,7 @@ FAIRSEQ_MIN_LR = dict(lr=0.1, min_lr=-0.02, warmup_updates=3, lr_period_updates=
 def test_fairseq_domain_equals_fairseq():
     """A negative ``min_lr`` (fairseq's cosine takes any; the warmup then starts there), against
     fairseq's schedule transcribed literally."""
-    from parity_tests.test_anchor_formulas import fairseq_lrs
+    from parity_tests.anchors.formulas import fairseq_lrs
 
     kw = FAIRSEQ_MIN_LR
     _check_lrs(fairseq_lrs("cosine", kw, 14), {"schedule": "fairseq.cosine", **kw})
@@ -580,7 +580,7 @@ FAIRSEQ_SHRINKS = [
 def test_fairseq_negative_shrink_equals_fairseq(kw):
     """A negative ``lr_shrink`` (fairseq's ``lr_shrink ** i`` alternates the sign every cycle),
     with ``t_mult`` 1 and 2, against fairseq's schedule transcribed literally."""
-    from parity_tests.test_anchor_formulas import fairseq_lrs
+    from parity_tests.anchors.formulas import fairseq_lrs
 
     _check_lrs(fairseq_lrs("cosine", kw, 20), {"schedule": "fairseq.cosine", **kw})
 
@@ -592,7 +592,7 @@ NANOGPT_MIN_LR = {"learning_rate": 0.1, "warmup_iters": 3, "lr_decay_iters": 10,
 def test_nanogpt_domain_equals_nanogpt():
     """A negative ``min_lr`` (nanoGPT writes it to the param groups as it is), against nanoGPT's
     ``get_lr`` (train.py, commit 3adf61e) transcribed literally."""
-    from parity_tests.test_anchor_formulas import nanogpt_lrs
+    from parity_tests.anchors.formulas import nanogpt_lrs
 
     kw = NANOGPT_MIN_LR
     _check_lrs(nanogpt_lrs(14, **kw), {"schedule": "nanogpt.get_lr", **kw})
@@ -615,7 +615,7 @@ def test_torchtitan_domain_equals_torchtitan(kw):
     """A ``min_lr_factor`` outside ``[0, 1]`` (torchtitan's config takes any float: below 0 the
     decay ends negative, above 1 it rises) and a negative ``warmup_steps`` (no warmup; with no
     ``decay_ratio``, ``T - w`` decay steps, started part-way), against its lambda transcribed literally."""
-    from parity_tests.test_anchor_formulas import torchtitan_lrs
+    from parity_tests.anchors.formulas import torchtitan_lrs
 
     _check_lrs(torchtitan_lrs(0.1, kw, 14),
                {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
@@ -633,7 +633,7 @@ MAXTEXT_DOMAIN = [
 def test_maxtext_domain_equals_maxtext(kw):
     """A ``learning_rate_final_fraction`` below 0 or above 1 (MaxText's config types it a plain
     float), against ``create_learning_rate_schedule`` transcribed literally over optax."""
-    from parity_tests.test_anchor_formulas import maxtext_lrs
+    from parity_tests.anchors.formulas import maxtext_lrs
 
     _check_lrs(maxtext_lrs(kw, 14), {"schedule": "maxtext.create_learning_rate_schedule", **kw})
 
@@ -653,7 +653,7 @@ def test_timm_fractional_epochs_equal_timm(name, kw):
     float32 JAX form (1e-6) at the same float32 epochs."""
     import torch
 
-    from parity_tests.test_anchor_timm import TS
+    from parity_tests.anchors.timm_lr import TS
 
     epochs = TIMM_EPOCHS
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -724,7 +724,7 @@ def test_timm_step_counts_beyond_int32(name, kw):
     """timm computes from the count it is given (``step_update(num_updates)``), any Python int."""
     import torch
 
-    from parity_tests.test_anchor_timm import TS
+    from parity_tests.anchors.timm_lr import TS
 
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     sched, truth = getattr(TS, name)(opt, t_in_epochs=False, **kw), []
@@ -1407,14 +1407,14 @@ def test_torchtitan_negative_decay_ratio_and_fractional_warmup_equal_torchtitan(
     """A negative ``decay_ratio`` (``round(T r) < 0`` decay steps from past ``T``: torchtitan's
     progress is negative) and a fractional ``warmup_steps`` (torchtitan's ``int()``), against
     its lambda transcribed literally."""
-    from parity_tests.test_anchor_formulas import torchtitan_lrs
+    from parity_tests.anchors.formulas import torchtitan_lrs
 
     _check_lrs(torchtitan_lrs(0.1, kw, 30), {"schedule": "torchtitan.linear_warmup_stable_decay", "lr": 0.1, **kw})
 
 
 def test_torchtitan_sqrt_of_a_negative_decay_ratio_is_refused():
     """torchtitan's ``math.sqrt`` of the negative progress raises at the first decay update."""
-    from parity_tests.test_anchor_formulas import torchtitan_lrs
+    from parity_tests.anchors.formulas import torchtitan_lrs
 
     kw = dict(total_steps=10, warmup_steps=2, decay_ratio=-0.3, decay_type="sqrt")
     assert len(torchtitan_lrs(0.1, kw, 14)) == 14  # updates 0..13 (D = 14)
@@ -1437,7 +1437,7 @@ def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
     """``learning_rate_schedule_steps=0`` (MaxText's config: ``ge=-1``): no warmup, no decay,
     the constant-zero piece from step 0, against ``create_learning_rate_schedule`` over optax."""
     import warmup_torch
-    from parity_tests.test_anchor_formulas import maxtext_lrs
+    from parity_tests.anchors.formulas import maxtext_lrs
 
     cfg = {"schedule": "maxtext.create_learning_rate_schedule", **kw}
     truth = maxtext_lrs(kw, 14)
@@ -1450,7 +1450,7 @@ def test_maxtext_schedule_of_zero_steps_equals_maxtext(kw):
 def test_maxtext_numpy_step_counts_equal_maxtext():
     """NumPy integer step counts (MaxText's pydantic ``int`` fields take ``np.int64(5)``) are
     stored as ints and give MaxText's values."""
-    from parity_tests.test_anchor_formulas import maxtext_lrs
+    from parity_tests.anchors.formulas import maxtext_lrs
 
     kw = dict(learning_rate=0.1, learning_rate_schedule_steps=np.int64(20), steps=np.int32(25))
     spec = spec_from_config({"schedule": "maxtext.create_learning_rate_schedule", **kw})
@@ -1493,7 +1493,7 @@ def test_maxtext_step_counts_are_what_its_pydantic_int_field_takes(value):
 def test_maxtext_zero_steps_with_steps_defaulted_is_refused():
     """``steps=-1`` defaults to ``learning_rate_schedule_steps=0``: no piece, and optax's
     ``join_schedules`` of none raises."""
-    from parity_tests.test_anchor_formulas import maxtext_lrs
+    from parity_tests.anchors.formulas import maxtext_lrs
 
     kw = dict(learning_rate=0.1, learning_rate_schedule_steps=0, steps=-1)
     with pytest.raises(IndexError):
