@@ -74,9 +74,10 @@ def test_float32_trajectories_agree(opt, sched):
     _check(run(RunConfig(schedule=sched, optimizer=opt, steps=300, dtype="float32")), "float32")
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+# the CNN's convolutions through the runner: Adam's float32 run (momentum SGD: the MLP's); float64
+# convolutions train through the same engine in test_compare's BatchNorm pair and test_real_pairs' ResNet
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("opt", [pytest.param({"name": "adam"}, id="adam"),
-                                 # the CNN's convolutions in both precisions: Adam's runs (momentum SGD: the MLP's)
                                  pytest.param({"name": "sgd_momentum", "momentum": 0.9}, id="sgd_momentum",
                                               marks=pytest.mark.slow)])
 def test_cnn_on_digits(opt, dtype):
