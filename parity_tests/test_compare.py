@@ -11,6 +11,7 @@ import pytest
 import torch
 from flax import nnx
 
+from parity_tests.pairs.host_init import lecun_normal, normal
 from warmup_parity import compare, copy_weights, models
 from warmup_parity.data import batch_indices, digits, text
 from warmup_parity.report import TOLERANCES, Divergence
@@ -26,14 +27,15 @@ BATCHES = list(zip(X, Y))
 
 
 # --------------------------------------------------------------------------- a small pair to plant bugs in
+# (kernels drawn on the host, parity_tests/pairs/host_init.py: no truncated normal compiled per shape)
 
 
 class FlaxMLP(nnx.Module):
     """fc1 -> act -> fc2 inside ``mlp``; the options plant the bugs."""
 
     def __init__(self, rngs: nnx.Rngs, approximate: bool = False, use_bias: bool = True) -> None:
-        self.fc1 = nnx.Linear(8, 8, use_bias=use_bias, rngs=rngs)
-        self.fc2 = nnx.Linear(8, 8, rngs=rngs)
+        self.fc1 = nnx.Linear(8, 8, use_bias=use_bias, rngs=rngs, kernel_init=lecun_normal)
+        self.fc2 = nnx.Linear(8, 8, rngs=rngs, kernel_init=lecun_normal)
         self.approximate = approximate
 
     def __call__(self, x):
@@ -44,12 +46,12 @@ class FlaxNet(nnx.Module):
     def __init__(self, *, approximate: bool = False, eps: float = 1e-5, use_bias: bool = True,
                  deterministic: bool = True, seed: int = 0) -> None:
         rngs = nnx.Rngs(seed)
-        self.inp = nnx.Linear(8, 8, rngs=rngs)
+        self.inp = nnx.Linear(8, 8, rngs=rngs, kernel_init=lecun_normal)
         self.ln = nnx.LayerNorm(8, epsilon=eps, rngs=rngs)
         self.mix = nnx.Param(jax.random.normal(jax.random.key(seed + 1), (8, 8)) / 3)
         self.drop = nnx.Dropout(0.2, deterministic=deterministic, rngs=rngs)
         self.mlp = FlaxMLP(rngs, approximate, use_bias)
-        self.head = nnx.Linear(8, 4, rngs=rngs)
+        self.head = nnx.Linear(8, 4, rngs=rngs, kernel_init=lecun_normal)
 
     def __call__(self, x):
         h = self.ln(self.inp(x))
@@ -141,9 +143,10 @@ def test_the_built_in_pairs_pass(name):
 class FlaxBN(nnx.Module):
     def __init__(self) -> None:
         rngs = nnx.Rngs(3)
-        self.conv = nnx.Conv(1, 4, kernel_size=(3, 3), padding="VALID", use_bias=False, rngs=rngs)
+        self.conv = nnx.Conv(1, 4, kernel_size=(3, 3), padding="VALID", use_bias=False, rngs=rngs,
+                             kernel_init=lecun_normal)
         self.bn = nnx.BatchNorm(4, momentum=0.9, epsilon=1e-5, rngs=rngs)
-        self.head = nnx.Linear(6 * 6 * 4, 10, rngs=rngs)
+        self.head = nnx.Linear(6 * 6 * 4, 10, rngs=rngs, kernel_init=lecun_normal)
 
     def __call__(self, x):
         h = jnp.tanh(self.bn(self.conv(x[..., None])))
@@ -295,8 +298,8 @@ class FlaxCNN(nnx.Module):
 
     def __init__(self, padding: str = "SAME") -> None:
         rngs = nnx.Rngs(0)
-        self.conv = nnx.Conv(3, 4, (3, 3), padding=padding, rngs=rngs)
-        self.fc = nnx.Linear(4, 3, rngs=rngs)
+        self.conv = nnx.Conv(3, 4, (3, 3), padding=padding, rngs=rngs, kernel_init=lecun_normal)
+        self.fc = nnx.Linear(4, 3, rngs=rngs, kernel_init=lecun_normal)
 
     def __call__(self, x):
         return self.fc(jnp.tanh(self.conv(x)).mean(axis=(1, 2)))
@@ -343,7 +346,7 @@ def test_adapters_feed_nchw_and_read_logits():
 
 class FlaxTwoInputs(nnx.Module):
     def __init__(self) -> None:
-        self.fc = nnx.Linear(8, 4, rngs=nnx.Rngs(0))
+        self.fc = nnx.Linear(8, 4, rngs=nnx.Rngs(0), kernel_init=lecun_normal)
 
     def __call__(self, x, mask):
         return self.fc(x * mask[..., None])
@@ -419,7 +422,8 @@ def test_a_failing_hint_never_hides_the_report(monkeypatch):
     from warmup_parity import hints
 
     # the ConvTranspose that crashed the conv rule ('ConvTranspose' object has no attribute 'feature_group_count')
-    fm, tm = nnx.ConvTranspose(3, 4, (3, 3), strides=(2, 2), rngs=nnx.Rngs(0)), torch.nn.ConvTranspose2d(3, 4, 3)
+    fm = nnx.ConvTranspose(3, 4, (3, 3), strides=(2, 2), rngs=nnx.Rngs(0), kernel_init=lecun_normal)
+    tm = torch.nn.ConvTranspose2d(3, 4, 3)
     assert hints._conv_hint(fm, tm) == ["convolution settings differ: Flax strides=(2, 2), torch stride=(1, 1)"]
 
     def broken(*args):
@@ -443,8 +447,8 @@ def test_the_users_models_are_left_as_they_were():
 class FlaxEmbed(nnx.Module):
     def __init__(self) -> None:
         rngs = nnx.Rngs(0)
-        self.emb = nnx.Embed(10, 8, rngs=rngs)
-        self.fc = nnx.Linear(8, 4, rngs=rngs)
+        self.emb = nnx.Embed(10, 8, rngs=rngs, embedding_init=normal(8 ** -0.5))
+        self.fc = nnx.Linear(8, 4, rngs=rngs, kernel_init=lecun_normal)
 
     def __call__(self, tokens):
         return self.fc(jnp.tanh(self.emb(tokens)).mean(axis=1))
@@ -528,9 +532,9 @@ class FlaxF32Norm(nnx.Module):
 class FlaxNormNet(nnx.Module):
     def __init__(self) -> None:
         rngs = nnx.Rngs(0)
-        self.inp = nnx.Linear(8, 8, rngs=rngs)
+        self.inp = nnx.Linear(8, 8, rngs=rngs, kernel_init=lecun_normal)
         self.norm = FlaxF32Norm()
-        self.head = nnx.Linear(8, 4, rngs=rngs)
+        self.head = nnx.Linear(8, 4, rngs=rngs, kernel_init=lecun_normal)
 
     def __call__(self, x):
         return self.head(self.norm(self.inp(x)))

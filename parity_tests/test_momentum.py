@@ -263,11 +263,12 @@ def train_both(pair: dict[str, Any], cfg: dict[str, Any], dtype: str) -> tuple[f
     return diffs(j[0], t[0])
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name", ["sgd_momentum", "adamw"])
+@pytest.mark.parametrize("name,dtype", [("sgd_momentum", "float64"), ("adamw", "float64"), ("adamw", "float32"),
+                                        pytest.param("sgd_momentum", "float32", marks=pytest.mark.slow)])
 def test_one_cycle_defaults_train_the_same(name, dtype):
     """torch.OneCycleLR with its defaults (momentum cycling on): SGD momentum and AdamW's beta1
-    cycle in both frameworks and the runs agree; without the Optax momentum they do not."""
+    cycle in both frameworks and the runs agree; without the Optax momentum they do not.
+    (SGD's in float32 under slow: AdamW's float32 run covers the float32 side.)"""
     cfg = {**ONE_CYCLE, "max_lr": PEAKS[name]}
     max_abs, rel_max, norm_rel = train_both({"name": name}, cfg, dtype)
     if dtype == "float64":

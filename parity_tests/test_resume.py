@@ -476,8 +476,17 @@ def _jax_run(dtype_name: str, k: int | None, path: Path | None) -> tuple[list[An
     return info, snaps
 
 
-@pytest.mark.parametrize("stop", [3, 20, 35], ids=["mid-warmup", "mid-decay", "past-end"])
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def _nnx_resumes() -> list[Any]:
+    """(dtype, stop) of every dtype at every stop; ``make test`` (each resumed run compiles its
+    step twice) a covering set, every stop and both dtypes: float32 mid-decay, float64 at the
+    other two; the others under ``slow``."""
+    fast = {("float32", "mid-decay"), ("float64", "mid-warmup"), ("float64", "past-end")}
+    return [pytest.param(dtype, stop, id=f"{dtype}-{name}", marks=() if (dtype, name) in fast else pytest.mark.slow)
+            for dtype in ("float32", "float64") for name, stop in (("mid-warmup", 3), ("mid-decay", 20),
+                                                                   ("past-end", 35))]
+
+
+@pytest.mark.parametrize("dtype,stop", _nnx_resumes())
 def test_flax_nnx_resume_is_bitwise(dtype: str, stop: int, tmp_path: Path) -> None:
     import jax
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 from flax import nnx
 
+from parity_tests.pairs.host_init import lecun_normal, normal
 from warmup_parity import copy_weights, models
 from warmup_parity.twin import torch_layout, weight_map
 
@@ -28,6 +29,12 @@ def _kw():
     return {"param_dtype": jnp.float64, "rngs": nnx.Rngs(0)}
 
 
+def _lk():
+    """``_kw()`` for a layer with a kernel, drawn on the host: eagerly, Flax's default compiles a
+    truncated normal for every new kernel shape (20 s over this file)."""
+    return {**_kw(), "kernel_init": lecun_normal}
+
+
 def _out(t):
     return (t[0] if isinstance(t, tuple) else t).detach().numpy()
 
@@ -38,17 +45,18 @@ def _seq_first(t):
 
 CASES = {
     # name: (flax layer, torch layer, flax input, torch input, torch output -> flax layout)
-    "linear": (lambda: nnx.Linear(6, 4, **_kw()), lambda: torch.nn.Linear(6, 4), X, torch.as_tensor(X), None),
-    "conv1d": (lambda: nnx.Conv(6, 4, kernel_size=3, padding="VALID", **_kw()), lambda: torch.nn.Conv1d(6, 4, 3), X,
+    "linear": (lambda: nnx.Linear(6, 4, **_lk()), lambda: torch.nn.Linear(6, 4), X, torch.as_tensor(X), None),
+    "conv1d": (lambda: nnx.Conv(6, 4, kernel_size=3, padding="VALID", **_lk()), lambda: torch.nn.Conv1d(6, 4, 3), X,
                _seq_first(X), lambda o: o.transpose(0, 2, 1)),
-    "conv2d_groups": (lambda: nnx.Conv(4, 6, kernel_size=(3, 2), feature_group_count=2, padding="VALID", **_kw()),
+    "conv2d_groups": (lambda: nnx.Conv(4, 6, kernel_size=(3, 2), feature_group_count=2, padding="VALID", **_lk()),
                       lambda: torch.nn.Conv2d(4, 6, (3, 2), groups=2), RNG.standard_normal((2, 7, 7, 4)),
                       None, lambda o: o.transpose(0, 2, 3, 1)),
     "layernorm": (lambda: nnx.LayerNorm(6, epsilon=1e-5, **_kw()), lambda: torch.nn.LayerNorm(6), X,
                   torch.as_tensor(X), None),
     "rmsnorm": (lambda: nnx.RMSNorm(6, epsilon=1e-6, **_kw()), lambda: torch.nn.RMSNorm(6, eps=1e-6), X,
                 torch.as_tensor(X), None),
-    "embed": (lambda: nnx.Embed(10, 4, **_kw()), lambda: torch.nn.Embedding(10, 4), RNG.integers(0, 10, (2, 3)),
+    "embed": (lambda: nnx.Embed(10, 4, **_kw(), embedding_init=normal(0.5)), lambda: torch.nn.Embedding(10, 4),
+              RNG.integers(0, 10, (2, 3)),
               None, None),
     "batchnorm": (lambda: nnx.BatchNorm(6, momentum=0.9, use_running_average=True, **_kw()),
                   lambda: torch.nn.BatchNorm1d(6).eval(), X.reshape(-1, 6), None, None),
@@ -102,7 +110,7 @@ def test_attention_packs_q_k_v_and_unpacks_them():
     test_transformer)."""
     from warmup_parity.transformer import exact_attention
 
-    f = _randomised(nnx.MultiHeadAttention(2, 6, decode=False, attention_fn=exact_attention, **_kw()))
+    f = _randomised(nnx.MultiHeadAttention(2, 6, decode=False, attention_fn=exact_attention, **_lk()))
     t = torch.nn.MultiheadAttention(6, 2, batch_first=True).double()
     wmap = copy_weights(f, t)
     assert [(link.torch_name, link.flax_paths) for link in wmap.links] == [
@@ -112,7 +120,7 @@ def test_attention_packs_q_k_v_and_unpacks_them():
     np.testing.assert_allclose(*_mha_out(f, t, X, X), rtol=1e-12, atol=1e-13)
     # and back: torch's weights into a fresh Flax layer
     f2 = nnx.MultiHeadAttention(2, 6, decode=False, attention_fn=exact_attention, param_dtype=jnp.float64,
-                                rngs=nnx.Rngs(5))
+                                rngs=nnx.Rngs(5), kernel_init=lecun_normal)
     copy_weights(f2, t, to="flax")
     for k in ("query", "key", "value", "out"):
         np.testing.assert_array_equal(np.asarray(getattr(f2, k).kernel[...]), np.asarray(getattr(f, k).kernel[...]))
@@ -122,7 +130,7 @@ def test_attention_with_other_key_and_value_widths_uses_separate_projections():
     from warmup_parity.transformer import exact_attention
 
     f = _randomised(nnx.MultiHeadAttention(2, 6, in_kv_features=3, decode=False, attention_fn=exact_attention,
-                                           **_kw()))
+                                           **_lk()))
     t = torch.nn.MultiheadAttention(6, 2, kdim=3, vdim=3, batch_first=True).double()
     wmap = copy_weights(f, t)
     assert [link.torch_name for link in wmap.links] == ["q_proj_weight", "k_proj_weight", "v_proj_weight",
@@ -133,8 +141,8 @@ def test_attention_with_other_key_and_value_widths_uses_separate_projections():
 class FlaxNested(nnx.Module):
     def __init__(self) -> None:
         rngs = nnx.Rngs(1)
-        self.seq = nnx.Sequential(nnx.Linear(6, 6, param_dtype=jnp.float64, rngs=rngs), nnx.relu,
-                                  nnx.Linear(6, 6, param_dtype=jnp.float64, rngs=rngs))
+        kw = {"param_dtype": jnp.float64, "rngs": rngs, "kernel_init": lecun_normal}
+        self.seq = nnx.Sequential(nnx.Linear(6, 6, **kw), nnx.relu, nnx.Linear(6, 6, **kw))
         self.blocks = nnx.List([nnx.LayerNorm(6, epsilon=1e-5, param_dtype=jnp.float64, rngs=rngs)
                                 for _ in range(2)])
         self.scale = nnx.Param(jnp.asarray(RNG.uniform(0.5, 1.5, (6,))))
@@ -176,17 +184,17 @@ def test_a_mapping_renames_a_module_and_everything_under_it():
 
 
 MISTAKES = [
-    ("a bias only torch has", lambda: nnx.Linear(6, 4, use_bias=False, **_kw()), lambda: torch.nn.Linear(6, 4),
+    ("a bias only torch has", lambda: nnx.Linear(6, 4, use_bias=False, **_lk()), lambda: torch.nn.Linear(6, 4),
      "copy_weights: torch 'bias' has no Flax counterpart (the Flax layer has no bias)"),
-    ("a bias only Flax has", lambda: nnx.Linear(6, 4, **_kw()), lambda: torch.nn.Linear(6, 4, bias=False),
+    ("a bias only Flax has", lambda: nnx.Linear(6, 4, **_lk()), lambda: torch.nn.Linear(6, 4, bias=False),
      "copy_weights: Flax 'bias' has no torch counterpart 'bias' (the torch layer has no bias)"),
-    ("a shape", lambda: nnx.Linear(6, 4, **_kw()), lambda: torch.nn.Linear(6, 5),
+    ("a shape", lambda: nnx.Linear(6, 4, **_lk()), lambda: torch.nn.Linear(6, 5),
      "copy_weights: shape: Flax 'kernel' (6, 4) -> (4, 6) (transposed) does not fit torch 'weight' (5, 6)"),
-    ("a layer type", lambda: nnx.Linear(6, 4, **_kw()), lambda: torch.nn.Conv1d(6, 4, 1),
+    ("a layer type", lambda: nnx.Linear(6, 4, **_lk()), lambda: torch.nn.Conv1d(6, 4, 1),
      "copy_weights: Flax nnx.Linear (the model) is torch nn.Conv1d (the model); expected nn.Linear"),
-    ("a kernel rank", lambda: nnx.Conv(6, 4, kernel_size=(3, 3), **_kw()), lambda: torch.nn.Conv1d(6, 4, 3),
+    ("a kernel rank", lambda: nnx.Conv(6, 4, kernel_size=(3, 3), **_lk()), lambda: torch.nn.Conv1d(6, 4, 3),
      "copy_weights: Flax nnx.Conv (the model): a 2-d kernel; torch nn.Conv1d is 1-d"),
-    ("the heads", lambda: nnx.MultiHeadAttention(2, 6, decode=False, **_kw()),
+    ("the heads", lambda: nnx.MultiHeadAttention(2, 6, decode=False, **_lk()),
      lambda: torch.nn.MultiheadAttention(6, 3, batch_first=True),
      "copy_weights: Flax nnx.MultiHeadAttention (the model): num_heads=2; torch has num_heads=3"),
     ("statistics torch does not keep", lambda: nnx.BatchNorm(6, **_kw()),
@@ -221,7 +229,7 @@ def test_unmatched_names_on_both_sides_and_an_unused_mapping_key():
 
 
 def test_a_bias_only_one_side_has_is_a_one_sided_link_for_compare():
-    wmap = weight_map(nnx.Linear(6, 4, use_bias=False, **_kw()), torch.nn.Linear(6, 4))
+    wmap = weight_map(nnx.Linear(6, 4, use_bias=False, **_lk()), torch.nn.Linear(6, 4))
     (bias,) = wmap.one_sided()
     assert (bias.torch_name, bias.in_torch, bias.in_flax, bias.fill) == ("bias", True, False, 0.0)
 
@@ -258,7 +266,7 @@ def _max_diff(a, b):
 def test_conv_transpose_is_copied_with_its_spatial_axes_flipped(transpose_kernel, to):
     """Today's code copied a ConvTranspose kernel as a convolution's: 0.7-2 off at stride 2."""
     f = _randomised(nnx.ConvTranspose(2, 3, (3, 4), strides=2, padding="VALID", transpose_kernel=transpose_kernel,
-                                      **_kw()))
+                                      **_lk()))
     t = torch.nn.ConvTranspose2d(2, 3, (3, 4), stride=2).double()
     if to == "flax":
         with torch.no_grad():
@@ -294,7 +302,7 @@ CONV_PADDINGS = [  # (rank, Flax padding, torch keyword arguments): every rank a
 def test_convolutions_of_every_rank_groups_and_padding(dims, padding, torch_kw):
     """The kernel copies the same whatever the padding (an asymmetric one is torch's padding
     layer before the convolution)."""
-    f = _randomised(nnx.Conv(4, 6, kernel_size=(3,) * dims, feature_group_count=2, padding=padding, **_kw()))
+    f = _randomised(nnx.Conv(4, 6, kernel_size=(3,) * dims, feature_group_count=2, padding=padding, **_lk()))
     t = getattr(torch.nn, f"Conv{dims}d")(4, 6, 3, groups=2, **torch_kw).double()
     copy_weights(f, t)
     x = RNG.standard_normal((2, *(5,) * dims, 4))
@@ -308,7 +316,7 @@ def test_convolutions_of_every_rank_groups_and_padding(dims, padding, torch_kw):
 def test_tied_embedding_and_output_weights():
     class FlaxTied(nnx.Module):
         def __init__(self):
-            self.embed = nnx.Embed(10, 4, **_kw())
+            self.embed = nnx.Embed(10, 4, **_kw(), embedding_init=normal(0.5))
 
         def __call__(self, tokens):
             return self.embed.attend(self.embed(tokens))
@@ -335,7 +343,7 @@ def test_tied_embedding_and_output_weights():
 
 
 def test_a_flax_layer_the_twin_does_not_know_is_an_error_naming_it():
-    f = nnx.Einsum("bd,df->bf", (6, 4), (4,), **_kw())
+    f = nnx.Einsum("bd,df->bf", (6, 4), (4,), **_lk())
     with pytest.raises(ValueError, match=r"^copy_weights: Flax nnx.Einsum \(the model\) is a layer the twin does "
                                          r"not know \(it knows nnx.MultiHeadAttention, nnx.Linear, .*nnx.GroupNorm"):
         copy_weights(f, torch.nn.Linear(6, 4))
@@ -383,7 +391,7 @@ ATTENTION = [(2, 2, True), (4, 2, False), (4, 1, True)]  # (heads, kv heads, bia
 def test_hf_attention_against_nnx_multi_head_attention(heads, kv_heads, bias, to):
     """Today: 'expected nn.MultiheadAttention'."""
     f = _randomised(nnx.MultiHeadAttention(heads, 8, num_kv_heads=kv_heads, use_bias=bias, decode=False,
-                                           attention_fn=_exact_gqa, **_kw()))
+                                           attention_fn=_exact_gqa, **_lk()))
     t = HFAttention(8, heads, kv_heads, bias).double()
     if to == "flax":
         with torch.no_grad():
@@ -402,9 +410,9 @@ def test_transformers_own_attention_modules_are_recognised():
     from transformers.models.vit.modeling_vit import ViTAttention
 
     vit = ViTAttention(ViTConfig(hidden_size=8, num_attention_heads=2, qkv_bias=True)).double()
-    copy_weights(_randomised(nnx.MultiHeadAttention(2, 8, decode=False, **_kw())), vit)
+    copy_weights(_randomised(nnx.MultiHeadAttention(2, 8, decode=False, **_lk())), vit)
     llama = LlamaAttention(LlamaConfig(hidden_size=8, num_attention_heads=4, num_key_value_heads=2), 0).double()
-    f = _randomised(nnx.MultiHeadAttention(4, 8, num_kv_heads=2, use_bias=False, decode=False, **_kw()))
+    f = _randomised(nnx.MultiHeadAttention(4, 8, num_kv_heads=2, use_bias=False, decode=False, **_lk()))
     copy_weights(f, llama)
     np.testing.assert_array_equal(llama.k_proj.weight.detach().numpy(), np.asarray(f.key.kernel[...]).reshape(8, 4).T)
 
@@ -460,10 +468,10 @@ class LinearAttention(nnx.Module):
 
     def __init__(self, dim, heads, kv_heads):
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, dim // heads
-        self.query = nnx.Linear(dim, dim, **_kw())
-        self.key = nnx.Linear(dim, kv_heads * self.head_dim, **_kw())
-        self.value = nnx.Linear(dim, kv_heads * self.head_dim, **_kw())
-        self.out = nnx.Linear(dim, dim, **_kw())
+        self.query = nnx.Linear(dim, dim, **_lk())
+        self.key = nnx.Linear(dim, kv_heads * self.head_dim, **_lk())
+        self.value = nnx.Linear(dim, kv_heads * self.head_dim, **_lk())
+        self.out = nnx.Linear(dim, dim, **_lk())
 
     def __call__(self, x):
         split = [p(x).reshape(*x.shape[:-1], -1, self.head_dim) for p in (self.query, self.key, self.value)]
@@ -546,11 +554,11 @@ class FlaxMLP(nnx.Module):
     """Names unlike torch's; ``b`` is called before ``a`` (Flax lists its attributes sorted)."""
 
     def __init__(self):
-        self.stem = nnx.Linear(4, 8, **_kw())
-        self.b = nnx.Linear(8, 8, **_kw())
-        self.a = nnx.Linear(8, 8, **_kw())
+        self.stem = nnx.Linear(4, 8, **_lk())
+        self.b = nnx.Linear(8, 8, **_lk())
+        self.a = nnx.Linear(8, 8, **_lk())
         self.norm = nnx.LayerNorm(8, epsilon=1e-5, **_kw())
-        self.head = nnx.Linear(8, 2, **_kw())
+        self.head = nnx.Linear(8, 2, **_lk())
 
     def __call__(self, x):
         return self.head(self.norm(self.a(jnp.tanh(self.b(jnp.tanh(self.stem(x)))))))
@@ -579,7 +587,7 @@ def test_structural_mapping_pairs_by_kind_shape_and_call_order():
 def test_structural_pairing_pairs_raw_parameters_by_shape_and_the_modules_holding_them():
     class FlaxBlock(nnx.Module):
         def __init__(self):
-            self.up, self.down = nnx.Linear(4, 8, **_kw()), nnx.Linear(8, 4, **_kw())
+            self.up, self.down = nnx.Linear(4, 8, **_lk()), nnx.Linear(8, 4, **_lk())
 
         def __call__(self, x):
             return self.down(jnp.tanh(self.up(x)))
@@ -588,7 +596,7 @@ def test_structural_pairing_pairs_raw_parameters_by_shape_and_the_modules_holdin
         def __init__(self):
             self.blk = FlaxBlock()
             self.shift = nnx.Param(jnp.asarray(RNG.standard_normal((1, 4))))
-            self.head = nnx.Linear(4, 2, **_kw())
+            self.head = nnx.Linear(4, 2, **_lk())
 
         def __call__(self, x):
             return self.head(self.blk(x + self.shift[...]))
@@ -622,7 +630,7 @@ def test_structural_mapping_names_what_has_no_twin():
 def test_regex_mapping_with_groups():
     class FlaxStages(nnx.Module):
         def __init__(self):
-            self.blocks = nnx.List([nnx.Linear(6, 6, **_kw()) for _ in range(3)])
+            self.blocks = nnx.List([nnx.Linear(6, 6, **_lk()) for _ in range(3)])
 
         def __call__(self, x):
             for b in self.blocks:

@@ -43,6 +43,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from parity_tests.pairs.host_init import lecun_normal, normal
+
 __all__ = ["Attention", "FeedForward", "LlamaCfg", "Transformer", "TransformerBlock", "computing_in_dtype",
            "flax_model", "hf_config", "rotary", "torch_model"]
 
@@ -94,10 +96,10 @@ class Attention(nnx.Module):
     def __init__(self, cfg: LlamaCfg, *, rngs: nnx.Rngs) -> None:
         self.n_heads, self.n_kv_heads, self.head_dim = cfg.n_heads, cfg.n_kv_heads, cfg.dim // cfg.n_heads
         self.theta, self.rope, self.kv_grouping = cfg.rope_theta, cfg.rope, cfg.kv_grouping
-        self.wq = nnx.Linear(cfg.dim, cfg.n_heads * self.head_dim, use_bias=False, rngs=rngs)
-        self.wk = nnx.Linear(cfg.dim, cfg.n_kv_heads * self.head_dim, use_bias=False, rngs=rngs)
-        self.wv = nnx.Linear(cfg.dim, cfg.n_kv_heads * self.head_dim, use_bias=False, rngs=rngs)
-        self.wo = nnx.Linear(cfg.n_heads * self.head_dim, cfg.dim, use_bias=False, rngs=rngs)
+        self.wq = nnx.Linear(cfg.dim, cfg.n_heads * self.head_dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
+        self.wk = nnx.Linear(cfg.dim, cfg.n_kv_heads * self.head_dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
+        self.wv = nnx.Linear(cfg.dim, cfg.n_kv_heads * self.head_dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
+        self.wo = nnx.Linear(cfg.n_heads * self.head_dim, cfg.dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
 
     def _group(self, kv: Any) -> Any:
         r = self.n_heads // self.n_kv_heads
@@ -119,9 +121,9 @@ class Attention(nnx.Module):
 
 class FeedForward(nnx.Module):
     def __init__(self, cfg: LlamaCfg, *, rngs: nnx.Rngs) -> None:
-        self.w1 = nnx.Linear(cfg.dim, cfg.hidden_dim, use_bias=False, rngs=rngs)
-        self.w2 = nnx.Linear(cfg.hidden_dim, cfg.dim, use_bias=False, rngs=rngs)
-        self.w3 = nnx.Linear(cfg.dim, cfg.hidden_dim, use_bias=False, rngs=rngs)
+        self.w1 = nnx.Linear(cfg.dim, cfg.hidden_dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
+        self.w2 = nnx.Linear(cfg.hidden_dim, cfg.dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
+        self.w3 = nnx.Linear(cfg.dim, cfg.hidden_dim, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
 
     def __call__(self, x: Any) -> Any:
         return self.w2(nnx.silu(self.w1(x)) * self.w3(x))
@@ -143,10 +145,10 @@ class Transformer(nnx.Module):
     """``model(tokens)``: token ids ``(batch, time)`` -> next-token logits ``(batch, time, vocab)``."""
 
     def __init__(self, cfg: LlamaCfg, *, rngs: nnx.Rngs) -> None:
-        self.tok_embeddings = nnx.Embed(cfg.vocab_size, cfg.dim, rngs=rngs)
+        self.tok_embeddings = nnx.Embed(cfg.vocab_size, cfg.dim, embedding_init=normal(cfg.dim ** -0.5), rngs=rngs)
         self.layers = nnx.List([TransformerBlock(cfg, rngs=rngs) for _ in range(cfg.n_layers)])
         self.norm = nnx.RMSNorm(cfg.dim, epsilon=cfg.norm_eps, rngs=rngs)
-        self.output = nnx.Linear(cfg.dim, cfg.vocab_size, use_bias=False, rngs=rngs)
+        self.output = nnx.Linear(cfg.dim, cfg.vocab_size, use_bias=False, kernel_init=lecun_normal, rngs=rngs)
 
     def __call__(self, tokens: Any) -> Any:
         h = self.tok_embeddings(tokens)

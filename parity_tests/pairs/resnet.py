@@ -30,6 +30,8 @@ from typing import Any
 import jax.numpy as jnp
 from flax import nnx
 
+from parity_tests.pairs.host_init import lecun_normal
+
 __all__ = ["Bottleneck", "BlockGroup", "Downsample", "ResNet", "ResNetCfg", "Stem", "flax_model", "hf_config",
            "torch_model"]
 
@@ -57,7 +59,8 @@ class ResNetCfg:
 
 
 def _conv(cin: int, cout: int, k: int, stride: int, rngs: nnx.Rngs) -> nnx.Conv:
-    return nnx.Conv(cin, cout, kernel_size=(k, k), strides=stride, padding=k // 2, use_bias=False, rngs=rngs)
+    return nnx.Conv(cin, cout, kernel_size=(k, k), strides=stride, padding=k // 2, use_bias=False,
+                    kernel_init=lecun_normal, rngs=rngs)
 
 
 def _bn(c: int, rngs: nnx.Rngs) -> nnx.BatchNorm:
@@ -107,7 +110,8 @@ class BlockGroup(nnx.Module):
 
 class Stem(nnx.Module):
     def __init__(self, cin: int, cout: int, *, rngs: nnx.Rngs) -> None:
-        self.conv = nnx.Conv(cin, cout, kernel_size=(7, 7), strides=2, padding=3, use_bias=False, rngs=rngs)
+        self.conv = nnx.Conv(cin, cout, kernel_size=(7, 7), strides=2, padding=3, use_bias=False,
+                             kernel_init=lecun_normal, rngs=rngs)
         self.bn = _bn(cout, rngs)
 
     def __call__(self, x: Any) -> Any:
@@ -125,7 +129,7 @@ class ResNet(nnx.Module):
         for s, (width, depth) in enumerate(zip(cfg.widths, cfg.depths)):
             setattr(self, f"layer{s}", BlockGroup(cin, width, depth, 1 if s == 0 else 2, rngs=rngs))
             cin = width
-        self.fc = nnx.Linear(cin, cfg.num_classes, rngs=rngs)
+        self.fc = nnx.Linear(cin, cfg.num_classes, kernel_init=lecun_normal, rngs=rngs)
 
     def __call__(self, x: Any) -> Any:
         x = self.stem(x)

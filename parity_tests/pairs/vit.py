@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from parity_tests.pairs.host_init import lecun_normal, normal
 from warmup_parity.transformer import exact_attention
 
 __all__ = ["Embeddings", "TransformerEncoder", "ViTCfg", "ViTClassificationModel", "flax_model", "hf_config",
@@ -75,9 +76,10 @@ class Embeddings(nnx.Module):
     def __init__(self, cfg: ViTCfg, *, rngs: nnx.Rngs) -> None:
         num_patches = (cfg.image_size // cfg.patch_size) ** 2
         patch = (cfg.patch_size, cfg.patch_size)
-        self.projection = nnx.Conv(cfg.num_channels, cfg.hidden_dim, kernel_size=patch, strides=patch, rngs=rngs)
-        self.cls_token = nnx.Param(0.02 * jax.random.normal(rngs.params(), (1, 1, cfg.hidden_dim)))
-        self.pos_embeddings = nnx.Param(0.02 * jax.random.normal(rngs.params(), (1, num_patches + 1, cfg.hidden_dim)))
+        self.projection = nnx.Conv(cfg.num_channels, cfg.hidden_dim, kernel_size=patch, strides=patch,
+                                   kernel_init=lecun_normal, rngs=rngs)
+        self.cls_token = nnx.Param(normal(0.02)(rngs.params(), (1, 1, cfg.hidden_dim)))
+        self.pos_embeddings = nnx.Param(normal(0.02)(rngs.params(), (1, num_patches + 1, cfg.hidden_dim)))
 
     def __call__(self, pixel_values: Any) -> Any:
         embeddings = self.projection(pixel_values)
@@ -90,9 +92,9 @@ class Embeddings(nnx.Module):
 class TransformerEncoder(nnx.Module):
     def __init__(self, cfg: ViTCfg, *, rngs: nnx.Rngs) -> None:
         self.attention = nnx.MultiHeadAttention(num_heads=cfg.num_heads, in_features=cfg.hidden_dim, decode=False,
-                                                attention_fn=exact_attention, rngs=rngs)
-        self.linear1 = nnx.Linear(cfg.hidden_dim, cfg.mlp_dim, rngs=rngs)
-        self.linear2 = nnx.Linear(cfg.mlp_dim, cfg.hidden_dim, rngs=rngs)
+                                                attention_fn=exact_attention, kernel_init=lecun_normal, rngs=rngs)
+        self.linear1 = nnx.Linear(cfg.hidden_dim, cfg.mlp_dim, kernel_init=lecun_normal, rngs=rngs)
+        self.linear2 = nnx.Linear(cfg.mlp_dim, cfg.hidden_dim, kernel_init=lecun_normal, rngs=rngs)
         self.layernorm_before = nnx.LayerNorm(cfg.hidden_dim, epsilon=cfg.eps, rngs=rngs)
         self.layernorm_after = nnx.LayerNorm(cfg.hidden_dim, epsilon=cfg.eps, rngs=rngs)
         self.gelu_approximate = cfg.gelu_approximate
@@ -111,7 +113,7 @@ class ViTClassificationModel(nnx.Module):
         self.pos_embeddings = Embeddings(cfg, rngs=rngs)
         self.layers = nnx.List([TransformerEncoder(cfg, rngs=rngs) for _ in range(cfg.num_layers)])
         self.ln = nnx.LayerNorm(cfg.hidden_dim, epsilon=cfg.eps, rngs=rngs)
-        self.classifier = nnx.Linear(cfg.hidden_dim, cfg.num_labels, rngs=rngs)
+        self.classifier = nnx.Linear(cfg.hidden_dim, cfg.num_labels, kernel_init=lecun_normal, rngs=rngs)
 
     def __call__(self, x: Any) -> Any:
         x = self.pos_embeddings(x)
