@@ -132,3 +132,25 @@ def test_legacy_noam_real_peak_is_near_w_to_the_three_quarters():
     assert values[t_peak] == pytest.approx(0.01 * 500**0.5 / 106, rel=1e-14)
     assert values[t_peak] / 0.01 == pytest.approx(500**-0.25, rel=3e-3)  # about 21% of max_lr
     assert values[499] < 0.5 * values[t_peak]
+
+
+def test_an_exponential_that_reaches_its_bound_holds_it_from_that_step_in_every_array_form():
+    """A growth reaching ``end_value`` exactly at step 3 (``rate**1``): the host form gives
+    the bound there, and ``exp(3 * log(rate) / 3)`` lands an ulp short of it, so the array
+    forms take the bound from the step the closed form reaches it (NumPy gave 0x1.2f27c0820cecep+1
+    at step 3 and the bound 0x1.2f27c0820cecfp+1 from step 4)."""
+    import numpy as np
+
+    from warmup_spec import lr_table
+
+    rate = 2.3684006342899475
+    cfg = {"schedule": "warmup_exponential_decay", "peak_value": 1.0, "warmup_steps": 0, "transition_steps": 3,
+           "decay_rate": rate, "end_value": rate}
+    steps = np.arange(8)
+    assert spec_from_config(cfg).compose().end == 3
+    assert list(lr_table(cfg, steps)[3:]) == [rate] * 5
+    with jax.enable_x64(True):
+        x64 = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps))
+    assert list(np.asarray(x64)[3:]) == [rate] * 5
+    f32 = jax.jit(jax.vmap(warmup_jax.schedule_from_config(cfg)))(jnp.asarray(steps, jnp.int32))
+    assert list(np.asarray(f32)[3:]) == [np.float32(rate)] * 5

@@ -73,6 +73,9 @@ class Exponential(Node):
             horizon = w
         horizon = min(horizon, INT32_MAX)
         k = log_rate if staircase else log_rate / n
+        # from the step where the closed form reaches the bound, the bound itself: exp() may
+        # land an ulp short of it there (rate 2.3684006342899475 over 3 steps: at step 3)
+        stop = self.end if e is not None and rate != 1 and p != 0 else None
 
         def value(t):
             x = ops.clip_step(t, w, horizon) - w
@@ -83,6 +86,8 @@ class Exponential(Node):
             v = p * xp.exp(ops.to_float(q) * k)
             if e is not None and rate != 1:
                 v = xp.maximum(v, e) if rate < 1 else xp.minimum(v, e)
+            if stop and ops.fits(t, stop):  # a stop past the dtype's range is never reached
+                v = xp.where(x >= stop, e, v)
             return v
 
         return value
