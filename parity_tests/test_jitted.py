@@ -37,3 +37,28 @@ def test_batched_values_are_each_configs_own_jit_bitwise():
 def test_float32_forms_only():
     x64, f32 = JitTables(CFGS[:2], STEPS[:2], x64=False).get(1)
     assert x64 is None and f32.shape == STEPS[1].shape
+
+
+def test_xdist_group_sends_a_group_to_one_worker(tmp_path):
+    """The tables above are computed once only if ``make test``'s ``--dist loadgroup`` keeps an
+    ``xdist_group`` on one worker (pytest 9.2 with pytest-xdist 3.8 silently did not: each worker
+    computed every group's tables). Eight tests of one group, two workers: one worker ran them."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "test_grouped.py").write_text(
+        "import os\nimport pytest\n\n\n"
+        "@pytest.mark.xdist_group('tables')\n"
+        "@pytest.mark.parametrize('i', range(8))\n"
+        "def test_member(i, tmp_path_factory):\n"
+        "    out = tmp_path_factory.getbasetemp().parent.parent / f'ran{i}'\n"
+        "    out.write_text(os.environ['PYTEST_XDIST_WORKER'])\n")
+    (tmp_path / "base").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider",
+                          "--rootdir", str(tmp_path), "--basetemp", str(tmp_path / "base" / "t"), "-c", os.devnull,
+                          str(tmp_path / "test_grouped.py")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    workers = {(tmp_path / "base" / f"ran{i}").read_text() for i in range(8)}
+    assert len(workers) == 1, f"one xdist_group ran on workers {sorted(workers)}"
