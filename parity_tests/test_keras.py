@@ -78,13 +78,12 @@ def _steps(cfg: dict[str, Any]) -> np.ndarray:
 def _own_jits(cfgs: list[dict[str, Any]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(our Keras schedule jitted on Keras's JAX back end, ``warmup_jax``'s ``jit(vmap)``) of each
     config at :func:`_steps`, each jitted as a user jits it, all in a few programs (the Keras ones
-    together, as :func:`parity_tests.jitted.jit_many` does, without its vmap)."""
+    together, as :class:`parity_tests.jitted.JitTables` jits its configs, without its vmap)."""
     steps = [_steps(cfg) for cfg in cfgs]
     kerases = [warmup_keras.schedule_from_config(cfg) for cfg in cfgs]
     program = jax.jit(lambda *xs: tuple(f(x) for f, x in zip(kerases, xs)))
     ours = [np.asarray(v, np.float64) for v in program(*steps)]
-    tables = JitTables(cfgs, steps, x64=False)
-    return [(o, tables.get(k)[1]) for k, o in enumerate(ours)]
+    return list(zip(ours, JitTables(cfgs, steps, forms=("f32",)).form("f32")))
 
 
 DEFAULT_CFGS = [case.values[0] for case in CASES if not case.marks]

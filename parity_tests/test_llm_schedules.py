@@ -19,7 +19,7 @@ import torch
 import warmup_jax
 import warmup_torch
 from parity_tests.conftest import TOL_F32, TOL_F64, assert_close
-from parity_tests.jitted import jit_many
+from parity_tests.jitted import JitTables
 from warmup_spec import Schedule, spec_from_config, spec_to_config, steps_from_epochs
 from warmup_spec.catalogue.sample_clock import ramp_stages
 from warmup_spec.reference import reference, reference_table
@@ -74,19 +74,11 @@ def _steps(cfg: dict) -> np.ndarray:
 
 
 @functools.cache
-def _jitted() -> list[tuple[np.ndarray, np.ndarray]]:
-    """(float32, x64) ``jit(vmap)`` of every case at its int32 steps, each config jitted as a user
-    jits it, all in one program a mode (:func:`parity_tests.jitted.jit_many`); the dtypes checked."""
-    cfgs = list(CASES.values())
-    steps = [jnp.asarray(_steps(cfg), jnp.int32) for cfg in cfgs]
-    out = []
-    for x64 in (False, True):
-        with jax.enable_x64(x64):
-            scheds = [warmup_jax.schedule_from_config(cfg) for cfg in cfgs]
-            assert {jax.eval_shape(jax.vmap(s), st).dtype for s, st in zip(scheds, steps)} == {
-                jnp.dtype("float64" if x64 else "float32")}
-            out.append(jit_many(scheds, steps))
-    return list(zip(*out))
+def _jitted() -> JitTables:
+    """The x64 (int64 steps) and float32 (int32 steps) ``jit(vmap)`` of every case, each config
+    jitted as a user jits it, all in one program a form (:class:`parity_tests.jitted.JitTables`,
+    which checks each form's dtype)."""
+    return JitTables(list(CASES.values()), [_steps(cfg) for cfg in CASES.values()])
 
 
 @pytest.mark.xdist_group("test_llm_schedules")
@@ -94,7 +86,7 @@ def _jitted() -> list[tuple[np.ndarray, np.ndarray]]:
 def test_every_front_end_matches_the_reference(cfg: dict) -> None:
     steps = _steps(cfg)
     ref = np.asarray(reference_table(spec_from_config(cfg), steps))
-    got32, got64 = _jitted()[IDS.index(next(k for k, c in CASES.items() if c is cfg))]
+    got64, got32 = _jitted().get(IDS.index(next(k for k, c in CASES.items() if c is cfg)))
     assert_close(got32, ref, TOL_F32, "jax float32")
     assert_close(got64, ref, TOL_F64, "jax x64")
     f = warmup_torch.schedule_from_config(cfg)

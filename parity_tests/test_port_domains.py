@@ -29,7 +29,7 @@ import optax  # noqa: E402
 import pytest  # noqa: E402
 
 import warmup_jax  # noqa: E402
-from parity_tests.jitted import JitTables, jit_many  # noqa: E402
+from parity_tests.jitted import JitTables  # noqa: E402
 from warmup_spec import Schedule, ScheduleSpec, spec_from_config  # noqa: E402
 from warmup_spec.hyper import momentum_of  # noqa: E402
 from warmup_spec.tables import numpy_schedule  # noqa: E402
@@ -75,22 +75,19 @@ def _jit32_all(items: list[tuple[Any, np.ndarray]]) -> list[np.ndarray]:
     """Our float32 forms (int32 or float32 steps), each jitted as a user jits it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", warmup_jax.CycledMomentumWarning)  # lr schedules built alone
-        tables = JitTables([o for o, _ in items], [st for _, st in items], _build32, x64=False)
-        return [tables.get(i)[1] for i in range(len(items))]
+        return JitTables([o for o, _ in items], [st for _, st in items], _build32, forms=("f32",)).form("f32")
 
 
 def _truths_all(items: list[tuple[dict[str, Any], np.ndarray]]) -> list[np.ndarray]:
     """The library's own float64 values, at int64 or float64 steps: optax's under x64, its
-    functions jitted together (:func:`jit_many`); Keras's in its float64 mode, eager as before,
+    functions jitted together (:class:`JitTables`); Keras's in its float64 mode, eager as before,
     since XLA changes Keras's values (``PolynomialDecay(power=0.5)`` jitted gives NaN from its
     ``decay_steps`` on in float64, 1.149e-4 for 1e-4 in float32; eager and our port give 1e-4)."""
-    out: dict[int, np.ndarray] = {}
+    optax_items = [i for i, (c, _) in enumerate(items) if c["schedule"].startswith("optax.")]
+    optax_truths = JitTables([items[i][0] for i in optax_items], [items[i][1] for i in optax_items], _optax,
+                             forms=("x64",), chunk=32).form("x64")
+    out = dict(zip(optax_items, optax_truths))
     with jax.enable_x64(True):
-        optax_items = [i for i, (c, _) in enumerate(items) if c["schedule"].startswith("optax.")]
-        for start in range(0, len(optax_items), 32):
-            chunk = optax_items[start:start + 32]
-            values = jit_many([_optax(items[i][0]) for i in chunk], [jnp.asarray(items[i][1]) for i in chunk])
-            out.update(zip(chunk, values))
         old = keras.config.floatx()
         keras.config.set_floatx("float64")
         try:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from torch.optim.lr_scheduler import LambdaLR
 
 from parity_tests.anchor_harness import Adapter, Below, Case, Refusal, compare
-from parity_tests.jitted import jit_many
+from parity_tests.jitted import JitTables
 from warmup_spec import Schedule, spec_from_config
 
 
@@ -708,11 +708,10 @@ def maxtext_lrs(kw: dict[str, Any], n: int) -> np.ndarray:
 
 def maxtext_truths(cases: list[Case]) -> list[np.ndarray]:
     """MaxText's float64 values of the fixed cases: each schedule jitted as MaxText's train
-    step jits it, in one XLA program (``jit_many``); op by op (:func:`maxtext_lrs`) where that
-    gives a NaN or an inf."""
-    with jax.enable_x64(True):
-        fns = [maxtext_schedule(_kw(c.cfg)) for c in cases]
-        out = jit_many(fns, [jnp.arange(c.n, dtype=jnp.int64) for c in cases])
+    step jits it, under x64 at int64 steps, in one XLA program (``JitTables``); op by op
+    (:func:`maxtext_lrs`) where that gives a NaN or an inf."""
+    out = JitTables([_kw(c.cfg) for c in cases], [np.arange(c.n) for c in cases], maxtext_schedule, forms=("x64",),
+                    chunk=max(1, len(cases))).form("x64")
     return [v if np.isfinite(v).all() else maxtext_lrs(_kw(c.cfg), c.n) for v, c in zip(out, cases)]
 
 

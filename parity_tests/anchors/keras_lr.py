@@ -19,7 +19,7 @@ The float64 truth:
   a neighbouring cycle: ``keras32_jump_steps``).
 
 Keras's own float32 (its default ``floatx``, jitted, int32 steps, as an optimizer calls
-it; the fixed cases' in a few XLA programs, each its own jit: ``jitted.jit_many``) is compared with the truth for information: the worst errors are bounded per schedule
+it; the fixed cases' in a few XLA programs, each its own jit: ``jitted.JitTables``) is compared with the truth for information: the worst errors are bounded per schedule
 and printed in the ports' report at the end of the run (``anchor_harness.record_own_float32``).
 """
 
@@ -45,7 +45,7 @@ from pytest import approx  # noqa: E402
 
 from parity_tests.anchor_harness import Above, Adapter, Case, Refusal, record_own_float32  # noqa: E402
 from parity_tests.conftest import errors  # noqa: E402
-from parity_tests.jitted import jit_many  # noqa: E402
+from parity_tests.jitted import JitTables  # noqa: E402
 from warmup_spec import Schedule, spec_from_config  # noqa: E402
 
 LIB = "keras"
@@ -246,17 +246,14 @@ _OWN32: list[np.ndarray] = []
 
 def _own32(case: Case) -> np.ndarray:
     """Keras's float32 of a fixed case: every fixed case's computed on the first call, each
-    jitted as an optimizer calls it, in a few XLA programs (``jit_many``)."""
+    jitted as an optimizer calls it, in a few XLA programs (``JitTables``, which checks that
+    Keras computes in float32)."""
     if not any(case is c for c in CASES):
         return keras_f32(case.cfg, case.n)
     if not _OWN32:
         assert keras.config.floatx() == "float32"
-        for start in range(0, len(CASES), 32):
-            chunk = CASES[start:start + 32]
-            fns = [keras_schedule(c.cfg) for c in chunk]
-            for f, c in zip(fns, chunk):
-                assert jax.eval_shape(jax.vmap(f), jax.ShapeDtypeStruct((c.n,), jnp.int32)).dtype == jnp.float32
-            _OWN32.extend(jit_many(fns, [jnp.arange(c.n, dtype=jnp.int32) for c in chunk]))
+        _OWN32.extend(JitTables([c.cfg for c in CASES], [np.arange(c.n) for c in CASES], keras_schedule,
+                                forms=("f32",), chunk=32).form("f32"))
     return _OWN32[next(i for i, c in enumerate(CASES) if case is c)]
 
 

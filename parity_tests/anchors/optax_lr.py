@@ -27,7 +27,7 @@ import warmup_jax
 import warmup_torch
 from parity_tests.anchor_harness import Adapter, Case, Refusal
 from parity_tests.conftest import TOL_F32, errors
-from parity_tests.jitted import jit_many
+from parity_tests.jitted import JitTables
 from warmup_spec import REGISTRY, Schedule, spec_from_config, spec_to_config
 from warmup_spec.reference import reference_table
 
@@ -56,18 +56,11 @@ def optax_truth(cfg: Mapping[str, Any], n: int) -> np.ndarray:
 
 def optax_truths(cases: list[Case]) -> list[np.ndarray]:
     """optax's float64 values of many fixed cases: each schedule jitted as its users jit it, under
-    x64 on int64 counts, in a few XLA programs (``jit_many``); within 1e-13 of op by op (XLA's
-    rounded reciprocals), but where that gives a NaN or an inf (``polynomial_schedule`` with
-    ``power=0.5``), op by op (:func:`optax_truth`)."""
-    out: list[np.ndarray] = []
-    with jax.enable_x64(True):
-        for start in range(0, len(cases), 16):
-            chunk = cases[start:start + 16]
-            fns = [optax_schedule(c.cfg) for c in chunk]
-            steps = [jnp.arange(c.n, dtype=jnp.int64) for c in chunk]
-            for f, x in zip(fns, steps):
-                assert jax.eval_shape(jax.vmap(f), x).dtype == jnp.float64, "optax should compute in float64 under x64"
-            out += [np.broadcast_to(v, (c.n,)).copy() for v, c in zip(jit_many(fns, steps), chunk)]
+    x64 on int64 counts, in a few XLA programs (``JitTables``, which checks that optax computes
+    in float64 there); within 1e-13 of op by op (XLA's rounded reciprocals), but where that gives
+    a NaN or an inf (``polynomial_schedule`` with ``power=0.5``), op by op (:func:`optax_truth`)."""
+    out = JitTables([c.cfg for c in cases], [np.arange(c.n) for c in cases], optax_schedule, forms=("x64",),
+                    chunk=16).form("x64")
     return [v if np.isfinite(v).all() else optax_truth(c.cfg, c.n) for v, c in zip(out, cases)]
 
 
@@ -415,7 +408,7 @@ def test_optax_float32_loses_digits():
 
 def _tables(n: int, *scheds: Any) -> list[np.ndarray]:
     """Each schedule jitted as users jit it, float32 at int32 steps ``0..n-1`` (one XLA program)."""
-    return jit_many(list(scheds), [jnp.arange(n, dtype=jnp.int32)] * len(scheds))
+    return JitTables(scheds, [np.arange(n)] * len(scheds), lambda sched: sched, forms=("f32",)).form("f32")
 
 
 @pytest.mark.parametrize("init,peak,w,T,end,exponent", [

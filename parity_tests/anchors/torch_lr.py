@@ -268,18 +268,12 @@ def test_a_torch_recipe_ports_to_jax_in_one_line():
 
 def _catalogue_vs_torch(make: Any, lr: float, n: int, cfg: dict[str, Any]) -> None:
     """A catalogue schedule's jax form, jitted (float32 within 1e-6, x64 within 1e-12), against torch's."""
-    import jax
-    import jax.numpy as jnp
-
-    import warmup_jax
     from parity_tests.conftest import TOL_F32, assert_close
-    from parity_tests.jitted import jit_many
+    from parity_tests.jitted import JitTables
 
     lrs = np.array(torch_lrs(make, lr, n))
-    f32 = jit_many([warmup_jax.schedule_from_config(cfg)], [jnp.arange(n, dtype=jnp.int32)])[0]
+    x64, f32 = JitTables([cfg], [np.arange(n)]).get(0)
     assert_close(f32, lrs, TOL_F32, "jax vs torch")
-    with jax.enable_x64(True):
-        x64 = jit_many([warmup_jax.schedule_from_config(cfg)], [jnp.arange(n)])[0]
     assert_close(x64, lrs, 1e-12, "jax x64 vs torch")
 
 
