@@ -585,6 +585,51 @@ def test_structural_mapping_pairs_by_kind_shape_and_call_order():
     assert _max_diff(ours, f(jnp.asarray(x))) < 1e-13 * max(1.0, float(np.max(np.abs(ours))))
 
 
+def test_pairing_in_call_order_leaves_both_models_as_they_were():
+    """The call-order forward on ``example`` changes neither model: before, the Flax model's
+    batch statistics took the example's batch (mean -0.005 after one call here), its dropout's
+    RNG count moved on, and torch's ``running_mean`` and ``num_batches_tracked`` moved too."""
+
+    tnn = torch.nn
+
+    class Flax(nnx.Module):
+        def __init__(self):
+            rngs = nnx.Rngs(0)
+            self.a, self.b = nnx.Linear(4, 4, rngs=rngs), nnx.Linear(4, 4, rngs=rngs)
+            self.bn, self.drop = nnx.BatchNorm(4, rngs=rngs), nnx.Dropout(0.5, rngs=rngs)
+
+        def __call__(self, x):
+            return self.b(self.drop(self.bn(self.a(x))))
+
+    class Torch(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first, self.norm, self.drop, self.second = tnn.Linear(4, 4), tnn.BatchNorm1d(4), tnn.Dropout(0.5), \
+                tnn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.second(self.drop(self.norm(self.first(x))))
+
+    def _values(model):  # every variable; an RNG key as its key data
+        return {p: np.asarray(jax.random.key_data(v) if jnp.issubdtype(v.dtype, jax.dtypes.prng_key) else v)
+                for p, v in ((p, v.get_value()) for p, v in nnx.to_flat_state(nnx.state(model)))}
+
+    f, t = Flax(), Torch()
+    x = RNG.standard_normal((8, 4)).astype(np.float32) + 3.0
+    flax_before = _values(f)
+    torch_rng = torch.random.get_rng_state()
+    wmap = copy_weights(f, t, example=x)
+    assert dict(wmap.pairing) == {"a": "first", "bn": "norm", "b": "second"}
+    flax_after = _values(f)
+    assert flax_after.keys() == flax_before.keys() and ("drop", "rngs", "count") in flax_after
+    for p in flax_before:
+        np.testing.assert_array_equal(flax_after[p], flax_before[p], err_msg=str(p))
+    assert int(t.norm.num_batches_tracked) == 0
+    np.testing.assert_array_equal(t.norm.running_mean.numpy(), np.zeros(4, np.float32))  # Flax's, copied
+    np.testing.assert_array_equal(t.norm.running_var.numpy(), np.ones(4, np.float32))
+    assert torch.equal(torch.random.get_rng_state(), torch_rng)
+
+
 def test_structural_pairing_pairs_raw_parameters_by_shape_and_the_modules_holding_them():
     class FlaxBlock(nnx.Module):
         def __init__(self):

@@ -118,6 +118,7 @@ def cast_models(flax_model: Any, torch_model: Any, dtype: str) -> None:
     Flax layers' ``dtype``/``param_dtype`` (which they fix at construction: an ``nnx.Embed``
     built in float32 keeps computing in float32). Call under ``jax.enable_x64(True)`` for
     float64."""
+    import jax
     import jax.numpy as jnp
     import torch
     from flax import nnx
@@ -126,10 +127,11 @@ def cast_models(flax_model: Any, torch_model: Any, dtype: str) -> None:
 
     torch_model.to(torch.float64 if dtype == "float64" else torch.float32)
     target = jnp.float64 if dtype == "float64" else jnp.float32
-    for var in flax_variables(flax_model).values():
-        value = var.get_value()
-        if jnp.issubdtype(value.dtype, jnp.floating) and value.dtype != target:
-            var.set_value(value.astype(target))
+    cast = [var for var in flax_variables(flax_model).values()
+            if jnp.issubdtype(var.get_value().dtype, jnp.floating) and var.get_value().dtype != target]
+    if cast:  # one program for all (cast one by one, each new shape compiled a conversion of its own)
+        for var, value in zip(cast, jax.jit(lambda vs: [v.astype(target) for v in vs])([v.get_value() for v in cast])):
+            var.set_value(value)
     for _, module in nnx.iter_modules(flax_model):  # the compute dtype Flax layers fix at construction
         for attr in ("dtype", "param_dtype"):
             current = getattr(module, attr, None)

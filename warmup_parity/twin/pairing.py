@@ -97,14 +97,20 @@ def _as_input(x: Any, to: Callable[[Any], Any]) -> Any:
 def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Unit], example: Any,
                 flax_forward: Callable[[Any, Any], Any] | None,
                 torch_forward: Callable[[Any, Any], Any] | None) -> tuple[dict[str, int], dict[str, int]]:
-    """The index of each unit's first call in one forward of each model on ``example``."""
+    """The index of each unit's first call in one forward of each model on ``example``.
+
+    Neither model is changed: the Flax forward is traced abstractly (``nnx.eval_shape``:
+    nothing computed or compiled, the batch statistics and RNG counts left as they were), and
+    the torch forward's buffers (running statistics, ``num_batches_tracked``) and RNG state are
+    put back after it."""
     import jax.numpy as jnp
     import torch
+    from flax import nnx
 
     forder: dict[str, int] = {}
-    native = [u for u in funits if not isinstance(u.module, LinenLayer)]  # Linen layers: not traced
-    names = {id(u.module): u.name for u in native}
-    classes = {type(u.module) for u in native}
+    native = {u.name for u in funits if not isinstance(u.module, LinenLayer)}  # Linen layers: not traced
+    classes = {type(u.module) for u in funits if u.name in native}
+    names: dict[int, str] = {}  # the traced copy's modules (nnx.eval_shape calls the forward on a copy)
     saved = []
 
     def wrap(original: Any) -> Any:
@@ -116,14 +122,17 @@ def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Uni
 
         return recorded
 
+    def traced(model: Any, x: Any) -> Any:
+        names.update({id(m): dotted(p) for p, m in nnx.iter_modules(model) if dotted(p) in native})
+        return (flax_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)))(model, x)
+
     for cls in classes:
         owner = next(c for c in cls.__mro__ if "__call__" in vars(c))
         saved.append((owner, vars(owner)["__call__"]))
     try:
         for owner, original in saved:
             setattr(owner, "__call__", wrap(original))  # noqa: B010 (a class attribute, set and put back)
-        x = _as_input(example, jnp.asarray)
-        (flax_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)))(fmodel, x)
+        nnx.eval_shape(traced, fmodel, _as_input(example, jnp.asarray))
     finally:
         for owner, original in reversed(saved):
             setattr(owner, "__call__", original)  # noqa: B010
@@ -141,13 +150,17 @@ def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Uni
         return first_call
 
     handles = [u.module.register_forward_pre_hook(hook(u.name)) for u in tunits]
+    buffers = [(b, b.detach().clone()) for b in tmodel.buffers()]
     try:
-        with torch.no_grad():
+        with torch.no_grad(), torch.random.fork_rng():
             x = _as_input(example, tensor)
             (torch_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)))(tmodel, x)
     finally:
         for h in handles:
             h.remove()
+        with torch.no_grad():
+            for b, before in buffers:
+                b.copy_(before)
     return forder, torder
 
 
