@@ -964,6 +964,24 @@ def test_torch_irrational_looking_periods_at_int32_steps(cfg):
     np.testing.assert_allclose(ours64, truth, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("cfg", [
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 2.718281828},  # the phase chunk by chunk
+    {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2.5,
+     "num_training_steps": 10},  # exactly, (2 t - 5) / 15 half-turns
+    {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2.5,
+     "num_training_steps": 10.3, "num_cycles": 1.7},  # chunk by chunk, after the crest at 2.5
+])
+def test_waves_of_a_real_period_at_narrow_and_unsigned_steps(cfg):
+    """The reduced phase at an 8-, 16-bit or unsigned step is the int32 step's (the chunks of
+    256 and the exact phase's ``- C`` overflowed there: 1e-1 of ``lr`` off before)."""
+    steps = np.arange(100)
+    schedule = warmup_jax.schedule_from_config(cfg)
+    int32 = np.asarray(schedule(jnp.asarray(steps, jnp.int32)))
+    assert np.max(np.abs(int32 - [Schedule(cfg)(int(t)) for t in steps])) <= 4e-7 * 0.1
+    for dtype in (jnp.int8, jnp.uint8, jnp.int16, jnp.uint16, jnp.uint32):
+        np.testing.assert_array_equal(np.asarray(schedule(jnp.asarray(steps, dtype))), int32, err_msg=str(dtype))
+
+
 @pytest.mark.parametrize("kw,first,match", [
     (dict(T_max=1 / 3), 2, r"T_max=0.3333333333333333 is invalid; expected no fraction P / Q with Q odd: "
                            r"0.3333333333333333 is 1 / 3, where torch's recursion divides by 1 \+ cos"),

@@ -8,17 +8,17 @@ The phase at step ``x`` is ``(x - s) R`` half-turns (``R`` half-turns per step a
 step of a crest, both exact fractions on the host), taken modulo 2. ``float(x) * R`` in
 float32 would be off by up to ``x R 6e-8`` half-turns; the array form reduces it instead:
 
-- exactly where ``R`` is a fraction ``Q / P`` that stays within :data:`EXACT_DRIFT` half-turns
-  of it over the int32 steps (torch's ``pi x / T_max``: ``R = 2 / 5`` for ``T_max = 2.5``,
-  ``3 / 10**5`` for ``10**5 / 3``) and ``s Q / P`` one ``C / L`` over a multiple ``L`` of ``P`` within int32
-  (``1 / 3 = 5 / 15``): ``(x Q' - C) mod 2L`` in integers, split as ``x = a L + b`` so that
-  nothing overflows (``x Q' mod 2L = (a Q' mod 2) L + b Q' mod 2L``); the crests and troughs
-  fall on their steps exactly;
+- exactly where ``R`` is a fraction ``Q / P`` that stays within :data:`EXACT_DRIFT`
+  half-turns of it over the step dtype's range (torch's ``T_max = 2.5``: ``R = 2 / 5``; HF's
+  ``w=2.5, T=10``: ``2 / 15``) and ``s Q / P`` is one ``C / L`` over a multiple ``L`` of ``P``
+  within int32 (``2.5 * 2 / 15 = 1 / 3 = 5 / 15``): ``(x Q' - C) mod 2L`` in integers, split
+  as ``x = a L + b`` so that nothing overflows (``x Q' mod 2L = (a Q' mod 2) L + b Q' mod
+  2L``); the crests and troughs fall on their steps exactly;
 - else chunk by chunk: ``x = sum a_j 256**j`` (``a_j < 256``) and ``(256**j R) mod 2 = hi_j +
   lo_j`` from the exact ``R`` on the host, ``hi_j`` a multiple of ``2**-15``, so that each
   ``a_j hi_j mod 2`` is exact in float32 and only the small ``a_j lo_j`` round: the phase within
-  about ``1.2e-7`` half-turns at any int32 step (``T_max = 2.718281828``), ``1e-15`` in float64, and at
-  any int64 step in eight chunks.
+  about ``1.2e-7`` half-turns at any int32 step (``T_max = 2.718281828``), ``1e-15`` in
+  float64, and at any int64 step in eight chunks.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class HalfTurns:
     see the module docstring.
 
     Args:
-        rate: ``R``, the exact half-turns per step (``2 / T`` for a period of ``T`` steps; its
-            sign is the cosine's: none).
+        rate: ``R``, the exact half-turns per step (``2 / T`` for a period of ``T`` steps;
+            a negative one is ``|R|``: the cosine is even).
         start: ``s``, the exact step of a crest (phase 0), any real.
     """
 
@@ -84,13 +84,16 @@ class HalfTurns:
         is ``(1 + cos(pi phase)) / 2``, 1 at a crest and 0 at a trough, computed as the sine of
         the distance from the trough (no ``1 + cos`` near -1)."""
         xp = ops.xp
+        if ops.is_integer(x) and x.dtype.itemsize < 4:  # an 8- or 16-bit step: 256 and L need int32
+            x = x.astype(xp.int32)
         wide = ops.fits(x, 2**32)  # an int64 step
-        top = 2**63 - 1 if wide else INT32_MAX
+        top = int(xp.iinfo(x.dtype).max) if ops.is_integer(x) else 2**63 - 1
         tolerance = EXACT_DRIFT * float(xp.finfo(ops.float_dtype()).eps) / 2**-23
         if self.exact is not None and top * self.exact[3] <= tolerance:
             L, Q, C, _ = self.exact
+            shift = 2 * L - C if xp.issubdtype(x.dtype, xp.unsignedinteger) else -C  # -C mod 2L, within the dtype
             a, b = x // L, x % L
-            k = ((a % 2) * (Q % 2) * L + (b * Q) % (2 * L) - C) % (2 * L)  # (x Q - C) mod 2L
+            k = ((a % 2) * (Q % 2) * L + (b * Q) % (2 * L) + shift) % (2 * L)  # (x Q - C) mod 2L
             d = xp.minimum(k, 2 * L - k)  # half-turns from the crest, in units of 1 / L
             return xp.sin(ops.to_float(L - d) * (HALF_PI / L))
         hi, lo, rest = -self.phase0_hi, -self.phase0_lo, x

@@ -5,7 +5,7 @@
 step ``x`` (torch's recursion rises again past ``T``), for any finite ``T != 0`` (the
 cosine is even: ``|T|``). An integer ``T`` is a :class:`~warmup_spec.primitives.Periodic`
 of two half-cosines; a fractional one has no integer half-period, so the phase is reduced
-here, exactly:
+here:
 
 - the float64 closed form writes ``|T|`` as its exact ratio ``p / q`` (``q`` a power of 2)
   and reduces ``x / T = x q / p`` modulo 2 on Python ints: ``m = x q mod 2p``, ``d =
@@ -14,10 +14,13 @@ here, exactly:
   the nearer end: no ``1 + cos`` near -1);
 - the array form reduces the same phase, ``x q / p`` half-turns, on the integer step
   (:class:`~warmup_spec.ports._half_turns.HalfTurns`, shared with HF's cosines): exactly with
-  a fraction near ``1 / T`` where one holds the phase within 1e-8 half-turns over the int32
-  steps (``2.5 = 5 / 2``, ``0.3 = 3 / 10``), else chunk by chunk from the exact ``q / p``,
-  within about 1.2e-7 half-turns at any int32 step in float32 (``2.718281828``,
-  ``7.3 + 1e-9``, ``123456.789``). The float64 closed form is exact for every ``T``.
+  a fraction ``Q / P`` where one holds it within 1e-8 half-turns over the int32 steps
+  (``2.5``: ``2 / 5``, its crests and troughs on their steps exactly), else chunk by chunk
+  from the exact ``q / p``, within about 1.2e-7 half-turns at any int32 step in float32 and
+  1e-15 in float64, at int64 steps too (``2.718281828``, ``123456.789``; ``0.3``, whose
+  ``10 / 3`` parts from the double's ``q / p`` by 2.6e-7 half-turns at step ``2**31 - 1``).
+
+The float64 closed form is exact for every ``T``.
 """
 
 from __future__ import annotations
