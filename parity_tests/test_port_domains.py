@@ -937,6 +937,48 @@ def test_torch_fractional_periods_at_int32_steps(cfg):
     np.testing.assert_allclose(ours32, [host(int(t)) for t in steps], rtol=0, atol=1e-6 * 0.1)
 
 
+TORCH_WAVES = [  # T_max that no fraction small enough for int32 arithmetic holds over the int32 steps
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 2.718281828},
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": -(7.3 + 1e-9), "eta_min": 0.01},
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 123456.789},
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 0.3},
+]
+TORCH_WAVE_STEPS = np.array([*range(5001), 10**6, 10**9 + 7, 2**31 - 2, 2**31 - 1])
+
+
+@JITTED
+@pytest.mark.parametrize("cfg", TORCH_WAVES, ids=[str(cfg["T_max"]) for cfg in TORCH_WAVES])
+def test_torch_irrational_looking_periods_at_int32_steps(cfg):
+    """A ``T_max`` of no small fraction (``2.718281828`` took ``49171 / 18089``, 1e-2 of ``lr``
+    off at step ``2**31 - 1``): the float32 JAX form reduces its phase chunk by chunk from the
+    exact ``T_max``, within 4e-7 of ``lr`` (about 5 float32 ulps of 0.1) of the float64 closed
+    form (exact) at steps 0..5000 and up to ``2**31 - 1``; the float64 array form within 1e-12."""
+    host = Schedule(cfg)
+    truth = np.array([host(int(t)) for t in TORCH_WAVE_STEPS])
+    ours32 = _jit32(cfg, TORCH_WAVE_STEPS)
+    assert np.max(np.abs(ours32 - truth)) <= 4e-7 * 0.1
+    ours64 = np.asarray(numpy_schedule(cfg)(TORCH_WAVE_STEPS.astype(np.int64)))
+    np.testing.assert_allclose(ours64, truth, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("cfg", [
+    {"schedule": "torch.CosineAnnealingLR", "lr": 0.1, "T_max": 2.718281828},  # the phase chunk by chunk
+    {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2.5,
+     "num_training_steps": 10},  # exactly, (2 t - 5) / 15 half-turns
+    {"schedule": "transformers.get_cosine_schedule_with_warmup", "lr": 0.1, "num_warmup_steps": 2.5,
+     "num_training_steps": 10.3, "num_cycles": 1.7},  # chunk by chunk, after the crest at 2.5
+])
+def test_waves_of_a_real_period_at_narrow_and_unsigned_steps(cfg):
+    """The reduced phase at an 8-, 16-bit or unsigned step is the int32 step's (the chunks of
+    256 and the exact phase's ``- C`` overflowed there: 1e-1 of ``lr`` off before)."""
+    steps = np.arange(100)
+    schedule = warmup_jax.schedule_from_config(cfg)
+    int32 = np.asarray(schedule(jnp.asarray(steps, jnp.int32)))
+    assert np.max(np.abs(int32 - [Schedule(cfg)(int(t)) for t in steps])) <= 4e-7 * 0.1
+    for dtype in (jnp.int8, jnp.uint8, jnp.int16, jnp.uint16, jnp.uint32):
+        np.testing.assert_array_equal(np.asarray(schedule(jnp.asarray(steps, dtype))), int32, err_msg=str(dtype))
+
+
 @pytest.mark.parametrize("kw,first,match", [
     (dict(T_max=1 / 3), 2, r"T_max=0.3333333333333333 is invalid; expected no fraction P / Q with Q odd: "
                            r"0.3333333333333333 is 1 / 3, where torch's recursion divides by 1 \+ cos"),
@@ -1527,6 +1569,7 @@ JIT32_PLAN: list[tuple[Any, np.ndarray]] = [
       for kw in DEEPSPEED_MOMENTUM],
     *[(_tdomain_cfg(name, kw), np.arange(n)) for name, kw, n in TDOMAIN_TORCH],
     *[(_cyclic_momentum(kw), np.arange(40)) for kw in CYCLIC_MOMENTUM],
+    *[(cfg, TORCH_WAVE_STEPS) for cfg in TORCH_WAVES],
     *[({"schedule": "torch.CosineAnnealingWarmRestarts", "lr": 0.1, **kw}, WARM_RESTART_EPOCHS)
       for kw in WARM_RESTARTS],
     *[(_deepspeed_cfg(name, kw), DEEPSPEED_KS) for name, kw in DEEPSPEED_FLOATS],

@@ -5,22 +5,22 @@
 step ``x`` (torch's recursion rises again past ``T``), for any finite ``T != 0`` (the
 cosine is even: ``|T|``). An integer ``T`` is a :class:`~warmup_spec.primitives.Periodic`
 of two half-cosines; a fractional one has no integer half-period, so the phase is reduced
-here, exactly:
+here:
 
 - the float64 closed form writes ``|T|`` as its exact ratio ``p / q`` (``q`` a power of 2)
   and reduces ``x / T = x q / p`` modulo 2 on Python ints: ``m = x q mod 2p``, ``d =
   min(m, 2p - m)`` (the distance to the peak, in units of ``pi / p``), and the value is
   ``eta_min + (lr - eta_min) sin(pi (p - d) / 2p)**2`` (``(1 + cos(pi d / p)) / 2``, from
   the nearer end: no ``1 + cos`` near -1);
-- the array form does the same on the integer step with a fraction ``P / Q`` equal to
-  ``|T|`` to float precision over the int32 steps (``2.5 = 5 / 2``, ``0.3 = 3 / 10``: its
-  phase at step ``2**31 - 1`` is within 1e-6 of torch's), split as in
-  :class:`~warmup_spec.ports.timm_scheduler.FractionalStairs` so that nothing overflows
-  (``x = a P + b``, ``x Q mod 2P = (a Q mod 2) P + b Q mod 2P``). A ``T`` with no such
-  fraction (``2.718281828``) takes the closest one that fits, whose phase parts from
-  torch's as ``pi x |Q / P - 1 / T|`` (``2.718281828``, about ``49171 / 18089``: 3e-7 at
-  step 1000, 3e-4 at step 10**6); a ``|T|`` past ``2**31 / 3`` takes the phase in the float
-  dtype. The float64 closed form is exact for every ``T``.
+- the array form reduces the same phase, ``x q / p`` half-turns, on the integer step
+  (:class:`~warmup_spec.ports._half_turns.HalfTurns`, shared with HF's cosines): exactly with
+  a fraction ``Q / P`` where one holds it within 1e-8 half-turns over the int32 steps
+  (``2.5``: ``2 / 5``, its crests and troughs on their steps exactly), else chunk by chunk
+  from the exact ``q / p``, within about 1.2e-7 half-turns at any int32 step in float32 and
+  1e-15 in float64, at int64 steps too (``2.718281828``, ``123456.789``; ``0.3``, whose
+  ``10 / 3`` parts from the double's ``q / p`` by 2.6e-7 half-turns at step ``2**31 - 1``).
+
+The float64 closed form is exact for every ``T``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ from fractions import Fraction
 from typing import Any
 
 from warmup_spec._array_ops import HALF_PI, INT32_MAX, ArrayOps
+from warmup_spec.ports._half_turns import HalfTurns
 from warmup_spec.primitives._node import STEP_CAP, ArrayForm, ClosedForm, Node, Within
 from warmup_spec.primitives.cycles import Cycles
 
 PHASE_TOLERANCE = 1e-6
-"""How far (radians) the array form's phase may be from the float ``T``'s at step ``2**31 - 1``."""
+"""How far (cycles) :class:`CyclicTriangle`'s integer phase of a fraction near ``1 / total`` may
+be from torch's at step ``2**31 - 1`` (:func:`cycle_fraction`)."""
 
 
 def odd_fraction(T: float, largest: int = 2**20) -> tuple[int, int] | None:
@@ -48,26 +50,6 @@ def odd_fraction(T: float, largest: int = 2**20) -> tuple[int, int] | None:
     return None
 
 
-def phase_fraction(T: float) -> tuple[int, int] | None:
-    """``(P, Q)``, ``P / Q`` the best approximation of ``|T|`` small enough for int32 arithmetic
-    (``3 P`` and ``P Q`` within int32): the first whose phase ``x Q / P`` is within
-    :data:`PHASE_TOLERANCE` of ``x / T`` over the int32 steps (``2.5 = 5 / 2``, ``0.3 = 3 / 10``),
-    else the closest there is (``2.718281828``: its phase parts as ``pi x |Q / P - 1 / T|``);
-    None if none fits (``|T|`` near ``2**31 / 3`` or beyond, whose phase a float holds well)."""
-    exact, q_max, best = Fraction(abs(T)), 1, None
-    while q_max <= INT32_MAX:
-        r = exact.limit_denominator(q_max)
-        P, Q = r.numerator, r.denominator
-        if 3 * P > INT32_MAX or P * Q > INT32_MAX:
-            break
-        if P > 0:
-            best = P, Q
-            if INT32_MAX * math.pi * abs(Fraction(Q, P) - 1 / exact) <= PHASE_TOLERANCE:
-                break
-        q_max *= 2
-    return best
-
-
 class CosineWave(Node):
     """``eta_min + (lr - eta_min) (1 + cos(pi x / T)) / 2`` at every local step ``x``, for a
     float ``T != 0``; see the module docstring."""
@@ -79,7 +61,7 @@ class CosineWave(Node):
             raise ValueError(f"CosineWave: T={T!r} is invalid; expected a finite number other than 0")
         self.lr, self.eta_min, self.T = float(lr), float(eta_min), abs(float(T))
         self.p, self.q = self.T.as_integer_ratio()
-        self.fraction = phase_fraction(self.T)
+        self.turns = HalfTurns(Fraction(self.q, self.p))  # pi x / T: q / p half-turns a step
 
     def closed(self, offset: int = 0) -> ClosedForm:
         lr, e, p, q, sin = self.lr, self.eta_min, self.p, self.q, math.sin
@@ -94,19 +76,10 @@ class CosineWave(Node):
         return value
 
     def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
-        xp, lr, e, T = ops.xp, self.lr, self.eta_min, self.T
-        pq = self.fraction
+        xp, lr, e, turns = ops.xp, self.lr, self.eta_min, self.turns
 
         def value(t: Any) -> Any:
-            x = xp.maximum(t - offset, 0)
-            if pq is None or not ops.fits(t, 3 * pq[0]):
-                s = xp.cos(ops.to_float(x) * (HALF_PI / T))  # cos(pi x / 2T)**2 = (1 + cos(pi x / T)) / 2
-                return e + (lr - e) * (s * s)
-            P, Q = pq
-            a, b = x // P, x % P
-            m = ((a % 2) * (Q % 2) * P + (b * Q) % (2 * P)) % (2 * P)
-            d = xp.minimum(m, 2 * P - m)
-            s = xp.sin(ops.to_float(P - d) * (HALF_PI / P))
+            s = turns.crest_cos(ops, xp.maximum(t - offset, 0))  # cos(pi x / 2T)**2 = (1 + cos(pi x / T)) / 2
             return e + (lr - e) * (s * s)
 
         return value

@@ -49,10 +49,10 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from warmup_spec import _checks as c
-from warmup_spec._array_ops import HALF_PI, INT32_MAX, ArrayOps
+from warmup_spec._array_ops import ArrayOps
 from warmup_spec.definition import arg, definition
 from warmup_spec.ports._base import Relative, at_least_zero, checked
-from warmup_spec.ports._torch_cycles import phase_fraction
+from warmup_spec.ports._half_turns import HalfTurns
 from warmup_spec.primitives import Constant, Interp, Join, Node, Periodic, PowerLaw
 from warmup_spec.primitives._node import ArrayForm, ClosedForm, Within
 from warmup_spec.primitives.reverse import Reverse
@@ -62,8 +62,6 @@ MAX_CYCLES_DENOMINATOR = 1000
 MAX_CYCLES_NUMERATOR = 100
 MAX_HARD_RESTARTS = 1000
 MAX_WAVE_CYCLES = 1e6
-CHUNK_BITS = 8
-EXACT_DRIFT = 1e-8  # half-turns: HFCosine's integer phase, a fraction near R, where it parts by less at every step
 WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 
 
@@ -209,19 +207,14 @@ class HFCosine(Node):
     ``D / |c|`` steps and phase ``w``, neither of them whole.
 
     The float64 closed form is HF's lambda, operation for operation (the same float at every
-    step). The array form reduces the phase, in half-turns ``(t - s) R`` (``R = 2 |c| / D``,
-    ``s = w`` or ``w - 1``), modulo 2 from the integer step, as
-    :class:`~warmup_spec.ports._torch_cycles.CosineWave` does:
-
-    - exactly where ``R`` is a fraction ``Q / P`` that stays within 1e-8 half-turns of it
-      over the step dtype's range (:func:`phase_fraction`; ``w=2.5, T=10``: ``2 / 15``) and
-      ``s R`` one ``C / L`` over a multiple ``L`` of ``P`` within int32 (``1 / 3 = 5 / 15``):
-      ``(t Q' - C) mod 2L`` in integers, 0 at step ``T`` exactly;
-    - else chunk by chunk: ``t = sum a_j 256**j`` (``a_j < 256``) and ``(256**j R) mod 2 =
-      hi_j + lo_j`` from the exact ``R`` on the host, ``hi_j`` a multiple of ``2**-15``, so
-      that each ``a_j hi_j mod 2`` is exact in float32 and only the small ``a_j lo_j`` round:
-      the phase within about ``1.2e-7`` half-turns at any int32 step (``num_cycles=pi``,
-      ``w = 7.000000000000001``).
+    step). The float32 array form reduces the phase, in half-turns ``(t - s) R`` (``R = 2 |c| /
+    D``, ``s = w`` or ``w - 1``), modulo 2 from the integer step
+    (:class:`~warmup_spec.ports._half_turns.HalfTurns`, as torch's
+    :class:`~warmup_spec.ports._torch_cycles.CosineWave` does): exactly where ``R`` is a
+    fraction ``Q / P`` within 1e-8 half-turns of it over the int32 steps and ``s Q / P`` one
+    ``C / L`` within int32 (``w=2.5, T=10``: ``(2 t - 5) / 15``, 0 at step ``T`` exactly), else
+    chunk by chunk, within about ``1.2e-7`` half-turns at any int32 step (``num_cycles=pi``,
+    ``w = 7.000000000000001``).
 
     In float64 the array form is HF's arithmetic, as the closed form (HF's own float64 phase
     rounding, 1e-12 of ``lr`` by step 5000, then kept).
@@ -235,27 +228,8 @@ class HFCosine(Node):
 
     def __init__(self, lr: float, w: float, D: float, cycles: float, m: float = 0.0, *, plus_one: bool = False) -> None:
         self.lr, self.w, self.D, self.cycles, self.m, self.plus_one = float(lr), w, D, cycles, float(m), plus_one
-        rate = 2 * Fraction(abs(cycles)) / Fraction(D)  # half-turns per step, exact
-        s = Fraction(w) - (1 if plus_one else 0)
-        phase0 = (s * rate) % 2
-        # (L, Q', C, drift): the phase (t Q' - C) / L half-turns, off the exact one by t * drift
-        self.exact: tuple[int, int, int, float] | None = None
-        pq = phase_fraction(float(1 / rate)) if 2**-62 < rate < 2**62 else None
-        if pq is not None:
-            P, Q = pq
-            ahead = (s * Fraction(Q, P)) % 2
-            L = math.lcm(P, ahead.denominator)
-            Q2 = Q * (L // P)
-            if 3 * L <= INT32_MAX and L * Q2 <= INT32_MAX:
-                self.exact = L, Q2, int(ahead * L), float(abs(Fraction(Q, P) - rate))
-        # the chunked phase: t = sum a_j 2**(8 j), (2**(8 j) R) mod 2 = hi_j + lo_j, hi_j on 16 bits
-        grid = 2**15
-        parts = [(Fraction(2**(CHUNK_BITS * j)) * rate) % 2 for j in range(64 // CHUNK_BITS)]
-        his = [Fraction(math.floor(x * grid), grid) for x in parts]
-        self.hi = [float(h) for h in his]
-        self.lo = [float(x - h) for x, h in zip(parts, his)]
-        p_hi = Fraction(math.floor(phase0 * grid), grid)
-        self.phase0 = float(p_hi), float(phase0 - p_hi)
+        # the phase (t - s) R half-turns: R = 2 |c| / D, s = w (plus_one: w - 1), both exact
+        self.turns = HalfTurns(2 * Fraction(abs(cycles)) / Fraction(D), Fraction(w) - (1 if plus_one else 0))
 
     def closed(self, offset: int = 0) -> ClosedForm:
         lr, w, D, m, cos, pi = self.lr, self.w, self.D, self.m, math.cos, math.pi
@@ -274,35 +248,17 @@ class HFCosine(Node):
         return value
 
     def array(self, ops: ArrayOps, offset: int = 0, within: Within = None) -> ArrayForm:
-        xp, lr, m, exact, (p_hi, p_lo) = ops.xp, self.lr, self.m, self.exact, self.phase0
-
+        xp, lr, m, turns = ops.xp, self.lr, self.m, self.turns
         w, D, cyc, plus_one = self.w, float(self.D), float(self.cycles), self.plus_one
 
         def value(t: Any) -> Any:
             x = xp.maximum(t - offset, 0)
-            wide = ops.fits(t, 2**32)  # an int64 step
-            top = 2**63 - 1 if wide else INT32_MAX
             if xp.dtype(ops.float_dtype()).itemsize == 8:  # float64: HF's arithmetic, as the closed form
                 # HF's float(t - w): float(t) - w, exact then rounded once for |t|, |w| < 2**53
                 progress = ((ops.to_float(x) - float(w) + 1.0) if plus_one else (ops.to_float(x) - float(w))) / D
                 factor = 0.5 * (1.0 + xp.cos(math.pi * cyc * 2.0 * progress))
                 return lr * xp.maximum(factor * (1 - m) + m, 0.0)
-            if exact is not None and top * exact[3] <= EXACT_DRIFT:
-                L, Q, C, _ = exact
-                a, b = x // L, x % L
-                k = ((a % 2) * (Q % 2) * L + (b * Q) % (2 * L) - C) % (2 * L)  # (x Q - C) mod 2L
-                d = xp.minimum(k, 2 * L - k)  # half-turns from the crest, in units of 1 / L
-                s = xp.sin(ops.to_float(L - d) * (HALF_PI / L))
-            else:
-                hi, lo, rest = -p_hi, -p_lo, x
-                for j in range((64 if wide else 32) // CHUNK_BITS):
-                    a = ops.to_float(rest % 2**CHUNK_BITS)  # a_j < 2**8: a_j hi_j is exact
-                    rest = rest // 2**CHUNK_BITS
-                    hi = (hi + (a * self.hi[j]) % 2.0) % 2.0
-                    lo = lo + a * self.lo[j]
-                u = (hi + lo) % 2.0
-                d = xp.minimum(u, 2.0 - u)
-                s = xp.sin((1.0 - d) * HALF_PI)
+            s = turns.crest_cos(ops, x)
             factor = (s * s) * (1.0 - m) + m
             return lr * xp.maximum(factor, 0.0)
 
