@@ -1,7 +1,9 @@
 """torch ``DistributedDataParallel`` (gloo, 2 processes on 127.0.0.1) vs one process.
 
 Run as a script (``python torch_ddp.py OUT_DIR CONFIG_JSON STEPS``). The parent picks
-a free loopback port, starts the ranks (spawned processes) and joins them, then trains the
+a free loopback port, starts the ranks (forked: the parent has imported torch and run
+nothing, so there is no thread or process group to inherit; spawning re-imported torch in
+each rank, 3 s of CPU) and joins them, then trains the
 single-process reference on the full global batch. Each rank writes
 ``OUT_DIR/rank{r}.npz`` (the lr before every ``optimizer.step()``, the final
 params) after the last collective (a barrier); the parent writes ``OUT_DIR/single.npz``
@@ -125,7 +127,7 @@ def main(out_dir: str, cfg: dict, steps: int) -> None:
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # gloo's pairs on loopback too
     torch.set_num_threads(1)
     port = free_port()
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork")
     ranks = [ctx.Process(target=worker, args=(r, WORLD_SIZE, port, out_dir, cfg, steps)) for r in range(WORLD_SIZE)]
     for p in ranks:
         p.start()
