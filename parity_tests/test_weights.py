@@ -774,3 +774,35 @@ def test_a_linen_model_through_nnx_bridge():
     copy_weights(model, t, to="flax")
     got = LinenNet().apply(linen_variables(model), jnp.asarray(x))
     assert _max_diff(_out(t(torch.as_tensor(x))), got) < 1e-13
+
+
+def test_the_linen_layers_call_on_example_leaves_the_model_as_it_was():
+    """The call that finds a bridged Linen model's layers on ``example`` is traced: the batch
+    statistics are the model's own after ``copy_weights`` (an eager call took the example's
+    batch into them: mean 0.015 instead of 0 in its first feature here)."""
+    from flax import linen
+
+    class LinenNet(linen.Module):
+        @linen.compact
+        def __call__(self, x):
+            x = linen.Dense(4, name="proj", param_dtype=jnp.float64)(x)
+            return linen.BatchNorm(use_running_average=False, name="norm", param_dtype=jnp.float64)(x)
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj, self.norm = torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)
+
+        def forward(self, x):
+            return self.norm(self.proj(x))
+
+    x = RNG.standard_normal((6, 3)) + 1.0
+    f = nnx.bridge.ToNNX(LinenNet(), rngs=nnx.Rngs(0)).lazy_init(jnp.asarray(x))
+    before = {p: np.asarray(v.get_value()) for p, v in nnx.to_flat_state(nnx.state(f, nnx.BatchStat))}
+    assert len(before) == 2
+    t = TorchNet().double()
+    copy_weights(f, t, mapping={"proj": "proj", "norm": "norm"}, example=x,
+                 flax_forward=lambda m, v: m(v, mutable=True))  # a bridged model updating its statistics
+    for p, v in nnx.to_flat_state(nnx.state(f, nnx.BatchStat)):
+        np.testing.assert_array_equal(np.asarray(v.get_value()), before[p], err_msg=str(p))
+    np.testing.assert_array_equal(t.norm.running_mean.numpy(), before[("norm", "mean")])

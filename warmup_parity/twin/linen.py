@@ -74,8 +74,8 @@ def linen_layers(model: Any, example: Any = None,
             return next_fun(*args, **kwargs)
 
         x = tuple(jnp.asarray(v) for v in example) if isinstance(example, tuple) else jnp.asarray(example)
-        with nn.intercept_methods(record):
-            (flax_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)))(model, x)
+        with nn.intercept_methods(record):  # traced abstractly: nothing computed, the model's state left as it was
+            nnx.eval_shape(flax_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)), model, x)
         return out
     for root, _ in roots:
         for path, node in nnx.iter_graph(model):
