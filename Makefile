@@ -19,7 +19,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/warmup-parity demo
 
-# the suite on every core (pytest-xdist); `pytest` alone runs it in one process
+# the suite on every core (pytest-xdist: an xdist_group runs on one worker, which computes its batched
+# tables once; see constraints.txt for why pytest is 9.1.1); `pytest` alone runs it in one process
 test: $(STAMP)
 	$(PY) -m pytest -n auto --dist loadgroup
 
