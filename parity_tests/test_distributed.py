@@ -9,7 +9,7 @@ like single-device training.
   across ranks and equal the single-process full-batch run (rtol 1e-9).
 
 Both run in fresh subprocesses (``parity_tests/distributed/``): ``XLA_FLAGS`` must be
-set before jax is imported, and process spawning is more robust outside pytest.
+set before jax is imported, and starting processes is more robust outside pytest.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _run_script(script: str, out_dir: Path, extra_env: dict[str, str]) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # its own process group: the spawned ranks too
+        start_new_session=True,  # its own process group: the forked ranks too
     )
     try:
         out, _ = proc.communicate(timeout=TIMEOUT_S)
