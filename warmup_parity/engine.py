@@ -23,6 +23,7 @@ from warmup_parity.hints import HintContext, hint
 from warmup_parity.recording import FlaxCalls, TorchCalls, event_diff, rel_diff, shape_mismatch
 from warmup_parity.report import TOLERANCES, Divergence, Report
 from warmup_parity.twin import Converters, Link, WeightMap, flax_arrays, torch_arrays, weight_map, write_torch
+from warmup_parity.twin.forward import Forward, call_model
 
 __all__ = ["LOSSES", "TorchLR", "cast_models", "gradient_tolerance", "loss_pair", "prepare", "train_pair"]
 
@@ -170,16 +171,6 @@ class TorchLR:
             scheduler.step()
 
         return cls(None, after)
-
-
-Forward = Callable[[Any, Any], Any]
-"""An adapter ``(model, x) -> output``: how one side calls its model (layout, keyword inputs,
-``.logits``)."""
-
-
-def call_model(model: Any, x: Any) -> Any:
-    """The default forward: ``model(x)``, or ``model(*x)`` for a tuple input (a multi-input model)."""
-    return model(*x) if isinstance(x, tuple) else model(x)
 
 
 def _each(x: Any, f: Callable[[Any], Any]) -> Any:

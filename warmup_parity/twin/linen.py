@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from warmup_parity.twin.forward import call_model
+
 __all__ = ["LINEN_TO_NNX", "LinenLayer", "bridged", "flax_modules", "from_linen", "is_kind", "linen_layers",
            "linen_variables"]
 
@@ -75,7 +77,7 @@ def linen_layers(model: Any, example: Any = None,
 
         x = tuple(jnp.asarray(v) for v in example) if isinstance(example, tuple) else jnp.asarray(example)
         with nn.intercept_methods(record):  # traced abstractly: nothing computed, the model's state left as it was
-            nnx.eval_shape(flax_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)), model, x)
+            nnx.eval_shape(flax_forward or call_model, model, x)
         return out
     for root, _ in roots:
         for path, node in nnx.iter_graph(model):

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from warmup_parity.twin.forward import call_model
 from warmup_parity.twin.layouts import (
     Converters,
     dotted,
@@ -124,7 +125,7 @@ def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Uni
 
     def traced(model: Any, x: Any) -> Any:
         names.update({id(m): dotted(p) for p, m in nnx.iter_modules(model) if dotted(p) in native})
-        return (flax_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)))(model, x)
+        return (flax_forward or call_model)(model, x)
 
     for cls in classes:
         owner = next(c for c in cls.__mro__ if "__call__" in vars(c))
@@ -154,7 +155,7 @@ def _call_order(fmodel: Any, tmodel: Any, funits: list[_Unit], tunits: list[_Uni
     try:
         with torch.no_grad(), torch.random.fork_rng():
             x = _as_input(example, tensor)
-            (torch_forward or (lambda m, v: m(*v) if isinstance(v, tuple) else m(v)))(tmodel, x)
+            (torch_forward or call_model)(tmodel, x)
     finally:
         for h in handles:
             h.remove()
