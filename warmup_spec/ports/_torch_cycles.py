@@ -12,13 +12,11 @@ here:
   min(m, 2p - m)`` (the distance to the peak, in units of ``pi / p``), and the value is
   ``eta_min + (lr - eta_min) sin(pi (p - d) / 2p)**2`` (``(1 + cos(pi d / p)) / 2``, from
   the nearer end: no ``1 + cos`` near -1);
-- the array form reduces the same phase, ``x q / p`` half-turns, on the integer step
-  (:class:`~warmup_spec.ports._half_turns.HalfTurns`, shared with HF's cosines): exactly with
-  a fraction ``Q / P`` where one holds it within 1e-8 half-turns over the int32 steps
-  (``2.5``: ``2 / 5``, its crests and troughs on their steps exactly), else chunk by chunk
-  from the exact ``q / p``, within about 1.2e-7 half-turns at any int32 step in float32 and
-  1e-15 in float64, at int64 steps too (``2.718281828``, ``123456.789``; ``0.3``, whose
-  ``10 / 3`` parts from the double's ``q / p`` by 2.6e-7 half-turns at step ``2**31 - 1``).
+- the array form reduces the same phase, ``x q / p`` half-turns, on the integer step as
+  :class:`~warmup_spec.ports._half_turns.HalfTurns` says (shared with HF's cosines): exactly
+  for ``2.5`` (``2 / 5``: its crests and troughs on their steps), chunk by chunk for
+  ``2.718281828``, ``123456.789`` and ``0.3`` (whose ``10 / 3`` parts from the double's
+  ``q / p`` by 2.6e-7 half-turns at step ``2**31 - 1``).
 
 The float64 closed form is exact for every ``T``.
 """

@@ -207,14 +207,11 @@ class HFCosine(Node):
     ``D / |c|`` steps and phase ``w``, neither of them whole.
 
     The float64 closed form is HF's lambda, operation for operation (the same float at every
-    step). The float32 array form reduces the phase, in half-turns ``(t - s) R`` (``R = 2 |c| /
-    D``, ``s = w`` or ``w - 1``), modulo 2 from the integer step
-    (:class:`~warmup_spec.ports._half_turns.HalfTurns`, as torch's
-    :class:`~warmup_spec.ports._torch_cycles.CosineWave` does): exactly where ``R`` is a
-    fraction ``Q / P`` within 1e-8 half-turns of it over the int32 steps and ``s Q / P`` one
-    ``C / L`` within int32 (``w=2.5, T=10``: ``(2 t - 5) / 15``, 0 at step ``T`` exactly), else
-    chunk by chunk, within about ``1.2e-7`` half-turns at any int32 step (``num_cycles=pi``,
-    ``w = 7.000000000000001``).
+    step). The float32 array form reduces the phase ``(t - s) R`` half-turns (``R = 2 |c| / D``,
+    ``s = w`` or ``w - 1``) modulo 2 from the integer step, as
+    :class:`~warmup_spec.ports._half_turns.HalfTurns` says: exactly for ``w=2.5, T=10``
+    (``(2 t - 5) / 15``, 0 at step ``T``), chunk by chunk for ``num_cycles=pi`` or
+    ``w = 7.000000000000001``.
 
     In float64 the array form is HF's arithmetic, as the closed form (HF's own float64 phase
     rounding, 1e-12 of ``lr`` by step 5000, then kept).
