@@ -4,12 +4,14 @@ library itself (or its cited formula), at every step from 0 to well past the end
 ``check(library, cfg, expected)`` evaluates ``cfg`` with
 
 - the float64 host ``Schedule`` (what ``warmup_torch`` is built on),
+- the float64 NumPy array form (``warmup_spec.tables.lr_table``: the array code ``warmup_jax``
+  runs, so a drawn config checks it too),
 - ``warmup_torch.scheduler_from_config``, stepped as a user steps it (``optimizer.step()`` then
   ``scheduler.step()``), reading the lr each update uses,
 - ``warmup_jax.schedule_from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
   for the fixed cases only (their jitted values computed a library at a time, :meth:`Adapter.jitted`):
   a config drawn by hypothesis (``currently_in_test_context``) would compile twice per
-  example, so drawn configs check the host and torch forms,
+  example, so drawn configs check the host, NumPy and torch forms,
 
 and compares each with ``expected`` (float64; ``expected[k]`` is the lr of update ``k``):
 float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
@@ -100,6 +102,7 @@ def check(
     worst (float64, float32) error. See the module docstring. ``jitted``: the (x64, float32)
     values of the jax form, computed beforehand (:meth:`Adapter.jitted`)."""
     from warmup_spec import Schedule
+    from warmup_spec.tables import lr_table
 
     expected = np.asarray(expected, np.float64)
     n = len(expected)
@@ -108,11 +111,12 @@ def check(
     host = Schedule(cfg)
     got = {
         "host float64": np.array([host(int(t)) for t in steps]),
+        "numpy float64": lr_table(cfg, steps),
         "torch scheduler": torch_values(cfg, n),
     }
     if jitted is not None:
         got["jax x64"], f32 = jitted
-    elif not currently_in_test_context():  # a drawn config: the host and torch forms only
+    elif not currently_in_test_context():  # a drawn config: the host, NumPy and torch forms only
         got["jax x64"], f32 = jax_values(cfg, steps)
     with_jax = "jax x64" in got
     worst64 = 0.0

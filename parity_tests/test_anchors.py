@@ -4,7 +4,7 @@ written once, fed by one adapter per library (``parity_tests/anchors/``, the rec
 
 - the fixed cases equal the library at every step, in every front end (``anchor_harness.check``;
   their jitted forms computed a library at a time), with the quirks' hand-computed values;
-- hypothesis-drawn configs equal the library (the host and torch forms);
+- hypothesis-drawn configs equal the library (the host, NumPy and torch forms);
 - what the library refuses is refused, and what we refuse besides, with our reason;
 - ``warmup_torch.to_config`` of a live library scheduler builds the same schedule, per param group.
 
