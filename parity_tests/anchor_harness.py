@@ -8,10 +8,14 @@ library itself (or its cited formula), at every step from 0 to well past the end
   runs, so a drawn config checks it too),
 - ``warmup_torch.scheduler_from_config``, stepped as a user steps it (``optimizer.step()`` then
   ``scheduler.step()``), reading the lr each update uses,
-- ``warmup_jax.schedule_from_config`` under ``jit(vmap)``, in x64 and in float32 (int32 steps),
+- ``warmup_jax.schedule_from_config`` under ``jit(vmap)``, in float32 (int32 steps) and in x64,
   for the fixed cases only (their jitted values computed a library at a time, :meth:`Adapter.jitted`):
   a config drawn by hypothesis (``currently_in_test_context``) would compile twice per
-  example, so drawn configs check the host, NumPy and torch forms,
+  example, so drawn configs check the host, NumPy and torch forms. The x64 form, in ``make
+  test``, of the first case of each schedule: it runs the NumPy form's array code on jax, so it
+  checks jax's side of that code, and every case's NumPy form checks the code in float64 (half
+  the anchors' compile time); ``make test-all`` checks every case's x64 form
+  (``test_anchors.py::test_x64_jitted_forms_equal_the_library``),
 
 and compares each with ``expected`` (float64; ``expected[k]`` is the lr of update ``k``):
 float64 within 1e-12 relative where the lr is at least 1e-3 of its peak and 1e-12 of the
@@ -99,8 +103,8 @@ def check(
     jitted: tuple[Any, Any] | None = None,
 ) -> tuple[float, float]:
     """Asserts our front ends equal ``expected`` (steps ``0..len(expected) - 1``); returns the
-    worst (float64, float32) error. See the module docstring. ``jitted``: the (x64, float32)
-    values of the jax form, computed beforehand (:meth:`Adapter.jitted`)."""
+    worst (float64, float32) error. See the module docstring. ``jitted``: the (x64 or None,
+    float32) values of the jax form, computed beforehand (:meth:`Adapter.jitted`)."""
     from warmup_spec import Schedule
     from warmup_spec.tables import lr_table
 
@@ -114,11 +118,13 @@ def check(
         "numpy float64": lr_table(cfg, steps),
         "torch scheduler": torch_values(cfg, n),
     }
+    f32 = None
     if jitted is not None:
-        got["jax x64"], f32 = jitted
+        x64, f32 = jitted
+        if x64 is not None:
+            got["jax x64"] = x64
     elif not currently_in_test_context():  # a drawn config: the host, NumPy and torch forms only
         got["jax x64"], f32 = jax_values(cfg, steps)
-    with_jax = "jax x64" in got
     worst64 = 0.0
     for what, values in got.items():
         assert np.all(np.isfinite(values)), f"{cfg}: {what} has non-finite values"
@@ -128,7 +134,7 @@ def check(
             f"{cfg}: {what} differs from the library: max |err|/peak {abs_err:.3e}, max rel {rel_err:.3e}; "
             f"first bad step {_first_bad(values, expected, peak, tol_f64)}")
     worst32 = 0.0
-    if with_jax:
+    if f32 is not None:
         ref32 = expected if expected_f32 is None else np.asarray(expected_f32, np.float64)
         abs32, rel32 = errors(f32, ref32, peak)
         worst32 = max(abs32, rel32)
@@ -258,11 +264,13 @@ class Adapter:
         return np.asarray(out, np.float64), None
 
     def jitted(self, key: Any) -> tuple[Any, Any]:
-        """The (x64, float32) jax values of ``cases[key]`` (an int) or of a round trip's group
-        config (``(live index, group)``). Every case and round-trip config of the library is
-        compiled in a few programs on the first call (``jitted.JitTables``; one pytest-xdist
-        worker computes them: the library's tests are in one ``xdist_group``), once per spec and
-        length (``warmup_jax.schedule_from_config`` builds the spec's schedule)."""
+        """The (x64 or None, float32) jax values of ``cases[key]`` (an int) or of a round trip's
+        group config (``(live index, group)``): the x64 form of the first of each schedule only (the
+        module docstring says why; :meth:`x64_of_the_rest` gives the others). Each form of the
+        library's cases and round-trip configs is compiled in a few programs on the first call
+        (``jitted.JitTables``; one pytest-xdist worker computes them: the library's tests are in one
+        ``xdist_group``), once per spec and length (``warmup_jax.schedule_from_config`` builds the
+        spec's schedule)."""
         if self._tables is None:
             from parity_tests.jitted import JitTables
             from warmup_spec import spec_from_config
@@ -275,11 +283,31 @@ class Adapter:
             index = {key: unique.setdefault((repr(spec_from_config(cfg)), n), len(unique))
                      for key, (cfg, n) in entries.items()}
             firsts = {k: entries[key] for key, k in reversed(index.items())}
-            tables = JitTables([firsts[k][0] for k in range(len(unique))], [np.arange(firsts[k][1]) for k in range(len(unique))],
-                               chunk=16)  # XLA's compile time grows faster than a program's size
-            self._tables = index, tables
-        index, tables = self._tables
-        return tables.get(index[key])
+            cfgs = [firsts[k][0] for k in range(len(unique))]
+            steps = [np.arange(firsts[k][1]) for k in range(len(unique))]
+            firsts_of_schedules: dict[str, int] = {}
+            for k, cfg in enumerate(cfgs):
+                firsts_of_schedules.setdefault(cfg["schedule"], k)
+            first = sorted(firsts_of_schedules.values())
+            # chunk: XLA's compile time grows faster than a program's size
+            self._tables = (index, cfgs, steps, JitTables(cfgs, steps, forms=("f32",), chunk=16),
+                            {k: j for j, k in enumerate(first)},
+                            JitTables([cfgs[k] for k in first], [steps[k] for k in first], forms=("x64",), chunk=16))
+        index, _, _, f32, x64_index, x64 = self._tables
+        k = index[key]
+        return (x64.get(x64_index[k])[0] if k in x64_index else None), f32.get(k)[1]
+
+    def x64_of_the_rest(self) -> dict[Any, np.ndarray]:
+        """The x64 jax values of every case and round-trip config whose x64 form :meth:`jitted`
+        does not give, by key (``make test-all``)."""
+        from parity_tests.jitted import JitTables
+
+        self.jitted(0)
+        index, cfgs, steps, _, x64_index, _ = self._tables
+        rest = [k for k in range(len(cfgs)) if k not in x64_index]
+        values = dict(zip(rest, JitTables([cfgs[k] for k in rest], [steps[k] for k in rest], forms=("x64",),
+                                          chunk=16).form("x64")))
+        return {key: values[k] for key, k in index.items() if k in values}
 
     def ports(self, cfg: dict[str, Any]) -> bool:
         """Whether ``cfg`` is one of this library's ports (not a combinator over one)."""

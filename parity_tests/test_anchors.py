@@ -3,7 +3,8 @@ written once, fed by one adapter per library (``parity_tests/anchors/``, the rec
 ``anchor_harness``):
 
 - the fixed cases equal the library at every step, in every front end (``anchor_harness.check``;
-  their jitted forms computed a library at a time), with the quirks' hand-computed values;
+  their jitted forms computed a library at a time; the x64 one of the first case of each
+  schedule, of every case under ``make test-all``), with the quirks' hand-computed values;
 - hypothesis-drawn configs equal the library (the host, NumPy and torch forms);
 - what the library refuses is refused, and what we refuse besides, with our reason;
 - ``warmup_torch.to_config`` of a live library scheduler builds the same schedule, per param group.
@@ -23,7 +24,9 @@ from hypothesis import strategies as st
 
 from parity_tests import anchors
 from parity_tests.anchor_harness import Adapter, check, compare, optimizer
+from warmup_parity.lr_table import errors
 from warmup_spec import spec_from_config
+from warmup_spec.tables import lr_table
 
 ADAPTERS = anchors.ADAPTERS
 
@@ -101,8 +104,34 @@ def test_to_config_round_trips(adapter: Adapter, i: int) -> None:
         ours.step()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=row.atol)
     for g, cfg in enumerate(cfgs):
-        if not adapter.ports(cfg):  # a scaled group: its jax x64 form here
-            np.testing.assert_allclose(adapter.jitted((i, g))[0], expected[:, g], rtol=1e-12, atol=row.atol)
+        if not adapter.ports(cfg):  # a scaled group: its float64 array forms here (jax's x64 where computed)
+            for values in (lr_table(cfg, range(row.n)), adapter.jitted((i, g))[0]):
+                if values is not None:
+                    np.testing.assert_allclose(values, expected[:, g], rtol=1e-12, atol=row.atol)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adapter", [pytest.param(a, id=a.library, marks=pytest.mark.xdist_group(a.library))
+                                     for a in ADAPTERS])
+def test_x64_jitted_forms_equal_the_library(adapter: Adapter) -> None:
+    """The x64 jax form of every case and round-trip config that ``make test`` checks in its
+    other forms only (it checks the first of each schedule's), at the tolerances of
+    :func:`test_equals_the_library` and :func:`test_to_config_round_trips`."""
+    rest = adapter.x64_of_the_rest()
+    assert rest, f"{adapter.library}: every case is the first of its schedule"
+    for key, x64 in rest.items():
+        if isinstance(key, int):
+            case = adapter.cases[key]
+            expected = adapter.truth(case)[0]
+            abs_err, rel_err = errors(x64, expected, float(np.max(np.abs(expected))) or 1.0)
+            assert abs_err <= case.tol_f64 and rel_err <= case.tol_f64, (case.cfg, abs_err, rel_err)
+        else:
+            i, g = key
+            row = adapter.live[i]
+            _, sched, opt = adapter.configs_of(row)
+            assert adapter.drive is not None
+            expected = np.asarray(adapter.drive(sched, opt, row.n), np.float64).reshape(row.n, len(row.groups))
+            np.testing.assert_allclose(x64, expected[:, g], rtol=1e-12, atol=row.atol)
 
 
 def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch: pytest.MonkeyPatch) -> None:
