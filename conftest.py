@@ -53,6 +53,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _front_ends_for_doctests(doctest_namespace: dict) -> None:
     import warmup_spec.host as host
+    from warmup_spec import _front_end_names
 
-    for name in host.__all__:
+    for name in _front_end_names.__all__:
         doctest_namespace.setdefault(name, getattr(host, name))

@@ -22,6 +22,8 @@ FRONT_ENDS = tuple(ROOT / p for p in ("warmup_spec/host.py", "warmup_jax/schedul
                                       "warmup_keras/schedules.py"))
 """One line a schedule each, ``name = front_end(C.Name, ...)`` (``warmup_spec.front_end``): the
 definition's signature carried, no second definition (``test_front_ends`` checks they match)."""
+FRONT_END_NAMES = ROOT / "warmup_spec" / "_front_end_names.py"
+"""The front ends' names, one line a schedule, for the packages' ``__all__``."""
 EXAMPLES = (ROOT / "warmup_parity" / "doc_figures.py", ROOT / "warmup_parity" / "experiment.py")
 """The docs' figure data and the experiments' arms: example configs of schedules by name, as a
 test's case table holds (data, not a definition)."""
@@ -87,12 +89,14 @@ def _words(path: Path) -> frozenset[str]:
 @pytest.mark.parametrize("cls", [c for c in SCHEDULES if c.schedule not in EXEMPT], ids=lambda c: c.schedule)
 def test_each_schedule_is_written_in_at_most_three_files(cls):
     """Its definition, its float64 reference and the catalogue's import line: adding a
-    schedule touches these, one line in each front-end module (and its test cases), not a
-    dozen mirrors."""
+    schedule touches these, one line in each front-end module and in the front ends' names (and
+    its test cases), not a dozen mirrors."""
     names = {cls.schedule, cls.__name__}
     files = sorted(str(p.relative_to(ROOT)) for p in SOURCES.values()
-                   if p not in FRONT_ENDS + EXAMPLES and not set(PORTS) & set(p.parents) and names & _words(p))
+                   if p not in (*FRONT_ENDS, *EXAMPLES, FRONT_END_NAMES) and not set(PORTS) & set(p.parents)
+                   and names & _words(p))
     assert len(files) <= 3, files
+    assert FRONT_END_NAMES.read_text(encoding="utf-8").count(f'"{cls.schedule}",') == 1
     for path in FRONT_ENDS:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if f"C.{cls.__name__}," in line]
         assert len(lines) == 1 and lines[0].startswith(f"{cls.schedule} = "), (path, lines)

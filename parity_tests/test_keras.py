@@ -152,9 +152,11 @@ def test_a_saved_model_loads_with_its_schedule(tmp_path):
 
 
 def test_front_ends_take_the_definitions_parameters_and_errors():
+    from warmup_spec import _front_end_names
     from warmup_spec.catalogue import CATALOGUE
 
-    assert sorted(warmup_keras.schedules.__all__) == sorted(cls.schedule for cls in CATALOGUE)
+    assert sorted(_front_end_names.__all__) == sorted(cls.schedule for cls in CATALOGUE)
+    assert set(_front_end_names.__all__) <= set(warmup_keras.__all__)
     s = warmup_keras.warmup_cosine_decay(1.0, 2, 6, end_value=0.1)
     assert [round(float(s(t)), 6) for t in (0, 1, 2, 6, 9)] == [0.0, 0.5, 1.0, 0.1, 0.1]
     assert repr(s).startswith("<Keras schedule of WarmupCosineDecay(peak_value=1.0")

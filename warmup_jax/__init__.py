@@ -22,6 +22,7 @@ from warmup_jax.config import schedule_from_config
 from warmup_jax.param_rules import param_labels, rules_transform
 from warmup_jax.precision import scale_by_learning_rate_f32, scale_by_schedule_f32
 from warmup_jax.schedules import *  # noqa: F403  (one front end a definition)
+from warmup_spec import _front_end_names
 from warmup_spec.deprecation import renamed
 from warmup_spec.steps import steps_from_epochs
 
@@ -36,7 +37,7 @@ __all__ = [
     "schedule_from_config",
     "steps_from_epochs",
 ]
-__all__ += schedules.__all__
+__all__ += _front_end_names.__all__
 
 __getattr__ = renamed(__name__, {
     "from_config": ("warmup_jax.schedule_from_config", lambda: schedule_from_config),

@@ -21,9 +21,9 @@ except ImportError as err:  # pragma: no cover - only without the extra or witho
         name=err.name,
     ) from err
 
-from warmup_keras import schedules
 from warmup_keras.schedule import ConfigLike, KerasSchedule, port, schedule_from_config
 from warmup_keras.schedules import *  # noqa: F403  (one front end a definition)
+from warmup_spec import _front_end_names
 
 __all__ = ["ConfigLike", "KerasSchedule", "port", "schedule_from_config"]
-__all__ += schedules.__all__
+__all__ += _front_end_names.__all__

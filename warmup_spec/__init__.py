@@ -11,7 +11,7 @@
 The float64 oracle of the parity suite is :mod:`warmup_spec.reference` (not exported).
 """
 
-from warmup_spec import catalogue, host
+from warmup_spec import _front_end_names, catalogue, host
 from warmup_spec.catalogue import *  # noqa: F403  (the definitions)
 from warmup_spec.config_files import load_config
 from warmup_spec.definition import ScheduleSpec
@@ -34,7 +34,7 @@ __all__ = [
     "steps_from_epochs",
 ]
 __all__ += catalogue.__all__
-__all__ += host.__all__
+__all__ += _front_end_names.__all__
 
 __getattr__ = renamed(__name__, {
     "scale": ("warmup_spec.scaled (optax.scale is a gradient transformation)", lambda: host.scaled),

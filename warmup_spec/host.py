@@ -5,52 +5,29 @@ Each is the definition's own signature and docstring (:mod:`warmup_spec.front_en
 ``warmup_torch`` offers the same functions (``LambdaLR``-ready).
 """
 
-from __future__ import annotations
+from warmup_spec import catalogue as _C
+from warmup_spec.front_end import front_end as _front_end
+from warmup_spec.schedule import Schedule as _Schedule
 
-from warmup_spec import catalogue as C
-from warmup_spec.front_end import front_end
-from warmup_spec.schedule import Schedule
+_RETURNS = "A float64 :class:`~warmup_spec.Schedule` ``step -> lr`` (picklable; any step size)."
 
-RETURNS = "A float64 :class:`~warmup_spec.Schedule` ``step -> lr`` (picklable; any step size)."
+warmup_constant = _front_end(_C.WarmupConstant, _Schedule, __name__, returns=_RETURNS)
+warmup_linear_decay = _front_end(_C.WarmupLinearDecay, _Schedule, __name__, returns=_RETURNS)
+warmup_cosine_decay = _front_end(_C.WarmupCosineDecay, _Schedule, __name__, returns=_RETURNS)
+warmup_polynomial_decay = _front_end(_C.WarmupPolynomialDecay, _Schedule, __name__, returns=_RETURNS)
+warmup_exponential_decay = _front_end(_C.WarmupExponentialDecay, _Schedule, __name__, returns=_RETURNS)
+warmup_inverse_sqrt = _front_end(_C.WarmupInverseSqrt, _Schedule, __name__, returns=_RETURNS)
+noam = _front_end(_C.Noam, _Schedule, __name__, returns=_RETURNS)
+legacy_noam = _front_end(_C.LegacyNoam, _Schedule, __name__, returns=_RETURNS)
+warmup_stable_decay = _front_end(_C.WarmupStableDecay, _Schedule, __name__, returns=_RETURNS)
+warmup_cosine_restarts = _front_end(_C.WarmupCosineRestarts, _Schedule, __name__, returns=_RETURNS)
+one_cycle = _front_end(_C.OneCycle, _Schedule, __name__, returns=_RETURNS)
+tri_stage = _front_end(_C.TriStage, _Schedule, __name__, returns=_RETURNS)
+warmup_stable_decay_cycles = _front_end(_C.WarmupStableDecayCycles, _Schedule, __name__, returns=_RETURNS)
+with_warmup = _front_end(_C.WithWarmup, _Schedule, __name__, returns=_RETURNS)
+untuned_warmup = _front_end(_C.UntunedWarmup, _Schedule, __name__, returns=_RETURNS)
+scaled = _front_end(_C.Scaled, _Schedule, __name__, returns=_RETURNS)
+join = _front_end(_C.Join, _Schedule, __name__, returns=_RETURNS)
+decay_from = _front_end(_C.DecayFrom, _Schedule, __name__, returns=_RETURNS)
+sample_clock = _front_end(_C.SampleClock, _Schedule, __name__, returns=_RETURNS)
 
-warmup_constant = front_end(C.WarmupConstant, Schedule, __name__, returns=RETURNS)
-warmup_linear_decay = front_end(C.WarmupLinearDecay, Schedule, __name__, returns=RETURNS)
-warmup_cosine_decay = front_end(C.WarmupCosineDecay, Schedule, __name__, returns=RETURNS)
-warmup_polynomial_decay = front_end(C.WarmupPolynomialDecay, Schedule, __name__, returns=RETURNS)
-warmup_exponential_decay = front_end(C.WarmupExponentialDecay, Schedule, __name__, returns=RETURNS)
-warmup_inverse_sqrt = front_end(C.WarmupInverseSqrt, Schedule, __name__, returns=RETURNS)
-noam = front_end(C.Noam, Schedule, __name__, returns=RETURNS)
-legacy_noam = front_end(C.LegacyNoam, Schedule, __name__, returns=RETURNS)
-warmup_stable_decay = front_end(C.WarmupStableDecay, Schedule, __name__, returns=RETURNS)
-warmup_cosine_restarts = front_end(C.WarmupCosineRestarts, Schedule, __name__, returns=RETURNS)
-one_cycle = front_end(C.OneCycle, Schedule, __name__, returns=RETURNS)
-tri_stage = front_end(C.TriStage, Schedule, __name__, returns=RETURNS)
-warmup_stable_decay_cycles = front_end(C.WarmupStableDecayCycles, Schedule, __name__, returns=RETURNS)
-with_warmup = front_end(C.WithWarmup, Schedule, __name__, returns=RETURNS)
-untuned_warmup = front_end(C.UntunedWarmup, Schedule, __name__, returns=RETURNS)
-scaled = front_end(C.Scaled, Schedule, __name__, returns=RETURNS)
-join = front_end(C.Join, Schedule, __name__, returns=RETURNS)
-decay_from = front_end(C.DecayFrom, Schedule, __name__, returns=RETURNS)
-sample_clock = front_end(C.SampleClock, Schedule, __name__, returns=RETURNS)
-
-__all__ = [
-    "decay_from",
-    "join",
-    "legacy_noam",
-    "noam",
-    "one_cycle",
-    "sample_clock",
-    "scaled",
-    "tri_stage",
-    "untuned_warmup",
-    "warmup_constant",
-    "warmup_cosine_decay",
-    "warmup_cosine_restarts",
-    "warmup_exponential_decay",
-    "warmup_inverse_sqrt",
-    "warmup_linear_decay",
-    "warmup_polynomial_decay",
-    "warmup_stable_decay",
-    "warmup_stable_decay_cycles",
-    "with_warmup",
-]

@@ -27,7 +27,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from warmup_spec import host
+from warmup_spec import _front_end_names, host
 from warmup_spec.catalogue import CATALOGUE
 from warmup_spec.definition import ScheduleSpec
 from warmup_spec.deprecation import renamed
@@ -53,7 +53,7 @@ __all__ = [
     "steps_from_epochs",
     "to_config",
 ]
-__all__ += host.__all__
+__all__ += _front_end_names.__all__
 
 
 def _old_class(definition: type[ScheduleSpec]) -> Any:

@@ -3,8 +3,9 @@
 Adding a schedule: a new module here with its definition (``@register @definition``, each
 parameter declared with ``arg(check, doc)``: :mod:`warmup_spec.definition`), one import line
 below, its float64 reference in :mod:`warmup_spec.reference`, configs in
-``parity_tests/cases.py``, and one front-end line in ``warmup_spec/host.py``,
-``warmup_jax/schedules.py`` and ``warmup_torch/schedulers.py``.
+``parity_tests/cases.py``, one front-end line in ``warmup_spec/host.py``,
+``warmup_jax/schedules.py``, ``warmup_torch/schedulers.py`` and ``warmup_keras/schedules.py``,
+and its name in ``warmup_spec/_front_end_names.py``.
 """
 
 from warmup_spec.catalogue.decay_from import DecayFrom
