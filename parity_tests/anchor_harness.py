@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from hypothesis import currently_in_test_context
@@ -222,6 +222,19 @@ class Live:
     atol: float = 1e-15
 
 
+class _Tables(NamedTuple):
+    """An adapter's jitted tables (:meth:`Adapter.jitted`): each key's config index, the distinct
+    configs and their steps, every config's float32 form, and the x64 form of the first config
+    of each schedule (``x64_of``: config index -> row)."""
+
+    index: dict[Any, int]
+    cfgs: list[dict[str, Any]]
+    steps: list[np.ndarray]
+    f32: Any
+    x64_of: dict[int, int]
+    x64: Any
+
+
 @dataclass
 class Adapter:
     """What the parametrised anchor tests (``test_anchors.py``) need of one library: ``values(cfg,
@@ -245,7 +258,7 @@ class Adapter:
     values_of_cases: Callable[[list[Case]], list[Any]] | None = None
     """The library's values of every fixed case (those without ``lib``) at once, in place of
     ``values`` case by case (computed on the first request)."""
-    _tables: Any = None
+    _tables: _Tables | None = None
     _values: Any = None
 
     def truth(self, case: Case) -> tuple[np.ndarray, np.ndarray | None]:
@@ -290,12 +303,13 @@ class Adapter:
                 firsts_of_schedules.setdefault(cfg["schedule"], k)
             first = sorted(firsts_of_schedules.values())
             # chunk: XLA's compile time grows faster than a program's size
-            self._tables = (index, cfgs, steps, JitTables(cfgs, steps, forms=("f32",), chunk=16),
-                            {k: j for j, k in enumerate(first)},
-                            JitTables([cfgs[k] for k in first], [steps[k] for k in first], forms=("x64",), chunk=16))
-        index, _, _, f32, x64_index, x64 = self._tables
-        k = index[key]
-        return (x64.get(x64_index[k])[0] if k in x64_index else None), f32.get(k)[1]
+            self._tables = _Tables(index, cfgs, steps, JitTables(cfgs, steps, forms=("f32",), chunk=16),
+                                   {k: j for j, k in enumerate(first)},
+                                   JitTables([cfgs[k] for k in first], [steps[k] for k in first], forms=("x64",),
+                                             chunk=16))
+        t = self._tables
+        k = t.index[key]
+        return (t.x64.get(t.x64_of[k])[0] if k in t.x64_of else None), t.f32.get(k)[1]
 
     def x64_of_the_rest(self) -> dict[Any, np.ndarray]:
         """The x64 jax values of every case and round-trip config whose x64 form :meth:`jitted`
@@ -303,11 +317,11 @@ class Adapter:
         from parity_tests.jitted import JitTables
 
         self.jitted(0)
-        index, cfgs, steps, _, x64_index, _ = self._tables
-        rest = [k for k in range(len(cfgs)) if k not in x64_index]
-        values = dict(zip(rest, JitTables([cfgs[k] for k in rest], [steps[k] for k in rest], forms=("x64",),
+        t = self._tables
+        rest = [k for k in range(len(t.cfgs)) if k not in t.x64_of]
+        values = dict(zip(rest, JitTables([t.cfgs[k] for k in rest], [t.steps[k] for k in rest], forms=("x64",),
                                           chunk=16).form("x64")))
-        return {key: values[k] for key, k in index.items() if k in values}
+        return {key: values[k] for key, k in t.index.items() if k in values}
 
     def ports(self, cfg: dict[str, Any]) -> bool:
         """Whether ``cfg`` is one of this library's ports (not a combinator over one)."""
