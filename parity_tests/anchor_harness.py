@@ -279,11 +279,28 @@ class Adapter:
     def jitted(self, key: Any) -> tuple[Any, Any]:
         """The (x64 or None, float32) jax values of ``cases[key]`` (an int) or of a round trip's
         group config (``(live index, group)``): the x64 form of the first of each schedule only (the
-        module docstring says why; :meth:`x64_of_the_rest` gives the others). Each form of the
-        library's cases and round-trip configs is compiled in a few programs on the first call
-        (``jitted.JitTables``; one pytest-xdist worker computes them: the library's tests are in one
-        ``xdist_group``), once per spec and length (``warmup_jax.schedule_from_config`` builds the
-        spec's schedule)."""
+        module docstring says why; :meth:`x64_of_the_rest` gives the others). Each form is
+        computed on its first request (:meth:`_built`)."""
+        t = self._built()
+        k = t.index[key]
+        return (t.x64.get(t.x64_of[k])[0] if k in t.x64_of else None), t.f32.get(k)[1]
+
+    def x64_of_the_rest(self) -> dict[Any, np.ndarray]:
+        """The x64 jax values of every case and round-trip config whose x64 form :meth:`jitted`
+        does not give, by key (``make test-all``)."""
+        from parity_tests.jitted import JitTables
+
+        t = self._built()
+        rest = [k for k in range(len(t.cfgs)) if k not in t.x64_of]
+        values = dict(zip(rest, JitTables([t.cfgs[k] for k in rest], [t.steps[k] for k in rest], forms=("x64",),
+                                          chunk=16).form("x64")))
+        return {key: values[k] for key, k in t.index.items() if k in values}
+
+    def _built(self) -> _Tables:
+        """The library's jitted tables, made on the first call: its cases and round-trip configs,
+        once per spec and length (``warmup_jax.schedule_from_config`` builds the spec's schedule),
+        each form compiled in a few programs when first read (``jitted.JitTables``; one
+        pytest-xdist worker computes them: the library's tests are in one ``xdist_group``)."""
         if self._tables is None:
             from parity_tests.jitted import JitTables
             from warmup_spec import spec_from_config
@@ -307,21 +324,7 @@ class Adapter:
                                    {k: j for j, k in enumerate(first)},
                                    JitTables([cfgs[k] for k in first], [steps[k] for k in first], forms=("x64",),
                                              chunk=16))
-        t = self._tables
-        k = t.index[key]
-        return (t.x64.get(t.x64_of[k])[0] if k in t.x64_of else None), t.f32.get(k)[1]
-
-    def x64_of_the_rest(self) -> dict[Any, np.ndarray]:
-        """The x64 jax values of every case and round-trip config whose x64 form :meth:`jitted`
-        does not give, by key (``make test-all``)."""
-        from parity_tests.jitted import JitTables
-
-        self.jitted(0)
-        t = self._tables
-        rest = [k for k in range(len(t.cfgs)) if k not in t.x64_of]
-        values = dict(zip(rest, JitTables([t.cfgs[k] for k in rest], [t.steps[k] for k in rest], forms=("x64",),
-                                          chunk=16).form("x64")))
-        return {key: values[k] for key, k in t.index.items() if k in values}
+        return self._tables
 
     def ports(self, cfg: dict[str, Any]) -> bool:
         """Whether ``cfg`` is one of this library's ports (not a combinator over one)."""

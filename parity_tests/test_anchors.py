@@ -79,6 +79,12 @@ def test_refused_with_our_reason(adapter: Adapter, i: int) -> None:
             row.library()
 
 
+def _driven(adapter: Adapter, row: Any, sched: Any, opt: Any) -> np.ndarray:
+    """Every group's lr at each of ``row.n`` updates of the live scheduler, driven as its users do."""
+    assert adapter.drive is not None
+    return np.asarray(adapter.drive(sched, opt, row.n), np.float64).reshape(row.n, len(row.groups))
+
+
 @pytest.mark.parametrize("adapter,i", _params("live", lambda r: r.id))
 def test_to_config_round_trips(adapter: Adapter, i: int) -> None:
     """The configs read from a live scheduler equal it at every step, in every front end and
@@ -89,8 +95,7 @@ def test_to_config_round_trips(adapter: Adapter, i: int) -> None:
     cfgs, sched, opt = adapter.configs_of(row)
     if row.shape is not None:
         row.shape(warmup_torch.to_config(sched), sched)
-    assert adapter.drive is not None
-    expected = np.asarray(adapter.drive(sched, opt, row.n), np.float64).reshape(row.n, len(row.groups))
+    expected = _driven(adapter, row, sched, opt)
     for g, cfg in enumerate(cfgs):
         if adapter.ports(cfg):
             check(adapter.library, cfg, expected[:, g], jitted=adapter.jitted((i, g)))
@@ -129,9 +134,7 @@ def test_x64_jitted_forms_equal_the_library(adapter: Adapter) -> None:
             i, g = key
             row = adapter.live[i]
             _, sched, opt = adapter.configs_of(row)
-            assert adapter.drive is not None
-            expected = np.asarray(adapter.drive(sched, opt, row.n), np.float64).reshape(row.n, len(row.groups))
-            np.testing.assert_allclose(x64, expected[:, g], rtol=1e-12, atol=row.atol)
+            np.testing.assert_allclose(x64, _driven(adapter, row, sched, opt)[:, g], rtol=1e-12, atol=row.atol)
 
 
 def test_the_ports_report_adds_up_across_xdist_workers(monkeypatch: pytest.MonkeyPatch) -> None:
